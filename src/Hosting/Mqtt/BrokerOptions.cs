@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Hosting.Mqtt;
+
+/// <summary>Where the MQTT broker is. Bound from the "Broker" configuration section.</summary>
+public sealed class BrokerOptions
+{
+    public const string Section = "Broker";
+
+    [Required]
+    public string Host { get; set; } = "127.0.0.1";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>How long the broker keeps a disconnected client's session and queued QoS 1 messages.</summary>
+    [Range(0, uint.MaxValue)]
+    public long SessionExpirySeconds { get; set; } = 3600;
+
+    public string? Validate() => string.IsNullOrWhiteSpace(Host) ? "Broker:Host is empty" : null;
+
+    /// <summary>Parses "host:port" as given on a command line; the error names what is wrong.</summary>
+    public static bool TryParseEndpoint(string text, out string host, out int port, out string? error)
+    {
+        host = "";
+        port = 0;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || colon == text.Length - 1)
+        {
+            error = $"broker \"{text}\" is not host:port";
+            return false;
+        }
+
+        if (!int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            error = $"broker port \"{text[(colon + 1)..]}\" is not a number in 1..65535";
+            return false;
+        }
+
+        host = text[..colon].Trim('[', ']');
+        error = null;
+        return true;
+    }
+}

@@ -1,0 +1,287 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Pipeline.Hosting.Mqtt;
+
+/// <summary>
+/// One MQTT 5 client session that stays connected: a persistent session (clean start off, session expiry),
+/// reconnects with jittered exponential backoff, re-subscribes when the broker lost the session, and
+/// publishes at QoS 1, returning only once the broker acknowledged (PUBACK). MQTTnet v5 has no managed
+/// client, hence this class.
+/// </summary>
+public sealed class MqttConnection : IAsyncDisposable
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly BrokerOptions _broker;
+    private readonly string _clientId;
+    private readonly MqttWill? _will;
+    private readonly ILogger _logger;
+    private readonly IMqttClient _client;
+    private readonly Dictionary<string, Func<MqttIncomingMessage, CancellationToken, Task>> _handlers = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly CancellationTokenSource _lifetime = new();
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _reconnectLoop;
+
+    public MqttConnection(BrokerOptions broker, string clientId, ILogger logger, MqttWill? will = null)
+    {
+        _broker = broker;
+        _clientId = clientId;
+        _will = will;
+        _logger = logger;
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+    }
+
+    public string ClientId => _clientId;
+
+    public bool IsConnected => _client.IsConnected;
+
+    /// <summary>Connects, retrying until the broker answers or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var attempt = 0;
+        while (!await TryConnectOnceAsync(cancellationToken))
+        {
+            await Task.Delay(Backoff(attempt++), cancellationToken);
+        }
+
+        _reconnectLoop ??= Task.Run(() => KeepConnectedAsync(_lifetime.Token), CancellationToken.None);
+    }
+
+    /// <summary>Subscribes at QoS 1. The handler runs on the receive path: the message is acknowledged after it returns.</summary>
+    public async Task SubscribeAsync(string filter, Func<MqttIncomingMessage, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    {
+        lock (_handlers)
+        {
+            _handlers[filter] = handler;
+        }
+
+        await WaitConnectedAsync(cancellationToken);
+        await SubscribeOnBrokerAsync([filter], cancellationToken);
+    }
+
+    /// <summary>Publishes at QoS 1 and returns after the broker's PUBACK; waits through disconnections.</summary>
+    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(new ReadOnlySequence<byte>(payload))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
+            .Build();
+        var attempt = 0;
+        while (true)
+        {
+            await WaitConnectedAsync(cancellationToken);
+            MqttClientPublishResult result;
+            try
+            {
+                result = await _client.PublishAsync(message, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The connection dropped with the PUBACK outstanding: publish again (at-least-once; receivers de-duplicate).
+                _logger.LogDebug(e, "publish to {Topic} interrupted; retrying", topic);
+                await Task.Delay(Backoff(attempt++), cancellationToken);
+                continue;
+            }
+
+            if (!result.IsSuccess && result.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
+            {
+                throw new MqttPublishException($"broker refused publish to {topic}: {result.ReasonCode} {result.ReasonString}");
+            }
+
+            return;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _lifetime.CancelAsync();
+        _connected.TrySetCanceled();
+        if (_reconnectLoop is not null)
+        {
+            await _reconnectLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (_client.IsConnected)
+        {
+            try
+            {
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build());
+            }
+            catch (Exception e)
+            {
+                _logger.LogDebug(e, "disconnect of {ClientId} failed", _clientId);
+            }
+        }
+
+        _client.Dispose();
+        _connectLock.Dispose();
+        _lifetime.Dispose();
+    }
+
+    private Task WaitConnectedAsync(CancellationToken cancellationToken) =>
+        _client.IsConnected ? Task.CompletedTask : _connected.Task.WaitAsync(cancellationToken);
+
+    private async Task<bool> TryConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        await _connectLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_client.IsConnected)
+            {
+                return true;
+            }
+
+            var builder = new MqttClientOptionsBuilder()
+                .WithTcpServer(_broker.Host, _broker.Port)
+                .WithClientId(_clientId)
+                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithCleanStart(false)
+                .WithSessionExpiryInterval((uint)_broker.SessionExpirySeconds)
+                .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
+                .WithTimeout(TimeSpan.FromSeconds(10));
+            if (_will is not null)
+            {
+                builder = builder.WithWillTopic(_will.Topic).WithWillPayload(_will.Payload)
+                    .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithWillRetain(true);
+            }
+
+            MqttClientConnectResult result;
+            try
+            {
+                result = await _client.ConnectAsync(builder.Build(), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogDebug("connect of {ClientId} to {Host}:{Port} failed: {Error}", _clientId, _broker.Host, _broker.Port, e.Message);
+                return false;
+            }
+
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                _logger.LogWarning("broker {Host}:{Port} refused {ClientId}: {Code} {Reason}", _broker.Host, _broker.Port, _clientId, result.ResultCode, result.ReasonString);
+                return false;
+            }
+
+            if (!result.IsSessionPresent)
+            {
+                string[] filters;
+                lock (_handlers)
+                {
+                    filters = [.. _handlers.Keys];
+                }
+
+                if (filters.Length > 0)
+                {
+                    await SubscribeOnBrokerAsync(filters, cancellationToken);
+                }
+            }
+
+            _connected.TrySetResult();
+            _logger.LogDebug("{ClientId} connected to {Host}:{Port} (session present: {Present})", _clientId, _broker.Host, _broker.Port, result.IsSessionPresent);
+            return true;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private async Task SubscribeOnBrokerAsync(IEnumerable<string> filters, CancellationToken cancellationToken)
+    {
+        var builder = new MqttClientSubscribeOptionsBuilder();
+        foreach (var filter in filters)
+        {
+            builder = builder.WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
+        }
+
+        var result = await _client.SubscribeAsync(builder.Build(), cancellationToken);
+        foreach (var item in result.Items)
+        {
+            if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+            {
+                throw new MqttPublishException($"broker refused subscription to {item.TopicFilter.Topic}: {item.ResultCode}");
+            }
+        }
+    }
+
+    private async Task KeepConnectedAsync(CancellationToken cancellationToken)
+    {
+        var attempt = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (_client.IsConnected)
+                {
+                    attempt = 0;
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+                    continue;
+                }
+
+                if (!await TryConnectOnceAsync(cancellationToken))
+                {
+                    await Task.Delay(Backoff(attempt++), cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "{ClientId}: reconnect attempt failed", _clientId);
+                await Task.Delay(Backoff(attempt++), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
+    {
+        if (_connected.Task.IsCompleted && !_lifetime.IsCancellationRequested)
+        {
+            _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _logger.LogInformation("{ClientId} lost the broker ({Reason}); reconnecting", _clientId, args.Reason);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs args)
+    {
+        var message = args.ApplicationMessage;
+        var incoming = new MqttIncomingMessage(message.Topic, message.Payload.ToArray(), message.Retain);
+        Func<MqttIncomingMessage, CancellationToken, Task>[] matching;
+        lock (_handlers)
+        {
+            matching = [.. _handlers.Where(h => MqttTopicFilterComparer.Compare(message.Topic, h.Key) == MqttTopicFilterCompareResult.IsMatch).Select(h => h.Value)];
+        }
+
+        foreach (var handler in matching)
+        {
+            try
+            {
+                await handler(incoming, _lifetime.Token);
+            }
+            catch (Exception e) when (!_lifetime.IsCancellationRequested)
+            {
+                // A handler's failure must not kill the receive loop; handlers quarantine their own bad input.
+                _logger.LogError(e, "handler for {Topic} failed", message.Topic);
+            }
+        }
+    }
+
+    private static TimeSpan Backoff(int attempt)
+    {
+        var baseMs = Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt, 10)));
+        return TimeSpan.FromMilliseconds(baseMs * (0.5 + Random.Shared.NextDouble() / 2));
+    }
+}

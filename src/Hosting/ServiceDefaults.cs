@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Pipeline.Hosting.Mqtt;
+
+namespace Pipeline.Hosting;
+
+/// <summary>
+/// The one hosting setup that Ingest, Trainer, EdgeAgent and the all-in-one runner share, so configuration,
+/// logging and metrics look the same everywhere. Configuration precedence, lowest to highest:
+/// appsettings.json, environment variables prefixed PIPELINE_ (with "__" for ":"), the command line.
+/// </summary>
+public static class ServiceDefaults
+{
+    public const string EnvironmentPrefix = "PIPELINE_";
+
+    public static HostApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(overrides ?? [])
+            .AddCommandLine(args);
+        builder.AddServiceDefaults();
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss.fff ";
+            options.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<BrokerOptions>()
+            .Bind(builder.Configuration.GetSection(BrokerOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.Validate() is null, "Broker options are invalid")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<MqttConnectionFactory>();
+        return builder;
+    }
+}

@@ -1,0 +1,74 @@
+namespace Pipeline.Protocol;
+
+/// <summary>The field-level rules of each control message, applied on both encode and decode.</summary>
+internal static class ControlMessageRules
+{
+    private const int MaxText = 256;
+    private const int MaxClasses = 1024;
+
+    public static DecodeError? Check(SessionLabel m) =>
+        Id(m.DeviceId, "deviceId") ?? Id(m.SessionId, "sessionId") ?? Task(m.Task)
+        ?? Positive(m.StartMicros, "startMicros")
+        ?? (m.EndMicros <= m.StartMicros ? Invalid($"endMicros {m.EndMicros} is not after startMicros {m.StartMicros}") : null)
+        ?? (m.Task, m.Swing, m.Voc) switch
+        {
+            (LearningTasks.Swing, { } s, null) => Id(s.Player, "swing.player") ?? Id(s.Shape, "swing.shape"),
+            (LearningTasks.Droplet, null, { } v) => Id(v.Name, "voc.name")
+                ?? (float.IsFinite(v.ConcentrationPercent) && v.ConcentrationPercent is >= 0 and <= 100
+                    ? null
+                    : new DecodeError(DecodeErrorCode.NotFinite, $"voc.concentrationPercent {v.ConcentrationPercent} is outside 0..100")),
+            _ => Invalid($"a \"{m.Task}\" label needs exactly {(m.Task == LearningTasks.Swing ? "'swing'" : "'voc'")} and not the other"),
+        };
+
+    public static DecodeError? Check(DeviceStatus m) =>
+        Id(m.DeviceId, "deviceId") ?? Task(m.Task) ?? Positive(m.TimestampMicros, "timestampMicros")
+        ?? (Enum.IsDefined(m.State) ? null : Invalid($"state {(int)m.State} is unknown"))
+        ?? (m.ModelVersion is < 0 ? Invalid($"modelVersion {m.ModelVersion} is negative") : null)
+        ?? (m.OutboxDepth < 0 ? Invalid($"outboxDepth {m.OutboxDepth} is negative") : null)
+        ?? Text(m.Message, "message");
+
+    public static DecodeError? Check(ModelManifest m) =>
+        Task(m.Task)
+        ?? (m.Version < 1 ? Invalid($"version {m.Version} is below 1") : null)
+        ?? Id(m.Architecture, "architecture")
+        ?? Positive(m.CreatedMicros, "createdMicros")
+        ?? (m.ArtifactTopic == Topics.ModelArtifact(m.Task, m.Version) ? null : Invalid($"artifactTopic \"{Clip(m.ArtifactTopic)}\" is not {Topics.ModelArtifact(m.Task, m.Version)}"))
+        ?? (m.SizeBytes is < 1 or > 512L * 1024 * 1024 ? Invalid($"sizeBytes {m.SizeBytes} is outside 1..512 MiB") : null)
+        ?? (m.Sha256 is { Length: 64 } && m.Sha256.All(char.IsAsciiHexDigitLower) ? null : Invalid("sha256 must be 64 lower-case hex digits"))
+        ?? (m.InputShape is { Length: >= 1 and <= 4 } && m.InputShape.All(d => d is >= 1 and <= 65536) ? null : Invalid("inputShape must have 1..4 dimensions of 1..65536"))
+        ?? (m.Classes is { Length: >= 2 and <= MaxClasses } && m.Classes.All(c => c.Length is >= 1 and <= MaxText) && m.Classes.Distinct().Count() == m.Classes.Length
+            ? null
+            : Invalid($"classes must be 2..{MaxClasses} distinct non-empty names"))
+        ?? Metric(m.Metrics.Accuracy, "metrics.accuracy") ?? Metric(m.Metrics.MacroF1, "metrics.macroF1")
+        ?? (m.Metrics.HeldOutExamples < 0 ? Invalid("metrics.heldOutExamples is negative") : null)
+        ?? (m.Metrics.ConcentrationMae is { } mae && !(double.IsFinite(mae) && mae >= 0) ? Invalid($"metrics.concentrationMae {mae} is not a finite non-negative number") : null)
+        ?? Id(m.Schedule, "schedule");
+
+    public static DecodeError? Check(Prediction m) =>
+        Id(m.DeviceId, "deviceId") ?? Task(m.Task)
+        ?? (m.ModelVersion < 1 ? Invalid($"modelVersion {m.ModelVersion} is below 1") : null)
+        ?? Positive(m.InputTimestampMicros, "inputTimestampMicros")
+        ?? Text(m.PredictedClass, "predictedClass") ?? Text(m.TrueClass, "trueClass")
+        ?? (float.IsFinite(m.Confidence) && m.Confidence is >= 0 and <= 1 ? null : new DecodeError(DecodeErrorCode.NotFinite, $"confidence {m.Confidence} is outside 0..1"))
+        ?? (double.IsFinite(m.LatencyMs) && m.LatencyMs >= 0 ? null : new DecodeError(DecodeErrorCode.NotFinite, $"latencyMs {m.LatencyMs} is not a finite non-negative number"))
+        ?? (m.ConcentrationPercent is { } c && !float.IsFinite(c) ? new DecodeError(DecodeErrorCode.NotFinite, $"concentrationPercent {c} is not finite") : null);
+
+    private static DecodeError? Id(string? value, string field) =>
+        Identifiers.IsValid(value) ? null : Invalid($"{field} \"{Clip(value)}\" is not a valid identifier ({Identifiers.Rule})");
+
+    private static DecodeError? Task(string? task) =>
+        LearningTasks.IsKnown(task) ? null : Invalid($"task \"{Clip(task)}\" is unknown (expected one of {string.Join(", ", LearningTasks.All)})");
+
+    private static DecodeError? Positive(long value, string field) =>
+        value > 0 ? null : Invalid($"{field} {value} is not after the Unix epoch");
+
+    private static DecodeError? Metric(double value, string field) =>
+        double.IsFinite(value) && value is >= 0 and <= 1 ? null : new DecodeError(DecodeErrorCode.NotFinite, $"{field} {value} is outside 0..1");
+
+    private static DecodeError? Text(string? value, string field) =>
+        value is null || value.Length <= MaxText ? null : Invalid($"{field} is {value.Length} characters; the limit is {MaxText}");
+
+    private static DecodeError Invalid(string message) => new(DecodeErrorCode.InvalidValue, message);
+
+    private static string Clip(string? value) => value is null ? "null" : value.Length <= 40 ? value : value[..40] + "…";
+}

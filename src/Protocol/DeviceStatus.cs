@@ -1,0 +1,20 @@
+namespace Pipeline.Protocol;
+
+/// <summary>
+/// A device's retained status. The agent registers an "offline" status as its MQTT last will, so the
+/// broker publishes it if the agent vanishes without saying goodbye.
+/// </summary>
+public sealed record DeviceStatus(
+    string DeviceId,
+    string Task,
+    DeviceState State,
+    long TimestampMicros,
+    int? ModelVersion,
+    int OutboxDepth,
+    string? Message);
+
+public enum DeviceState
+{
+    Online,
+    Offline,
+}

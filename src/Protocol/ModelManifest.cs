@@ -1,0 +1,21 @@
+namespace Pipeline.Protocol;
+
+/// <summary>
+/// Describes one trained model: what it is, how well it did on held-out data, and where and how to fetch
+/// and verify its artifact. Published retained on <see cref="Topics.ModelManifest"/> as the model announcement.
+/// </summary>
+public sealed record ModelManifest(
+    string Task,
+    int Version,
+    string Architecture,
+    long CreatedMicros,
+    string ArtifactTopic,
+    long SizeBytes,
+    string Sha256,
+    int[] InputShape,
+    string[] Classes,
+    ModelMetrics Metrics,
+    string Schedule);
+
+/// <summary>Held-out evaluation of a model. <see cref="ConcentrationMae"/> is set for models with a regression head.</summary>
+public sealed record ModelMetrics(double Accuracy, double MacroF1, int HeldOutExamples, double? ConcentrationMae);

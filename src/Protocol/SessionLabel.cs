@@ -1,0 +1,25 @@
+namespace Pipeline.Protocol;
+
+/// <summary>
+/// Ground truth for one recording session of one device: every sample or frame the device recorded
+/// in [<see cref="StartMicros"/>, <see cref="EndMicros"/>) has this label. Published when the session ends.
+/// Exactly one of <see cref="Swing"/> (task "swing") and <see cref="Voc"/> (task "droplet") is set.
+/// </summary>
+public sealed record SessionLabel(
+    string DeviceId,
+    string SessionId,
+    string Task,
+    long StartMicros,
+    long EndMicros,
+    SwingLabel? Swing,
+    VocLabel? Voc)
+{
+    /// <summary>The class a classifier learns: "player:shape" for swings, the VOC name for droplets.</summary>
+    public string ClassName => Swing is { } s ? $"{s.Player}:{s.Shape}" : Voc!.Name;
+}
+
+/// <summary>A swing class is a hybrid category: who swung, and the shape of the swing.</summary>
+public sealed record SwingLabel(string Player, string Shape);
+
+/// <summary>Which volatile organic compound the droplets were exposed to, at what concentration (% v/v).</summary>
+public sealed record VocLabel(string Name, float ConcentrationPercent);

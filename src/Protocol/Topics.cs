@@ -1,0 +1,80 @@
+namespace Pipeline.Protocol;
+
+/// <summary>
+/// The MQTT topic layout, version 1 (docs/PROTOCOL.md, "Topics"). Telemetry is per site and device;
+/// models are per task. A breaking change to any payload moves everything to "pipeline/v2".
+/// </summary>
+public static class Topics
+{
+    public const string Root = "pipeline/v1";
+    public const string DefaultSite = "local";
+
+    public static string Motion(string site, string device) => Telemetry(site, device, TelemetryStream.Motion);
+
+    public static string Frames(string site, string device) => Telemetry(site, device, TelemetryStream.Frames);
+
+    public static string Labels(string site, string device) => Telemetry(site, device, TelemetryStream.Labels);
+
+    public static string Status(string site, string device) => Telemetry(site, device, TelemetryStream.Status);
+
+    public static string Predictions(string site, string device) => Telemetry(site, device, TelemetryStream.Predictions);
+
+    public static string Telemetry(string site, string device, TelemetryStream stream) =>
+        $"{Root}/telemetry/{Identifiers.Require(site, nameof(site))}/{Identifiers.Require(device, nameof(device))}/{StreamName(stream)}";
+
+    /// <summary>A filter matching one stream of every device at every site, e.g. for ingest.</summary>
+    public static string AllDevices(TelemetryStream stream) => $"{Root}/telemetry/+/+/{StreamName(stream)}";
+
+    public static string ModelManifest(string task) => $"{Root}/models/{Identifiers.Require(task, nameof(task))}/manifest";
+
+    public static string ModelArtifact(string task, int version) => $"{Root}/models/{Identifiers.Require(task, nameof(task))}/artifacts/{version}";
+
+    public static string StreamName(TelemetryStream stream) => stream switch
+    {
+        TelemetryStream.Motion => "motion",
+        TelemetryStream.Frames => "frames",
+        TelemetryStream.Labels => "labels",
+        TelemetryStream.Status => "status",
+        TelemetryStream.Predictions => "predictions",
+        _ => throw new ArgumentOutOfRangeException(nameof(stream), stream, null),
+    };
+
+    /// <summary>Splits a telemetry topic into site, device and stream; false for anything else.</summary>
+    public static bool TryParseTelemetry(string topic, out string site, out string device, out TelemetryStream stream)
+    {
+        site = device = "";
+        stream = default;
+        var parts = topic.Split('/');
+        if (parts.Length != 6 || parts[0] != "pipeline" || parts[1] != "v1" || parts[2] != "telemetry"
+            || !Identifiers.IsValid(parts[3]) || !Identifiers.IsValid(parts[4]))
+        {
+            return false;
+        }
+
+        TelemetryStream? parsed = parts[5] switch
+        {
+            "motion" => TelemetryStream.Motion,
+            "frames" => TelemetryStream.Frames,
+            "labels" => TelemetryStream.Labels,
+            "status" => TelemetryStream.Status,
+            "predictions" => TelemetryStream.Predictions,
+            _ => null,
+        };
+        if (parsed is null)
+        {
+            return false;
+        }
+
+        (site, device, stream) = (parts[3], parts[4], parsed.Value);
+        return true;
+    }
+}
+
+public enum TelemetryStream
+{
+    Motion,
+    Frames,
+    Labels,
+    Status,
+    Predictions,
+}
