@@ -9,9 +9,9 @@ public sealed record DeviceStatus(
     string Task,
     DeviceState State,
     long TimestampMicros,
-    int? ModelVersion,
     int OutboxDepth,
-    string? Message);
+    int? ModelVersion = null,
+    string? Message = null);
 
 public enum DeviceState
 {

@@ -18,4 +18,4 @@ public sealed record ModelManifest(
     string Schedule);
 
 /// <summary>Held-out evaluation of a model. <see cref="ConcentrationMae"/> is set for models with a regression head.</summary>
-public sealed record ModelMetrics(double Accuracy, double MacroF1, int HeldOutExamples, double? ConcentrationMae);
+public sealed record ModelMetrics(double Accuracy, double MacroF1, int HeldOutExamples, double? ConcentrationMae = null);

@@ -12,5 +12,5 @@ public sealed record Prediction(
     string PredictedClass,
     float Confidence,
     double LatencyMs,
-    string? TrueClass,
-    float? ConcentrationPercent);
+    string? TrueClass = null,
+    float? ConcentrationPercent = null);

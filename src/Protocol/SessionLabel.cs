@@ -11,10 +11,11 @@ public sealed record SessionLabel(
     string Task,
     long StartMicros,
     long EndMicros,
-    SwingLabel? Swing,
-    VocLabel? Voc)
+    SwingLabel? Swing = null,
+    VocLabel? Voc = null)
 {
     /// <summary>The class a classifier learns: "player:shape" for swings, the VOC name for droplets.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string ClassName => Swing is { } s ? $"{s.Player}:{s.Shape}" : Voc!.Name;
 }
 

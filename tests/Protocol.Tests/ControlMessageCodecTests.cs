@@ -1,0 +1,126 @@
+using System.Text;
+using Pipeline.Protocol;
+
+namespace Pipeline.Protocol.Tests;
+
+public class ControlMessageCodecTests
+{
+    private static readonly SessionLabel SwingLabel =
+        new("club-1", "s-0001", LearningTasks.Swing, 1_000, 2_000, new SwingLabel("p1", "fade"), null);
+
+    private static readonly SessionLabel DropletLabel =
+        new("scope-1", "s-0002", LearningTasks.Droplet, 1_000, 2_000, null, new VocLabel("acetone", 2.5f));
+
+    private static ModelManifest Manifest() => new(
+        LearningTasks.Swing, 3, "swing-cnn", 1_700_000_000_000_000, Topics.ModelArtifact(LearningTasks.Swing, 3), 1234,
+        new string('a', 64), [8, 512], ["p1:fade", "p1:draw"], new ModelMetrics(0.9, 0.88, 40, null), "pipelined");
+
+    [Fact]
+    public void SessionLabel_RoundTrips_ForBothTasks()
+    {
+        foreach (var label in new[] { SwingLabel, DropletLabel })
+        {
+            var result = ControlMessageCodec.DecodeSessionLabel(ControlMessageCodec.Encode(label));
+            Assert.True(result.IsSuccess, result.Error?.ToString());
+            Assert.Equal(label, result.Value);
+        }
+    }
+
+    [Fact]
+    public void SessionLabel_ClassName_IsPlayerAndShapeOrVoc()
+    {
+        Assert.Equal("p1:fade", SwingLabel.ClassName);
+        Assert.Equal("acetone", DropletLabel.ClassName);
+    }
+
+    [Fact]
+    public void SessionLabel_Json_UsesTheDocumentedFieldNames()
+    {
+        var json = Encoding.UTF8.GetString(ControlMessageCodec.Encode(SwingLabel));
+        Assert.Equal("""{"deviceId":"club-1","sessionId":"s-0001","task":"swing","startMicros":1000,"endMicros":2000,"swing":{"player":"p1","shape":"fade"}}""", json);
+    }
+
+    [Theory]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":10,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "endMicros")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"golf","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "task")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":1,"endMicros":5}""", "exactly")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"droplet","startMicros":1,"endMicros":5,"voc":{"name":"acetone","concentrationPercent":250}}""", "concentrationPercent")]
+    [InlineData("""{"deviceId":"../x","sessionId":"s","task":"swing","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "deviceId")]
+    [InlineData("""{"sessionId":"s","task":"swing","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "deviceId")]
+    [InlineData("""{"deviceId":"club-1",""", "not valid JSON")]
+    [InlineData("""null""", "null")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":"1","endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "not valid JSON")]
+    public void SessionLabel_Invalid_IsRefusedNamingTheField(string json, string expected)
+    {
+        var result = ControlMessageCodec.DecodeSessionLabel(Encoding.UTF8.GetBytes(json));
+        Assert.False(result.IsSuccess);
+        Assert.Contains(expected, result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Oversize_ControlMessage_IsRefused()
+    {
+        var result = ControlMessageCodec.DecodeDeviceStatus(new byte[ControlMessageCodec.MaxBytes + 1]);
+        Assert.Equal(DecodeErrorCode.Oversize, result.Error!.Code);
+    }
+
+    [Fact]
+    public void DeviceStatus_RoundTrips_WithStateAsText()
+    {
+        var status = new DeviceStatus("club-1", LearningTasks.Swing, DeviceState.Offline, 5, 0, 2, "lost connection");
+        var bytes = ControlMessageCodec.Encode(status);
+        Assert.Contains("\"state\":\"Offline\"", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+        Assert.Equal(status, ControlMessageCodec.DecodeDeviceStatus(bytes).Value);
+    }
+
+    [Fact]
+    public void DeviceStatus_UnknownState_IsRefused()
+    {
+        var json = """{"deviceId":"club-1","task":"swing","state":"Sleeping","timestampMicros":5,"outboxDepth":0}""";
+        Assert.False(ControlMessageCodec.DecodeDeviceStatus(Encoding.UTF8.GetBytes(json)).IsSuccess);
+    }
+
+    [Fact]
+    public void ModelManifest_RoundTrips()
+    {
+        var manifest = Manifest();
+        var back = ControlMessageCodec.DecodeModelManifest(ControlMessageCodec.Encode(manifest));
+        Assert.True(back.IsSuccess, back.Error?.ToString());
+        Assert.Equal(manifest.Sha256, back.Value.Sha256);
+        Assert.Equal(manifest.Classes, back.Value.Classes);
+        Assert.Equal(manifest.InputShape, back.Value.InputShape);
+        Assert.Equal(manifest.Metrics, back.Value.Metrics);
+    }
+
+    [Fact]
+    public void ModelManifest_ArtifactTopicForAnotherVersion_IsRefused()
+    {
+        var bad = Manifest() with { ArtifactTopic = Topics.ModelArtifact(LearningTasks.Swing, 2) };
+        Assert.Throws<ArgumentException>(() => ControlMessageCodec.Encode(bad));
+    }
+
+    [Theory]
+    [InlineData("sha256", "\"ABC\"")]
+    [InlineData("version", "0")]
+    [InlineData("sizeBytes", "-1")]
+    [InlineData("classes", "[\"a\"]")]
+    public void ModelManifest_BadField_IsRefused(string field, string value)
+    {
+        var json = Encoding.UTF8.GetString(ControlMessageCodec.Encode(Manifest()));
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        node[field] = System.Text.Json.Nodes.JsonNode.Parse(value);
+
+        var result = ControlMessageCodec.DecodeModelManifest(Encoding.UTF8.GetBytes(node.ToJsonString()));
+
+        Assert.False(result.IsSuccess);
+        Assert.Contains(field, result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prediction_RoundTrips_AndRejectsConfidenceAboveOne()
+    {
+        var prediction = new Prediction("club-1", LearningTasks.Swing, 1, 10, "p1:fade", 0.7f, 1.5, "p1:draw", null);
+        Assert.Equal(prediction, ControlMessageCodec.DecodePrediction(ControlMessageCodec.Encode(prediction)).Value);
+        Assert.Throws<ArgumentException>(() => ControlMessageCodec.Encode(prediction with { Confidence = 1.5f }));
+    }
+}

@@ -1,0 +1,44 @@
+using Pipeline.Protocol;
+
+namespace Pipeline.Protocol.Tests;
+
+public class TopicsTests
+{
+    [Fact]
+    public void TelemetryTopics_FollowTheVersionedLayout()
+    {
+        Assert.Equal("pipeline/v1/telemetry/local/club-1/motion", Topics.Motion("local", "club-1"));
+        Assert.Equal("pipeline/v1/telemetry/lab/scope-1/frames", Topics.Frames("lab", "scope-1"));
+        Assert.Equal("pipeline/v1/telemetry/+/+/labels", Topics.AllDevices(TelemetryStream.Labels));
+        Assert.Equal("pipeline/v1/models/swing/manifest", Topics.ModelManifest("swing"));
+        Assert.Equal("pipeline/v1/models/droplet/artifacts/4", Topics.ModelArtifact("droplet", 4));
+    }
+
+    [Fact]
+    public void TryParseTelemetry_ReadsBackSiteDeviceAndStream()
+    {
+        Assert.True(Topics.TryParseTelemetry(Topics.Status("lab", "club-9"), out var site, out var device, out var stream));
+        Assert.Equal(("lab", "club-9", TelemetryStream.Status), (site, device, stream));
+    }
+
+    [Theory]
+    [InlineData("pipeline/v2/telemetry/a/b/motion")]
+    [InlineData("pipeline/v1/telemetry/a/b/sound")]
+    [InlineData("pipeline/v1/telemetry/a/motion")]
+    [InlineData("pipeline/v1/telemetry/a/b c/motion")]
+    [InlineData("pipeline/v1/models/swing/manifest")]
+    public void TryParseTelemetry_OtherTopics_AreNotTelemetry(string topic)
+    {
+        Assert.False(Topics.TryParseTelemetry(topic, out _, out _, out _));
+    }
+
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("+")]
+    [InlineData("")]
+    [InlineData(".hidden")]
+    public void Topics_RefuseIdentifiersThatCouldEscapeTheLayout(string device)
+    {
+        Assert.Throws<ArgumentException>(() => Topics.Motion("local", device));
+    }
+}
