@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test of the solution against real servers. Installs the Debian packages the tests start
+# (mosquitto) when they are missing, so a fresh Debian 12 machine with the .NET SDK needs nothing else.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+dotnet test Pipeline.sln -c Release --logger "console;verbosity=normal" "$@"
