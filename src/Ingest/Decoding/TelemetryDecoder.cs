@@ -1,0 +1,69 @@
+using Pipeline.Ingest.Receiving;
+using Pipeline.Protocol;
+
+namespace Pipeline.Ingest.Decoding;
+
+/// <summary>Turns an untrusted MQTT message into typed telemetry or a rejection; never throws for bad input.</summary>
+public sealed class TelemetryDecoder(TelemetryValidator validator, Microsoft.Extensions.Options.IOptions<IngestOptions> options)
+{
+    private readonly int _maxPayloadBytes = options.Value.MaxPayloadBytes;
+
+    /// <summary>The outcome for one message: decoded telemetry to store, a device status, or a rejection.</summary>
+    public (DecodedTelemetry? Telemetry, DeviceStatus? Status, TelemetryRejection? Rejection) Decode(ReceivedMessage message)
+    {
+        if (!Topics.TryParseTelemetry(message.Topic, out _, out var topicDevice, out var stream))
+        {
+            return (null, null, new TelemetryRejection("UnknownTopic", $"topic \"{message.Topic}\" is not pipeline/v1/telemetry/SITE/DEVICE/STREAM"));
+        }
+
+        if (message.Payload.Length > _maxPayloadBytes)
+        {
+            return (null, null, new TelemetryRejection(nameof(DecodeErrorCode.Oversize), $"payload is {message.Payload.Length} bytes; the limit is {_maxPayloadBytes}"));
+        }
+
+        switch (stream)
+        {
+            case TelemetryStream.Motion:
+            {
+                var decoded = MotionBatchCodec.Decode(message.Payload);
+                if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
+                var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice) ?? validator.Check(decoded.Value);
+                return rejection is null ? (new DecodedTelemetry(message, stream, decoded.Value, null, null), null, null) : Rejected(rejection);
+            }
+
+            case TelemetryStream.Frames:
+            {
+                var decoded = MicroscopyFrameCodec.Decode(message.Payload);
+                if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
+                var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice) ?? validator.Check(decoded.Value);
+                return rejection is null ? (new DecodedTelemetry(message, stream, null, decoded.Value, null), null, null) : Rejected(rejection);
+            }
+
+            case TelemetryStream.Labels:
+            {
+                var decoded = ControlMessageCodec.DecodeSessionLabel(message.Payload);
+                if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
+                var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice) ?? validator.Check(decoded.Value);
+                return rejection is null ? (new DecodedTelemetry(message, stream, null, null, decoded.Value), null, null) : Rejected(rejection);
+            }
+
+            case TelemetryStream.Status:
+            {
+                var decoded = ControlMessageCodec.DecodeDeviceStatus(message.Payload);
+                if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
+                var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice);
+                return rejection is null ? (null, decoded.Value, null) : Rejected(rejection);
+            }
+
+            default:
+                return Rejected(new TelemetryRejection("UnknownTopic", $"ingest does not take the \"{Topics.StreamName(stream)}\" stream"));
+        }
+    }
+
+    private static (DecodedTelemetry?, DeviceStatus?, TelemetryRejection?) Rejected(TelemetryRejection rejection) => (null, null, rejection);
+
+    private static TelemetryRejection? DeviceMismatch(string payloadDevice, string topicDevice) =>
+        payloadDevice == topicDevice
+            ? null
+            : new TelemetryRejection("DeviceMismatch", $"payload says device \"{payloadDevice}\" but it was published on device \"{topicDevice}\"'s topic");
+}

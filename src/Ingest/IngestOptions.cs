@@ -1,0 +1,45 @@
+namespace Pipeline.Ingest;
+
+/// <summary>Typed settings of ingest, bound from the "Ingest" configuration section and checked at start.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Ingest";
+
+    /// <summary>Where the embedded telemetry store lives (when no other store is registered).</summary>
+    public string DataFolder { get; set; } = "data";
+
+    /// <summary>Where rejected messages are written as JSON lines; empty means "DataFolder/quarantine".</summary>
+    public string QuarantineFolder { get; set; } = "";
+
+    /// <summary>The MQTT client id; the broker keeps this persistent session (and its queued messages) across restarts.</summary>
+    public string ClientId { get; set; } = "pipeline-ingest";
+
+    /// <summary>Capacity of the queue between receiving and decoding.</summary>
+    public int ReceiveQueueCapacity { get; set; } = 1024;
+
+    /// <summary>Capacity of the queue between decoding and writing.</summary>
+    public int WriteQueueCapacity { get; set; } = 1024;
+
+    /// <summary>Most messages written to the store in one write.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>Longest a message waits for others to share its write, when more are on their way.</summary>
+    public int BatchMaxDelayMilliseconds { get; set; } = 20;
+
+    /// <summary>Payloads above this are quarantined without decoding.</summary>
+    public int MaxPayloadBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>A quarantine file is rotated (keeping one previous file) when it reaches this size.</summary>
+    public long QuarantineMaxFileBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How much of a rejected payload the quarantine keeps (base64 of the first bytes).</summary>
+    public int QuarantinePayloadBytes { get; set; } = 1024;
+
+    /// <summary>Timestamps before this (µs since the Unix epoch; default 2000-01-01) are a broken clock.</summary>
+    public long MinTimestampMicros { get; set; } = 946_684_800_000_000;
+
+    /// <summary>How far ahead of this machine's clock a device's timestamp may be.</summary>
+    public int MaxFutureSkewSeconds { get; set; } = 300;
+
+    public string ResolvedQuarantineFolder => string.IsNullOrWhiteSpace(QuarantineFolder) ? Path.Combine(DataFolder, "quarantine") : QuarantineFolder;
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Ingest.Decoding;
+using Pipeline.Ingest.Observability;
+using Pipeline.Ingest.Quarantining;
+using Pipeline.Ingest.Receiving;
+using Pipeline.Ingest.Status;
+using Pipeline.Ingest.Writing;
+using Pipeline.Storage;
+using Pipeline.Storage.Embedded;
+
+namespace Pipeline.Ingest;
+
+public static class IngestServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds ingest as a hosted service, with its options from the "Ingest" section (checked at start).
+    /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the embedded store under Ingest:DataFolder.
+    /// Needs the shared hosting defaults (<c>AddServiceDefaults</c>): broker options, metrics and a <see cref="TimeProvider"/>.
+    /// <see cref="IngestStatistics"/> and <see cref="DeviceStatusBoard"/> can be resolved to watch it.
+    /// </summary>
+    public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ITelemetryStore>(provider => EmbeddedTelemetryStore.Open(
+            provider.GetRequiredService<IOptions<IngestOptions>>().Value.DataFolder,
+            provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>()));
+        services.TryAddSingleton<IngestStatistics>();
+        services.TryAddSingleton<IngestMetrics>();
+        services.TryAddSingleton<DeviceStatusBoard>();
+        services.TryAddSingleton<UnacknowledgedMessages>();
+        services.TryAddSingleton<Quarantine>();
+        services.TryAddSingleton<TelemetryValidator>();
+        services.TryAddSingleton<TelemetryDecoder>();
+        services.TryAddSingleton<DecodeStage>();
+        services.TryAddSingleton<BatchingStoreWriter>();
+        services.TryAddSingleton<IngestService>();
+        services.AddHostedService(provider => provider.GetRequiredService<IngestService>());
+        return services;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Pipeline.Storage.Embedded;
+
+/// <summary>
+/// One append-only file of framed records: [u32 body length][u32 CRC-32 of the body][body], little-endian
+/// (docs/STORAGE.md). The only reader and writer of that framing. A writer fsyncs before an append returns;
+/// a reader sees only whole records whose checksum holds, so a record still being written is simply not yet visible.
+/// </summary>
+internal sealed class AppendOnlyLog : IDisposable
+{
+    public const int HeaderSize = 8;
+    public const int MaxBodyBytes = 16 * 1024 * 1024;
+
+    private readonly string _path;
+    private readonly FileStream? _writer;
+    private SafeFileHandle? _reader;
+    private long _scannedLength;
+
+    private AppendOnlyLog(string path, FileStream? writer)
+    {
+        _path = path;
+        _writer = writer;
+        _reader = writer?.SafeFileHandle;
+    }
+
+    public string Path => _path;
+
+    /// <summary>Bytes of whole, valid records seen so far.</summary>
+    public long Length => _scannedLength;
+
+    /// <summary>Opens (creating) the file for appending. Call <see cref="ScanNew"/> next, then <see cref="DropTornTail"/>.</summary>
+    public static AppendOnlyLog OpenForAppend(string path)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        return new AppendOnlyLog(path, stream);
+    }
+
+    /// <summary>Opens for reading only; the file may not exist yet (then it reads as empty until it appears).</summary>
+    public static AppendOnlyLog OpenForReading(string path) => new(path, writer: null);
+
+    /// <summary>Calls <paramref name="onRecord"/> with (offset, body) for each whole valid record after those already seen.</summary>
+    /// <returns>True when the file ends cleanly after the last valid record; false when bytes follow that do not form a valid record (yet).</returns>
+    public bool ScanNew(Action<long, byte[]> onRecord)
+    {
+        var handle = ReaderHandle();
+        if (handle is null)
+        {
+            return true;
+        }
+
+        var end = RandomAccess.GetLength(handle);
+        Span<byte> header = stackalloc byte[HeaderSize];
+        while (true)
+        {
+            var offset = _scannedLength;
+            if (end - offset == 0)
+            {
+                return true;
+            }
+
+            if (end - offset < HeaderSize || RandomAccess.Read(handle, header, offset) != HeaderSize)
+            {
+                return false;
+            }
+
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+            var checksum = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+            if (length == 0 || length > MaxBodyBytes || offset + HeaderSize + length > end)
+            {
+                return false;
+            }
+
+            var body = new byte[length];
+            if (RandomAccess.Read(handle, body, offset + HeaderSize) != body.Length || Crc32.HashToUInt32(body) != checksum)
+            {
+                return false;
+            }
+
+            _scannedLength = offset + HeaderSize + length;
+            onRecord(offset, body);
+        }
+    }
+
+    /// <summary>
+    /// Cuts the file back to its last valid record (a crash tore the tail), first copying the cut bytes to
+    /// "FILE.torn-OFFSET" beside it, so nothing is destroyed unseen. Writer only.
+    /// </summary>
+    public void DropTornTail(ILogger logger)
+    {
+        var writer = RequireWriter();
+        var end = writer.Length;
+        if (end == _scannedLength)
+        {
+            return;
+        }
+
+        var tornPath = $"{_path}.torn-{_scannedLength}";
+        var torn = new byte[end - _scannedLength];
+        RandomAccess.Read(writer.SafeFileHandle, torn, _scannedLength);
+        File.WriteAllBytes(tornPath, torn);
+        writer.SetLength(_scannedLength);
+        writer.Flush(flushToDisk: true);
+        logger.LogWarning("{Path}: dropped a torn tail of {Bytes} bytes after offset {Offset} (kept in {TornPath})", _path, torn.Length, _scannedLength, tornPath);
+    }
+
+    /// <summary>Appends the bodies as records and fsyncs; returns each record's offset. Writer only; callers serialise appends.</summary>
+    public long[] Append(IReadOnlyList<byte[]> bodies)
+    {
+        var writer = RequireWriter();
+        var total = bodies.Sum(b => (long)HeaderSize + b.Length);
+        var buffer = new byte[total];
+        var offsets = new long[bodies.Count];
+        var position = 0;
+        for (var i = 0; i < bodies.Count; i++)
+        {
+            var body = bodies[i];
+            if (body.Length is 0 or > MaxBodyBytes)
+            {
+                throw new ArgumentException($"a record body must be 1..{MaxBodyBytes} bytes; got {body.Length}", nameof(bodies));
+            }
+
+            offsets[i] = _scannedLength + position;
+            BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(position), (uint)body.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(position + 4), Crc32.HashToUInt32(body));
+            body.CopyTo(buffer, position + HeaderSize);
+            position += HeaderSize + body.Length;
+        }
+
+        writer.Position = _scannedLength;
+        writer.Write(buffer);
+        writer.Flush(flushToDisk: true);
+        _scannedLength += total;
+        return offsets;
+    }
+
+    /// <summary>Reads back the body of the record at <paramref name="offset"/>, checking its checksum. Safe to call concurrently with appends.</summary>
+    public byte[] Read(long offset)
+    {
+        var handle = ReaderHandle() ?? throw new InvalidDataException($"{_path} does not exist");
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (RandomAccess.Read(handle, header, offset) != HeaderSize)
+        {
+            throw new InvalidDataException($"{_path}: no record header at offset {offset}");
+        }
+
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        if (length is 0 or > MaxBodyBytes)
+        {
+            throw new InvalidDataException($"{_path}: record at offset {offset} claims {length} bytes");
+        }
+
+        var body = new byte[length];
+        if (RandomAccess.Read(handle, body, offset + HeaderSize) != body.Length || Crc32.HashToUInt32(body) != BinaryPrimitives.ReadUInt32LittleEndian(header[4..]))
+        {
+            throw new InvalidDataException($"{_path}: record at offset {offset} fails its checksum");
+        }
+
+        return body;
+    }
+
+    public void Dispose()
+    {
+        if (_writer is not null)
+        {
+            _writer.Dispose();
+        }
+        else
+        {
+            _reader?.Dispose();
+        }
+    }
+
+    private FileStream RequireWriter() => _writer ?? throw new InvalidOperationException($"{_path} is open read-only");
+
+    private SafeFileHandle? ReaderHandle()
+    {
+        if (Volatile.Read(ref _reader) is null && File.Exists(_path))
+        {
+            var opened = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (Interlocked.CompareExchange(ref _reader, opened, null) is not null)
+            {
+                opened.Dispose();
+            }
+        }
+
+        return Volatile.Read(ref _reader);
+    }
+}

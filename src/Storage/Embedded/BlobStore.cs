@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+
+namespace Pipeline.Storage.Embedded;
+
+/// <summary>
+/// Content-addressed pixel store: "blobs/ab/abcdef…" named by the SHA-256 of the bytes, so identical frames
+/// share one file. Written to a temporary name, fsynced, then renamed, so a blob is either whole or absent.
+/// </summary>
+internal sealed class BlobStore(string root)
+{
+    public static string HashOf(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>Stores <paramref name="bytes"/> unless a blob with the same hash exists; returns the hash.</summary>
+    public string Put(byte[] bytes)
+    {
+        var hash = HashOf(bytes);
+        var path = PathOf(hash);
+        if (File.Exists(path))
+        {
+            return hash;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        return hash;
+    }
+
+    /// <summary>Reads a blob back and checks it still hashes to its name.</summary>
+    public byte[] Get(string hash)
+    {
+        var path = PathOf(hash);
+        var bytes = File.Exists(path) ? File.ReadAllBytes(path) : throw new InvalidDataException($"blob {hash} is missing from {root}");
+        return HashOf(bytes) == hash ? bytes : throw new InvalidDataException($"blob {path} does not match its hash (corrupted)");
+    }
+
+    private string PathOf(string hash) => Path.Combine(root, hash[..2], hash);
+}

@@ -1,0 +1,521 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Protocol;
+
+namespace Pipeline.Storage.Embedded;
+
+/// <summary>
+/// The default store: no server, just files under one folder (docs/STORAGE.md). Each device has an
+/// append-only motion log and frame log under "series/DEVICE/", frame pixels live in a content-addressed
+/// blob folder, labels in "labels.log". Every write is fsynced before it returns; on open the logs are
+/// scanned, a torn tail is cut off, and the time indexes and de-duplication keys are rebuilt.
+/// One process writes (<see cref="Open"/>, guarded by a lock file); any number of other processes may
+/// read (<see cref="OpenReadOnly"/>), each read picking up what the writer appended since.
+/// Reads are safe concurrently with writes in the same process.
+/// </summary>
+public sealed class EmbeddedTelemetryStore : ITelemetryStore
+{
+    private const string SeriesFolder = "series";
+    private const string MotionFile = "motion.log";
+    private const string FramesFile = "frames.log";
+    private const string LabelsFile = "labels.log";
+    private const string WriterLockFile = "writer.lock";
+
+    private readonly string _root;
+    private readonly bool _readOnly;
+    private readonly ILogger _logger;
+    private readonly FileStream? _writerLock;
+    private readonly BlobStore _blobs;
+    private readonly AppendOnlyLog _labelLog;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // _gate guards everything below it; file I/O for reads happens outside it on immutable, fsynced records.
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, DeviceSeries> _devices = new(StringComparer.Ordinal);
+    private readonly HashSet<SeriesKey> _keys = [];
+    private readonly List<SessionLabel> _labels = [];
+    private readonly HashSet<(string DeviceId, string SessionId)> _labelKeys = [];
+    private long _motionBatches;
+    private long _motionSamples;
+    private long _frames;
+    private bool _disposed;
+
+    private EmbeddedTelemetryStore(string root, bool readOnly, ILogger logger, FileStream? writerLock)
+    {
+        _root = root;
+        _readOnly = readOnly;
+        _logger = logger;
+        _writerLock = writerLock;
+        _blobs = new BlobStore(Path.Combine(root, "blobs"));
+        var labelsPath = Path.Combine(root, LabelsFile);
+        _labelLog = readOnly ? AppendOnlyLog.OpenForReading(labelsPath) : AppendOnlyLog.OpenForAppend(labelsPath);
+    }
+
+    public string RootFolder => _root;
+
+    public bool IsReadOnly => _readOnly;
+
+    /// <summary>Opens (creating) the store for writing. Only one process may hold a store open for writing.</summary>
+    /// <exception cref="IOException">Another process has the store open for writing.</exception>
+    public static EmbeddedTelemetryStore Open(string rootFolder, ILogger? logger = null)
+    {
+        var root = Path.GetFullPath(rootFolder);
+        Directory.CreateDirectory(Path.Combine(root, SeriesFolder));
+        FileStream writerLock;
+        try
+        {
+            writerLock = new FileStream(Path.Combine(root, WriterLockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"the telemetry store at {root} is already open for writing by another process; open it read-only instead", e);
+        }
+
+        var store = new EmbeddedTelemetryStore(root, readOnly: false, logger ?? NullLogger.Instance, writerLock);
+        try
+        {
+            store.LoadForWriting();
+            return store;
+        }
+        catch
+        {
+            store.DisposeFiles();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing store without ever writing to it; each read first picks up records appended since the last.</summary>
+    /// <exception cref="DirectoryNotFoundException">There is no store at <paramref name="rootFolder"/>.</exception>
+    public static EmbeddedTelemetryStore OpenReadOnly(string rootFolder, ILogger? logger = null)
+    {
+        var root = Path.GetFullPath(rootFolder);
+        if (!Directory.Exists(Path.Combine(root, SeriesFolder)))
+        {
+            throw new DirectoryNotFoundException($"there is no telemetry store at {root} (no '{SeriesFolder}' folder); start ingest on it first");
+        }
+
+        var store = new EmbeddedTelemetryStore(root, readOnly: true, logger ?? NullLogger.Instance, writerLock: null);
+        store.CatchUp();
+        return store;
+    }
+
+    public async ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken)
+    {
+        foreach (var batch in batches)
+        {
+            StoreInputRules.Check(batch);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfNotWritable();
+            var fresh = Fresh(batches, b => new SeriesKey(b.DeviceId, MessageType.MotionBatch, b.StreamId, b.Sequence));
+            foreach (var group in fresh.GroupBy(b => b.DeviceId, StringComparer.Ordinal))
+            {
+                var series = SeriesForWriting(group.Key);
+                var list = group.ToList();
+                var offsets = series.Motion.Append([.. list.Select(SeriesRecordCodec.EncodeMotion)]);
+                lock (_gate)
+                {
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        IndexMotion(series, list[i], offsets[i]);
+                    }
+                }
+            }
+
+            return fresh.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask<int> WriteFramesAsync(IReadOnlyList<MicroscopyFrame> frames, CancellationToken cancellationToken)
+    {
+        foreach (var frame in frames)
+        {
+            StoreInputRules.Check(frame);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfNotWritable();
+            var fresh = Fresh(frames, f => new SeriesKey(f.DeviceId, MessageType.MicroscopyFrame, f.StreamId, f.Sequence));
+            foreach (var group in fresh.GroupBy(f => f.DeviceId, StringComparer.Ordinal))
+            {
+                var series = SeriesForWriting(group.Key);
+                var list = group.ToList();
+
+                // Pixels are durable before the record that points at them, so a crash never leaves a dangling pointer.
+                var bodies = list.Select(f => SeriesRecordCodec.EncodeFrame(f, _blobs.Put(f.Pixels))).ToList();
+                var offsets = series.Frames.Append(bodies);
+                lock (_gate)
+                {
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        IndexFrame(series, new SeriesKey(list[i].DeviceId, MessageType.MicroscopyFrame, list[i].StreamId, list[i].Sequence), list[i].TimestampMicros, offsets[i]);
+                    }
+                }
+            }
+
+            return fresh.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken)
+    {
+        var body = ControlMessageCodec.Encode(label);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfNotWritable();
+            lock (_gate)
+            {
+                if (_labelKeys.Contains((label.DeviceId, label.SessionId)))
+                {
+                    return false;
+                }
+            }
+
+            _labelLog.Append([body]);
+            lock (_gate)
+            {
+                IndexLabel(label);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public ValueTask<IReadOnlyList<SessionLabel>> ReadLabelsAsync(string task, CancellationToken cancellationToken)
+    {
+        CatchUp();
+        lock (_gate)
+        {
+            IReadOnlyList<SessionLabel> found = [.. _labels.Where(l => l.Task == task)
+                .OrderBy(l => l.StartMicros).ThenBy(l => l.DeviceId, StringComparer.Ordinal).ThenBy(l => l.SessionId, StringComparer.Ordinal)];
+            return ValueTask.FromResult(found);
+        }
+    }
+
+    public ValueTask<MotionSeries> ReadMotionAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
+    {
+        StoreInputRules.CheckDevice(deviceId);
+        CatchUp();
+        DeviceSeries? series;
+        MotionIndexEntry[] entries;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (fromMicros >= toMicros || !_devices.TryGetValue(deviceId, out series))
+            {
+                return ValueTask.FromResult(MotionSeries.Empty);
+            }
+
+            entries = series.MotionOverlapping(fromMicros, toMicros);
+        }
+
+        var timestamps = new List<long>();
+        var samples = new List<float>();
+        foreach (var entry in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = SeriesRecordCodec.DecodeMotion(deviceId, series.Motion.Read(entry.Offset));
+            for (var i = 0; i < batch.SampleCount; i++)
+            {
+                var timestamp = batch.TimestampOf(i);
+                if (timestamp >= fromMicros && timestamp < toMicros)
+                {
+                    timestamps.Add(timestamp);
+                    samples.AddRange(batch.Samples.AsSpan(i * MotionChannels.Count, MotionChannels.Count));
+                }
+            }
+        }
+
+        return ValueTask.FromResult(InTimeOrder(timestamps, samples));
+    }
+
+    public ValueTask<IReadOnlyList<MicroscopyFrame>> ReadFramesAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
+    {
+        StoreInputRules.CheckDevice(deviceId);
+        CatchUp();
+        DeviceSeries? series;
+        FrameIndexEntry[] entries;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (fromMicros >= toMicros || !_devices.TryGetValue(deviceId, out series))
+            {
+                return ValueTask.FromResult<IReadOnlyList<MicroscopyFrame>>([]);
+            }
+
+            entries = series.FramesWithin(fromMicros, toMicros);
+        }
+
+        var frames = new List<MicroscopyFrame>(entries.Length);
+        foreach (var entry in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stored = SeriesRecordCodec.DecodeFrame(series.Frames.Read(entry.Offset));
+            frames.Add(stored.WithPixels(deviceId, _blobs.Get(stored.PixelHash)));
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<MicroscopyFrame>>(frames);
+    }
+
+    public ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        CatchUp();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(new StoreCounts(_motionBatches, _motionSamples, _frames, _labels.Count));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
+                DisposeFiles();
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void DisposeFiles()
+    {
+        foreach (var series in _devices.Values)
+        {
+            series.Dispose();
+        }
+
+        _labelLog.Dispose();
+        _writerLock?.Dispose();
+    }
+
+    private void LoadForWriting()
+    {
+        ScanLog(_labelLog, (_, body) => IndexLabelRecord(body));
+        _labelLog.DropTornTail(_logger);
+        foreach (var folder in Directory.EnumerateDirectories(Path.Combine(_root, SeriesFolder)).Order(StringComparer.Ordinal))
+        {
+            var device = Path.GetFileName(folder);
+            if (!Identifiers.IsValid(device))
+            {
+                _logger.LogWarning("ignoring {Folder}: not a valid device id", folder);
+                continue;
+            }
+
+            var series = new DeviceSeries(AppendOnlyLog.OpenForAppend(Path.Combine(folder, MotionFile)), AppendOnlyLog.OpenForAppend(Path.Combine(folder, FramesFile)));
+            _devices.Add(device, series);
+            ScanSeries(device, series);
+            series.Motion.DropTornTail(_logger);
+            series.Frames.DropTornTail(_logger);
+        }
+
+        _logger.LogInformation("telemetry store {Root} open: {Devices} devices, {Batches} motion batches, {Frames} frames, {Labels} labels",
+            _root, _devices.Count, _motionBatches, _frames, _labels.Count);
+    }
+
+    /// <summary>Read-only stores pick up whatever the writer process appended since the last call.</summary>
+    private void CatchUp()
+    {
+        if (!_readOnly)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            ScanLog(_labelLog, (_, body) => IndexLabelRecord(body));
+            foreach (var folder in Directory.EnumerateDirectories(Path.Combine(_root, SeriesFolder)))
+            {
+                var device = Path.GetFileName(folder);
+                if (!Identifiers.IsValid(device))
+                {
+                    continue;
+                }
+
+                if (!_devices.TryGetValue(device, out var series))
+                {
+                    series = new DeviceSeries(AppendOnlyLog.OpenForReading(Path.Combine(folder, MotionFile)), AppendOnlyLog.OpenForReading(Path.Combine(folder, FramesFile)));
+                    _devices.Add(device, series);
+                }
+
+                ScanSeries(device, series);
+            }
+        }
+    }
+
+    private void ScanSeries(string device, DeviceSeries series)
+    {
+        ScanLog(series.Motion, (offset, body) =>
+        {
+            var batch = SeriesRecordCodec.DecodeMotion(device, body);
+            if (_keys.Contains(new SeriesKey(device, MessageType.MotionBatch, batch.StreamId, batch.Sequence)))
+            {
+                return;
+            }
+
+            IndexMotion(series, batch, offset);
+        });
+        ScanLog(series.Frames, (offset, body) =>
+        {
+            var frame = SeriesRecordCodec.DecodeFrame(body);
+            var key = new SeriesKey(device, MessageType.MicroscopyFrame, frame.StreamId, frame.Sequence);
+            if (!_keys.Contains(key))
+            {
+                IndexFrame(series, key, frame.TimestampMicros, offset);
+            }
+        });
+    }
+
+    /// <summary>A record whose checksum holds but whose body does not parse is skipped and reported, not fatal.</summary>
+    private void ScanLog(AppendOnlyLog log, Action<long, byte[]> index) =>
+        log.ScanNew((offset, body) =>
+        {
+            try
+            {
+                index(offset, body);
+            }
+            catch (InvalidDataException e)
+            {
+                _logger.LogError("{Path}: skipping unreadable record at offset {Offset}: {Error}", log.Path, offset, e.Message);
+            }
+        });
+
+    private void IndexMotion(DeviceSeries series, MotionBatch batch, long offset)
+    {
+        _keys.Add(new SeriesKey(batch.DeviceId, MessageType.MotionBatch, batch.StreamId, batch.Sequence));
+        series.Add(new MotionIndexEntry(batch.FirstTimestampMicros, batch.TimestampOf(batch.SampleCount - 1), offset, batch.SampleCount));
+        _motionBatches++;
+        _motionSamples += batch.SampleCount;
+    }
+
+    private void IndexFrame(DeviceSeries series, SeriesKey key, long timestampMicros, long offset)
+    {
+        _keys.Add(key);
+        series.Add(new FrameIndexEntry(timestampMicros, offset));
+        _frames++;
+    }
+
+    private void IndexLabelRecord(byte[] body)
+    {
+        var decoded = ControlMessageCodec.DecodeSessionLabel(body);
+        if (!decoded.IsSuccess)
+        {
+            throw new InvalidDataException($"label record does not decode: {decoded.Error}");
+        }
+
+        if (!_labelKeys.Contains((decoded.Value.DeviceId, decoded.Value.SessionId)))
+        {
+            IndexLabel(decoded.Value);
+        }
+    }
+
+    private void IndexLabel(SessionLabel label)
+    {
+        _labelKeys.Add((label.DeviceId, label.SessionId));
+        _labels.Add(label);
+    }
+
+    private List<T> Fresh<T>(IReadOnlyList<T> items, Func<T, SeriesKey> keyOf)
+    {
+        var seen = new HashSet<SeriesKey>();
+        lock (_gate)
+        {
+            return [.. items.Where(item => !_keys.Contains(keyOf(item)) && seen.Add(keyOf(item)))];
+        }
+    }
+
+    private DeviceSeries SeriesForWriting(string deviceId)
+    {
+        lock (_gate)
+        {
+            if (_devices.TryGetValue(deviceId, out var series))
+            {
+                return series;
+            }
+        }
+
+        var folder = Path.Combine(_root, SeriesFolder, deviceId);
+        var created = new DeviceSeries(AppendOnlyLog.OpenForAppend(Path.Combine(folder, MotionFile)), AppendOnlyLog.OpenForAppend(Path.Combine(folder, FramesFile)));
+        lock (_gate)
+        {
+            _devices.Add(deviceId, created);
+        }
+
+        return created;
+    }
+
+    private static MotionSeries InTimeOrder(List<long> timestamps, List<float> samples)
+    {
+        var count = timestamps.Count;
+        if (count == 0)
+        {
+            return MotionSeries.Empty;
+        }
+
+        var sorted = true;
+        for (var i = 1; i < count && sorted; i++)
+        {
+            sorted = timestamps[i - 1] <= timestamps[i];
+        }
+
+        if (sorted)
+        {
+            return new MotionSeries([.. timestamps], [.. samples]);
+        }
+
+        // Batches of different streams can interleave in time; order samples by time, ties in read order.
+        var order = Enumerable.Range(0, count).OrderBy(i => timestamps[i]).ToArray();
+        var orderedTimes = new long[count];
+        var orderedSamples = new float[count * MotionChannels.Count];
+        for (var i = 0; i < count; i++)
+        {
+            orderedTimes[i] = timestamps[order[i]];
+            for (var c = 0; c < MotionChannels.Count; c++)
+            {
+                orderedSamples[i * MotionChannels.Count + c] = samples[order[i] * MotionChannels.Count + c];
+            }
+        }
+
+        return new MotionSeries(orderedTimes, orderedSamples);
+    }
+
+    private void ThrowIfNotWritable()
+    {
+        ThrowIfDisposed();
+        if (_readOnly)
+        {
+            throw new InvalidOperationException($"the telemetry store at {_root} was opened read-only");
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

@@ -1,0 +1,4 @@
+namespace Pipeline.Storage.Embedded;
+
+/// <summary>Where one stored frame's record lies.</summary>
+internal readonly record struct FrameIndexEntry(long TimestampMicros, long Offset);

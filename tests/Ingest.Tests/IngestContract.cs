@@ -1,0 +1,204 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipeline.Hosting;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.Ingest.Observability;
+using Pipeline.Ingest.Quarantining;
+using Pipeline.Ingest.Status;
+using Pipeline.Protocol;
+using Pipeline.Storage;
+using Pipeline.TestSupport;
+using Xunit.Abstractions;
+
+namespace Pipeline.Ingest.Tests;
+
+/// <summary>What ingest must do against any broker; each broker's test class inherits this.</summary>
+public abstract class IngestContract(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TemporaryFolder _data = new("ingest-test");
+    private readonly string _clientId = $"ingest-{Guid.NewGuid():N}";
+    private readonly long _t0 = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds() * 1000;
+
+    protected abstract BrokerOptions Broker { get; }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task GoodTraffic_RepublishedSequences_IsStoredExactlyOnce()
+    {
+        using var host = await StartIngestAsync();
+        await using var publisher = await ConnectPublisherAsync();
+        var motion = Enumerable.Range(0, 20).Select(i => Motion("club-a", (ulong)i)).ToList();
+        var frames = Enumerable.Range(0, 3).Select(i => Frame("scope-a", (ulong)i)).ToList();
+
+        foreach (var batch in motion.Concat(motion))
+        {
+            await publisher.PublishAsync(Topics.Motion("local", batch.DeviceId), MotionBatchCodec.Encode(batch), false, Cancel);
+        }
+
+        foreach (var frame in frames.Concat(frames))
+        {
+            await publisher.PublishAsync(Topics.Frames("lab", frame.DeviceId), MicroscopyFrameCodec.Encode(frame), false, Cancel);
+        }
+
+        var label = new SessionLabel("club-a", "session-1", LearningTasks.Swing, _t0, _t0 + 80_000, new SwingLabel("ana", "draw"), null);
+        await publisher.PublishAsync(Topics.Labels("local", "club-a"), ControlMessageCodec.Encode(label), false, Cancel);
+        await publisher.PublishAsync(Topics.Labels("local", "club-a"), ControlMessageCodec.Encode(label), false, Cancel);
+        var status = new DeviceStatus("club-a", LearningTasks.Swing, DeviceState.Online, _t0, 3, 0, null);
+        await publisher.PublishAsync(Topics.Status("local", "club-a"), ControlMessageCodec.Encode(status), false, Cancel);
+
+        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        await Eventually.TrueAsync(() => statistics.Duplicates == 24 && statistics.StatusMessages == 1, Patience, $"every message handled: {statistics}");
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        Assert.Equal(new StoreCounts(20, 20 * 4, 3, 1), await store.CountAsync(Cancel));
+        Assert.Equal((20, 3, 1, 0), (statistics.MotionBatches, statistics.Frames, statistics.Labels, statistics.Quarantined));
+        var series = await store.ReadMotionAsync("club-a", _t0, _t0 + 1_000_000_000, Cancel);
+        Assert.Equal(motion.SelectMany(b => b.Samples), series.Samples);
+        Assert.Equal(frames.Select(f => f.Pixels), (await store.ReadFramesAsync("scope-a", _t0, _t0 + 1_000_000_000, Cancel)).Select(f => f.Pixels));
+        Assert.Equal(label, Assert.Single(await store.ReadLabelsAsync(LearningTasks.Swing, Cancel)));
+        Assert.True(host.Services.GetRequiredService<DeviceStatusBoard>().TryGet("club-a", out var latest));
+        Assert.Equal(status, latest);
+    }
+
+    [Fact]
+    public async Task BadMessages_AreQuarantinedWithReadableReasons_WhileGoodTrafficIsAllStored()
+    {
+        using var host = await StartIngestAsync(("Ingest:MaxPayloadBytes", "100000"));
+        await using var publisher = await ConnectPublisherAsync();
+        var good = Motion("club-b", 0);
+        var nan = MotionBatchCodec.Encode(Motion("club-b", 100));
+        BinaryPrimitives.WriteSingleLittleEndian(nan.AsSpan(nan.Length - 4), float.NaN);
+        var frameShort = MicroscopyFrameCodec.Encode(Frame("scope-b", 1));
+        var bad = new (string Topic, byte[] Payload, string Code, string ReasonPart)[]
+        {
+            (Topics.Motion("local", "club-b"), MotionBatchCodec.Encode(good)[..20], "Truncated", "truncated"),
+            (Topics.Motion("local", "club-b"), nan, "NotFinite", "NaN"),
+            (Topics.Motion("local", "club-b"), MotionBatchCodec.Encode(Motion("club-b", 101, accel: 9999f)), "OutOfRange", "accel_x"),
+            (Topics.Motion("local", "club-b"), MotionBatchCodec.Encode(Motion("club-other", 102)), "DeviceMismatch", "club-other"),
+            (Topics.Motion("local", "club-b"), MotionBatchCodec.Encode(Motion("club-b", 103) with { FirstTimestampMicros = 1_000_000 }), "BadTimestamp", "clock"),
+            (Topics.Frames("local", "scope-b"), frameShort[..^5], "BadLength", "pixel bytes"),
+            (Topics.Frames("local", "scope-b"), new byte[150_000], "Oversize", "limit"),
+            (Topics.Labels("local", "club-b"), "{not json"u8.ToArray(), "MalformedJson", "not valid JSON"),
+            (Topics.Status("local", "club-b"), "{\"deviceId\":\"club-b\"}"u8.ToArray(), "MalformedJson", "DeviceStatus"),
+            ("pipeline/v1/telemetry/local/bad device!/motion", MotionBatchCodec.Encode(good), "UnknownTopic", "bad device!"),
+        };
+
+        for (var i = 0; i < bad.Length; i++)
+        {
+            await publisher.PublishAsync(bad[i].Topic, bad[i].Payload, false, Cancel);
+            var batch = Motion("club-b", (ulong)i);
+            await publisher.PublishAsync(Topics.Motion("local", "club-b"), MotionBatchCodec.Encode(batch), false, Cancel);
+        }
+
+        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        await Eventually.TrueAsync(() => statistics.Quarantined == bad.Length && statistics.MotionBatches == bad.Length, Patience, $"all handled: {statistics}");
+        Assert.Equal(bad.Length * 4, (await host.Services.GetRequiredService<ITelemetryStore>().CountAsync(Cancel)).MotionSamples);
+
+        var lines = await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName));
+        Assert.Equal(bad.Length, lines.Length);
+        for (var i = 0; i < bad.Length; i++)
+        {
+            using var entry = JsonDocument.Parse(lines[i]);
+            output.WriteLine(lines[i].Length > 300 ? lines[i][..300] : lines[i]);
+            Assert.Equal(bad[i].Topic, entry.RootElement.GetProperty("topic").GetString());
+            Assert.Equal(bad[i].Code, entry.RootElement.GetProperty("code").GetString());
+            Assert.Contains(bad[i].ReasonPart, entry.RootElement.GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(bad[i].Payload.Length, entry.RootElement.GetProperty("payloadBytes").GetInt32());
+            Assert.True(entry.RootElement.GetProperty("payloadBase64").GetBytesFromBase64().Length <= 1024);
+        }
+    }
+
+    [Fact]
+    public async Task IngestRestartedMidStream_WithItsPersistentSession_LosesNothing()
+    {
+        const int Total = 300;
+        await using var publisher = await ConnectPublisherAsync();
+        var published = 0;
+        var first = await StartIngestAsync();
+        var publishing = Task.Run(async () =>
+        {
+            for (var i = 0; i < Total; i++)
+            {
+                var batch = Motion("club-c", (ulong)i);
+                await publisher.PublishAsync(Topics.Motion("local", "club-c"), MotionBatchCodec.Encode(batch), false, Cancel);
+                Interlocked.Increment(ref published);
+            }
+        });
+
+        var firstStatistics = first.Services.GetRequiredService<IngestStatistics>();
+        await Eventually.TrueAsync(() => firstStatistics.MotionBatches >= 30, Patience, "the first ingest stores some batches");
+        await first.StopAsync(Cancel);
+        first.Dispose();
+        var storedByFirst = firstStatistics.MotionBatches;
+        await Eventually.TrueAsync(() => Volatile.Read(ref published) >= storedByFirst + 50 || publishing.IsCompleted, Patience, "the broker takes messages while ingest is down");
+
+        using var second = await StartIngestAsync();
+        await publishing;
+        var store = second.Services.GetRequiredService<ITelemetryStore>();
+        await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total, Patience,
+            $"all {Total} batches stored (first run stored {storedByFirst}, second run so far: {second.Services.GetRequiredService<IngestStatistics>()})");
+
+        var series = await store.ReadMotionAsync("club-c", _t0, long.MaxValue, Cancel);
+        Assert.Equal(Total * 4, series.Count);
+        Assert.Equal(Enumerable.Range(0, Total).SelectMany(i => Motion("club-c", (ulong)i).Samples), series.Samples);
+        output.WriteLine($"first run stored {storedByFirst}; second run: {second.Services.GetRequiredService<IngestStatistics>()}");
+    }
+
+    private static CancellationToken Cancel => CancellationToken.None;
+
+    private MotionBatch Motion(string device, ulong sequence, float accel = 1f)
+    {
+        var samples = new float[4 * MotionChannels.Count];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] = i % MotionChannels.Count == MotionChannels.AccelX ? accel : (float)sequence + i / 100f;
+        }
+
+        // Batches are 4 ms apart at 1 kHz, so sequence order is time order.
+        return new MotionBatch(device, 1, sequence, _t0 + (long)sequence * 4000, 1000f, samples);
+    }
+
+    private MicroscopyFrame Frame(string device, ulong sequence)
+    {
+        var pixels = Enumerable.Range(0, 8 * 8).Select(i => (byte)(i + (int)sequence)).ToArray();
+        return new MicroscopyFrame(device, 1, sequence, _t0 + (long)sequence * 1000, 8, 8, PixelFormat.Gray8, new FrameLabel("acetone", 2f), 0.1f, pixels);
+    }
+
+    private async Task<IHost> StartIngestAsync(params (string Key, string Value)[] settings)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Broker:Host"] = Broker.Host,
+            ["Broker:Port"] = Broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ingest:DataFolder"] = _data.Path,
+            ["Ingest:ClientId"] = _clientId,
+        };
+        foreach (var (key, value) in settings)
+        {
+            overrides[key] = value;
+        }
+
+        var builder = ServiceDefaults.CreateBuilder([], overrides);
+        builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output, LogLevel.Information));
+        builder.Services.AddIngest(builder.Configuration);
+        var host = builder.Build();
+        await host.StartAsync(Cancel);
+        await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
+        return host;
+    }
+
+    private async Task<MqttConnection> ConnectPublisherAsync()
+    {
+        var connection = new MqttConnection(Broker, $"publisher-{Guid.NewGuid():N}", TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
+        await connection.ConnectAsync(Cancel).WaitAsync(Patience);
+        return connection;
+    }
+}

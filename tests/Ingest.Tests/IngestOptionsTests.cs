@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pipeline.Hosting;
+using Pipeline.TestSupport;
+
+namespace Pipeline.Ingest.Tests;
+
+public sealed class IngestOptionsTests
+{
+    [Fact]
+    public async Task Start_WithImpossibleSettings_FailsNamingEachSetting()
+    {
+        using var data = new TemporaryFolder("ingest-options");
+        var builder = ServiceDefaults.CreateBuilder([], new Dictionary<string, string?>
+        {
+            ["Ingest:DataFolder"] = data.Path,
+            ["Ingest:BatchSize"] = "0",
+            ["Ingest:ReceiveQueueCapacity"] = "-5",
+            ["Ingest:ClientId"] = "has spaces/and slashes",
+        });
+        builder.Services.AddIngest(builder.Configuration);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(CancellationToken.None));
+
+        Assert.Contains(error.Failures, f => f.Contains("Ingest:BatchSize 0", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("Ingest:ReceiveQueueCapacity -5", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("Ingest:ClientId", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Defaults_PassValidation()
+    {
+        Assert.True(new IngestOptionsValidator().Validate(null, new IngestOptions()).Succeeded);
+    }
+}

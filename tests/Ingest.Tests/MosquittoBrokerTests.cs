@@ -1,0 +1,36 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.TestSupport;
+
+namespace Pipeline.Ingest.Tests;
+
+public sealed class MosquittoBrokerTests
+{
+    [Fact]
+    public async Task Restart_OnTheSamePortAndData_KeepsPersistedRetainedMessages()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using (var publisher = new MqttConnection(broker.ToOptions(), "retainer", NullLogger.Instance))
+        {
+            await publisher.ConnectAsync(CancellationToken.None);
+            await publisher.PublishAsync("pipeline/test/retained", "kept"u8.ToArray(), retain: true, CancellationToken.None);
+        }
+
+        await broker.StopAsync();
+        Assert.False(broker.IsRunning);
+        await broker.RestartAsync();
+
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var subscriber = new MqttConnection(broker.ToOptions(), "reader", NullLogger.Instance);
+        var subscribed = subscriber.SubscribeAsync("pipeline/test/#", (message, _) =>
+        {
+            received.TrySetResult(Encoding.UTF8.GetString(message.Payload));
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+        await subscriber.ConnectAsync(CancellationToken.None);
+        await subscribed;
+
+        Assert.Equal("kept", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+}

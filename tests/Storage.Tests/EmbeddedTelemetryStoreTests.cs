@@ -1,0 +1,190 @@
+using Pipeline.Protocol;
+using Pipeline.Storage.Embedded;
+using Pipeline.TestSupport;
+using static Pipeline.Storage.Tests.TelemetrySamples;
+
+namespace Pipeline.Storage.Tests;
+
+public sealed class EmbeddedTelemetryStoreTests : TelemetryStoreContract, IDisposable
+{
+    private readonly TemporaryFolder _folder = new("store-test");
+
+    protected override ValueTask<ITelemetryStore> OpenStoreAsync() => ValueTask.FromResult<ITelemetryStore>(EmbeddedTelemetryStore.Open(_folder.Path));
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Reopen_AfterATornTailRecord_DropsOnlyThatRecordAndKeepsWriting()
+    {
+        await using (var store = await OpenStoreAsync())
+        {
+            await store.WriteMotionAsync([Motion("club-1", 1, T0), Motion("club-1", 2, T0 + 4000)], None);
+        }
+
+        var log = _folder.Combine("series", "club-1", "motion.log");
+        var whole = new FileInfo(log).Length;
+        var last = SecondRecordLength(log);
+        using (var file = new FileStream(log, FileMode.Open))
+        {
+            // A crash mid-append: only part of the second record reached the disk.
+            file.SetLength(whole - last / 2);
+        }
+
+        await using (var store = await OpenStoreAsync())
+        {
+            Assert.Equal(new StoreCounts(1, 4, 0, 0), await store.CountAsync(None));
+            Assert.Equal(1, await store.WriteMotionAsync([Motion("club-1", 2, T0 + 4000)], None));
+            Assert.Equal(1, await store.WriteMotionAsync([Motion("club-1", 3, T0 + 8000)], None));
+        }
+
+        await using var reopened = await OpenStoreAsync();
+        Assert.Equal(12, (await reopened.ReadMotionAsync("club-1", T0, T0 + 1_000_000, None)).Count);
+        Assert.Single(Directory.GetFiles(_folder.Combine("series", "club-1"), "motion.log.torn-*"));
+    }
+
+    [Fact]
+    public async Task Reopen_AfterACorruptedTailChecksum_DropsThatRecord()
+    {
+        await using (var store = await OpenStoreAsync())
+        {
+            await store.WriteLabelAsync(SwingLabel("club-1", "s1", T0), None);
+            await store.WriteLabelAsync(SwingLabel("club-1", "s2", T0 + 10), None);
+        }
+
+        var log = _folder.Combine("labels.log");
+        var bytes = await File.ReadAllBytesAsync(log);
+        bytes[^3] ^= 0xFF;
+        await File.WriteAllBytesAsync(log, bytes);
+
+        await using var reopened = await OpenStoreAsync();
+        Assert.Equal(["s1"], (await reopened.ReadLabelsAsync(LearningTasks.Swing, None)).Select(l => l.SessionId));
+        Assert.True(await reopened.WriteLabelAsync(SwingLabel("club-1", "s2", T0 + 10), None));
+    }
+
+    [Fact]
+    public async Task OpenReadOnly_SeesWhatTheWriterAppendsAfterwards()
+    {
+        await using var writer = EmbeddedTelemetryStore.Open(_folder.Path);
+        await writer.WriteMotionAsync([Motion("club-1", 1, T0)], None);
+        await using var reader = EmbeddedTelemetryStore.OpenReadOnly(_folder.Path);
+        Assert.Equal(4, (await reader.ReadMotionAsync("club-1", T0, T0 + 1_000_000, None)).Count);
+
+        await writer.WriteMotionAsync([Motion("club-1", 2, T0 + 4000), Motion("club-2", 1, T0)], None);
+        await writer.WriteFramesAsync([Frame("scope-1", 1, T0, 4)], None);
+        await writer.WriteLabelAsync(SwingLabel("club-1", "s1", T0), None);
+
+        Assert.Equal(8, (await reader.ReadMotionAsync("club-1", T0, T0 + 1_000_000, None)).Count);
+        Assert.Equal(4, (await reader.ReadMotionAsync("club-2", T0, T0 + 1_000_000, None)).Count);
+        Assert.Single(await reader.ReadFramesAsync("scope-1", T0, T0 + 1, None));
+        Assert.Single(await reader.ReadLabelsAsync(LearningTasks.Swing, None));
+        Assert.Equal(new StoreCounts(3, 12, 1, 1), await reader.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task OpenReadOnly_DoesNotSeeAHalfWrittenRecordUntilItIsWhole()
+    {
+        await using (var writer = EmbeddedTelemetryStore.Open(_folder.Path))
+        {
+            await writer.WriteMotionAsync([Motion("club-1", 1, T0), Motion("club-1", 2, T0 + 4000)], None);
+        }
+
+        var log = _folder.Combine("series", "club-1", "motion.log");
+        var whole = await File.ReadAllBytesAsync(log);
+        await File.WriteAllBytesAsync(log, whole[..^10]);
+        await using var reader = EmbeddedTelemetryStore.OpenReadOnly(_folder.Path);
+        Assert.Equal(4, (await reader.ReadMotionAsync("club-1", T0, T0 + 1_000_000, None)).Count);
+
+        await using (var append = new FileStream(log, FileMode.Append))
+        {
+            await append.WriteAsync(whole.AsMemory(whole.Length - 10));
+        }
+
+        Assert.Equal(8, (await reader.ReadMotionAsync("club-1", T0, T0 + 1_000_000, None)).Count);
+    }
+
+    [Fact]
+    public async Task OpenReadOnly_RefusesWrites()
+    {
+        await using (var writer = EmbeddedTelemetryStore.Open(_folder.Path))
+        {
+            await writer.WriteMotionAsync([Motion("club-1", 1, T0)], None);
+        }
+
+        await using var reader = EmbeddedTelemetryStore.OpenReadOnly(_folder.Path);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => reader.WriteMotionAsync([Motion("club-1", 2, T0 + 4000)], None).AsTask());
+        Assert.Contains("read-only", error.Message);
+    }
+
+    [Fact]
+    public void OpenReadOnly_WhereNoStoreExists_NamesTheFolder()
+    {
+        var missing = _folder.Combine("nothing-here");
+
+        var error = Assert.Throws<DirectoryNotFoundException>(() => EmbeddedTelemetryStore.OpenReadOnly(missing));
+
+        Assert.Contains(missing, error.Message);
+    }
+
+    [Fact]
+    public async Task Open_WhileAnotherWriterHoldsTheStore_FailsWithAClearMessage()
+    {
+        await using var first = EmbeddedTelemetryStore.Open(_folder.Path);
+
+        var error = Assert.Throws<IOException>(() => EmbeddedTelemetryStore.Open(_folder.Path));
+
+        Assert.Contains("already open for writing", error.Message);
+    }
+
+    [Fact]
+    public async Task WriteFrames_IdenticalPixels_ShareOneBlob()
+    {
+        await using var store = await OpenStoreAsync();
+
+        await store.WriteFramesAsync([Frame("scope-1", 1, T0, seed: 7), Frame("scope-1", 2, T0 + 10, seed: 7), Frame("scope-2", 1, T0, seed: 7)], None);
+        await store.WriteFramesAsync([Frame("scope-1", 3, T0 + 20, seed: 8)], None);
+
+        Assert.Equal(2, Directory.GetFiles(_folder.Combine("blobs"), "*", SearchOption.AllDirectories).Length);
+        Assert.Equal(4, (await store.CountAsync(None)).Frames);
+    }
+
+    [Fact]
+    public async Task ReadMotion_WhileAnotherThreadWrites_AlwaysSeesWholeBatchesInOrder()
+    {
+        await using var store = await OpenStoreAsync();
+        var writer = Task.Run(async () =>
+        {
+            for (ulong sequence = 0; sequence < 200; sequence++)
+            {
+                await store.WriteMotionAsync([Motion("club-1", sequence, T0 + (long)sequence * 4000)], None);
+            }
+        });
+
+        while (!writer.IsCompleted)
+        {
+            var series = await store.ReadMotionAsync("club-1", T0, long.MaxValue, None);
+            Assert.Equal(0, series.Count % 4);
+            Assert.Equal(Enumerable.Range(0, series.Count).Select(i => T0 + i * SampleMicros), series.TimestampsMicros);
+        }
+
+        await writer;
+        Assert.Equal(800, (await store.ReadMotionAsync("club-1", T0, long.MaxValue, None)).Count);
+    }
+
+    [Fact]
+    public async Task WriteMotion_InvalidDeviceId_IsRefusedBeforeAnythingIsWritten()
+    {
+        await using var store = await OpenStoreAsync();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.WriteMotionAsync([Motion("club-1", 1, T0), Motion("../escape", 1, T0)], None).AsTask());
+
+        Assert.Equal(new StoreCounts(0, 0, 0, 0), await store.CountAsync(None));
+    }
+
+    private static int SecondRecordLength(string log)
+    {
+        var bytes = File.ReadAllBytes(log);
+        var first = 8 + BitConverter.ToInt32(bytes, 0);
+        return bytes.Length - first;
+    }
+}

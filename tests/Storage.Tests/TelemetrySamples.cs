@@ -1,0 +1,39 @@
+using Pipeline.Protocol;
+
+namespace Pipeline.Storage.Tests;
+
+/// <summary>Deterministic telemetry for store tests: every value encodes where it came from, so mix-ups show.</summary>
+internal static class TelemetrySamples
+{
+    public const long T0 = 1_700_000_000_000_000;
+    public const float RateHz = 1000f;
+    public const long SampleMicros = 1000;
+
+    public static MotionBatch Motion(string device, ulong sequence, long firstMicros, int samples = 4, uint stream = 1)
+    {
+        var values = new float[samples * MotionChannels.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(sequence * 1000 + (ulong)i) / 8f;
+        }
+
+        return new MotionBatch(device, stream, sequence, firstMicros, RateHz, values);
+    }
+
+    public static MicroscopyFrame Frame(string device, ulong sequence, long micros, byte seed, FrameLabel? label = null, float? degradation = null)
+    {
+        var pixels = new byte[6 * 4];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (byte)(seed + i);
+        }
+
+        return new MicroscopyFrame(device, 7, sequence, micros, 6, 4, PixelFormat.Gray8, label, degradation, pixels);
+    }
+
+    public static SessionLabel SwingLabel(string device, string session, long start, string player = "ana") =>
+        new(device, session, LearningTasks.Swing, start, start + 1_000_000, new SwingLabel(player, "slice"), null);
+
+    public static SessionLabel DropletLabel(string device, string session, long start) =>
+        new(device, session, LearningTasks.Droplet, start, start + 1_000_000, null, new VocLabel("acetone", 2.5f));
+}

@@ -1,0 +1,30 @@
+namespace Pipeline.TestSupport;
+
+/// <summary>Waits for a condition by polling it until a deadline, so tests never sleep for a guessed time.</summary>
+public static class Eventually
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string because) =>
+        TrueAsync(() => Task.FromResult(condition()), timeout, because);
+
+    /// <summary>Polls <paramref name="condition"/>; throws a <see cref="TimeoutException"/> naming <paramref name="because"/> if it is still false at the deadline.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string because)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"still not true after {timeout.TotalSeconds:0.#} s: {because}");
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+}
