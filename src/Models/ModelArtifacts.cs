@@ -1,9 +1,12 @@
+using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 
 namespace Pipeline.Models;
 
-// STUB: the trainer helper replaces every body in this file.
-/// <summary>Reads and checks model artifacts against their manifest.</summary>
+/// <summary>
+/// Reads and checks model artifacts against their manifest. An artifact is the TorchSharp state (module.save)
+/// of the manifest's architecture built with <see cref="ModelManifest.Classes"/>.Length classes.
+/// </summary>
 public static class ModelArtifacts
 {
     /// <summary>Lower-case hex SHA-256, as in <see cref="ModelManifest.Sha256"/>.</summary>
@@ -13,5 +16,83 @@ public static class ModelArtifacts
     /// Checks size and SHA-256 against the manifest, builds the manifest's architecture and loads the weights.
     /// Throws <see cref="ModelArtifactException"/> naming the problem for a bad artifact.
     /// </summary>
-    public static IInferenceModel Load(byte[] artifact, ModelManifest manifest) => throw new NotImplementedException();
+    public static IInferenceModel Load(byte[] artifact, ModelManifest manifest)
+    {
+        if (artifact.Length != manifest.SizeBytes)
+        {
+            throw new ModelArtifactException($"artifact for {manifest.Task} v{manifest.Version} is {artifact.Length} bytes but the manifest says {manifest.SizeBytes}");
+        }
+
+        var sha = Sha256Hex(artifact);
+        if (!string.Equals(sha, manifest.Sha256, StringComparison.Ordinal))
+        {
+            throw new ModelArtifactException($"artifact for {manifest.Task} v{manifest.Version} has SHA-256 {sha} but the manifest says {manifest.Sha256}");
+        }
+
+        if (manifest.Classes is not { Length: >= 2 })
+        {
+            throw new ModelArtifactException($"manifest for {manifest.Task} v{manifest.Version} lists {manifest.Classes?.Length ?? 0} classes; a classifier needs at least 2");
+        }
+
+        var model = ModelCatalog.Create(manifest.Architecture, manifest.Classes.Length);
+        try
+        {
+            if (!manifest.InputShape.SequenceEqual(model.InputShape))
+            {
+                throw new ModelArtifactException($"manifest input shape [{string.Join(", ", manifest.InputShape)}] does not match {manifest.Architecture}'s [{string.Join(", ", model.InputShape)}]");
+            }
+
+            using (var stream = new MemoryStream(artifact, writable: false))
+            {
+                try
+                {
+                    model.load(stream, strict: true);
+                }
+                catch (Exception e) when (e is not ModelArtifactException)
+                {
+                    throw new ModelArtifactException($"weights of {manifest.Task} v{manifest.Version} do not load into {manifest.Architecture} with {manifest.Classes.Length} classes: {e.Message}", e);
+                }
+            }
+
+            model.eval();
+            return new TorchInferenceModel(model, manifest);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The artifact bytes of <paramref name="model"/>: what <see cref="Load"/> reads.</summary>
+    public static byte[] Save(BlockSequence model)
+    {
+        using var stream = new MemoryStream();
+        model.save(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The check an edge runs before swapping a model in: a prediction on an all-zero input must produce a
+    /// known class and finite numbers. Throws <see cref="ModelArtifactException"/> otherwise.
+    /// </summary>
+    public static void SmokeCheck(IInferenceModel model)
+    {
+        var length = model.Manifest.InputShape.Aggregate(1, (a, b) => a * b);
+        InferenceResult result;
+        try
+        {
+            result = model.Predict(new float[length], 0f);
+        }
+        catch (Exception e) when (e is not ModelArtifactException)
+        {
+            throw new ModelArtifactException($"{model.Manifest.Task} v{model.Manifest.Version} failed to predict on a zero input: {e.Message}", e);
+        }
+
+        if (result.ClassIndex < 0 || result.ClassIndex >= model.Manifest.Classes.Length || !float.IsFinite(result.Confidence)
+            || (result.ConcentrationPercent is { } c && !float.IsFinite(c)))
+        {
+            throw new ModelArtifactException($"{model.Manifest.Task} v{model.Manifest.Version} produced an invalid answer on a zero input: {result}");
+        }
+    }
 }

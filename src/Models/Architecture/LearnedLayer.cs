@@ -1,0 +1,86 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pipeline.Models.Architecture;
+
+/// <summary>
+/// One layer with a weight and a bias, computed functionally from parameters this class owns. It exists
+/// (rather than TorchSharp's Conv1d/Linear modules) so a training schedule can <see cref="ReplaceParameter"/>
+/// out of place: the stale-weight pipeline swaps in a new tensor per update while a pending backward still
+/// holds the old one, which built-in modules do not allow without disposing the old tensor.
+/// </summary>
+public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
+{
+    private static readonly string[] Names = ["weight", "bias"];
+    private readonly LayerKind _kind;
+    private readonly int _padding;
+    private readonly Parameter[] _learned;
+    private readonly Tensor? _runningMean;
+    private readonly Tensor? _runningVariance;
+
+    private LearnedLayer(string name, LayerKind kind, int padding, Tensor weight, Tensor bias, bool batchNorm) : base(name)
+    {
+        _kind = kind;
+        _padding = padding;
+        var channels = weight.shape[0];
+        _learned = [new Parameter(weight), new Parameter(bias)];
+        register_parameter(Names[0], _learned[0]);
+        register_parameter(Names[1], _learned[1]);
+        if (batchNorm)
+        {
+            _runningMean = zeros(channels);
+            _runningVariance = ones(channels);
+            register_buffer("running_mean", _runningMean);
+            register_buffer("running_var", _runningVariance);
+        }
+    }
+
+    public LayerKind Kind => _kind;
+
+    public int ParameterCount => _learned.Length;
+
+    public static LearnedLayer Conv1d(int inChannels, int outChannels, int kernel, Random random) =>
+        new("conv", LayerKind.Conv1d, kernel / 2, Uniform(random, inChannels * kernel, outChannels, inChannels, kernel), Uniform(random, inChannels * kernel, outChannels), false);
+
+    public static LearnedLayer Conv2d(int inChannels, int outChannels, int kernel, Random random) =>
+        new("conv", LayerKind.Conv2d, kernel / 2, Uniform(random, inChannels * kernel * kernel, outChannels, inChannels, kernel, kernel), Uniform(random, inChannels * kernel * kernel, outChannels), false);
+
+    public static LearnedLayer BatchNorm(int channels) =>
+        new("bn", LayerKind.BatchNorm, 0, ones(channels), zeros(channels), true);
+
+    public static LearnedLayer Linear(string name, int inFeatures, int outFeatures, Random random) =>
+        new(name, LayerKind.Linear, 0, Uniform(random, inFeatures, outFeatures, inFeatures), Uniform(random, inFeatures, outFeatures), false);
+
+    public Parameter GetParameter(int index) => _learned[index];
+
+    /// <summary>Makes <paramref name="replacement"/> the layer's parameter; the previous tensor is left to whoever still holds it.</summary>
+    public void ReplaceParameter(int index, Parameter replacement)
+    {
+        _learned[index] = replacement;
+        ConditionallyRegisterParameter(Names[index], replacement);
+    }
+
+    public override Tensor forward(Tensor input) => _kind switch
+    {
+        LayerKind.Conv1d => nn.functional.conv1d(input, _learned[0], _learned[1], padding: _padding),
+        LayerKind.Conv2d => nn.functional.conv2d(input, _learned[0], _learned[1], padding: [_padding, _padding]),
+        LayerKind.BatchNorm => nn.functional.batch_norm(input, _runningMean!, _runningVariance!, _learned[0], _learned[1], training, 0.1, 1e-5),
+        _ => nn.functional.linear(input, _learned[0], _learned[1]),
+    };
+
+    // PyTorch's default initialisation (uniform in ±1/sqrt(fan_in)), drawn from a seeded Random so two
+    // schedules built with the same seed start from identical weights regardless of other threads' torch RNG use.
+    private static Tensor Uniform(Random random, int fanIn, params long[] shape)
+    {
+        var bound = 1.0 / Math.Sqrt(fanIn);
+        var count = shape.Aggregate(1L, (a, b) => a * b);
+        var values = new float[count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(((random.NextDouble() * 2) - 1) * bound);
+        }
+
+        return tensor(values, shape);
+    }
+}

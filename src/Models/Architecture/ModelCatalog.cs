@@ -1,0 +1,49 @@
+using Pipeline.Protocol;
+
+namespace Pipeline.Models.Architecture;
+
+/// <summary>The architectures the trainer can build and the edge can load, by the name a manifest carries.</summary>
+public static class ModelCatalog
+{
+    /// <summary>1-D CNN over [8 × 512] swing windows: four conv blocks 8→16→32→64→64, then a pooled linear head.</summary>
+    public const string SwingCnn = "swing-cnn";
+
+    /// <summary>2-D CNN over [1 × 64 × 64] droplet frames, degradation level appended before the head; class logits and concentration.</summary>
+    public const string DropletCnn = "droplet-cnn";
+
+    public static readonly IReadOnlyList<string> Architectures = [SwingCnn, DropletCnn];
+
+    /// <summary>The architecture a task trains.</summary>
+    public static string ForTask(string task) => task switch
+    {
+        LearningTasks.Swing => SwingCnn,
+        LearningTasks.Droplet => DropletCnn,
+        _ => throw new ArgumentException($"task \"{task}\" has no architecture (expected one of {string.Join(", ", LearningTasks.All)})", nameof(task)),
+    };
+
+    /// <summary>Builds <paramref name="architecture"/> for <paramref name="classCount"/> classes with weights drawn from <paramref name="seed"/>.</summary>
+    public static BlockSequence Create(string architecture, int classCount, int seed = 0)
+    {
+        if (classCount < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "a classifier needs at least 2 classes");
+        }
+
+        var random = new Random(seed);
+        return architecture switch
+        {
+            SwingCnn => new BlockSequence(SwingCnn, classCount, false, [8, SwingWindowing.WindowSamples],
+                ModelBlock.ConvPool1d("conv1", 8, 16, 7, random),
+                ModelBlock.ConvPool1d("conv2", 16, 32, 5, random),
+                ModelBlock.ConvPool1d("conv3", 32, 64, 5, random),
+                ModelBlock.ConvPool1d("conv4", 64, 64, 3, random),
+                ModelBlock.Head("head", 64, false, 32, classCount, random)),
+            DropletCnn => new BlockSequence(DropletCnn, classCount, true, [1, DropletImaging.Side, DropletImaging.Side],
+                ModelBlock.ConvPool2d("conv1", 1, 8, 3, random),
+                ModelBlock.ConvPool2d("conv2", 8, 16, 3, random),
+                ModelBlock.ConvPool2d("conv3", 16, 32, 3, random),
+                ModelBlock.Head("head", 32, true, 32, classCount + 1, random)),
+            _ => throw new ModelArtifactException($"architecture \"{architecture}\" is unknown (expected one of {string.Join(", ", Architectures)})"),
+        };
+    }
+}

@@ -1,0 +1,68 @@
+using System.Threading.Channels;
+using static TorchSharp.torch;
+
+namespace Pipeline.Trainer.Dataset;
+
+/// <summary>
+/// The last dataflow stage: shuffles examples per epoch (seeded, so every schedule sees the same order) and
+/// writes minibatch tensors into a bounded channel the schedule reads. The channel's bound is the number of
+/// batches prepared ahead; a full channel makes this stage wait.
+/// </summary>
+public static class BatchProducer
+{
+    public static Channel<TrainingBatch> CreateChannel(int capacity) =>
+        Channel.CreateBounded<TrainingBatch>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
+
+    public static async Task WriteEpochsAsync(
+        ChannelWriter<TrainingBatch> writer, IReadOnlyList<Example> examples, IReadOnlyList<int> inputShape,
+        int batchSize, int epochs, int seed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var random = new Random(seed);
+            var order = Enumerable.Range(0, examples.Count).ToArray();
+            for (var epoch = 0; epoch < epochs; epoch++)
+            {
+                random.Shuffle(order);
+                for (var start = 0; start < order.Length; start += batchSize)
+                {
+                    var batch = Create(epoch, [.. order.Skip(start).Take(batchSize).Select(i => examples[i])], inputShape);
+                    try
+                    {
+                        await writer.WriteAsync(batch, cancellationToken);
+                    }
+                    catch
+                    {
+                        batch.Dispose();
+                        throw;
+                    }
+                }
+            }
+
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+            throw;
+        }
+    }
+
+    public static TrainingBatch Create(int epoch, IReadOnlyList<Example> batch, IReadOnlyList<int> inputShape)
+    {
+        var length = inputShape.Aggregate(1, (a, b) => a * b);
+        var inputs = new float[batch.Count * length];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Input.CopyTo(inputs, i * length);
+        }
+
+        long[] shape = [batch.Count, .. inputShape.Select(d => (long)d)];
+        return new TrainingBatch(
+            epoch,
+            tensor(inputs, shape),
+            tensor(batch.Select(e => e.Auxiliary).ToArray(), [batch.Count, 1]),
+            tensor(batch.Select(e => (long)e.ClassIndex).ToArray()),
+            tensor(batch.Select(e => e.ConcentrationPercent).ToArray()));
+    }
+}

@@ -1,0 +1,15 @@
+using System.Threading.Channels;
+using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Dataset;
+
+namespace Pipeline.Trainer.Schedules;
+
+/// <summary>How a model's minibatches are turned into updates. Every schedule uses <see cref="OutOfPlaceSgd"/> with the same settings.</summary>
+public interface ITrainingSchedule
+{
+    /// <summary>The name recorded in the model manifest ("non-pipelined" or "pipelined").</summary>
+    string Name { get; }
+
+    /// <summary>Trains on every batch <paramref name="batches"/> yields until it completes; <paramref name="onStep"/> runs on a training thread.</summary>
+    Task TrainAsync(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, CancellationToken cancellationToken);
+}

@@ -1,0 +1,60 @@
+using Pipeline.Models.Architecture;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pipeline.Trainer.Schedules;
+
+/// <summary>
+/// SGD with momentum that never writes into a parameter: each step builds a new tensor and swaps it into the
+/// model's slot. Why: in the stale-weight pipeline, stage 1 updates while the backward of a minibatch it
+/// already forwarded is still pending, and that graph saved the parameter; an in-place update would bump the
+/// tensor's version and libtorch would refuse the backward ("modified by an inplace operation"). Out of place,
+/// the pending graph simply keeps the previous tensor alive until its backward runs, which is one extra copy
+/// per parameter per minibatch in flight, never a stash of all weight versions. Gradients are passed in
+/// (from torch.autograd.grad against the tensors the forward used) rather than read from .grad, because those
+/// may no longer be the slot's current tensors.
+/// </summary>
+public sealed class OutOfPlaceSgd(double learningRate, double momentum)
+{
+    private readonly Dictionary<ParameterSlot, Tensor> _velocity = [];
+
+    public double LearningRate => learningRate;
+
+    /// <summary>Applies one update; returns the replaced tensors, which the caller disposes once no pending graph needs them.</summary>
+    public IReadOnlyList<Parameter> Step(IReadOnlyList<ParameterSlot> slots, IReadOnlyList<Tensor> gradients)
+    {
+        if (slots.Count != gradients.Count)
+        {
+            throw new ArgumentException($"{gradients.Count} gradients for {slots.Count} parameters", nameof(gradients));
+        }
+
+        using var noGrad = no_grad();
+        var replaced = new Parameter[slots.Count];
+        for (var i = 0; i < slots.Count; i++)
+        {
+            var current = slots[i].Current;
+            Tensor direction = gradients[i];
+            if (momentum > 0)
+            {
+                if (!_velocity.TryGetValue(slots[i], out var velocity))
+                {
+                    velocity = zeros_like(current).DetachFromDisposeScope();
+                    _velocity[slots[i]] = velocity;
+                }
+
+                velocity.mul_(momentum).add_(gradients[i]);
+                direction = velocity;
+            }
+
+            using var step = direction.mul(learningRate);
+            using var detached = current.detach();
+            using var updated = detached.sub(step);
+            var parameter = new Parameter(updated, requires_grad: true);
+            parameter.DetachFromDisposeScope();
+            replaced[i] = current;
+            slots[i].Replace(parameter);
+        }
+
+        return replaced;
+    }
+}

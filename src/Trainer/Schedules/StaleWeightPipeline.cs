@@ -1,0 +1,207 @@
+using System.Threading.Channels;
+using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Dataset;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pipeline.Trainer.Schedules;
+
+/// <summary>
+/// Pipelined backpropagation with stale weights (Zhang &amp; Abdelrahman, arXiv 1912.12675): the block sequence
+/// is cut at a pipeline register (before block <see cref="Register"/>) into two stages, each on its own
+/// device and its own thread. Activations flow forward and gradients backward through bounded channels.
+/// There is no micro-batching and no weight stashing: each stage updates as soon as its gradient is ready.
+///
+/// Schedule (exact, whatever the thread timing): stage 1 keeps two minibatches in flight. It forwards 0 and 1,
+/// then repeats "backward and update for the oldest, forward the next": F0 F1 B0 F2 B1 F3 B2 … While stage 2
+/// runs forward and backward of minibatch i, stage 1 runs forward of i+1. Stage 1's forward of minibatch t
+/// (t ≥ 1) therefore ran with its weights after t−1 updates, and its update t+1 applies a gradient computed
+/// with the weights of one update earlier: W₁(t+1) = W₁(t) − lr·∇W₁ L(W₁(t−1); batch t). Staleness k = 1.
+/// Stage 2 runs forward and backward back to back on the same weights, so it is never stale.
+/// </summary>
+public sealed class StaleWeightPipeline(double learningRate, double momentum, int register, IReadOnlyList<Device> devices) : ITrainingSchedule
+{
+    public const string ScheduleName = "pipelined";
+
+    /// <summary>Updates by which stage 1's gradients lag its weights.</summary>
+    public const int Staleness = 1;
+
+    public string Name => ScheduleName;
+
+    public int Register => register;
+
+    private sealed record Activation(TrainingBatch Batch, Tensor Features);
+
+    public Task TrainAsync(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, CancellationToken cancellationToken)
+    {
+        if (register < 1 || register >= model.Blocks.Count)
+        {
+            throw new InvalidOperationException($"the pipeline register {register} is out of range: it must fall between blocks, 1..{model.Blocks.Count - 1} for {model.Architecture}");
+        }
+
+        if (devices.Count != 2)
+        {
+            throw new InvalidOperationException($"the pipeline has two stages and needs two devices; got {devices.Count}");
+        }
+
+        DeviceMoves.MoveBlocks(model, 0, register, devices[0]);
+        DeviceMoves.MoveBlocks(model, register, model.Blocks.Count, devices[1]);
+        model.train();
+        var forward = Channel.CreateBounded<Activation>(1);
+        var backward = Channel.CreateBounded<Tensor>(1);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = failed.Token;
+
+        var stage1 = StageThread.Start("pipeline-stage-1", 1, () =>
+        {
+            try
+            {
+                RunStage1(model, batches, forward.Writer, backward.Reader, token);
+                forward.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                forward.Writer.TryComplete(e);
+                failed.Cancel();
+                throw;
+            }
+        });
+        var stage2 = StageThread.Start("pipeline-stage-2", 1, () =>
+        {
+            try
+            {
+                RunStage2(model, forward.Reader, backward.Writer, onStep, token);
+                backward.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                backward.Writer.TryComplete(e);
+                failed.Cancel();
+                throw;
+            }
+        });
+        return WhenBothAsync(stage1, stage2, forward, backward);
+    }
+
+    private static async Task WhenBothAsync(Task stage1, Task stage2, Channel<Activation> forward, Channel<Tensor> backward)
+    {
+        try
+        {
+            await Task.WhenAll(stage1, stage2);
+        }
+        finally
+        {
+            // After a failure, tensors may be left in the channels: dispose them so nothing leaks.
+            while (forward.Reader.TryRead(out var left))
+            {
+                left.Batch.Dispose();
+                left.Features.Dispose();
+            }
+
+            while (backward.Reader.TryRead(out var gradient))
+            {
+                gradient.Dispose();
+            }
+        }
+    }
+
+    private void RunStage1(BlockSequence model, ChannelReader<TrainingBatch> batches, ChannelWriter<Activation> forward, ChannelReader<Tensor> backward, CancellationToken token)
+    {
+        var device = devices[0];
+        var optimizer = new OutOfPlaceSgd(learningRate, momentum);
+        var slots = model.ParameterSlots(0, register);
+        var pending = new Queue<(Tensor Output, Parameter[] Used)>();
+        var retired = new List<Parameter>();
+        var inputDone = false;
+        try
+        {
+            while (true)
+            {
+                while (!inputDone && pending.Count < Staleness + 1)
+                {
+                    if (!BlockingChannel.TryRead(batches, token, out var batch))
+                    {
+                        inputDone = true;
+                        break;
+                    }
+
+                    var used = slots.Select(s => s.Current).ToArray();
+                    using var input = batch.Inputs.to(device);
+                    using var auxiliary = batch.Auxiliary.to(device);
+                    var output = model.ForwardRange(0, register, input, auxiliary);
+                    pending.Enqueue((output, used));
+                    BlockingChannel.Write(forward, new Activation(batch, output.detach().to(devices[1])), token);
+                }
+
+                if (pending.Count == 0)
+                {
+                    return;
+                }
+
+                if (!BlockingChannel.TryRead(backward, token, out var gradient))
+                {
+                    throw new InvalidOperationException("stage 2 ended while stage 1 still waited for a gradient");
+                }
+
+                var (oldest, parameters) = pending.Dequeue();
+                using (gradient)
+                using (oldest)
+                using (var scope = NewDisposeScope())
+                {
+                    var gradients = autograd.grad([oldest], parameters, [gradient.to(device)]);
+                    retired.AddRange(optimizer.Step(slots, [.. gradients]));
+                }
+
+                // A replaced tensor may only go once no minibatch still in flight was forwarded with it.
+                retired.RemoveAll(p =>
+                {
+                    if (pending.Any(q => q.Used.Any(u => ReferenceEquals(u, p))))
+                    {
+                        return false;
+                    }
+
+                    p.Dispose();
+                    return true;
+                });
+            }
+        }
+        finally
+        {
+            foreach (var (output, _) in pending)
+            {
+                output.Dispose();
+            }
+        }
+    }
+
+    private void RunStage2(BlockSequence model, ChannelReader<Activation> forward, ChannelWriter<Tensor> backward, Action<StepResult>? onStep, CancellationToken token)
+    {
+        var device = devices[1];
+        var optimizer = new OutOfPlaceSgd(learningRate, momentum);
+        var slots = model.ParameterSlots(register, model.Blocks.Count);
+        while (BlockingChannel.TryRead(forward, token, out var activation))
+        {
+            Tensor inputGradient;
+            using (activation.Batch)
+            using (activation.Features)
+            using (var scope = NewDisposeScope())
+            {
+                var features = activation.Features.requires_grad_(true);
+                var used = slots.Select(s => s.Current).ToArray();
+                using var auxiliary = activation.Batch.Auxiliary.to(device);
+                var output = model.ForwardRange(register, model.Blocks.Count, features, auxiliary);
+                var loss = TrainingLoss.Compute(model, output, activation.Batch);
+                var gradients = autograd.grad([loss], [features, .. used]);
+                inputGradient = gradients[0].DetachFromDisposeScope();
+                foreach (var old in optimizer.Step(slots, [.. gradients.Skip(1)]))
+                {
+                    old.Dispose();
+                }
+
+                onStep?.Invoke(new StepResult(activation.Batch.Epoch, loss.item<float>(), activation.Batch.Size));
+            }
+
+            BlockingChannel.Write(backward, inputGradient, token);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Dataset;
+using static TorchSharp.torch;
+
+namespace Pipeline.Trainer.Schedules;
+
+/// <summary>Cross-entropy on the class logits, plus mean squared concentration error for models with a regression head.</summary>
+public static class TrainingLoss
+{
+    /// <summary>Concentrations are a few % v/v, so the squared error is comparable to the cross-entropy at this weight.</summary>
+    public const double ConcentrationWeight = 0.5;
+
+    public static Tensor Compute(BlockSequence model, Tensor output, TrainingBatch batch)
+    {
+        var device = output.device;
+        var logits = output[.., ..model.ClassCount];
+        var loss = nn.functional.cross_entropy(logits, batch.Labels.to(device));
+        if (model.HasConcentrationHead)
+        {
+            loss = loss + (ConcentrationWeight * nn.functional.mse_loss(output[.., model.ClassCount], batch.Concentration.to(device)));
+        }
+
+        return loss;
+    }
+}

@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+using Pipeline.Protocol;
+using Pipeline.Trainer.Schedules;
+
+namespace Pipeline.Trainer.Service;
+
+/// <summary>The trainer's settings, bound from the "Trainer" configuration section and validated at start.</summary>
+public sealed class TrainerOptions
+{
+    public const string Section = "Trainer";
+
+    [MinLength(1)]
+    public string[] Tasks { get; set; } = [.. LearningTasks.All];
+
+    [Range(1, 1000)]
+    public int Epochs { get; set; } = 12;
+
+    [Range(1, 4096)]
+    public int BatchSize { get; set; } = 32;
+
+    [Range(1e-6, 10)]
+    public double LearningRate { get; set; } = 0.02;
+
+    [Range(0, 0.999)]
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>"pipelined" or "non-pipelined".</summary>
+    public string Schedule { get; set; } = StaleWeightPipeline.ScheduleName;
+
+    /// <summary>Block index of the pipeline register: stage 1 holds blocks before it. Early splits keep accuracy (the paper's finding).</summary>
+    [Range(1, 16)]
+    public int Split { get; set; } = 1;
+
+    /// <summary>Comma-separated stage devices, e.g. "cpu,cpu" or "cuda:0,cuda:1".</summary>
+    [Required]
+    public string Devices { get; set; } = "cpu,cpu";
+
+    [Range(0.05, 0.5)]
+    public double HeldOutFraction { get; set; } = 0.2;
+
+    [Range(1, 100_000)]
+    public int MinExamplesPerClass { get; set; } = 4;
+
+    [Range(2, 1024)]
+    public int MinClasses { get; set; } = 2;
+
+    /// <summary>Rounds per task; 0 trains until stopped.</summary>
+    [Range(0, 1_000_000)]
+    public int Rounds { get; set; }
+
+    [Required]
+    public string DataFolder { get; set; } = "data";
+
+    public int Seed { get; set; } = 1;
+
+    [Range(1, 3600)]
+    public double PollSeconds { get; set; } = 2;
+
+    public string? Validate()
+    {
+        if (Tasks.FirstOrDefault(t => !LearningTasks.IsKnown(t)) is { } unknown)
+        {
+            return $"Trainer:Tasks names unknown task \"{unknown}\" (expected {string.Join(", ", LearningTasks.All)})";
+        }
+
+        if (Schedule is not (StaleWeightPipeline.ScheduleName or NonPipelinedSchedule.ScheduleName))
+        {
+            return $"Trainer:Schedule \"{Schedule}\" is unknown (expected {StaleWeightPipeline.ScheduleName} or {NonPipelinedSchedule.ScheduleName})";
+        }
+
+        return DeviceList.TryParse(Devices, out _, out var error) ? null : $"Trainer:Devices: {error}";
+    }
+}

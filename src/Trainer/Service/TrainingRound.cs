@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Pipeline.Models;
+using Pipeline.Models.Architecture;
+using Pipeline.Protocol;
+using Pipeline.Storage;
+using Pipeline.Trainer.Dataset;
+using Pipeline.Trainer.Evaluation;
+using Pipeline.Trainer.Publishing;
+using Pipeline.Trainer.Registry;
+using Pipeline.Trainer.Schedules;
+
+namespace Pipeline.Trainer.Service;
+
+/// <summary>One round for one task: dataset from the store, train, evaluate held out, bless against the current version, store and publish.</summary>
+public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, ModelPublisher? publisher, TimeProvider time, ILogger logger)
+{
+    /// <summary>Whether the store holds enough labelled sessions: at least MinClasses classes with MinExamplesPerClass sessions each.</summary>
+    public async Task<bool> HasEnoughDataAsync(string task, CancellationToken cancellationToken)
+    {
+        var labels = await store.ReadLabelsAsync(task, cancellationToken);
+        return labels.GroupBy(l => l.ClassName).Count(g => g.Count() >= options.MinExamplesPerClass) >= options.MinClasses;
+    }
+
+    public async Task<RoundResult> RunAsync(int round, string task, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var reader = new StoreDatasetReader(store);
+        var data = await reader.ReadAsync(task, options.HeldOutFraction, cancellationToken);
+        foreach (var reason in reader.Skipped)
+        {
+            logger.LogWarning("round {Round} {Task}: skipped {Reason}", round, task, reason);
+        }
+
+        if (data.Classes.Count < 2 || data.Train.Count == 0)
+        {
+            throw new InvalidOperationException($"{task} has {data.Classes.Count} classes and {data.Train.Count} training examples; cannot train");
+        }
+
+        using var model = ModelCatalog.Create(ModelCatalog.ForTask(task), data.Classes.Count, options.Seed);
+        var schedule = CreateSchedule(model);
+        var batches = BatchProducer.CreateChannel(4);
+        var feed = BatchProducer.WriteEpochsAsync(batches.Writer, data.Train, model.InputShape, options.BatchSize, options.Epochs, options.Seed, cancellationToken);
+        var epochLoss = new double[options.Epochs];
+        var epochSamples = new int[options.Epochs];
+        var trainClock = Stopwatch.StartNew();
+        await schedule.TrainAsync(model, batches.Reader, step =>
+        {
+            epochLoss[step.Epoch] += step.Loss * step.Samples;
+            epochSamples[step.Epoch] += step.Samples;
+            if (epochSamples[step.Epoch] >= data.Train.Count)
+            {
+                logger.LogInformation("round {Round} {Task} epoch {Epoch}/{Epochs} loss {Loss:F4} ({Schedule})",
+                    round, task, step.Epoch + 1, options.Epochs, epochLoss[step.Epoch] / epochSamples[step.Epoch], schedule.Name);
+            }
+        }, cancellationToken);
+        await feed;
+        var samplesPerSecond = epochSamples.Sum() / trainClock.Elapsed.TotalSeconds;
+
+        var metrics = await Task.Factory.StartNew(() => Evaluator.Evaluate(model, data.HeldOut), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var artifact = ModelArtifacts.Save(model);
+        var current = registry.Current(task);
+        var version = registry.NextVersion(task);
+        var manifest = new ModelManifest(task, version, model.Architecture, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000,
+            Topics.ModelArtifact(task, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
+            [.. data.Classes], metrics, schedule.Name);
+        var blessed = BlessingPolicy.IsBlessed(metrics, current);
+        if (blessed)
+        {
+            registry.Store(manifest, artifact);
+            if (publisher is not null)
+            {
+                await publisher.PublishAsync(manifest, artifact, cancellationToken);
+            }
+        }
+        else
+        {
+            registry.Reject(manifest, artifact);
+        }
+
+        logger.LogInformation(
+            "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s: {Outcome}",
+            round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds,
+            blessed ? $"blessed as v{version}" : $"not blessed (current v{current!.Version} has {current.Metrics.Accuracy:P1})");
+        return new RoundResult(round, task, blessed ? version : null, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
+            data.Train.Count + data.HeldOut.Count, schedule.Name, clock.Elapsed, samplesPerSecond);
+    }
+
+    private ITrainingSchedule CreateSchedule(BlockSequence model)
+    {
+        if (!DeviceList.TryParse(options.Devices, out var devices, out var error))
+        {
+            throw new InvalidOperationException(error ?? options.Devices);
+        }
+
+        return options.Schedule == NonPipelinedSchedule.ScheduleName
+            ? new NonPipelinedSchedule(options.LearningRate, options.Momentum, devices[0])
+            : new StaleWeightPipeline(options.LearningRate, options.Momentum, Math.Min(options.Split, model.Blocks.Count - 1), devices);
+    }
+}

@@ -1,0 +1,56 @@
+using Pipeline.Protocol;
+using Pipeline.Trainer.Registry;
+
+namespace Pipeline.Trainer.Tests;
+
+public sealed class ModelRegistryTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("registry-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static ModelManifest Manifest(int version, double accuracy) =>
+        new(LearningTasks.Swing, version, "swing-cnn", 1_700_000_000_000_000 + version, Topics.ModelArtifact(LearningTasks.Swing, version),
+            3, new string('a', 64), [8, 512], ["a:x", "b:y"], new ModelMetrics(accuracy, accuracy, 5, null), "pipelined");
+
+    [Fact]
+    public void Store_TwoVersions_SurviveARestartAndNextVersionFollows()
+    {
+        new ModelRegistry(_folder).Store(Manifest(1, 0.6), [1, 2, 3]);
+        new ModelRegistry(_folder).Store(Manifest(2, 0.7), [4, 5, 6]);
+        var reopened = new ModelRegistry(_folder);
+        Assert.Equal(2, reopened.Current(LearningTasks.Swing)!.Version);
+        Assert.Equal(3, reopened.NextVersion(LearningTasks.Swing));
+        Assert.Equal([4, 5, 6], reopened.ReadArtifact(reopened.Current(LearningTasks.Swing)!));
+    }
+
+    [Fact]
+    public void Current_NewestManifestCorrupt_FallsBackToPreviousVersion()
+    {
+        var registry = new ModelRegistry(_folder);
+        registry.Store(Manifest(1, 0.6), [1]);
+        registry.Store(Manifest(2, 0.7), [2]);
+        File.WriteAllText(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v2", "manifest.json"), "{not json");
+        Assert.Equal(1, registry.Current(LearningTasks.Swing)!.Version);
+    }
+
+    [Fact]
+    public void Reject_Candidate_DoesNotBecomeCurrent()
+    {
+        var registry = new ModelRegistry(_folder);
+        registry.Store(Manifest(1, 0.8), [1]);
+        registry.Reject(Manifest(2, 0.5), [2]);
+        Assert.Equal(1, registry.Current(LearningTasks.Swing)!.Version);
+    }
+
+    [Theory]
+    [InlineData(0.80, true)]
+    [InlineData(0.81, true)]
+    [InlineData(0.79, false)]
+    public void IsBlessed_ComparesHeldOutAccuracyWithCurrent(double candidate, bool blessed) =>
+        Assert.Equal(blessed, BlessingPolicy.IsBlessed(new ModelMetrics(candidate, 0, 1, null), Manifest(1, 0.8)));
+
+    [Fact]
+    public void IsBlessed_NoCurrentModel_BlessesTheFirst() =>
+        Assert.True(BlessingPolicy.IsBlessed(new ModelMetrics(0.1, 0, 1, null), null));
+}
