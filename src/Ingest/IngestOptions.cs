@@ -5,7 +5,7 @@ public sealed class IngestOptions
 {
     public const string Section = "Ingest";
 
-    /// <summary>Where the embedded telemetry store lives (when no other store is registered).</summary>
+    /// <summary>The data folder shared with the trainer; the embedded store (when no other store is registered) lives in its "store" folder.</summary>
     public string DataFolder { get; set; } = "data";
 
     /// <summary>Where rejected messages are written as JSON lines; empty means "DataFolder/quarantine".</summary>
@@ -40,6 +40,8 @@ public sealed class IngestOptions
 
     /// <summary>How far ahead of this machine's clock a device's timestamp may be.</summary>
     public int MaxFutureSkewSeconds { get; set; } = 300;
+
+    public string StoreFolder => Path.Combine(DataFolder, "store");
 
     public string ResolvedQuarantineFolder => string.IsNullOrWhiteSpace(QuarantineFolder) ? Path.Combine(DataFolder, "quarantine") : QuarantineFolder;
 }

@@ -18,7 +18,7 @@ public static class IngestServiceCollectionExtensions
 {
     /// <summary>
     /// Adds ingest as a hosted service, with its options from the "Ingest" section (checked at start).
-    /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the embedded store under Ingest:DataFolder.
+    /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the embedded store under Ingest:DataFolder/store.
     /// Needs the shared hosting defaults (<c>AddServiceDefaults</c>): broker options, metrics and a <see cref="TimeProvider"/>.
     /// <see cref="IngestStatistics"/> and <see cref="DeviceStatusBoard"/> can be resolved to watch it.
     /// </summary>
@@ -28,7 +28,7 @@ public static class IngestServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ITelemetryStore>(provider => EmbeddedTelemetryStore.Open(
-            provider.GetRequiredService<IOptions<IngestOptions>>().Value.DataFolder,
+            provider.GetRequiredService<IOptions<IngestOptions>>().Value.StoreFolder,
             provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>()));
         services.TryAddSingleton<IngestStatistics>();
         services.TryAddSingleton<IngestMetrics>();

@@ -2,12 +2,16 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pipeline.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipeline.Storage;
 using Pipeline.Storage.Embedded;
 using Pipeline.Trainer.Service;
 
 var builder = ServiceDefaults.CreateBuilder(args);
 var dataFolder = builder.Configuration[$"{TrainerOptions.Section}:DataFolder"] ?? "data";
-builder.Services.AddEmbeddedTelemetryStore(Path.Combine(dataFolder, "store"));
+// Ingest owns the store (one writer); a standalone trainer reads what ingest appends, from another process.
+builder.Services.AddSingleton<ITelemetryStore>(provider => EmbeddedTelemetryStore.OpenReadOnly(
+    Path.Combine(dataFolder, "store"), provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>()));
 builder.Services.AddTrainer(builder.Configuration);
 using var host = builder.Build();
 var trainer = host.Services.GetRequiredService<TrainerService>();
