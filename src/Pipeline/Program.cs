@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Pipeline.Runner.Up;
+
+var root = new RootCommand("Pipeline: edge-to-cloud sensor ingestion and continuous training.");
+root.Subcommands.Add(UpCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,45 @@
+using System.Globalization;
+using Pipeline.EdgeAgent.Agent;
+
+namespace Pipeline.Runner.Up;
+
+/// <summary>The configuration `pipeline up` gives the components: one data folder, one broker, one device of each kind.</summary>
+public static class LoopComposition
+{
+    public const string GolfDevice = "club-1";
+    public const string MicroscopeDevice = "scope-1";
+
+    public static List<KeyValuePair<string, string?>> Settings(UpSettings up, string dataFolder, string brokerHost, int brokerPort)
+    {
+        string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
+        var settings = new List<KeyValuePair<string, string?>>
+        {
+            new("Broker:Host", brokerHost),
+            new("Broker:Port", brokerPort.ToString(CultureInfo.InvariantCulture)),
+            new("Ingest:DataFolder", dataFolder),
+            new("Trainer:DataFolder", dataFolder),
+            new("Trainer:Rounds", up.Rounds.ToString(CultureInfo.InvariantCulture)),
+            new("Trainer:Schedule", up.Schedule),
+            // Small frames keep a droplet round short on two cores; the model resamples to its own input size anyway.
+            new("Agents:0:DeviceId", GolfDevice),
+            new("Agents:0:Kind", DeviceKinds.Golf),
+            new("Agents:0:SpeedFactor", Text(up.Speed)),
+            new("Agents:0:Seed", "1"),
+            new("Agents:0:DataFolder", Path.Combine(dataFolder, "edge", GolfDevice)),
+            new("Agents:1:DeviceId", MicroscopeDevice),
+            new("Agents:1:Kind", DeviceKinds.Microscope),
+            new("Agents:1:SpeedFactor", Text(up.Speed)),
+            new("Agents:1:Seed", "2"),
+            new("Agents:1:FrameSize", "64"),
+            new("Agents:1:DataFolder", Path.Combine(dataFolder, "edge", MicroscopeDevice)),
+        };
+        if (up.Speed > 1)
+        {
+            // Accelerated devices stamp simulated time, which runs ahead of the wall clock by (speed - 1) × elapsed.
+            settings.Add(new("Ingest:MaxFutureSkewSeconds", "31536000"));
+        }
+
+        settings.AddRange(up.Overrides);
+        return settings;
+    }
+}

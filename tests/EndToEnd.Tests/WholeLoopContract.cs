@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Pipeline.Protocol;
+using Pipeline.Runner.Up;
+using Pipeline.TestSupport;
+using Xunit.Abstractions;
+
+namespace Pipeline.EndToEnd.Tests;
+
+/// <summary>
+/// The whole edge-to-cloud loop, as `pipeline up --rounds 1` runs it: devices stream, ingest stores, the
+/// trainer trains with the pipelined schedule and publishes, every agent swaps the model in and predicts.
+/// Each broker (embedded, mosquitto) runs the same assertions.
+/// </summary>
+public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
+{
+    private readonly TemporaryFolder _data = new("pipeline-e2e");
+
+    protected ITestOutputHelper Output => output;
+
+    /// <summary>The broker to use as host:port, or null for the embedded one.</summary>
+    protected abstract Task<string?> BrokerAsync();
+
+    [Fact]
+    public async Task OneRound_ClosesTheLoop_ForBothTasks()
+    {
+        var outcome = await RunAsync();
+
+        Assert.True(outcome.Completed, outcome.Problem);
+        var report = outcome.Report;
+        Assert.True(report.Ingested.MotionSamples > 0, "no motion samples were stored");
+        Assert.True(report.Ingested.Frames > 0, "no frames were stored");
+        Assert.Equal(0, report.Ingested.Quarantined);
+        foreach (var task in LearningTasks.All)
+        {
+            var model = Assert.Single(report.Models, m => m.Task == task);
+            Assert.True(model.Version >= 1);
+            var agent = Assert.Single(report.Agents, a => a.Task == task);
+            Assert.Equal(model.Version, agent.ModelVersion);
+            Assert.True(agent.Predictions > 0, $"{agent.Id} made no predictions");
+        }
+    }
+
+    [Fact]
+    public async Task Report_IsWrittenAsDocumentedJson()
+    {
+        var outcome = await RunAsync();
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(outcome.ReportPath));
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("ingested").GetProperty("motionSamples").GetInt64() > 0);
+        Assert.True(root.GetProperty("ingested").GetProperty("frames").GetInt64() > 0);
+        Assert.Equal(0, root.GetProperty("ingested").GetProperty("quarantined").GetInt64());
+        Assert.Equal(2, root.GetProperty("models").GetArrayLength());
+        foreach (var agent in root.GetProperty("agents").EnumerateArray())
+        {
+            Assert.True(agent.GetProperty("modelVersion").GetInt32() >= 1);
+            Assert.True(agent.GetProperty("predictions").GetInt64() > 0);
+            Assert.False(string.IsNullOrEmpty(agent.GetProperty("id").GetString()));
+        }
+    }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task<RunOutcome> RunAsync()
+    {
+        var settings = new UpSettings(
+            Rounds: 1,
+            DataFolder: _data.Path,
+            ExternalBroker: await BrokerAsync(),
+            BrokerPort: 0,
+            Speed: 50,
+            Schedule: "pipelined",
+            SettleTimeout: TimeSpan.FromSeconds(90),
+            Overrides: [new("Trainer:Epochs", "4")]);
+        Assert.Null(settings.Validate());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        return await new LocalLoop(settings, new TestOutputWriter(output)).RunAsync(timeout.Token);
+    }
+}
