@@ -1,0 +1,41 @@
+namespace Pipeline.EdgeAgent.Agent;
+
+/// <summary>One agent's running totals, updated from its loops and read by snapshots on any thread.</summary>
+internal sealed class AgentCounters
+{
+    private long _predictions;
+    private long _correctPredictions;
+    private long _samplesSent;
+    private long _framesSent;
+    private long _rejections;
+    private long _inferenceDrops;
+
+    public long Predictions => Interlocked.Read(ref _predictions);
+
+    public long CorrectPredictions => Interlocked.Read(ref _correctPredictions);
+
+    public long SamplesSent => Interlocked.Read(ref _samplesSent);
+
+    public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    public long Rejections => Interlocked.Read(ref _rejections);
+
+    public long InferenceDrops => Interlocked.Read(ref _inferenceDrops);
+
+    public void AddPrediction(bool correct)
+    {
+        Interlocked.Increment(ref _predictions);
+        if (correct)
+        {
+            Interlocked.Increment(ref _correctPredictions);
+        }
+    }
+
+    public void AddSamples(int count) => Interlocked.Add(ref _samplesSent, count);
+
+    public void AddFrame() => Interlocked.Increment(ref _framesSent);
+
+    public void AddRejection() => Interlocked.Increment(ref _rejections);
+
+    public void AddInferenceDrop() => Interlocked.Increment(ref _inferenceDrops);
+}

@@ -1,0 +1,86 @@
+using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Protocol;
+
+namespace Pipeline.EdgeAgent.Agent;
+
+/// <summary>
+/// One agent and the simulated device it drives. Bound from the "Agent" section, or from each entry of the
+/// "Agents" list; <see cref="Validate"/> names every problem at start-up.
+/// </summary>
+public sealed class EdgeAgentOptions
+{
+    public string DeviceId { get; set; } = "";
+
+    public string Site { get; set; } = Topics.DefaultSite;
+
+    /// <summary><see cref="DeviceKinds.Golf"/> or <see cref="DeviceKinds.Microscope"/>.</summary>
+    public string Kind { get; set; } = DeviceKinds.Golf;
+
+    /// <summary>How many times faster than wall time the simulated device runs.</summary>
+    public double SpeedFactor { get; set; } = 1;
+
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Where the agent keeps its last good model; empty means "edge-data/DEVICEID" under the working folder.</summary>
+    public string DataFolder { get; set; } = "";
+
+    /// <summary>Motion samples per MQTT message.</summary>
+    public int BatchSamples { get; set; } = 50;
+
+    public double SampleRateHz { get; set; } = GolfClubSimulator.DefaultSampleRateHz;
+
+    /// <summary>Side of the square microscope frames in pixels.</summary>
+    public int FrameSize { get; set; } = DropletMicroscopeSimulator.DefaultSide;
+
+    public int FramesPerSession { get; set; } = DropletMicroscopeSimulator.DefaultFramesPerSession;
+
+    /// <summary>Simulated seconds between microscope frames.</summary>
+    public double FrameIntervalSeconds { get; set; } = DropletMicroscopeSimulator.DefaultFrameIntervalSeconds;
+
+    /// <summary>Each microscope session draws its degradation level uniformly from 0..this.</summary>
+    public float MaxDegradation { get; set; } = 0.5f;
+
+    /// <summary>Inputs waiting for inference; when full, the oldest is dropped so sampling never waits.</summary>
+    public int InferenceQueueCapacity { get; set; } = 16;
+
+    public double ArtifactTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Stop streaming after this many sessions; 0 streams until the host stops.</summary>
+    public int MaxSessions { get; set; }
+
+    public string Task => DeviceKinds.TaskOf(Kind);
+
+    public string ResolvedDataFolder => string.IsNullOrWhiteSpace(DataFolder) ? Path.Combine("edge-data", DeviceId) : DataFolder;
+
+    /// <summary>Every problem with these options, each naming the setting; empty when they are usable.</summary>
+    public IReadOnlyList<string> Validate(string prefix)
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string setting, string problem)
+        {
+            if (!ok)
+            {
+                errors.Add($"{prefix}:{setting} {problem}");
+            }
+        }
+
+        Check(Identifiers.IsValid(DeviceId), nameof(DeviceId), $"\"{DeviceId}\" is not a valid identifier ({Identifiers.Rule})");
+        Check(Identifiers.IsValid(Site), nameof(Site), $"\"{Site}\" is not a valid identifier ({Identifiers.Rule})");
+        Check(DeviceKinds.IsKnown(Kind), nameof(Kind), $"\"{Kind}\" is unknown (expected {DeviceKinds.Golf} or {DeviceKinds.Microscope})");
+        Check(double.IsFinite(SpeedFactor) && SpeedFactor is >= 0.01 and <= 100_000, nameof(SpeedFactor), $"{SpeedFactor} is outside 0.01..100000");
+        Check(BatchSamples is >= 1 and <= MotionBatchCodec.MaxSamples, nameof(BatchSamples), $"{BatchSamples} is outside 1..{MotionBatchCodec.MaxSamples}");
+        Check(SampleRateHz is >= GolfClubSimulator.MinSampleRateHz and <= GolfClubSimulator.MaxSampleRateHz, nameof(SampleRateHz),
+            $"{SampleRateHz} is outside {GolfClubSimulator.MinSampleRateHz}..{GolfClubSimulator.MaxSampleRateHz}");
+        Check(FrameSize is >= DropletMicroscopeSimulator.MinSide and <= DropletMicroscopeSimulator.MaxSide, nameof(FrameSize),
+            $"{FrameSize} is outside {DropletMicroscopeSimulator.MinSide}..{DropletMicroscopeSimulator.MaxSide}");
+        Check(FramesPerSession is >= 1 and <= 1000, nameof(FramesPerSession), $"{FramesPerSession} is outside 1..1000");
+        Check(FrameIntervalSeconds is > 0 and <= 3600, nameof(FrameIntervalSeconds), $"{FrameIntervalSeconds} is outside (0, 3600]");
+        Check(MaxDegradation is >= 0 and <= 1, nameof(MaxDegradation), $"{MaxDegradation} is outside 0..1");
+        Check(InferenceQueueCapacity is >= 1 and <= 10_000, nameof(InferenceQueueCapacity), $"{InferenceQueueCapacity} is outside 1..10000");
+        Check(ArtifactTimeoutSeconds is > 0 and <= 3600, nameof(ArtifactTimeoutSeconds), $"{ArtifactTimeoutSeconds} is outside (0, 3600]");
+        Check(MaxSessions >= 0, nameof(MaxSessions), $"{MaxSessions} is negative");
+        Check(DataFolder.IndexOfAny(Path.GetInvalidPathChars()) < 0, nameof(DataFolder), "contains characters not allowed in a path");
+        return errors;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Hosting.Mqtt;
+
+namespace Pipeline.EdgeAgent.Agent;
+
+public static class EdgeAgentServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers one <see cref="EdgeAgentWorker"/> per configured agent ("Agent" section and/or "Agents" list)
+    /// and an <see cref="EdgeAgentRegistry"/> holding them. Invalid options fail host start-up with every
+    /// problem named. Needs the service defaults (broker connection factory, TimeProvider, logging).
+    /// </summary>
+    public static IServiceCollection AddEdgeAgents(this IServiceCollection services, IConfiguration configuration)
+    {
+        var fleet = EdgeAgentFleetOptions.Bind(configuration);
+        services.AddOptions<EdgeAgentFleetOptions>()
+            .Configure(target => target.Agents.AddRange(fleet.Agents))
+            .Validate(f => f.Validate().Count == 0, string.Join("; ", fleet.Validate()))
+            .ValidateOnStart();
+        services.AddSingleton<EdgeAgentRegistry>();
+        for (var i = 0; i < fleet.Agents.Count; i++)
+        {
+            var index = i;
+            services.AddSingleton<IHostedService>(provider =>
+            {
+                var options = provider.GetRequiredService<IOptions<EdgeAgentFleetOptions>>().Value.Agents[index];
+                var worker = new EdgeAgentWorker(
+                    options,
+                    provider.GetRequiredService<MqttConnectionFactory>(),
+                    provider.GetRequiredService<TimeProvider>(),
+                    provider.GetRequiredService<ILoggerFactory>());
+                provider.GetRequiredService<EdgeAgentRegistry>().Add(worker);
+                return worker;
+            });
+        }
+
+        return services;
+    }
+}

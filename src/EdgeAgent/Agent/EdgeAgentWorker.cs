@@ -1,0 +1,158 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipeline.EdgeAgent.Inference;
+using Pipeline.EdgeAgent.ModelUpdates;
+using Pipeline.EdgeAgent.Simulation;
+using Pipeline.EdgeAgent.Status;
+using Pipeline.EdgeAgent.Streaming;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.Protocol;
+
+namespace Pipeline.EdgeAgent.Agent;
+
+/// <summary>
+/// One edge agent: drives its simulated device, streams what it records at QoS 1, follows model
+/// announcements for its task and runs the current model on every session or frame. Several can run in one
+/// process (one per configured device). It owns its MQTT connection and all its loops, which end with it.
+/// </summary>
+public sealed class EdgeAgentWorker : BackgroundService
+{
+    private static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly EdgeAgentOptions _options;
+    private readonly MqttConnectionFactory _connections;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly AgentCounters _counters = new();
+    private readonly ModelSlot _models = new();
+
+    public EdgeAgentWorker(EdgeAgentOptions options, MqttConnectionFactory connections, TimeProvider time, ILoggerFactory loggers)
+    {
+        if (options.Validate("Agent") is { Count: > 0 } errors)
+        {
+            throw new ArgumentException($"invalid agent options: {string.Join("; ", errors)}", nameof(options));
+        }
+
+        _options = options;
+        _connections = connections;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger($"EdgeAgent.{options.DeviceId}");
+    }
+
+    public string DeviceId => _options.DeviceId;
+
+    /// <summary>The learning task this device feeds and runs models of (see <see cref="LearningTasks"/>).</summary>
+    public string LearningTask => _options.Task;
+
+    public int? ModelVersion => _models.Version;
+
+    /// <summary>Inputs dropped because inference fell behind sampling.</summary>
+    public long InferenceDrops => _counters.InferenceDrops;
+
+    public AgentSnapshot Snapshot() => new(
+        _options.DeviceId,
+        _options.Task,
+        _models.Version,
+        _counters.Predictions,
+        _counters.CorrectPredictions,
+        _counters.SamplesSent,
+        _counters.FramesSent,
+        _counters.Rejections);
+
+    public override void Dispose()
+    {
+        _models.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var status = new StatusReporter(_options.Site, _options.DeviceId, _options.Task, _time);
+        var clientId = $"edge-{_options.Site}-{_options.DeviceId}";
+        await using var connection = _connections.Create(clientId, status.CreateWill());
+        var store = new LastGoodModelStore(_options.ResolvedDataFolder);
+        var fetcher = new ArtifactFetcher(_connections.Broker, clientId, _loggers.CreateLogger($"Mqtt.{clientId}-fetch"));
+        var updater = new ModelUpdater(_options, _models, store, fetcher, status, connection, _counters, _logger);
+        var inference = new InferenceLoop(_options, _models, connection, _counters, _logger);
+        var clock = new SimulatedClock(_time, _options.SpeedFactor);
+        IDeviceStreamer streamer = _options.Kind == DeviceKinds.Golf
+            ? new MotionStreamer(_options, connection, clock, _counters, _logger)
+            : new FrameStreamer(_options, connection, clock, _counters, _logger);
+
+        var startMessage = await updater.LoadLastGoodAsync(stoppingToken);
+        await connection.ConnectAsync(stoppingToken);
+        await SubscribeUntilDoneAsync(updater.SubscribeAsync, "model announcements", stoppingToken);
+        await SubscribeUntilDoneAsync(ct => status.WatchOwnStatusAsync(connection, ct), "its own status", stoppingToken);
+        await status.PublishAsync(connection, DeviceState.Online, _models.Version, startMessage, stoppingToken);
+        _logger.LogInformation("{Device} ({Kind}) online at {Site}: {Message}", _options.DeviceId, _options.Kind, _options.Site, startMessage);
+
+        using var loops = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        List<Task> running =
+        [
+            Task.Run(() => streamer.RunAsync(inference, loops.Token), CancellationToken.None),
+            Task.Run(() => inference.RunAsync(loops.Token), CancellationToken.None),
+            Task.Run(() => updater.RunAsync(loops.Token), CancellationToken.None),
+            Task.Run(() => status.KeepOnlineAsync(connection, loops.Token), CancellationToken.None),
+        ];
+        var all = Task.WhenAll(running);
+        try
+        {
+            // The streamer may finish on its own (MaxSessions); any loop failing stops the whole agent.
+            while (running.Count > 0)
+            {
+                var finished = await Task.WhenAny(running);
+                running.Remove(finished);
+                if (finished.IsFaulted)
+                {
+                    _logger.LogError(finished.Exception, "{Device}: a loop failed; the agent stops", _options.DeviceId);
+                    await finished;
+                }
+            }
+        }
+        finally
+        {
+            await loops.CancelAsync();
+            await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await SayGoodbyeAsync(status, connection);
+        }
+    }
+
+    /// <summary>
+    /// A subscription interrupted by a dropped link fails; the connection re-subscribes only when the broker
+    /// lost the session, so retry until the broker has acknowledged it.
+    /// </summary>
+    private async Task SubscribeUntilDoneAsync(Func<CancellationToken, Task> subscribe, string what, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await subscribe(cancellationToken);
+                return;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("{Device}: subscribing to {What} failed (attempt {Attempt}): {Error}; retrying", _options.DeviceId, what, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * attempt)), _time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A clean stop says "offline" itself; the broker only publishes the will when the link dies uncleanly.</summary>
+    private async Task SayGoodbyeAsync(StatusReporter status, MqttConnection connection)
+    {
+        // Not skipped when the link is down: cancelling an in-flight publish can drop it, and the connection's
+        // reconnect loop usually restores it within the timeout, in time to replace the will with "stopped".
+        using var timeout = new CancellationTokenSource(GoodbyeTimeout);
+        try
+        {
+            await status.PublishAsync(connection, DeviceState.Offline, _models.Version, "stopped", timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or MqttPublishException)
+        {
+            _logger.LogWarning("{Device}: could not publish the offline status: {Error}", _options.DeviceId, e.Message);
+        }
+    }
+}

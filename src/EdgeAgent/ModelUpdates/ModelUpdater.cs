@@ -1,0 +1,210 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Pipeline.EdgeAgent.Agent;
+using Pipeline.EdgeAgent.Inference;
+using Pipeline.EdgeAgent.Status;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.Models;
+using Pipeline.Protocol;
+
+namespace Pipeline.EdgeAgent.ModelUpdates;
+
+/// <summary>
+/// Follows the task's model announcements: for a manifest newer than the running model it fetches the
+/// artifact, verifies size and checksum, loads it, smoke-checks it, saves it as the last good model and swaps
+/// it in. Everything happens here, off the receive path and off the inference path; a model failing any
+/// step is refused with a status message naming why, and the running model carries on.
+/// </summary>
+internal sealed class ModelUpdater
+{
+    private const int ManifestQueueCapacity = 4;
+    private const int MaxRememberedRefusals = 256;
+
+    private readonly EdgeAgentOptions _options;
+    private readonly ModelSlot _models;
+    private readonly LastGoodModelStore _store;
+    private readonly ArtifactFetcher _fetcher;
+    private readonly StatusReporter _status;
+    private readonly MqttConnection _connection;
+    private readonly AgentCounters _counters;
+    private readonly ILogger _logger;
+    private readonly HashSet<int> _refusedVersions = [];
+
+    // Only the newest announcements matter: when several arrive faster than models load, older ones are dropped.
+    private readonly Channel<byte[]> _manifests = Channel.CreateBounded<byte[]>(
+        new BoundedChannelOptions(ManifestQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    public ModelUpdater(
+        EdgeAgentOptions options,
+        ModelSlot models,
+        LastGoodModelStore store,
+        ArtifactFetcher fetcher,
+        StatusReporter status,
+        MqttConnection connection,
+        AgentCounters counters,
+        ILogger logger)
+    {
+        _options = options;
+        _models = models;
+        _store = store;
+        _fetcher = fetcher;
+        _status = status;
+        _connection = connection;
+        _counters = counters;
+        _logger = logger;
+    }
+
+    public Task SubscribeAsync(CancellationToken cancellationToken) =>
+        _connection.SubscribeAsync(Topics.ModelManifest(_options.Task), (message, _) =>
+        {
+            _manifests.Writer.TryWrite(message.Payload);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    /// <summary>Loads the last good model from the data folder, if there is one; returns what happened, for the status message.</summary>
+    public async Task<string> LoadLastGoodAsync(CancellationToken cancellationToken)
+    {
+        if (!_store.Exists)
+        {
+            return "started without a model: none stored yet";
+        }
+
+        var (manifest, artifact, error) = await _store.LoadAsync(cancellationToken);
+        if (manifest is null || artifact is null)
+        {
+            return Refuse($"last good model refused: {error}");
+        }
+
+        var refusal = await VerifyAndSwapAsync(manifest, artifact, cancellationToken);
+        return refusal is null
+            ? $"started with last good model v{manifest.Version} from {_store.Folder}"
+            : Refuse($"last good model v{manifest.Version} refused: {refusal}");
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var payload in _manifests.Reader.ReadAllAsync(cancellationToken))
+        {
+            await HandleAsync(payload, cancellationToken);
+        }
+    }
+
+    private async Task HandleAsync(byte[] payload, CancellationToken cancellationToken)
+    {
+        var decoded = ControlMessageCodec.DecodeModelManifest(payload);
+        if (!decoded.IsSuccess)
+        {
+            await RefuseAsync($"refused a model manifest: {decoded.Error.Message}", cancellationToken);
+            return;
+        }
+
+        var manifest = decoded.Value;
+        if (manifest.Task != _options.Task)
+        {
+            await RefuseAsync($"refused model v{manifest.Version}: it is for task \"{manifest.Task}\", this device runs \"{_options.Task}\"", cancellationToken);
+            return;
+        }
+
+        if (_models.Version is { } running && manifest.Version <= running)
+        {
+            _logger.LogDebug("{Device}: ignoring model v{Version}, not newer than running v{Running}", _options.DeviceId, manifest.Version, running);
+            return;
+        }
+
+        if (_refusedVersions.Contains(manifest.Version))
+        {
+            _logger.LogDebug("{Device}: ignoring model v{Version}, refused before", _options.DeviceId, manifest.Version);
+            return;
+        }
+
+        byte[] artifact;
+        try
+        {
+            artifact = await _fetcher.FetchAsync(manifest.ArtifactTopic, TimeSpan.FromSeconds(_options.ArtifactTimeoutSeconds), cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            // Not remembered as refused: the artifact may simply be late, and a re-announcement should retry.
+            await RefuseAsync($"refused model v{manifest.Version}: {e.Message}", cancellationToken);
+            return;
+        }
+
+        var refusal = await VerifyAndSwapAsync(manifest, artifact, cancellationToken);
+        if (refusal is not null)
+        {
+            RememberRefused(manifest.Version);
+            await RefuseAsync($"refused model v{manifest.Version}: {refusal}", cancellationToken);
+            return;
+        }
+
+        try
+        {
+            await _store.SaveAsync(manifest, artifact, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("{Device}: model v{Version} is running but could not be saved to {Folder}: {Error}", _options.DeviceId, manifest.Version, _store.Folder, e.Message);
+        }
+
+        _logger.LogInformation("{Device}: now running model v{Version} ({Architecture})", _options.DeviceId, manifest.Version, manifest.Architecture);
+        await _status.PublishAsync(_connection, DeviceState.Online, manifest.Version, $"running model v{manifest.Version} ({manifest.Architecture})", cancellationToken);
+    }
+
+    /// <summary>Verifies, loads and smoke-checks the artifact and makes it current; null on success, else why it was refused.</summary>
+    private async Task<string?> VerifyAndSwapAsync(ModelManifest manifest, byte[] artifact, CancellationToken cancellationToken)
+    {
+        if (artifact.LongLength != manifest.SizeBytes)
+        {
+            return $"artifact is {artifact.LongLength} bytes; the manifest says {manifest.SizeBytes} (truncated or padded)";
+        }
+
+        var sha256 = ModelArtifacts.Sha256Hex(artifact);
+        if (sha256 != manifest.Sha256)
+        {
+            return $"artifact SHA-256 is {sha256}; the manifest says {manifest.Sha256} (corrupted or substituted)";
+        }
+
+        // Loading and the smoke check are CPU-heavy: keep them on the thread pool, away from the MQTT receive path.
+        return await Task.Run(() =>
+        {
+            IInferenceModel model;
+            try
+            {
+                model = ModelArtifacts.Load(artifact, manifest);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return $"artifact does not load: {e.Message}";
+            }
+
+            if (ModelSmokeCheck.Run(model, _options.Task) is { } failure)
+            {
+                model.Dispose();
+                return failure;
+            }
+
+            _models.Swap(model);
+            return null;
+        }, cancellationToken);
+    }
+
+    private void RememberRefused(int version)
+    {
+        if (_refusedVersions.Count >= MaxRememberedRefusals)
+        {
+            _refusedVersions.Clear();
+        }
+
+        _refusedVersions.Add(version);
+    }
+
+    private string Refuse(string message)
+    {
+        _counters.AddRejection();
+        _logger.LogWarning("{Device}: {Message}", _options.DeviceId, message);
+        return message;
+    }
+
+    private Task RefuseAsync(string message, CancellationToken cancellationToken) =>
+        _status.PublishAsync(_connection, DeviceState.Online, _models.Version, Refuse(message), cancellationToken);
+}

@@ -1,0 +1,18 @@
+using Pipeline.Protocol;
+
+namespace Pipeline.EdgeAgent.Simulation.Golf;
+
+/// <summary>
+/// One recording session of the club: a single swing from address to a short idle after the finish.
+/// <see cref="Samples"/> is sample-major over <see cref="MotionChannels"/>; <see cref="ImpactIndex"/> is the
+/// sample where the club meets the ball (the simulator's ground truth, not something a receiver sees).
+/// </summary>
+public sealed record SwingSession(string Player, string Shape, double SampleRateHz, float[] Samples, int ImpactIndex)
+{
+    public int SampleCount => Samples.Length / MotionChannels.Count;
+
+    public SwingLabel Label => new(Player, Shape);
+
+    /// <summary>The class a swing classifier learns, as <see cref="SessionLabel.ClassName"/> spells it.</summary>
+    public string ClassName => $"{Player}:{Shape}";
+}

@@ -1,0 +1,222 @@
+namespace Pipeline.EdgeAgent.Simulation.Microscope;
+
+/// <summary>
+/// A polarised microscope looking at liquid-crystal droplets in a gel film between crossed polarisers.
+/// At rest each droplet is radial (a Maltese cross with concentric interference rings); exposure to a VOC
+/// drives it toward a bipolar texture at a VOC-specific rate, rotating the cross, changing the ring count
+/// and the brightness, with an amplitude that grows with concentration (see docs/DEVICES.md).
+/// Deterministic for a seed; Gray8 frames.
+/// </summary>
+public sealed class DropletMicroscopeSimulator
+{
+    public const int DefaultSide = 128;
+    public const int MinSide = 16;
+    public const int MaxSide = 1024;
+    public const int DefaultFramesPerSession = 8;
+    public const double DefaultFrameIntervalSeconds = 2;
+    public const float MinConcentrationPercent = 0.9f;
+    public const float MaxConcentrationPercent = 4.0f;
+
+    private const double BackgroundLevel = 14;
+    private const double SensorNoiseSd = 1.5;
+    private const double PeakTransmission = 225;
+
+    public static readonly IReadOnlyList<VocProfile> Vocs =
+    [
+        new("acetone", Rate: 0.30, CrossRotationDegrees: 25, RingDelta: 2.0, Brightness: 1.25),
+        new("ethanol", Rate: 0.18, CrossRotationDegrees: -20, RingDelta: 1.0, Brightness: 0.90),
+        new("methanol", Rate: 0.22, CrossRotationDegrees: -35, RingDelta: 1.5, Brightness: 0.80),
+        new("isopropanol", Rate: 0.12, CrossRotationDegrees: 10, RingDelta: 0.5, Brightness: 1.05),
+        new("toluene", Rate: 0.40, CrossRotationDegrees: 40, RingDelta: -1.0, Brightness: 1.35),
+        new("xylene", Rate: 0.33, CrossRotationDegrees: 45, RingDelta: -1.5, Brightness: 1.30),
+        new("hexane", Rate: 0.08, CrossRotationDegrees: 0, RingDelta: -0.5, Brightness: 0.95),
+        new("chloroform", Rate: 0.50, CrossRotationDegrees: -10, RingDelta: 2.5, Brightness: 1.40),
+        new("dichloromethane", Rate: 0.45, CrossRotationDegrees: -15, RingDelta: 3.0, Brightness: 1.20),
+        new("ethyl-acetate", Rate: 0.25, CrossRotationDegrees: 30, RingDelta: 1.0, Brightness: 0.75),
+        new("acetonitrile", Rate: 0.15, CrossRotationDegrees: -40, RingDelta: 2.0, Brightness: 1.10),
+    ];
+
+    private readonly Random _random;
+
+    public DropletMicroscopeSimulator(
+        int seed,
+        int width = DefaultSide,
+        int height = DefaultSide,
+        float maxDegradation = 0,
+        int framesPerSession = DefaultFramesPerSession,
+        double frameIntervalSeconds = DefaultFrameIntervalSeconds)
+    {
+        if (width is < MinSide or > MaxSide || height is < MinSide or > MaxSide)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), $"frames must be {MinSide}..{MaxSide} pixels on each side; got {width}x{height}");
+        }
+
+        if (!(maxDegradation is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxDegradation), maxDegradation, "the maximum degradation level must be 0..1");
+        }
+
+        if (framesPerSession is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(framesPerSession), framesPerSession, "a session holds 1..1000 frames");
+        }
+
+        if (!(frameIntervalSeconds is > 0 and <= 3600))
+        {
+            throw new ArgumentOutOfRangeException(nameof(frameIntervalSeconds), frameIntervalSeconds, "the frame interval must be in (0, 3600] seconds");
+        }
+
+        _random = new Random(seed);
+        Width = width;
+        Height = height;
+        MaxDegradation = maxDegradation;
+        FramesPerSession = framesPerSession;
+        FrameIntervalSeconds = frameIntervalSeconds;
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    public float MaxDegradation { get; }
+
+    public int FramesPerSession { get; }
+
+    public double FrameIntervalSeconds { get; }
+
+    public static VocProfile Voc(string name) =>
+        Vocs.FirstOrDefault(v => v.Name == name) ?? throw new ArgumentException($"unknown VOC \"{name}\"", nameof(name));
+
+    public DropletSession NextSession()
+    {
+        var voc = Vocs[_random.Next(Vocs.Count)];
+        var concentration = MinConcentrationPercent + (float)_random.NextDouble() * (MaxConcentrationPercent - MinConcentrationPercent);
+        var degradation = MaxDegradation * (float)_random.NextDouble();
+        return NextSession(voc, concentration, degradation);
+    }
+
+    public DropletSession NextSession(VocProfile voc, float concentrationPercent, float degradationLevel)
+    {
+        if (!(degradationLevel is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(degradationLevel), degradationLevel, "the degradation level must be 0..1");
+        }
+
+        var side = Math.Min(Width, Height);
+        var droplets = new List<Droplet>();
+        var wanted = _random.Next(3, 7);
+        for (var attempt = 0; attempt < 200 && droplets.Count < wanted; attempt++)
+        {
+            var radius = side * (0.05 + 0.08 * _random.NextDouble());
+            var x = radius + 1 + _random.NextDouble() * (Width - 2 * radius - 2);
+            var y = radius + 1 + _random.NextDouble() * (Height - 2 * radius - 2);
+            if (droplets.Any(d => Math.Pow(d.CentreX - x, 2) + Math.Pow(d.CentreY - y, 2) < Math.Pow(d.Radius + radius + 2, 2)))
+            {
+                continue;
+            }
+
+            var rings = 1 + 2.5 * radius / (0.13 * side) + NormalDistribution.Sample(_random, 0, 0.2);
+            var sensitivity = Math.Clamp(NormalDistribution.Sample(_random, 1, 0.12), 0.6, 1.4);
+            droplets.Add(new Droplet(x, y, radius, _random.NextDouble() * Math.PI, rings, sensitivity));
+        }
+
+        return new DropletSession(voc, concentrationPercent, degradationLevel, droplets, FramesPerSession, FrameIntervalSeconds, _random.Next());
+    }
+
+    /// <summary>
+    /// How far a droplet has gone from radial (0) toward bipolar (1) <paramref name="seconds"/> into the exposure:
+    /// first-order kinetics at a rate proportional to concentration, saturating at an amplitude that also grows with it.
+    /// </summary>
+    public static double Response(VocProfile voc, float concentrationPercent, Droplet droplet, double seconds)
+    {
+        var amplitude = Math.Min(1, 0.35 + 0.18 * concentrationPercent);
+        return amplitude * (1 - Math.Exp(-voc.Rate * concentrationPercent * droplet.Sensitivity * seconds));
+    }
+
+    /// <summary>Renders frame <paramref name="frameIndex"/> of <paramref name="session"/> as Gray8 pixels, rows top to bottom.</summary>
+    public byte[] RenderFrame(DropletSession session, int frameIndex)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(frameIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(frameIndex, session.FrameCount);
+        var random = new Random(unchecked(session.NoiseSeed * 31 + frameIndex));
+        var image = new double[Width * Height];
+        var phaseX = (session.NoiseSeed & 0xFF) / 40.0;
+        var phaseY = ((session.NoiseSeed >> 8) & 0xFF) / 40.0;
+        for (var y = 0; y < Height; y++)
+        {
+            for (var x = 0; x < Width; x++)
+            {
+                // The gel film is not perfectly isotropic: a faint, slowly varying glow between the droplets.
+                image[y * Width + x] = BackgroundLevel + 5 * Math.Sin(x * 0.11 + phaseX) * Math.Sin(y * 0.07 + phaseY);
+            }
+        }
+
+        // The vapour reaches the film before the first frame is taken, so every frame carries some response.
+        var seconds = (frameIndex + 1) * session.FrameIntervalSeconds;
+        foreach (var droplet in session.Droplets)
+        {
+            DrawDroplet(image, session.Voc, Response(session.Voc, session.ConcentrationPercent, droplet, seconds), droplet);
+        }
+
+        for (var i = 0; i < image.Length; i++)
+        {
+            image[i] += NormalDistribution.Sample(random, 0, SensorNoiseSd);
+        }
+
+        FrameDegradation.Apply(image, Width, Height, session.DegradationLevel, random);
+        var pixels = new byte[image.Length];
+        for (var i = 0; i < image.Length; i++)
+        {
+            pixels[i] = (byte)Math.Clamp(Math.Round(image[i]), 0, 255);
+        }
+
+        return pixels;
+    }
+
+    private void DrawDroplet(double[] image, VocProfile voc, double response, Droplet droplet)
+    {
+        var r = droplet.Radius;
+        var rings = Math.Max(0.5, droplet.RestingRings + response * voc.RingDelta);
+        var brightness = 1 + response * (voc.Brightness - 1);
+        var rotation = response * voc.CrossRotationDegrees * Math.PI / 180;
+        var (axisSin, axisCos) = Math.SinCos(droplet.BipolarAxis);
+        var x0 = Math.Max(0, (int)Math.Floor(droplet.CentreX - r - 1));
+        var x1 = Math.Min(Width - 1, (int)Math.Ceiling(droplet.CentreX + r + 1));
+        var y0 = Math.Max(0, (int)Math.Floor(droplet.CentreY - r - 1));
+        var y1 = Math.Min(Height - 1, (int)Math.Ceiling(droplet.CentreY + r + 1));
+        for (var y = y0; y <= y1; y++)
+        {
+            for (var x = x0; x <= x1; x++)
+            {
+                var u = (x + 0.5 - droplet.CentreX) / r;
+                var v = (y + 0.5 - droplet.CentreY) / r;
+                var rho = Math.Sqrt(u * u + v * v);
+                var coverage = Math.Clamp((1 - rho) * r + 0.5, 0, 1);
+                if (coverage <= 0)
+                {
+                    continue;
+                }
+
+                // Director angle: radial (pointing out from the centre) blended toward bipolar (the circles through
+                // the two poles on the droplet's axis). A nematic director has no head, so blend doubled angles.
+                var radial = Math.Atan2(v, u);
+                var a = u * axisCos + v * axisSin;
+                var b = -u * axisSin + v * axisCos;
+                var bipolar = droplet.BipolarAxis + Math.Atan2(2 * a * b, a * a - b * b - 1);
+                var c2 = (1 - response) * Math.Cos(2 * radial) + response * Math.Cos(2 * bipolar);
+                var s2 = (1 - response) * Math.Sin(2 * radial) + response * Math.Sin(2 * bipolar);
+                var order = Math.Min(1, Math.Sqrt(c2 * c2 + s2 * s2));
+                var director = 0.5 * Math.Atan2(s2, c2) + rotation;
+
+                // Crossed polarisers: extinction where the director lies along either polariser; the optical path
+                // through a sphere (thickest at the centre) gives the concentric interference rings.
+                var cross = Math.Pow(Math.Sin(2 * director), 2);
+                var retardation = Math.PI * rings * Math.Sqrt(Math.Max(0, 1 - rho * rho));
+                var transmission = cross * Math.Pow(Math.Sin(retardation), 2) * order;
+                var value = BackgroundLevel + PeakTransmission * brightness * transmission;
+                var index = y * Width + x;
+                image[index] = image[index] * (1 - coverage) + value * coverage;
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Threading.Channels;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.Protocol;
+
+namespace Pipeline.EdgeAgent.Status;
+
+/// <summary>
+/// Publishes the device's retained <see cref="DeviceStatus"/>, provides the matching "offline" last will,
+/// and says "online" again after the broker published that will while the agent was still running.
+/// </summary>
+internal sealed class StatusReporter
+{
+    private const int MaxMessageLength = 256;
+
+    private readonly string _deviceId;
+    private readonly string _task;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private DeviceStatus? _lastOnline;
+
+    // Publishing from inside a receive handler would wait on an acknowledgement that same handler holds up.
+    private readonly Channel<bool> _offlineSeen = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+
+    public StatusReporter(string site, string deviceId, string task, TimeProvider time)
+    {
+        _deviceId = deviceId;
+        _task = task;
+        _time = time;
+        Topic = Topics.Status(site, deviceId);
+    }
+
+    public string Topic { get; }
+
+    public MqttWill CreateWill() =>
+        new(Topic, ControlMessageCodec.Encode(Create(DeviceState.Offline, null, "connection lost without a goodbye")));
+
+    public Task PublishAsync(MqttConnection connection, DeviceState state, int? modelVersion, string? message, CancellationToken cancellationToken)
+    {
+        var status = Create(state, modelVersion, message);
+        if (state == DeviceState.Online)
+        {
+            lock (_gate)
+            {
+                _lastOnline = status;
+            }
+        }
+
+        return connection.PublishAsync(Topic, ControlMessageCodec.Encode(status), retain: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Watches this device's own status topic. When the link drops uncleanly the broker publishes the will
+    /// ("offline"), and the agent, still running, receives it once it is back (queued in its session, or as the
+    /// retained message on resubscription); <see cref="KeepOnlineAsync"/> then says "online" again.
+    /// </summary>
+    public Task WatchOwnStatusAsync(MqttConnection connection, CancellationToken cancellationToken) =>
+        connection.SubscribeAsync(Topic, (message, _) =>
+        {
+            if (ControlMessageCodec.DecodeDeviceStatus(message.Payload) is { IsSuccess: true, Value.State: DeviceState.Offline })
+            {
+                _offlineSeen.Writer.TryWrite(true);
+            }
+
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    /// <summary>Re-publishes the last online status whenever the broker says this device is offline, until cancelled.</summary>
+    public async Task KeepOnlineAsync(MqttConnection connection, CancellationToken cancellationToken)
+    {
+        await foreach (var _ in _offlineSeen.Reader.ReadAllAsync(cancellationToken))
+        {
+            DeviceStatus? last;
+            lock (_gate)
+            {
+                last = _lastOnline;
+            }
+
+            if (last is not null)
+            {
+                await PublishAsync(connection, DeviceState.Online, last.ModelVersion, last.Message, cancellationToken);
+            }
+        }
+    }
+
+    private DeviceStatus Create(DeviceState state, int? modelVersion, string? message) =>
+        new(_deviceId, _task, state, _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, OutboxDepth: 0, ModelVersion: modelVersion,
+            Message: message is { Length: > MaxMessageLength } ? message[..(MaxMessageLength - 1)] + "…" : message);
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.EdgeAgent.Agent;
+using Pipeline.Hosting.Mqtt;
+
+namespace Pipeline.EdgeAgent.Tests.Agent;
+
+/// <summary>Builds agents wired to a real broker, the way the host would.</summary>
+internal static class AgentFactory
+{
+    public static EdgeAgentWorker Create(BrokerOptions broker, EdgeAgentOptions options, ILoggerFactory loggers) =>
+        new(options, new MqttConnectionFactory(Options.Create(broker), loggers), TimeProvider.System, loggers);
+
+    public static EdgeAgentOptions Golf(string deviceId, string dataFolder, int maxSessions = 0) => new()
+    {
+        DeviceId = deviceId,
+        Kind = DeviceKinds.Golf,
+        SpeedFactor = 200,
+        Seed = 3,
+        DataFolder = dataFolder,
+        MaxSessions = maxSessions,
+    };
+
+    public static EdgeAgentOptions Microscope(string deviceId, string dataFolder, int maxSessions = 0) => new()
+    {
+        DeviceId = deviceId,
+        Kind = DeviceKinds.Microscope,
+        SpeedFactor = 200,
+        Seed = 4,
+        DataFolder = dataFolder,
+        FrameSize = 64,
+        FramesPerSession = 3,
+        FrameIntervalSeconds = 1,
+        MaxDegradation = 0.6f,
+        MaxSessions = maxSessions,
+    };
+}

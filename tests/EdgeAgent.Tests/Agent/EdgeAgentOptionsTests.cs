@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pipeline.EdgeAgent.Agent;
+using Pipeline.Hosting;
+
+namespace Pipeline.EdgeAgent.Tests.Agent;
+
+public sealed class EdgeAgentOptionsTests
+{
+    [Fact]
+    public void Validate_BadValues_NamesEverySetting()
+    {
+        var options = new EdgeAgentOptions { DeviceId = "club/1", Kind = "toaster", SpeedFactor = 0, BatchSamples = 0 };
+        var errors = options.Validate("Agent");
+        Assert.Contains(errors, e => e.StartsWith("Agent:DeviceId") && e.Contains("club/1"));
+        Assert.Contains(errors, e => e.StartsWith("Agent:Kind") && e.Contains("toaster"));
+        Assert.Contains(errors, e => e.StartsWith("Agent:SpeedFactor"));
+        Assert.Contains(errors, e => e.StartsWith("Agent:BatchSamples"));
+    }
+
+    [Fact]
+    public void Bind_AgentsList_GivesOneAgentPerEntry_AndRefusesDuplicateDevices()
+    {
+        var configuration = Configuration(
+            ("Agents:0:DeviceId", "club-1"), ("Agents:0:Kind", "golf"),
+            ("Agents:1:DeviceId", "scope-1"), ("Agents:1:Kind", "microscope"), ("Agents:1:FrameSize", "64"));
+        var fleet = EdgeAgentFleetOptions.Bind(configuration);
+        Assert.Equal(["club-1", "scope-1"], fleet.Agents.Select(a => a.DeviceId));
+        Assert.Equal(["swing", "droplet"], fleet.Agents.Select(a => a.Task));
+        Assert.Equal(64, fleet.Agents[1].FrameSize);
+        Assert.Empty(fleet.Validate());
+
+        fleet.Agents[1].DeviceId = "club-1";
+        Assert.Contains(fleet.Validate(), e => e.Contains("configured 2 times"));
+    }
+
+    [Fact]
+    public void Bind_NumberThatIsNotANumber_FailsNamingTheSetting()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => EdgeAgentFleetOptions.Bind(Configuration(("Agent:DeviceId", "club-1"), ("Agent:SpeedFactor", "fast"))));
+        Assert.Contains("SpeedFactor", error.Message);
+    }
+
+    [Fact]
+    public async Task AddEdgeAgents_InvalidOptions_FailHostStartNamingTheProblem()
+    {
+        var builder = ServiceDefaults.CreateBuilder([], [new("Agent:DeviceId", "bad id"), new("Agent:Kind", "golf")]);
+        builder.Services.AddEdgeAgents(builder.Configuration);
+        using var host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Agent:DeviceId", error.Message);
+    }
+
+    [Fact]
+    public void AddEdgeAgents_TwoConfiguredAgents_RegistersTwoWorkersInTheRegistry()
+    {
+        var builder = ServiceDefaults.CreateBuilder([],
+        [
+            new("Agents:0:DeviceId", "club-1"), new("Agents:0:Kind", "golf"),
+            new("Agents:1:DeviceId", "scope-1"), new("Agents:1:Kind", "microscope"),
+        ]);
+        builder.Services.AddEdgeAgents(builder.Configuration);
+        using var host = builder.Build();
+        var workers = host.Services.GetServices<IHostedService>().OfType<EdgeAgentWorker>().ToList();
+        var registry = host.Services.GetRequiredService<EdgeAgentRegistry>();
+        Assert.Equal(2, workers.Count);
+        Assert.Equal(["club-1", "scope-1"], registry.Snapshots().Select(s => s.DeviceId));
+        Assert.All(registry.Snapshots(), s => Assert.Equal(0, s.Predictions));
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] pairs) =>
+        new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.EdgeAgent.Agent;
+using Pipeline.EdgeAgent.Inference;
+using Pipeline.Hosting.Mqtt;
+
+namespace Pipeline.EdgeAgent.Tests.Agent;
+
+public sealed class InferenceLoopTests
+{
+    [Fact]
+    public async Task Offer_WhenInferenceFallsBehind_DropsOldestInputsAndCountsThem_WithoutWaiting()
+    {
+        var options = AgentFactory.Golf("club-queue", Path.GetTempPath());
+        options.InferenceQueueCapacity = 2;
+        var counters = new AgentCounters();
+        await using var connection = new MqttConnection(new BrokerOptions(), "unused", NullLogger.Instance);
+        using var models = new ModelSlot();
+        var loop = new InferenceLoop(options, models, connection, counters, NullLogger.Instance);
+
+        for (var i = 0; i < 5; i++)
+        {
+            loop.Offer(new SwingInferenceRequest(1 + i, 500, new float[8], "p1:draw"));
+        }
+
+        Assert.Equal(3, counters.InferenceDrops);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Pipeline.Hosting.Mqtt;
+
+namespace Pipeline.EdgeAgent.Tests.Agent;
+
+/// <summary>A real MQTT subscriber that keeps every message it receives, in arrival order.</summary>
+internal sealed class TopicRecorder : IAsyncDisposable
+{
+    private readonly MqttConnection _connection;
+    private readonly ConcurrentQueue<MqttIncomingMessage> _messages = new();
+
+    private TopicRecorder(MqttConnection connection)
+    {
+        _connection = connection;
+    }
+
+    public IReadOnlyList<MqttIncomingMessage> Messages => [.. _messages];
+
+    public IReadOnlyList<MqttIncomingMessage> On(string topic) => [.. _messages.Where(m => m.Topic == topic)];
+
+    public static async Task<TopicRecorder> StartAsync(BrokerOptions broker, ILogger logger, params string[] filters)
+    {
+        var connection = new MqttConnection(new BrokerOptions { Host = broker.Host, Port = broker.Port, SessionExpirySeconds = 0 }, $"recorder-{Guid.NewGuid():N}", logger);
+        var recorder = new TopicRecorder(connection);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await connection.ConnectAsync(timeout.Token);
+        foreach (var filter in filters)
+        {
+            await connection.SubscribeAsync(filter, (message, _) =>
+            {
+                recorder._messages.Enqueue(message);
+                return Task.CompletedTask;
+            }, timeout.Token);
+        }
+
+        return recorder;
+    }
+
+    public Task PublishAsync(string topic, byte[] payload, bool retain)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        return _connection.PublishAsync(topic, payload, retain, timeout.Token);
+    }
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+}

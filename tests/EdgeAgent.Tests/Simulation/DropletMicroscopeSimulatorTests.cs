@@ -1,0 +1,93 @@
+using Pipeline.EdgeAgent.Simulation.Microscope;
+
+namespace Pipeline.EdgeAgent.Tests.Simulation;
+
+public sealed class DropletMicroscopeSimulatorTests
+{
+    [Fact]
+    public void RenderFrame_SameSeed_ProducesIdenticalFrames()
+    {
+        var a = new DropletMicroscopeSimulator(seed: 9, width: 64, height: 64, maxDegradation: 0.5f);
+        var b = new DropletMicroscopeSimulator(seed: 9, width: 64, height: 64, maxDegradation: 0.5f);
+        var first = a.NextSession();
+        var second = b.NextSession();
+        Assert.Equal(first.Voc, second.Voc);
+        Assert.Equal(a.RenderFrame(first, 3), b.RenderFrame(second, 3));
+    }
+
+    [Fact]
+    public void NextSession_PlacesSeveralNonOverlappingDropletsInsideTheFrame()
+    {
+        var simulator = new DropletMicroscopeSimulator(seed: 2);
+        for (var i = 0; i < 20; i++)
+        {
+            var droplets = simulator.NextSession().Droplets;
+            Assert.InRange(droplets.Count, 3, 6);
+            foreach (var d in droplets)
+            {
+                Assert.InRange(d.CentreX - d.Radius, 0, simulator.Width);
+                Assert.InRange(d.CentreX + d.Radius, 0, simulator.Width);
+                Assert.All(droplets.Where(o => o != d), o =>
+                    Assert.True(Math.Sqrt(Math.Pow(o.CentreX - d.CentreX, 2) + Math.Pow(o.CentreY - d.CentreY, 2)) > o.Radius + d.Radius));
+            }
+        }
+    }
+
+    [Fact]
+    public void Frames_OfDifferentVocs_OnTheSameDroplets_Differ()
+    {
+        // Same seed, so both sessions place the same droplets: any difference comes from the VOC's response.
+        var acetone = Render("acetone", 2.5f, 0);
+        var again = Render("acetone", 2.5f, 0);
+        var toluene = Render("toluene", 2.5f, 0);
+        var hexane = Render("hexane", 2.5f, 0);
+        Assert.Equal(acetone, again);
+        Assert.True(MeanAbsoluteDifference(acetone, toluene) > 2, $"acetone vs toluene differ by only {MeanAbsoluteDifference(acetone, toluene):0.00}");
+        Assert.True(MeanAbsoluteDifference(acetone, hexane) > 2, $"acetone vs hexane differ by only {MeanAbsoluteDifference(acetone, hexane):0.00}");
+    }
+
+    [Fact]
+    public void Response_GrowsWithTimeAndConcentration()
+    {
+        var droplet = new Droplet(32, 32, 10, 0, 2, 1);
+        var acetone = DropletMicroscopeSimulator.Voc("acetone");
+        Assert.Equal(0, DropletMicroscopeSimulator.Response(acetone, 2, droplet, 0));
+        Assert.True(DropletMicroscopeSimulator.Response(acetone, 2, droplet, 4) > DropletMicroscopeSimulator.Response(acetone, 2, droplet, 1));
+        Assert.True(DropletMicroscopeSimulator.Response(acetone, 4, droplet, 2) > DropletMicroscopeSimulator.Response(acetone, 1, droplet, 2));
+    }
+
+    [Fact]
+    public void DegradationLevel_ChangesThePixels_MoreAtHigherLevels()
+    {
+        var pristine = Render("ethanol", 2, 0);
+        var mild = Render("ethanol", 2, 0.3f);
+        var severe = Render("ethanol", 2, 0.9f);
+        var mildChange = MeanAbsoluteDifference(pristine, mild);
+        var severeChange = MeanAbsoluteDifference(pristine, severe);
+        Assert.True(mildChange > 1, $"degradation 0.3 changed pixels by only {mildChange:0.00}");
+        Assert.True(severeChange > mildChange, $"degradation 0.9 changed pixels by {severeChange:0.00}, not more than 0.3's {mildChange:0.00}");
+    }
+
+    [Fact]
+    public void Constructor_FrameSizeOutOfRange_IsRefused()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new DropletMicroscopeSimulator(1, width: 4, height: 4));
+        Assert.Contains("pixels", error.Message);
+    }
+
+    [Fact]
+    public void Voc_UnknownName_IsRefusedByName()
+    {
+        var error = Assert.Throws<ArgumentException>(() => DropletMicroscopeSimulator.Voc("water"));
+        Assert.Contains("water", error.Message);
+    }
+
+    private static byte[] Render(string voc, float concentration, float degradation)
+    {
+        var simulator = new DropletMicroscopeSimulator(seed: 5, width: 64, height: 64);
+        var session = simulator.NextSession(DropletMicroscopeSimulator.Voc(voc), concentration, degradation);
+        return simulator.RenderFrame(session, session.FrameCount - 1);
+    }
+
+    private static double MeanAbsoluteDifference(byte[] a, byte[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Average();
+}
