@@ -16,8 +16,13 @@ public static class ServiceDefaults
 {
     public const string EnvironmentPrefix = "PIPELINE_";
 
+    /// <remarks>
+    /// Every component also accepts <c>--broker host:port</c> as a short form of <c>--Broker:Host host --Broker:Port port</c>.
+    /// A malformed value fails like any other invalid option, with <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>.
+    /// </remarks>
     public static HostApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
+        args = BrokerArgument.Expand(args);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
         builder.Configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)

@@ -11,6 +11,9 @@ namespace Pipeline.Hosting.Mqtt;
 /// reconnects with jittered exponential backoff, re-subscribes when the broker lost the session, and
 /// publishes at QoS 1, returning only once the broker acknowledged (PUBACK). MQTTnet v5 has no managed
 /// client, hence this class.
+/// Register subscriptions (<see cref="SubscribeAsync"/>, which waits for the connection) before or while calling
+/// <see cref="ConnectAsync"/>: a resumed session delivers its queued messages right after CONNACK, and a message
+/// that arrives with no handler registered for it is acknowledged and ignored.
 /// </summary>
 public sealed class MqttConnection : IAsyncDisposable
 {
@@ -62,8 +65,44 @@ public sealed class MqttConnection : IAsyncDisposable
             _handlers[filter] = handler;
         }
 
-        await WaitConnectedAsync(cancellationToken);
-        await SubscribeOnBrokerAsync([filter], cancellationToken);
+        var attempt = 0;
+        while (true)
+        {
+            await WaitConnectedAsync(cancellationToken);
+            try
+            {
+                await SubscribeOnBrokerAsync([filter], cancellationToken);
+                return;
+            }
+            catch (Exception e) when (e is not MqttPublishException && !cancellationToken.IsCancellationRequested)
+            {
+                // The link dropped before the SUBACK; the reconnect re-subscribes only if the broker lost the session, so ask again.
+                _logger.LogDebug(e, "subscribe to {Filter} interrupted; retrying", filter);
+                await Task.Delay(Backoff(attempt++), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Stops delivering <paramref name="filter"/> to its handler and tells the broker, if connected.</summary>
+    public async Task UnsubscribeAsync(string filter, CancellationToken cancellationToken)
+    {
+        lock (_handlers)
+        {
+            _handlers.Remove(filter);
+        }
+
+        if (_client.IsConnected)
+        {
+            try
+            {
+                await _client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Without a handler, later deliveries are ignored; a lost UNSUBACK only costs traffic.
+                _logger.LogDebug(e, "unsubscribe from {Filter} failed", filter);
+            }
+        }
     }
 
     /// <summary>Publishes at QoS 1 and returns after the broker's PUBACK; waits through disconnections.</summary>
@@ -84,7 +123,7 @@ public sealed class MqttConnection : IAsyncDisposable
             {
                 result = await _client.PublishAsync(message, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 // The connection dropped with the PUBACK outstanding: publish again (at-least-once; receivers de-duplicate).
                 _logger.LogDebug(e, "publish to {Topic} interrupted; retrying", topic);
@@ -114,7 +153,12 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             try
             {
-                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build());
+                // Restated on DISCONNECT so that leaving cleanly never shortens the persistent session (MQTT 5 allows
+                // a DISCONNECT to change it); the broker keeps queuing QoS 1 messages for us until we return.
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
+                    .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection)
+                    .WithSessionExpiryInterval((uint)_broker.SessionExpirySeconds)
+                    .Build());
             }
             catch (Exception e)
             {

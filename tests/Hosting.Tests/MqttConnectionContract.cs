@@ -1,0 +1,159 @@
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.TestSupport;
+using Xunit.Abstractions;
+
+namespace Pipeline.Hosting.Tests;
+
+/// <summary>What every component relies on from <see cref="MqttConnection"/>, against each real broker.</summary>
+public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncLifetime
+{
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private readonly List<MqttConnection> _connections = [];
+
+    protected ILoggerFactory Logs { get; } = TestOutputLoggerProvider.CreateFactory(output, LogLevel.Information);
+
+    protected abstract BrokerOptions Broker { get; }
+
+    public abstract Task InitializeAsync();
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Publish_ReachesASubscriber_WithPayloadIntact()
+    {
+        var received = Channel.CreateBounded<MqttIncomingMessage>(10);
+        var subscriber = await ConnectAsync("sub");
+        await subscriber.SubscribeAsync("t/+/x", (m, ct) => received.Writer.WriteAsync(m, ct).AsTask(), Cancel());
+        var publisher = await ConnectAsync("pub");
+
+        await publisher.PublishAsync("t/1/x", Encoding.UTF8.GetBytes("hello"), retain: false, Cancel());
+
+        var message = await received.Reader.ReadAsync(Cancel());
+        Assert.Equal("t/1/x", message.Topic);
+        Assert.Equal("hello", Encoding.UTF8.GetString(message.Payload));
+        Assert.False(message.Retain);
+    }
+
+    [Fact]
+    public async Task Retained_IsDeliveredToALateSubscriber()
+    {
+        var publisher = await ConnectAsync("pub");
+        await publisher.PublishAsync("r/state", "on"u8.ToArray(), retain: true, Cancel());
+        var received = Channel.CreateBounded<MqttIncomingMessage>(10);
+        var subscriber = await ConnectAsync("late");
+
+        await subscriber.SubscribeAsync("r/state", (m, ct) => received.Writer.WriteAsync(m, ct).AsTask(), Cancel());
+
+        var message = await received.Reader.ReadAsync(Cancel());
+        Assert.True(message.Retain);
+        Assert.Equal("on", Encoding.UTF8.GetString(message.Payload));
+    }
+
+    [Fact]
+    public async Task PersistentSession_QueuesMessagesWhileTheSubscriberIsAway()
+    {
+        var clientId = $"durable-{Guid.NewGuid():N}";
+        var first = Track(new MqttConnection(Broker, clientId, Logs.CreateLogger("first")));
+        await first.ConnectAsync(Cancel());
+        await first.SubscribeAsync("q/data", (_, _) => Task.CompletedTask, Cancel());
+        await first.DisposeAsync();
+        _connections.Remove(first);
+
+        var publisher = await ConnectAsync("pub");
+        for (var i = 0; i < 5; i++)
+        {
+            await publisher.PublishAsync("q/data", new[] { (byte)i }, retain: false, Cancel());
+        }
+
+        var received = Channel.CreateBounded<byte>(10);
+        var second = Track(new MqttConnection(Broker, clientId, Logs.CreateLogger("second")));
+        var subscribed = second.SubscribeAsync("q/data", (m, ct) => received.Writer.WriteAsync(m.Payload[0], ct).AsTask(), Cancel());
+        await second.ConnectAsync(Cancel());
+        await subscribed;
+
+        var values = new List<byte>();
+        while (values.Count < 5)
+        {
+            values.Add(await received.Reader.ReadAsync(Cancel()));
+        }
+
+        Assert.Equal([0, 1, 2, 3, 4], values);
+    }
+
+    [Fact]
+    public async Task Unsubscribe_StopsDelivery()
+    {
+        var count = 0;
+        var subscriber = await ConnectAsync("sub");
+        await subscriber.SubscribeAsync("u/x", (_, _) => { Interlocked.Increment(ref count); return Task.CompletedTask; }, Cancel());
+        var publisher = await ConnectAsync("pub");
+        await publisher.PublishAsync("u/x", new byte[] { 1 }, retain: false, Cancel());
+        await Eventually.TrueAsync(() => Volatile.Read(ref count) == 1, Patience, "the first message arrives");
+
+        await subscriber.UnsubscribeAsync("u/x", Cancel());
+        await publisher.PublishAsync("u/x", new byte[] { 2 }, retain: false, Cancel());
+        var marker = Channel.CreateBounded<bool>(1);
+        await subscriber.SubscribeAsync("u/marker", (_, ct) => marker.Writer.WriteAsync(true, ct).AsTask(), Cancel());
+        await publisher.PublishAsync("u/marker", new byte[] { 3 }, retain: false, Cancel());
+        await marker.Reader.ReadAsync(Cancel());
+
+        Assert.Equal(1, Volatile.Read(ref count));
+    }
+
+    [Fact]
+    public async Task HandlerFailure_DoesNotStopLaterMessages()
+    {
+        var received = Channel.CreateBounded<byte>(10);
+        var subscriber = await ConnectAsync("sub");
+        await subscriber.SubscribeAsync("h/x", async (m, ct) =>
+        {
+            if (m.Payload[0] == 0)
+            {
+                throw new InvalidOperationException("a handler bug");
+            }
+
+            await received.Writer.WriteAsync(m.Payload[0], ct);
+        }, Cancel());
+        var publisher = await ConnectAsync("pub");
+
+        await publisher.PublishAsync("h/x", new byte[] { 0 }, retain: false, Cancel());
+        await publisher.PublishAsync("h/x", new byte[] { 1 }, retain: false, Cancel());
+
+        Assert.Equal(1, await received.Reader.ReadAsync(Cancel()));
+    }
+
+    [Fact]
+    public async Task Publish_Cancelled_StopsPromptly()
+    {
+        var unreachable = new BrokerOptions { Host = "127.0.0.1", Port = EmbeddedBroker.FreeLoopbackPort() };
+        var connection = Track(new MqttConnection(unreachable, "nobody", Logs.CreateLogger("nobody")));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connection.PublishAsync("x", new byte[] { 1 }, false, cancel.Token).WaitAsync(Patience));
+    }
+
+    protected static CancellationToken Cancel() => new CancellationTokenSource(Patience).Token;
+
+    protected async Task<MqttConnection> ConnectAsync(string name)
+    {
+        var connection = Track(new MqttConnection(Broker, $"{name}-{Guid.NewGuid():N}", Logs.CreateLogger(name)));
+        await connection.ConnectAsync(Cancel());
+        return connection;
+    }
+
+    protected MqttConnection Track(MqttConnection connection)
+    {
+        _connections.Add(connection);
+        return connection;
+    }
+}
