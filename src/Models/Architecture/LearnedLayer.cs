@@ -52,6 +52,21 @@ public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
     public static LearnedLayer Linear(string name, int inFeatures, int outFeatures, Random random) =>
         new(name, LayerKind.Linear, 0, Uniform(random, inFeatures, outFeatures, inFeatures), Uniform(random, inFeatures, outFeatures), false);
 
+    /// <summary>
+    /// How much each training-mode batch moves a batch-norm layer's running statistics (PyTorch's default 0.1).
+    /// Re-estimating the statistics after training sets it to 1/(n+1) for the n-th batch, which makes them the
+    /// plain average over all batches seen with the final weights.
+    /// </summary>
+    public double StatisticsMomentum { get; set; } = 0.1;
+
+    /// <summary>Forgets a batch-norm layer's running statistics (mean 0, variance 1); nothing for other layers.</summary>
+    public void ResetStatistics()
+    {
+        using var noGrad = no_grad();
+        _runningMean?.zero_();
+        _runningVariance?.fill_(1);
+    }
+
     public Parameter GetParameter(int index) => _learned[index];
 
     /// <summary>Makes <paramref name="replacement"/> the layer's parameter; the previous tensor is left to whoever still holds it.</summary>
@@ -65,7 +80,7 @@ public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
     {
         LayerKind.Conv1d => nn.functional.conv1d(input, _learned[0], _learned[1], padding: _padding),
         LayerKind.Conv2d => nn.functional.conv2d(input, _learned[0], _learned[1], padding: [_padding, _padding]),
-        LayerKind.BatchNorm => nn.functional.batch_norm(input, _runningMean!, _runningVariance!, _learned[0], _learned[1], training, 0.1, 1e-5),
+        LayerKind.BatchNorm => nn.functional.batch_norm(input, _runningMean!, _runningVariance!, _learned[0], _learned[1], training, StatisticsMomentum, 1e-5),
         _ => nn.functional.linear(input, _learned[0], _learned[1]),
     };
 

@@ -1,4 +1,5 @@
 using Pipeline.Protocol;
+using TorchSharp;
 
 namespace Pipeline.Models.Architecture;
 
@@ -10,6 +11,9 @@ public static class ModelCatalog
 
     /// <summary>2-D CNN over [1 × 64 × 64] droplet frames, degradation level appended before the head; class logits and concentration.</summary>
     public const string DropletCnn = "droplet-cnn";
+
+    /// <summary>Where the concentration output starts: the middle of the simulated microscope's 0.9-4.0 % v/v.</summary>
+    public const float InitialConcentrationPercent = 2.45f;
 
     public static readonly IReadOnlyList<string> Architectures = [SwingCnn, DropletCnn];
 
@@ -30,7 +34,7 @@ public static class ModelCatalog
         }
 
         var random = new Random(seed);
-        return architecture switch
+        var model = architecture switch
         {
             SwingCnn => new BlockSequence(SwingCnn, classCount, false, [8, SwingWindowing.WindowSamples],
                 ModelBlock.ConvPool1d("conv1", 8, 16, 7, random),
@@ -45,5 +49,14 @@ public static class ModelCatalog
                 ModelBlock.Head("head", 32, true, 32, classCount + 1, random)),
             _ => throw new ModelArtifactException($"architecture \"{architecture}\" is unknown (expected one of {string.Join(", ", Architectures)})"),
         };
+        if (model.HasConcentrationHead)
+        {
+            // Start the concentration output mid-range: from 0 its squared error (about 7 at 2.5 % v/v) would
+            // outweigh the cross-entropy (about 2.4) and the first epochs would learn concentration, not classes.
+            using var noGrad = torch.no_grad();
+            model.Blocks[^1].Layers[^1].GetParameter(1)[classCount].fill_(InitialConcentrationPercent);
+        }
+
+        return model;
     }
 }

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Pipeline.Trainer.Dataset;
 
 /// <summary>
-/// The last dataflow stage: shuffles examples per epoch (seeded, so every schedule sees the same order) and
-/// writes minibatch tensors into a bounded channel the schedule reads. The channel's bound is the number of
+/// The last dataflow stage: shuffles examples per epoch (seeded, so every schedule sees the same order), turns
+/// square images by random quarter turns (<see cref="QuarterTurnAugmentation"/>, same seed) and writes minibatch tensors into a bounded channel the schedule reads. The channel's bound is the number of
 /// batches prepared ahead; a full channel makes this stage wait.
 /// </summary>
 public static class BatchProducer
@@ -20,13 +20,15 @@ public static class BatchProducer
         try
         {
             var random = new Random(seed);
+            var augment = QuarterTurnAugmentation.Applies(inputShape);
+            Example Augment(Example example) => augment ? QuarterTurnAugmentation.Turn(example, inputShape, random.Next(4)) : example;
             var order = Enumerable.Range(0, examples.Count).ToArray();
             for (var epoch = 0; epoch < epochs; epoch++)
             {
                 random.Shuffle(order);
                 for (var start = 0; start < order.Length; start += batchSize)
                 {
-                    var batch = Create(epoch, [.. order.Skip(start).Take(batchSize).Select(i => examples[i])], inputShape);
+                    var batch = Create(epoch, [.. order.Skip(start).Take(batchSize).Select(i => Augment(examples[i]))], inputShape);
                     try
                     {
                         await writer.WriteAsync(batch, cancellationToken);

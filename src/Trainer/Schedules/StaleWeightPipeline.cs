@@ -49,7 +49,9 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         model.train();
         var forward = Channel.CreateBounded<Activation>(1);
         var backward = Channel.CreateBounded<Tensor>(1);
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Disposed by WhenBothAsync once both stages are done: TrainAsync returns before they finish, and a stage
+        // that fails cancels it.
+        var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = failed.Token;
 
         var stage1 = StageThread.Start("pipeline-stage-1", 1, () =>
@@ -80,11 +82,12 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                 throw;
             }
         });
-        return WhenBothAsync(stage1, stage2, forward, backward);
+        return WhenBothAsync(stage1, stage2, forward, backward, failed);
     }
 
-    private static async Task WhenBothAsync(Task stage1, Task stage2, Channel<Activation> forward, Channel<Tensor> backward)
+    private static async Task WhenBothAsync(Task stage1, Task stage2, Channel<Activation> forward, Channel<Tensor> backward, CancellationTokenSource failed)
     {
+        using var owned = failed;
         try
         {
             await Task.WhenAll(stage1, stage2);

@@ -57,7 +57,11 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         await feed;
         var samplesPerSecond = epochSamples.Sum() / trainClock.Elapsed.TotalSeconds;
 
-        var metrics = await Task.Factory.StartNew(() => Evaluator.Evaluate(model, data.HeldOut), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var metrics = await Task.Factory.StartNew(() =>
+        {
+            BatchNormCalibration.Recalibrate(model, data.Train);
+            return Evaluator.Evaluate(model, data.HeldOut);
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var artifact = ModelArtifacts.Save(model);
         var current = registry.Current(task);
         var version = registry.NextVersion(task);

@@ -21,6 +21,17 @@ public sealed class DropletMicroscopeSimulator
     private const double SensorNoiseSd = 1.5;
     private const double PeakTransmission = 225;
 
+    // Radii as fractions of the frame side: big enough that a 64-pixel frame still resolves the cross and the rings.
+    private const double MinRadiusFraction = 0.08;
+    private const double MaxRadiusFraction = 0.16;
+
+    // How far a full response turns the texture toward bipolar. The bipolar axis is random per droplet, so a fully
+    // bipolar droplet would hide the cross rotation, the VOC's most telling cue; real droplets keep part of the cross.
+    private const double BipolarShare = 0.5;
+
+    /// <summary>Frame intervals of exposure before the first frame is taken.</summary>
+    public const int OnsetFrames = 2;
+
     public static readonly IReadOnlyList<VocProfile> Vocs =
     [
         new("acetone", Rate: 0.30, CrossRotationDegrees: 25, RingDelta: 2.0, Brightness: 1.25),
@@ -104,10 +115,10 @@ public sealed class DropletMicroscopeSimulator
 
         var side = Math.Min(Width, Height);
         var droplets = new List<Droplet>();
-        var wanted = _random.Next(3, 7);
+        var wanted = _random.Next(3, 6);
         for (var attempt = 0; attempt < 200 && droplets.Count < wanted; attempt++)
         {
-            var radius = side * (0.05 + 0.08 * _random.NextDouble());
+            var radius = side * (MinRadiusFraction + ((MaxRadiusFraction - MinRadiusFraction) * _random.NextDouble()));
             var x = radius + 1 + _random.NextDouble() * (Width - 2 * radius - 2);
             var y = radius + 1 + _random.NextDouble() * (Height - 2 * radius - 2);
             if (droplets.Any(d => Math.Pow(d.CentreX - x, 2) + Math.Pow(d.CentreY - y, 2) < Math.Pow(d.Radius + radius + 2, 2)))
@@ -115,7 +126,7 @@ public sealed class DropletMicroscopeSimulator
                 continue;
             }
 
-            var rings = 1 + 2.5 * radius / (0.13 * side) + NormalDistribution.Sample(_random, 0, 0.2);
+            var rings = 1 + 2.5 * radius / (MaxRadiusFraction * side) + NormalDistribution.Sample(_random, 0, 0.2);
             var sensitivity = Math.Clamp(NormalDistribution.Sample(_random, 1, 0.12), 0.6, 1.4);
             droplets.Add(new Droplet(x, y, radius, _random.NextDouble() * Math.PI, rings, sensitivity));
         }
@@ -129,7 +140,7 @@ public sealed class DropletMicroscopeSimulator
     /// </summary>
     public static double Response(VocProfile voc, float concentrationPercent, Droplet droplet, double seconds)
     {
-        var amplitude = Math.Min(1, 0.35 + 0.18 * concentrationPercent);
+        var amplitude = Math.Min(1, 0.55 + 0.15 * concentrationPercent);
         return amplitude * (1 - Math.Exp(-voc.Rate * concentrationPercent * droplet.Sensitivity * seconds));
     }
 
@@ -151,8 +162,9 @@ public sealed class DropletMicroscopeSimulator
             }
         }
 
-        // The vapour reaches the film before the first frame is taken, so every frame carries some response.
-        var seconds = (frameIndex + 1) * session.FrameIntervalSeconds;
+        // The vapour reaches the film before the first frame is taken, and recording starts once the texture has
+        // visibly begun to change (OnsetFrames intervals in), so every frame carries a classifiable response.
+        var seconds = (frameIndex + 1 + OnsetFrames) * session.FrameIntervalSeconds;
         foreach (var droplet in session.Droplets)
         {
             DrawDroplet(image, session.Voc, Response(session.Voc, session.ConcentrationPercent, droplet, seconds), droplet);
@@ -203,8 +215,9 @@ public sealed class DropletMicroscopeSimulator
                 var a = u * axisCos + v * axisSin;
                 var b = -u * axisSin + v * axisCos;
                 var bipolar = droplet.BipolarAxis + Math.Atan2(2 * a * b, a * a - b * b - 1);
-                var c2 = (1 - response) * Math.Cos(2 * radial) + response * Math.Cos(2 * bipolar);
-                var s2 = (1 - response) * Math.Sin(2 * radial) + response * Math.Sin(2 * bipolar);
+                var blend = BipolarShare * response;
+                var c2 = (1 - blend) * Math.Cos(2 * radial) + blend * Math.Cos(2 * bipolar);
+                var s2 = (1 - blend) * Math.Sin(2 * radial) + blend * Math.Sin(2 * bipolar);
                 var order = Math.Min(1, Math.Sqrt(c2 * c2 + s2 * s2));
                 var director = 0.5 * Math.Atan2(s2, c2) + rotation;
 
