@@ -75,7 +75,8 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
             Speed: 50,
             Schedule: "pipelined",
             SettleTimeout: TimeSpan.FromSeconds(90),
-            Overrides: [new("Trainer:Epochs", "4")]);
+            // The loop's mechanics are under test here, not model quality: train early and briefly.
+            Overrides: [new("Trainer:Epochs", "4"), new("Trainer:MinExamplesPerClass", "3"), new("Trainer:MinClasses", "2")]);
         Assert.Null(settings.Validate());
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         return await new LocalLoop(settings, new TestOutputWriter(output)).RunAsync(timeout.Token);

@@ -20,6 +20,10 @@ public static class LoopComposition
             new("Trainer:DataFolder", dataFolder),
             new("Trainer:Rounds", up.Rounds.ToString(CultureInfo.InvariantCulture)),
             new("Trainer:Schedule", up.Schedule),
+            // Enough sessions that a first model is worth shipping: 9 swing classes (3 players x 3 shapes), 11 VOCs.
+            new("Trainer:MinExamplesPerClass", "12"),
+            new("Trainer:MinClasses", "9"),
+            new("Trainer:Epochs", "20"),
             // Small frames keep a droplet round short on two cores; the model resamples to its own input size anyway.
             new("Agents:0:DeviceId", GolfDevice),
             new("Agents:0:Kind", DeviceKinds.Golf),

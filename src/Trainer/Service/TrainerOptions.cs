@@ -9,8 +9,16 @@ public sealed class TrainerOptions
 {
     public const string Section = "Trainer";
 
-    [MinLength(1)]
-    public string[] Tasks { get; set; } = [.. LearningTasks.All];
+    /// <summary>The tasks to train, in order; empty trains every task. (An empty default, because configuration binding
+    /// merges list entries into a non-empty default instead of replacing it.)</summary>
+    public string[] Tasks { get; set; } = [];
+
+    public IReadOnlyList<string> ResolvedTasks => Tasks.Length == 0 ? LearningTasks.All : Tasks;
+
+    /// <summary>A task's next round waits until its labelled sessions have grown by this fraction since its last round,
+    /// so continuous training spends time on new data rather than retraining on the same sessions.</summary>
+    [Range(0, 100)]
+    public double MinGrowthBetweenRounds { get; set; } = 0.25;
 
     [Range(1, 1000)]
     public int Epochs { get; set; } = 12;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Hosting.Mqtt;
+using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
@@ -36,17 +37,25 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         var settings = options.Value;
         await using var connection = connections.Create($"trainer-{Environment.MachineName}-{Environment.ProcessId}");
         await connection.ConnectAsync(stoppingToken);
-        var round = new TrainingRound(settings, store, new ModelRegistry(settings.DataFolder), new ModelPublisher(connection), time, logger);
+        var registry = new ModelRegistry(settings.DataFolder);
+        var publisher = new ModelPublisher(connection);
+        await RepublishCurrentModelsAsync(registry, publisher, settings.ResolvedTasks, stoppingToken);
+        var round = new TrainingRound(settings, store, registry, publisher, time, logger);
+        var sessionsLastRound = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var number = 1; settings.Rounds == 0 || number <= settings.Rounds; number++)
         {
-            foreach (var task in settings.Tasks)
+            foreach (var task in settings.ResolvedTasks)
             {
-                while (!await round.HasEnoughDataAsync(task, stoppingToken))
+                var needed = sessionsLastRound.TryGetValue(task, out var last) ? (int)Math.Ceiling(last * (1 + settings.MinGrowthBetweenRounds)) : 0;
+                DataReadiness ready;
+                while (!(ready = await round.ReadinessAsync(task, stoppingToken)).ClassesCovered || ready.Sessions < needed)
                 {
-                    logger.LogInformation("round {Round} {Task}: waiting for {Min} labelled sessions in each of {Classes} classes", number, task, settings.MinExamplesPerClass, settings.MinClasses);
+                    logger.LogInformation("round {Round} {Task}: {Sessions} labelled sessions; waiting for {Min} in each of {Classes} classes and {Needed} in all",
+                        number, task, ready.Sessions, settings.MinExamplesPerClass, settings.MinClasses, needed);
                     await Task.Delay(TimeSpan.FromSeconds(settings.PollSeconds), time, stoppingToken);
                 }
 
+                sessionsLastRound[task] = ready.Sessions;
                 var result = await round.RunAsync(number, task, stoppingToken);
                 lock (_results)
                 {
@@ -58,5 +67,19 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         }
 
         logger.LogInformation("trainer finished {Rounds} rounds", settings.Rounds);
+    }
+
+    /// <summary>
+    /// Announces each task's current model again at start: retained messages do not survive a broker without
+    /// persistence (the embedded one), and a device that joins before the next blessed round still needs a model.
+    /// Devices ignore a version they already run.
+    /// </summary>
+    private async Task RepublishCurrentModelsAsync(ModelRegistry registry, ModelPublisher publisher, IEnumerable<string> tasks, CancellationToken cancellationToken)
+    {
+        foreach (var manifest in tasks.Select(registry.Current).OfType<ModelManifest>())
+        {
+            await publisher.PublishAsync(manifest, registry.ReadArtifact(manifest), cancellationToken);
+            logger.LogInformation("announced current {Task} model v{Version} again", manifest.Task, manifest.Version);
+        }
     }
 }

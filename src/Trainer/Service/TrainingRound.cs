@@ -16,10 +16,15 @@ namespace Pipeline.Trainer.Service;
 public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, ModelPublisher? publisher, TimeProvider time, ILogger logger)
 {
     /// <summary>Whether the store holds enough labelled sessions: at least MinClasses classes with MinExamplesPerClass sessions each.</summary>
-    public async Task<bool> HasEnoughDataAsync(string task, CancellationToken cancellationToken)
+    public async Task<bool> HasEnoughDataAsync(string task, CancellationToken cancellationToken) =>
+        (await ReadinessAsync(task, cancellationToken)).ClassesCovered;
+
+    /// <summary>How many labelled sessions the task has, and whether enough classes have enough of them.</summary>
+    public async Task<DataReadiness> ReadinessAsync(string task, CancellationToken cancellationToken)
     {
         var labels = await store.ReadLabelsAsync(task, cancellationToken);
-        return labels.GroupBy(l => l.ClassName).Count(g => g.Count() >= options.MinExamplesPerClass) >= options.MinClasses;
+        var covered = labels.GroupBy(l => l.ClassName).Count(g => g.Count() >= options.MinExamplesPerClass) >= options.MinClasses;
+        return new DataReadiness(labels.Count, covered);
     }
 
     public async Task<RoundResult> RunAsync(int round, string task, CancellationToken cancellationToken)
