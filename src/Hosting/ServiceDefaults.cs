@@ -28,10 +28,22 @@ public static class ServiceDefaults
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables(EnvironmentPrefix)
-            .AddInMemoryCollection(overrides ?? [])
+            .AddInMemoryCollection(LastWins(overrides ?? []))
             .AddCommandLine(args);
         builder.AddServiceDefaults();
         return builder;
+    }
+
+    /// <summary>Later overrides of the same key replace earlier ones, as later configuration sources do.</summary>
+    private static Dictionary<string, string?> LastWins(IEnumerable<KeyValuePair<string, string?>> overrides)
+    {
+        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in overrides)
+        {
+            merged[key] = value;
+        }
+
+        return merged;
     }
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)

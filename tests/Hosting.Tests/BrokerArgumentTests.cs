@@ -23,19 +23,4 @@ public class BrokerArgumentTests
         var error = Assert.Throws<OptionsValidationException>(() => BrokerArgument.Expand(["--broker", value]));
         Assert.Contains("--broker", error.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void CreateBuilder_BrokerFlag_ConfiguresBrokerOptions()
-    {
-        var builder = ServiceDefaults.CreateBuilder(["--broker", "127.0.0.1:1999"]);
-        Assert.Equal("127.0.0.1", builder.Configuration["Broker:Host"]);
-        Assert.Equal("1999", builder.Configuration["Broker:Port"]);
-    }
-
-    [Fact]
-    public void CreateBuilder_CommandLine_WinsOverOverrides()
-    {
-        var builder = ServiceDefaults.CreateBuilder(["--Broker:Port", "2000"], [new("Broker:Port", "1000")]);
-        Assert.Equal("2000", builder.Configuration["Broker:Port"]);
-    }
 }
