@@ -51,6 +51,11 @@ public static class UpCommand
                 await Console.Error.WriteLineAsync($"pipeline up: invalid configuration: {string.Join("; ", e.Failures)}");
                 return ExitBadArguments;
             }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                await Console.Error.WriteLineAsync($"pipeline up: port {settings.BrokerPort} on 127.0.0.1 is already in use; pass --port 0 for any free port, or --broker host:port to use the broker that is there");
+                return ExitBadArguments;
+            }
         });
         return command;
     }

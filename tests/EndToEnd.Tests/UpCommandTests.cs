@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Pipeline.Runner.Up;
+
+namespace Pipeline.EndToEnd.Tests;
+
+public class UpCommandTests
+{
+    [Theory]
+    [InlineData("--rounds", "-1")]
+    [InlineData("--broker", "localhost")]
+    [InlineData("--broker", "localhost:99999")]
+    [InlineData("--speed", "0")]
+    [InlineData("--schedule", "sideways")]
+    [InlineData("--port", "70000")]
+    [InlineData("--set", "Trainer:Epochs")]
+    public async Task Up_BadArgument_ExitsWithTwoBeforeStartingAnything(string flag, string value)
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"up-bad-{Guid.NewGuid():N}");
+        var root = new RootCommand { UpCommand.Create() };
+
+        var exit = await root.Parse(["up", "--data", data, flag, value]).InvokeAsync();
+
+        Assert.Equal(UpCommand.ExitBadArguments, exit);
+        Assert.False(Directory.Exists(data), "a refused run must not create its data folder");
+    }
+
+    [Fact]
+    public async Task Up_InvalidComponentSetting_ExitsWithTwoNamingIt()
+    {
+        var data = Directory.CreateTempSubdirectory("up-bad-setting-").FullName;
+        try
+        {
+            var root = new RootCommand { UpCommand.Create() };
+            var exit = await root.Parse(["up", "--data", data, "--port", "0", "--set", "Trainer:Schedule=sideways"]).InvokeAsync();
+            Assert.Equal(UpCommand.ExitBadArguments, exit);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Settings_ValidDefaults_HaveNoProblem()
+    {
+        var settings = new UpSettings(2, "data", null, 1883, 25, "pipelined", TimeSpan.FromMinutes(2), []);
+        Assert.Null(settings.Validate());
+    }
+}
