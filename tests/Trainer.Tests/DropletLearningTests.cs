@@ -24,7 +24,7 @@ public class DropletLearningTests
             ? new StaleWeightPipeline(0.02, 0.9, register: 1, [CPU, CPU])
             : new NonPipelinedSchedule(0.02, 0.9, CPU);
         var channel = BatchProducer.CreateChannel(4);
-        var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, model.InputShape, batchSize: 32, epochs: 12, seed: 9, CancellationToken.None);
+        var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, model.InputShape, batchSize: 32, epochs: 20, seed: 9, CancellationToken.None);
         await schedule.TrainAsync(model, channel.Reader, null, CancellationToken.None);
         await feed;
 
@@ -34,8 +34,9 @@ public class DropletLearningTests
             return Evaluator.Evaluate(model, heldOut);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-        // Chance is 1/11 (9%); the simulator's degradation and overlapping VOCs keep single frames from being easy.
-        Assert.True(metrics.Accuracy >= 0.25, $"{scheduleName}: held-out accuracy {metrics.Accuracy:P1} on {heldOut.Count} frames");
+        // Chance is 1/11 (9%); degradation, slow VOCs at low concentration and two deliberately close pairs keep
+        // single frames from being easy (measured 63-66% over seeds, so 50% leaves room for seed-to-seed spread).
+        Assert.True(metrics.Accuracy >= 0.5, $"{scheduleName}: held-out accuracy {metrics.Accuracy:P1} on {heldOut.Count} frames");
         Assert.True(metrics.ConcentrationMae < 0.8, $"{scheduleName}: concentration MAE {metrics.ConcentrationMae:F2} % v/v");
     }
 

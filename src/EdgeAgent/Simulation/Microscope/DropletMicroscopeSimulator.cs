@@ -32,19 +32,23 @@ public sealed class DropletMicroscopeSimulator
     /// <summary>Frame intervals of exposure before the first frame is taken.</summary>
     public const int OnsetFrames = 2;
 
+    // A single frame shows the response only scaled by how far it has gone, so VOCs differ in the direction of
+    // (rotation, ring change, brightness change): the sign of at least one cue or their ratio, except the two
+    // deliberately close pairs (toluene/xylene, chloroform/dichloromethane). Rotations stay within ±35° because the
+    // cross repeats every 90°: +45° and -45° would look alike.
     public static readonly IReadOnlyList<VocProfile> Vocs =
     [
-        new("acetone", Rate: 0.30, CrossRotationDegrees: 25, RingDelta: 2.0, Brightness: 1.25),
-        new("ethanol", Rate: 0.18, CrossRotationDegrees: -20, RingDelta: 1.0, Brightness: 0.90),
-        new("methanol", Rate: 0.22, CrossRotationDegrees: -35, RingDelta: 1.5, Brightness: 0.80),
-        new("isopropanol", Rate: 0.12, CrossRotationDegrees: 10, RingDelta: 0.5, Brightness: 1.05),
-        new("toluene", Rate: 0.40, CrossRotationDegrees: 40, RingDelta: -1.0, Brightness: 1.35),
-        new("xylene", Rate: 0.33, CrossRotationDegrees: 45, RingDelta: -1.5, Brightness: 1.30),
-        new("hexane", Rate: 0.08, CrossRotationDegrees: 0, RingDelta: -0.5, Brightness: 0.95),
+        new("acetone", Rate: 0.30, CrossRotationDegrees: 25, RingDelta: 2.0, Brightness: 1.30),
+        new("ethanol", Rate: 0.18, CrossRotationDegrees: -25, RingDelta: 1.5, Brightness: 0.70),
+        new("methanol", Rate: 0.22, CrossRotationDegrees: -30, RingDelta: -1.5, Brightness: 0.75),
+        new("isopropanol", Rate: 0.12, CrossRotationDegrees: 20, RingDelta: -1.5, Brightness: 0.70),
+        new("toluene", Rate: 0.40, CrossRotationDegrees: 35, RingDelta: -1.0, Brightness: 1.35),
+        new("xylene", Rate: 0.33, CrossRotationDegrees: 30, RingDelta: -1.5, Brightness: 1.30),
+        new("hexane", Rate: 0.08, CrossRotationDegrees: -30, RingDelta: -1.0, Brightness: 1.35),
         new("chloroform", Rate: 0.50, CrossRotationDegrees: -10, RingDelta: 2.5, Brightness: 1.40),
-        new("dichloromethane", Rate: 0.45, CrossRotationDegrees: -15, RingDelta: 3.0, Brightness: 1.20),
-        new("ethyl-acetate", Rate: 0.25, CrossRotationDegrees: 30, RingDelta: 1.0, Brightness: 0.75),
-        new("acetonitrile", Rate: 0.15, CrossRotationDegrees: -40, RingDelta: 2.0, Brightness: 1.10),
+        new("dichloromethane", Rate: 0.45, CrossRotationDegrees: -15, RingDelta: 3.0, Brightness: 1.25),
+        new("ethyl-acetate", Rate: 0.25, CrossRotationDegrees: 30, RingDelta: 1.0, Brightness: 0.70),
+        new("acetonitrile", Rate: 0.15, CrossRotationDegrees: 0, RingDelta: 2.5, Brightness: 0.65),
     ];
 
     private readonly Random _random;
