@@ -121,7 +121,11 @@ public sealed class MqttConnection : IAsyncDisposable
             MqttClientPublishResult result;
             try
             {
-                result = await _client.PublishAsync(message, cancellationToken);
+                // MQTTnet tears the whole connection down when a publish in flight is cancelled, which would make the
+                // broker fire our last will. So the caller's token only stops our waiting; the publish itself runs on.
+                var inFlight = _client.PublishAsync(message, _lifetime.Token);
+                _ = inFlight.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                result = await inFlight.WaitAsync(cancellationToken);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
