@@ -142,6 +142,28 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connection.PublishAsync("x", new byte[] { 1 }, false, cancel.Token).WaitAsync(Patience));
     }
 
+    [Fact]
+    public async Task Publish_CancelledByTheCaller_KeepsTheConnectionAndDoesNotFireTheWill()
+    {
+        var seen = Channel.CreateBounded<string>(10);
+        var watcher = await ConnectAsync("watcher");
+        await watcher.SubscribeAsync("will/#", (m, ct) => seen.Writer.WriteAsync(m.Topic, ct).AsTask(), Cancel());
+        var client = Track(new MqttConnection(Broker, $"willing-{Guid.NewGuid():N}", Logs.CreateLogger("willing"), new MqttWill("will/gone", [0])));
+        await client.ConnectAsync(Cancel());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.PublishAsync("will/data", new byte[] { 1 }, false, new CancellationToken(canceled: true)));
+        await client.PublishAsync("will/marker", new byte[] { 2 }, false, Cancel());
+
+        Assert.True(client.IsConnected);
+        var topics = new List<string>();
+        while (!topics.Contains("will/marker"))
+        {
+            topics.Add(await seen.Reader.ReadAsync(Cancel()));
+        }
+
+        Assert.DoesNotContain("will/gone", topics);
+    }
+
     protected static CancellationToken Cancel() => new CancellationTokenSource(Patience).Token;
 
     protected async Task<MqttConnection> ConnectAsync(string name)
