@@ -1,23 +1,44 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Pipeline.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Hosting;
 using Pipeline.Storage;
 using Pipeline.Storage.Embedded;
 using Pipeline.Trainer.Service;
 
-var builder = ServiceDefaults.CreateBuilder(args);
-var dataFolder = builder.Configuration[$"{TrainerOptions.Section}:DataFolder"] ?? "data";
-// Ingest owns the store (one writer); a standalone trainer reads what ingest appends, from another process.
-builder.Services.AddSingleton<ITelemetryStore>(provider => EmbeddedTelemetryStore.OpenReadOnly(
-    Path.Combine(dataFolder, "store"), provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>()));
-builder.Services.AddTrainer(builder.Configuration);
-using var host = builder.Build();
-var trainer = host.Services.GetRequiredService<TrainerService>();
-await host.StartAsync();
-// With Rounds > 0 the trainer ends on its own; stop the host then, or on Ctrl+C.
-var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-await Task.WhenAny(trainer.ExecuteTask ?? Task.CompletedTask, Task.Delay(Timeout.Infinite, lifetime.ApplicationStopping));
-await host.StopAsync();
-return trainer.ExecuteTask is { IsFaulted: true } ? 1 : 0;
+// dotnet run --project src/Trainer -- --broker 127.0.0.1:1883 --Trainer:DataFolder DIR
+try
+{
+    var builder = ServiceDefaults.CreateBuilder(args);
+    var storeFolder = Path.Combine(builder.Configuration[$"{TrainerOptions.Section}:DataFolder"] ?? "data", "store");
+    // Ingest owns the store (one writer); a standalone trainer reads what ingest appends, from another process.
+    builder.Services.AddSingleton<ITelemetryStore>(provider => EmbeddedTelemetryStore.OpenReadOnly(
+        storeFolder, provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>()));
+    builder.Services.AddTrainer(builder.Configuration);
+    using var host = builder.Build();
+    using var stopping = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopping.Cancel(); };
+    while (!Directory.Exists(storeFolder))
+    {
+        Console.WriteLine($"trainer: waiting for ingest to create the store at {Path.GetFullPath(storeFolder)}");
+        await Task.Delay(TimeSpan.FromSeconds(2), stopping.Token);
+    }
+
+    var trainer = host.Services.GetRequiredService<TrainerService>();
+    await host.StartAsync(stopping.Token);
+    // With Rounds > 0 the trainer ends on its own; stop the host then, or on Ctrl+C.
+    var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+    await Task.WhenAny(trainer.ExecuteTask ?? Task.CompletedTask, Task.Delay(Timeout.Infinite, lifetime.ApplicationStopping));
+    await host.StopAsync(CancellationToken.None);
+    return trainer.ExecuteTask is { IsFaulted: true } ? 1 : 0;
+}
+catch (OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync($"trainer: invalid configuration: {string.Join("; ", e.Failures)}");
+    return 2;
+}
+catch (OperationCanceledException)
+{
+    return 0;
+}
