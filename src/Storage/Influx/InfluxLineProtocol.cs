@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+
+namespace Pipeline.Storage.Influx;
+
+/// <summary>
+/// Escaping for InfluxDB 1.x line protocol and InfluxQL literals. Tag keys and values: comma, equals sign
+/// and space are backslash-escaped; measurements: comma and space; string field values: double quote and
+/// backslash. Line breaks cannot be escaped in line protocol at all, and an empty tag value silently drops the
+/// tag, so both are refused rather than written wrongly.
+/// </summary>
+public static class InfluxLineProtocol
+{
+    public static void AppendMeasurement(StringBuilder line, string measurement) => AppendEscaped(line, measurement, ", ", "measurement");
+
+    /// <summary>Appends ",key=value".</summary>
+    public static void AppendTag(StringBuilder line, string key, string value)
+    {
+        if (value.Length == 0)
+        {
+            throw new ArgumentException($"tag {key} has an empty value, which line protocol cannot hold", nameof(value));
+        }
+
+        line.Append(',');
+        AppendEscaped(line, key, ",= ", "tag key");
+        line.Append('=');
+        AppendEscaped(line, value, ",= ", "tag value");
+    }
+
+    /// <summary>Ends the tags; the fields follow.</summary>
+    public static void StartFields(StringBuilder line) => line.Append(' ');
+
+    /// <summary>Appends "key=value" for a float field, written so it reads back as exactly the same double.</summary>
+    public static void AppendField(StringBuilder line, string key, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentException($"field {key} is {value}; line protocol holds only finite numbers", nameof(value));
+        }
+
+        AppendFieldKey(line, key);
+        line.Append(value.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    public static void AppendField(StringBuilder line, string key, long value)
+    {
+        AppendFieldKey(line, key);
+        line.Append(value.ToString(CultureInfo.InvariantCulture)).Append('i');
+    }
+
+    public static void AppendField(StringBuilder line, string key, string value)
+    {
+        AppendFieldKey(line, key);
+        line.Append('"');
+        foreach (var c in value)
+        {
+            if (c is '\n' or '\r')
+            {
+                throw new ArgumentException($"string field {key} contains a line break", nameof(value));
+            }
+
+            if (c is '"' or '\\')
+            {
+                line.Append('\\');
+            }
+
+            line.Append(c);
+        }
+
+        line.Append('"');
+    }
+
+    public static void AppendTimestamp(StringBuilder line, long timestamp) =>
+        line.Append(' ').Append(timestamp.ToString(CultureInfo.InvariantCulture)).Append('\n');
+
+    /// <summary>An InfluxQL string literal: single-quoted, with quote and backslash escaped.</summary>
+    public static string QuoteString(string value) => $"'{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)}'";
+
+    /// <summary>An InfluxQL identifier: double-quoted, so keywords and odd characters are safe.</summary>
+    public static string QuoteIdentifier(string name) => $"\"{name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
+
+    private static void AppendFieldKey(StringBuilder line, string key)
+    {
+        // Right after StartFields the separator is already there; every later field needs a comma.
+        if (line.Length > 0 && line[^1] != ' ')
+        {
+            line.Append(',');
+        }
+
+        AppendEscaped(line, key, ",= ", "field key");
+        line.Append('=');
+    }
+
+    private static void AppendEscaped(StringBuilder line, string text, string special, string what)
+    {
+        foreach (var c in text)
+        {
+            if (c is '\n' or '\r')
+            {
+                throw new ArgumentException($"{what} \"{text.ReplaceLineEndings(" ")}\" contains a line break, which line protocol cannot hold", nameof(text));
+            }
+
+            if (special.Contains(c, StringComparison.Ordinal))
+            {
+                line.Append('\\');
+            }
+
+            line.Append(c);
+        }
+
+        // A trailing backslash would escape the separator that follows it.
+        if (text.EndsWith('\\'))
+        {
+            throw new ArgumentException($"{what} \"{text}\" ends with a backslash, which line protocol cannot hold", nameof(text));
+        }
+    }
+}

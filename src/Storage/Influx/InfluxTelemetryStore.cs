@@ -1,0 +1,516 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Protocol;
+using Pipeline.Storage.Embedded;
+using static Pipeline.Storage.Influx.InfluxLineProtocol;
+using static Pipeline.Storage.Influx.InfluxSchema;
+
+namespace Pipeline.Storage.Influx;
+
+/// <summary>
+/// <see cref="ITelemetryStore"/> on an InfluxDB 1.x server (docs/STORAGE.md): line protocol to /write at
+/// microsecond precision, InfluxQL reads through /query. One point per motion sample, one per frame (its
+/// pixels in the content-addressed blob folder, the SHA-256 in the point), one per label.
+/// Writes are idempotent because a replay produces identical points (same measurement, tags and timestamp
+/// overwrite); whether a batch or frame is new is decided by asking the server which sequence numbers it already
+/// holds in the write's time range, so the count is right across restarts of either side and needs no local state.
+/// </summary>
+public sealed class InfluxTelemetryStore : ITelemetryStore
+{
+    private readonly InfluxOptions _options;
+    private readonly InfluxHttpApi _api;
+    private readonly BlobStore _blobs;
+    private readonly ILogger _logger;
+
+    // Serialises this process's writes so that "which are new" and the write that follows do not interleave.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _databaseLock = new(1, 1);
+    private bool _databaseReady;
+    private bool _disposed;
+
+    /// <summary>Creates the store; the database is created on first use, so a server that is down at start-up is not fatal.</summary>
+    public InfluxTelemetryStore(InfluxOptions options, ILogger? logger = null)
+    {
+        options.Validate();
+        _options = options;
+        _api = new InfluxHttpApi(options);
+        _blobs = new BlobStore(Path.GetFullPath(options.BlobFolder));
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public InfluxOptions Options => _options;
+
+    /// <summary>Creates the store and its database now, so a wrong address or refused database fails here.</summary>
+    public static async Task<InfluxTelemetryStore> OpenAsync(InfluxOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        var store = new InfluxTelemetryStore(options, logger);
+        try
+        {
+            await store.EnsureDatabaseAsync(cancellationToken);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken)
+    {
+        foreach (var batch in batches)
+        {
+            StoreInputRules.Check(batch);
+            CheckStorable(batch);
+        }
+
+        await EnsureDatabaseAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var candidates = FirstOfEachKey(batches, b => (b.DeviceId, b.StreamId, b.Sequence));
+            var stored = await StoredKeysAsync(Motion, BatchSamples, candidates.Select(b => (b.DeviceId, b.FirstTimestampMicros)), cancellationToken);
+            var fresh = candidates.Where(b => !stored.Contains((b.DeviceId, b.StreamId, b.Sequence))).ToList();
+
+            // Samples first, then each batch's completion mark on its first sample (same point, fields merge):
+            // a crash in between leaves no mark, so the replay writes the identical samples again.
+            await WritePointsAsync(fresh.SelectMany(SampleLines), cancellationToken);
+            await WritePointsAsync(fresh.Select(CompletionLine), cancellationToken);
+            return fresh.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask<int> WriteFramesAsync(IReadOnlyList<MicroscopyFrame> frames, CancellationToken cancellationToken)
+    {
+        foreach (var frame in frames)
+        {
+            StoreInputRules.Check(frame);
+            CheckStorable(frame);
+        }
+
+        await EnsureDatabaseAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var candidates = FirstOfEachKey(frames, f => (f.DeviceId, f.StreamId, f.Sequence));
+            var stored = await StoredKeysAsync(Frames, Width, candidates.Select(f => (f.DeviceId, f.TimestampMicros)), cancellationToken);
+            var fresh = candidates.Where(f => !stored.Contains((f.DeviceId, f.StreamId, f.Sequence))).ToList();
+
+            // Pixels are durable before the point that points at them, so no point ever lacks its pixels.
+            var lines = fresh.Select(f => FrameLine(f, _blobs.Put(f.Pixels))).ToList();
+            await WritePointsAsync(lines, cancellationToken);
+            return fresh.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken)
+    {
+        // The protocol's rules (identifiers, tasks, a finite concentration) are what this schema can hold.
+        ControlMessageCodec.Encode(label);
+        await EnsureDatabaseAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var query = $"SELECT count({QuoteIdentifier(EndMicros)}) FROM {QuoteIdentifier(Labels)} " +
+                $"WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(label.DeviceId)} AND {QuoteIdentifier(SessionTag)} = {QuoteString(label.SessionId)}";
+            var existing = await _api.QueryAsync(query, 1, cancellationToken);
+            if (SumColumn(existing[0], "count") > 0)
+            {
+                return false;
+            }
+
+            await WritePointsAsync([LabelLine(label)], cancellationToken);
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<SessionLabel>> ReadLabelsAsync(string task, CancellationToken cancellationToken)
+    {
+        await EnsureDatabaseAsync(cancellationToken);
+        var query = $"SELECT * FROM {QuoteIdentifier(Labels)} WHERE {QuoteIdentifier(TaskTag)} = {QuoteString(task)}";
+        var labels = new List<SessionLabel>();
+        foreach (var series in (await _api.QueryAsync(query, 1, cancellationToken))[0])
+        {
+            var time = series.Column("time");
+            var device = series.Column(DeviceTag);
+            var session = series.Column(SessionTag);
+            var end = series.Column(EndMicros);
+            var player = series.OptionalColumn(Player);
+            var shape = series.OptionalColumn(Shape);
+            var voc = series.OptionalColumn(Voc);
+            var concentration = series.OptionalColumn(Concentration);
+            foreach (var row in series.Rows)
+            {
+                labels.Add(new SessionLabel(
+                    Text(row, device), Text(row, session), task, row[time].GetInt64(), row[end].GetInt64(),
+                    OptionalText(row, player) is { } p ? new SwingLabel(p, Text(row, shape)) : null,
+                    OptionalText(row, voc) is { } v ? new VocLabel(v, (float)row[concentration].GetDouble()) : null));
+            }
+        }
+
+        return [.. labels.OrderBy(l => l.StartMicros).ThenBy(l => l.DeviceId, StringComparer.Ordinal).ThenBy(l => l.SessionId, StringComparer.Ordinal)];
+    }
+
+    public async ValueTask<MotionSeries> ReadMotionAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
+    {
+        StoreInputRules.CheckDevice(deviceId);
+        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
+        if (fromMicros >= toMicros)
+        {
+            return MotionSeries.Empty;
+        }
+
+        await EnsureDatabaseAsync(cancellationToken);
+        var channels = string.Join(", ", MotionChannels.Names.Select(QuoteIdentifier));
+        var query = $"SELECT {channels} FROM {QuoteIdentifier(Motion)} WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(deviceId)} AND {TimeWindow(fromMicros, toMicros)}";
+        var rows = new List<(long Time, float[] Values)>();
+        foreach (var series in (await _api.QueryAsync(query, 1, cancellationToken))[0])
+        {
+            var time = series.Column("time");
+            var columns = MotionChannels.Names.Select(series.Column).ToArray();
+            foreach (var row in series.Rows)
+            {
+                var values = new float[MotionChannels.Count];
+                for (var c = 0; c < values.Length; c++)
+                {
+                    values[c] = row[columns[c]].ValueKind == JsonValueKind.Number
+                        ? (float)row[columns[c]].GetDouble()
+                        : throw new InvalidDataException($"InfluxDB motion point of {deviceId} at {row[time]} lacks channel {MotionChannels.Names[c]}");
+                }
+
+                rows.Add((row[time].GetInt64(), values));
+            }
+        }
+
+        // InfluxDB merges the streams' series by time already; a stable sort keeps that promise explicit.
+        var ordered = rows.OrderBy(r => r.Time).ToList();
+        var samples = new float[ordered.Count * MotionChannels.Count];
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            ordered[i].Values.CopyTo(samples, i * MotionChannels.Count);
+        }
+
+        return ordered.Count == 0 ? MotionSeries.Empty : new MotionSeries([.. ordered.Select(r => r.Time)], samples);
+    }
+
+    public async ValueTask<IReadOnlyList<MicroscopyFrame>> ReadFramesAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
+    {
+        StoreInputRules.CheckDevice(deviceId);
+        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
+        if (fromMicros >= toMicros)
+        {
+            return [];
+        }
+
+        await EnsureDatabaseAsync(cancellationToken);
+        var query = $"SELECT * FROM {QuoteIdentifier(Frames)} WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(deviceId)} AND {TimeWindow(fromMicros, toMicros)}";
+        var frames = new List<MicroscopyFrame>();
+        foreach (var series in (await _api.QueryAsync(query, 1, cancellationToken))[0])
+        {
+            var time = series.Column("time");
+            var stream = series.Column(StreamTag);
+            var sequence = series.Column(Sequence);
+            var width = series.Column(Width);
+            var height = series.Column(Height);
+            var format = series.Column(Format);
+            var blob = series.Column(Blob);
+            var label = series.OptionalColumn(Label);
+            var concentration = series.OptionalColumn(Concentration);
+            var degradation = series.OptionalColumn(Degradation);
+            foreach (var row in series.Rows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var voc = OptionalText(row, label);
+                frames.Add(new MicroscopyFrame(
+                    deviceId,
+                    uint.Parse(Text(row, stream), CultureInfo.InvariantCulture),
+                    unchecked((ulong)row[sequence].GetInt64()),
+                    row[time].GetInt64(),
+                    row[width].GetInt32(),
+                    row[height].GetInt32(),
+                    (PixelFormat)row[format].GetByte(),
+                    voc is null ? null : new FrameLabel(voc, (float)row[concentration].GetDouble()),
+                    degradation >= 0 && row[degradation].ValueKind == JsonValueKind.Number ? (float)row[degradation].GetDouble() : null,
+                    _blobs.Get(Text(row, blob))));
+            }
+        }
+
+        return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
+    }
+
+    public async ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        await EnsureDatabaseAsync(cancellationToken);
+        var query = string.Join("; ",
+            $"SELECT count({QuoteIdentifier(BatchSamples)}), sum({QuoteIdentifier(BatchSamples)}) FROM {QuoteIdentifier(Motion)}",
+            $"SELECT count({QuoteIdentifier(Sequence)}) FROM {QuoteIdentifier(Frames)}",
+            $"SELECT count({QuoteIdentifier(EndMicros)}) FROM {QuoteIdentifier(Labels)}");
+        var results = await _api.QueryAsync(query, 3, cancellationToken);
+        return new StoreCounts(SumColumn(results[0], "count"), SumColumn(results[0], "sum"), SumColumn(results[1], "count"), SumColumn(results[2], "count"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _api.Dispose();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Volatile.Read(ref _databaseReady))
+        {
+            return;
+        }
+
+        await _databaseLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_databaseReady)
+            {
+                // CREATE DATABASE does nothing when the database exists.
+                await _api.QueryAsync($"CREATE DATABASE {QuoteIdentifier(_options.Database)}", 1, cancellationToken, withDatabase: false);
+                _logger.LogInformation("InfluxDB store on {Url}, database {Database}, blobs in {Blobs}", _options.Url, _options.Database, _options.BlobFolder);
+                Volatile.Write(ref _databaseReady, true);
+            }
+        }
+        finally
+        {
+            _databaseLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The (device, stream, sequence) keys the server already holds among the points of <paramref name="measurement"/>
+    /// that carry <paramref name="markField"/>, in the time span of the candidates (a replay has the timestamps of the original).
+    /// </summary>
+    private async Task<HashSet<(string DeviceId, uint StreamId, ulong Sequence)>> StoredKeysAsync(
+        string measurement, string markField, IEnumerable<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken)
+    {
+        var spans = candidates.GroupBy(c => c.DeviceId, StringComparer.Ordinal)
+            .Select(g => (Device: g.Key, From: g.Min(c => c.Micros), To: g.Max(c => c.Micros)))
+            .ToList();
+        var keys = new HashSet<(string, uint, ulong)>();
+        if (spans.Count == 0)
+        {
+            return keys;
+        }
+
+        var statements = spans.Select(s =>
+            $"SELECT {QuoteIdentifier(Sequence)}, {QuoteIdentifier(markField)} FROM {QuoteIdentifier(measurement)} " +
+            $"WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(s.Device)} AND {QuoteIdentifier(markField)} >= 0 AND {TimeWindow(s.From, s.To + 1)} GROUP BY {QuoteIdentifier(StreamTag)}");
+        var results = await _api.QueryAsync(string.Join("; ", statements), spans.Count, cancellationToken);
+        for (var i = 0; i < spans.Count; i++)
+        {
+            foreach (var series in results[i])
+            {
+                var stream = uint.Parse(series.Tag(StreamTag), CultureInfo.InvariantCulture);
+                var sequence = series.Column(Sequence);
+                foreach (var row in series.Rows)
+                {
+                    if (row[sequence].ValueKind == JsonValueKind.Number)
+                    {
+                        keys.Add((spans[i].Device, stream, unchecked((ulong)row[sequence].GetInt64())));
+                    }
+                }
+            }
+        }
+
+        return keys;
+    }
+
+    private async Task WritePointsAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
+    {
+        var body = new StringBuilder();
+        var count = 0;
+        foreach (var line in lines)
+        {
+            body.Append(line);
+            if (++count == _options.MaxPointsPerWrite)
+            {
+                await _api.WriteAsync(body.ToString(), cancellationToken);
+                body.Clear();
+                count = 0;
+            }
+        }
+
+        if (count > 0)
+        {
+            await _api.WriteAsync(body.ToString(), cancellationToken);
+        }
+    }
+
+    private static IEnumerable<string> SampleLines(MotionBatch batch)
+    {
+        var line = new StringBuilder(256);
+        for (var i = 0; i < batch.SampleCount; i++)
+        {
+            line.Clear();
+            AppendSeries(line, Motion, batch.DeviceId, batch.StreamId);
+            StartFields(line);
+            for (var c = 0; c < MotionChannels.Count; c++)
+            {
+                AppendField(line, MotionChannels.Names[c], batch.Samples[i * MotionChannels.Count + c]);
+            }
+
+            AppendField(line, Sequence, unchecked((long)batch.Sequence));
+            AppendTimestamp(line, batch.TimestampOf(i));
+            yield return line.ToString();
+        }
+    }
+
+    private static string CompletionLine(MotionBatch batch)
+    {
+        var line = new StringBuilder(128);
+        AppendSeries(line, Motion, batch.DeviceId, batch.StreamId);
+        StartFields(line);
+        AppendField(line, Sequence, unchecked((long)batch.Sequence));
+        AppendField(line, BatchSamples, (long)batch.SampleCount);
+        AppendTimestamp(line, batch.FirstTimestampMicros);
+        return line.ToString();
+    }
+
+    private static string FrameLine(MicroscopyFrame frame, string pixelHash)
+    {
+        var line = new StringBuilder(256);
+        AppendSeries(line, Frames, frame.DeviceId, frame.StreamId);
+        StartFields(line);
+        AppendField(line, Sequence, unchecked((long)frame.Sequence));
+        AppendField(line, Width, (long)frame.Width);
+        AppendField(line, Height, (long)frame.Height);
+        AppendField(line, Format, (long)frame.Format);
+        AppendField(line, Blob, pixelHash);
+        if (frame.Label is { } label)
+        {
+            AppendField(line, Label, label.Voc);
+            AppendField(line, Concentration, label.ConcentrationPercent);
+        }
+
+        if (frame.DegradationLevel is { } degradation)
+        {
+            AppendField(line, Degradation, degradation);
+        }
+
+        AppendTimestamp(line, frame.TimestampMicros);
+        return line.ToString();
+    }
+
+    private static string LabelLine(SessionLabel label)
+    {
+        var line = new StringBuilder(256);
+        AppendMeasurement(line, Labels);
+        AppendTag(line, DeviceTag, label.DeviceId);
+        AppendTag(line, SessionTag, label.SessionId);
+        AppendTag(line, TaskTag, label.Task);
+        StartFields(line);
+        AppendField(line, EndMicros, label.EndMicros);
+        if (label.Swing is { } swing)
+        {
+            AppendField(line, Player, swing.Player);
+            AppendField(line, Shape, swing.Shape);
+        }
+
+        if (label.Voc is { } voc)
+        {
+            AppendField(line, Voc, voc.Name);
+            AppendField(line, Concentration, voc.ConcentrationPercent);
+        }
+
+        AppendTimestamp(line, label.StartMicros);
+        return line.ToString();
+    }
+
+    private static void AppendSeries(StringBuilder line, string measurement, string deviceId, uint streamId)
+    {
+        AppendMeasurement(line, measurement);
+        AppendTag(line, DeviceTag, deviceId);
+        AppendTag(line, StreamTag, streamId.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static List<T> FirstOfEachKey<T>(IReadOnlyList<T> items, Func<T, (string, uint, ulong)> keyOf)
+    {
+        var seen = new HashSet<(string, uint, ulong)>();
+        return [.. items.Where(item => seen.Add(keyOf(item)))];
+    }
+
+    /// <summary>Refuses what InfluxDB cannot hold: non-finite values and timestamps outside its nanosecond range.</summary>
+    private static void CheckStorable(MotionBatch batch)
+    {
+        var last = batch.TimestampOf(batch.SampleCount - 1);
+        if (batch.FirstTimestampMicros is < MinMicros or > MaxMicros || last is < MinMicros or > MaxMicros)
+        {
+            throw new ArgumentException($"motion batch {batch.DeviceId}/{batch.StreamId}/{batch.Sequence} has timestamps outside InfluxDB's range ±{MaxMicros} µs", nameof(batch));
+        }
+
+        var bad = Array.FindIndex(batch.Samples, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"motion batch {batch.DeviceId}/{batch.StreamId}/{batch.Sequence}: sample {bad / MotionChannels.Count} channel {MotionChannels.Names[bad % MotionChannels.Count]} is {batch.Samples[bad]}; InfluxDB holds only finite numbers", nameof(batch));
+        }
+    }
+
+    private static void CheckStorable(MicroscopyFrame frame)
+    {
+        if (frame.TimestampMicros is < MinMicros or > MaxMicros)
+        {
+            throw new ArgumentException($"frame {frame.DeviceId}/{frame.StreamId}/{frame.Sequence} has timestamp {frame.TimestampMicros} outside InfluxDB's range ±{MaxMicros} µs", nameof(frame));
+        }
+
+        if (frame.Label is { } label && !float.IsFinite(label.ConcentrationPercent) || frame.DegradationLevel is { } d && !float.IsFinite(d))
+        {
+            throw new ArgumentException($"frame {frame.DeviceId}/{frame.StreamId}/{frame.Sequence} has a non-finite concentration or degradation level", nameof(frame));
+        }
+    }
+
+    private static string TimeWindow(long fromMicros, long toMicros) =>
+        string.Create(CultureInfo.InvariantCulture, $"time >= {fromMicros * 1000} AND time < {toMicros * 1000}");
+
+    private static long SumColumn(List<InfluxSeries> series, string column)
+    {
+        long total = 0;
+        foreach (var s in series)
+        {
+            var index = s.Column(column);
+            foreach (var row in s.Rows)
+            {
+                total += row[index].ValueKind == JsonValueKind.Number ? row[index].GetInt64() : 0;
+            }
+        }
+
+        return total;
+    }
+
+    private static string Text(JsonElement row, int column) =>
+        row[column].GetString() ?? throw new InvalidDataException($"InfluxDB returned no value in column {column} of {row}");
+
+    private static string? OptionalText(JsonElement row, int column) =>
+        column >= 0 && row[column].ValueKind == JsonValueKind.String ? row[column].GetString() : null;
+}
