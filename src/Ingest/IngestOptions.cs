@@ -41,7 +41,5 @@ public sealed class IngestOptions
     /// <summary>How far ahead of this machine's clock a device's timestamp may be.</summary>
     public int MaxFutureSkewSeconds { get; set; } = 300;
 
-    public string StoreFolder => Path.Combine(DataFolder, "store");
-
     public string ResolvedQuarantineFolder => string.IsNullOrWhiteSpace(QuarantineFolder) ? Path.Combine(DataFolder, "quarantine") : QuarantineFolder;
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Ingest.Decoding;
 using Pipeline.Ingest.Observability;
@@ -10,7 +9,6 @@ using Pipeline.Ingest.Receiving;
 using Pipeline.Ingest.Status;
 using Pipeline.Ingest.Writing;
 using Pipeline.Storage;
-using Pipeline.Storage.Embedded;
 
 namespace Pipeline.Ingest;
 
@@ -18,7 +16,7 @@ public static class IngestServiceCollectionExtensions
 {
     /// <summary>
     /// Adds ingest as a hosted service, with its options from the "Ingest" section (checked at start).
-    /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the embedded store under Ingest:DataFolder/store.
+    /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the one "Store:Backend" names (embedded under Ingest:DataFolder/store by default).
     /// Needs the shared hosting defaults (<c>AddServiceDefaults</c>): broker options, metrics and a <see cref="TimeProvider"/>.
     /// <see cref="IngestStatistics"/> and <see cref="DeviceStatusBoard"/> can be resolved to watch it.
     /// </summary>
@@ -27,9 +25,7 @@ public static class IngestServiceCollectionExtensions
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ITelemetryStore>(provider => EmbeddedTelemetryStore.Open(
-            provider.GetRequiredService<IOptions<IngestOptions>>().Value.StoreFolder,
-            provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>()));
+        services.AddConfiguredTelemetryStore(configuration, configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.DataFolder)}"] ?? new IngestOptions().DataFolder, StoreAccess.ReadWrite);
         services.TryAddSingleton<IngestStatistics>();
         services.TryAddSingleton<IngestMetrics>();
         services.TryAddSingleton<DeviceStatusBoard>();

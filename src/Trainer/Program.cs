@@ -1,25 +1,24 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Hosting;
 using Pipeline.Storage;
-using Pipeline.Storage.Embedded;
 using Pipeline.Trainer.Service;
 
 // dotnet run --project src/Trainer -- --broker 127.0.0.1:1883 --Trainer:DataFolder DIR
 try
 {
     var builder = ServiceDefaults.CreateBuilder(args);
-    var storeFolder = Path.Combine(builder.Configuration[$"{TrainerOptions.Section}:DataFolder"] ?? "data", "store");
+    var dataFolder = builder.Configuration[$"{TrainerOptions.Section}:DataFolder"] ?? "data";
     // Ingest owns the store (one writer); a standalone trainer reads what ingest appends, from another process.
-    builder.Services.AddSingleton<ITelemetryStore>(provider => EmbeddedTelemetryStore.OpenReadOnly(
-        storeFolder, provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>()));
+    builder.Services.AddConfiguredTelemetryStore(builder.Configuration, dataFolder, StoreAccess.ReadOnly);
     builder.Services.AddTrainer(builder.Configuration);
+    var storeFolder = Path.Combine(dataFolder, "store");
+    var embedded = (builder.Configuration["Store:Backend"] ?? StoreBackendOptions.Embedded) == StoreBackendOptions.Embedded;
     using var host = builder.Build();
     using var stopping = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopping.Cancel(); };
-    while (!Directory.Exists(storeFolder))
+    while (embedded && !Directory.Exists(storeFolder))
     {
         Console.WriteLine($"trainer: waiting for ingest to create the store at {Path.GetFullPath(storeFolder)}");
         await Task.Delay(TimeSpan.FromSeconds(2), stopping.Token);

@@ -24,14 +24,17 @@ public class UpCommandTests
         Assert.False(Directory.Exists(data), "a refused run must not create its data folder");
     }
 
-    [Fact]
-    public async Task Up_InvalidComponentSetting_ExitsWithTwoNamingIt()
+    [Theory]
+    [InlineData("Trainer:Schedule=sideways", "Trainer:Epochs=5")]
+    [InlineData("Store:Backend=cassette", "Trainer:Epochs=5")]
+    [InlineData("Influx:Url=ftp://nowhere", "Store:Backend=influx")]
+    public async Task Up_InvalidComponentSetting_ExitsWithTwo(string setting, string companion)
     {
         var data = Directory.CreateTempSubdirectory("up-bad-setting-").FullName;
         try
         {
             var root = new RootCommand { UpCommand.Create() };
-            var exit = await root.Parse(["up", "--data", data, "--port", "0", "--set", "Trainer:Schedule=sideways"]).InvokeAsync();
+            var exit = await root.Parse(["up", "--data", data, "--port", "0", "--set", setting, "--set", companion]).InvokeAsync();
             Assert.Equal(UpCommand.ExitBadArguments, exit);
         }
         finally

@@ -9,7 +9,7 @@ namespace Pipeline.EndToEnd.Tests;
 /// <summary>
 /// The whole edge-to-cloud loop, as `pipeline up --rounds 1` runs it: devices stream, ingest stores, the
 /// trainer trains with the pipelined schedule and publishes, every agent swaps the model in and predicts.
-/// Each broker (embedded, mosquitto) runs the same assertions.
+/// Each broker (embedded, mosquitto) and store (embedded, InfluxDB) runs the same assertions.
 /// </summary>
 public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
 {
@@ -19,6 +19,9 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
 
     /// <summary>The broker to use as host:port, or null for the embedded one.</summary>
     protected abstract Task<string?> BrokerAsync();
+
+    /// <summary>Settings that choose the store; none means the embedded default.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> StoreSettings() => [];
 
     [Fact]
     public async Task OneRound_ClosesTheLoop_ForBothTasks_AndReportsIt()
@@ -71,7 +74,7 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
             Schedule: "pipelined",
             SettleTimeout: TimeSpan.FromSeconds(90),
             // The loop's mechanics are under test here, not model quality: train early and briefly.
-            Overrides: [new("Trainer:Epochs", "4"), new("Trainer:MinExamplesPerClass", "3"), new("Trainer:MinClasses", "2")]);
+            Overrides: [new("Trainer:Epochs", "4"), new("Trainer:MinExamplesPerClass", "3"), new("Trainer:MinClasses", "2"), .. StoreSettings()]);
         Assert.Null(settings.Validate());
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         return await new LocalLoop(settings, new TestOutputWriter(output)).RunAsync(timeout.Token);

@@ -1,6 +1,10 @@
 namespace Pipeline.EdgeAgent.Agent;
 
-/// <summary>A consistent-enough moment of one agent's counters, for reports; each number is read atomically.</summary>
+/// <summary>
+/// A consistent-enough moment of one agent's counters, for reports; each number is read atomically.
+/// SamplesSent and FramesSent count what was recorded into the outbox; OutboxDepth is what still waits for the
+/// broker's acknowledgement, OutboxDropped what the outbox's size cap discarded.
+/// </summary>
 public sealed record AgentSnapshot(
     string DeviceId,
     string Task,
@@ -9,4 +13,6 @@ public sealed record AgentSnapshot(
     long CorrectPredictions,
     long SamplesSent,
     long FramesSent,
-    long Rejections);
+    long Rejections,
+    int OutboxDepth,
+    long OutboxDropped);

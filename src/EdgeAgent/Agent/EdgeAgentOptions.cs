@@ -1,3 +1,4 @@
+using Pipeline.EdgeAgent.Outbox;
 using Pipeline.EdgeAgent.Simulation.Golf;
 using Pipeline.EdgeAgent.Simulation.Microscope;
 using Pipeline.Protocol;
@@ -10,6 +11,8 @@ namespace Pipeline.EdgeAgent.Agent;
 /// </summary>
 public sealed class EdgeAgentOptions
 {
+    private const long MaxOutboxBytes = 1L << 40;
+
     public string DeviceId { get; set; } = "";
 
     public string Site { get; set; } = Topics.DefaultSite;
@@ -46,10 +49,21 @@ public sealed class EdgeAgentOptions
 
     public double ArtifactTimeoutSeconds { get; set; } = 30;
 
-    /// <summary>Stop streaming after this many sessions; 0 streams until the host stops.</summary>
+    /// <summary>
+    /// Cap on the on-disk outbox (under DataFolder/outbox). When full, the oldest segment (whole sessions, oldest
+    /// first) is dropped and counted, so sampling goes on and the newest data survives (docs/DEVICES.md, "Outbox").
+    /// </summary>
+    public long OutboxMaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How often the retained status is refreshed when the outbox depth changed.</summary>
+    public double StatusIntervalSeconds { get; set; } = 10;
+
+    /// <summary>Stop streaming after this many sessions (per run); 0 streams until the host stops.</summary>
     public int MaxSessions { get; set; }
 
     public string Task => DeviceKinds.TaskOf(Kind);
+
+    public string OutboxFolder => Path.Combine(ResolvedDataFolder, "outbox");
 
     public string ResolvedDataFolder => string.IsNullOrWhiteSpace(DataFolder) ? Path.Combine("edge-data", DeviceId) : DataFolder;
 
@@ -79,6 +93,8 @@ public sealed class EdgeAgentOptions
         Check(MaxDegradation is >= 0 and <= 1, nameof(MaxDegradation), $"{MaxDegradation} is outside 0..1");
         Check(InferenceQueueCapacity is >= 1 and <= 10_000, nameof(InferenceQueueCapacity), $"{InferenceQueueCapacity} is outside 1..10000");
         Check(ArtifactTimeoutSeconds is > 0 and <= 3600, nameof(ArtifactTimeoutSeconds), $"{ArtifactTimeoutSeconds} is outside (0, 3600]");
+        Check(OutboxMaxBytes is >= DiskOutbox.MinMaxBytes and <= MaxOutboxBytes, nameof(OutboxMaxBytes), $"{OutboxMaxBytes} is outside {DiskOutbox.MinMaxBytes}..{MaxOutboxBytes}");
+        Check(StatusIntervalSeconds is >= 0.1 and <= 86_400, nameof(StatusIntervalSeconds), $"{StatusIntervalSeconds} is outside 0.1..86400");
         Check(MaxSessions >= 0, nameof(MaxSessions), $"{MaxSessions} is negative");
         Check(DataFolder.IndexOfAny(Path.GetInvalidPathChars()) < 0, nameof(DataFolder), "contains characters not allowed in a path");
         return errors;

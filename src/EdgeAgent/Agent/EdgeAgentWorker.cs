@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Inference;
 using Pipeline.EdgeAgent.ModelUpdates;
+using Pipeline.EdgeAgent.Outbox;
 using Pipeline.EdgeAgent.Simulation;
 using Pipeline.EdgeAgent.Status;
 using Pipeline.EdgeAgent.Streaming;
@@ -11,7 +12,8 @@ using Pipeline.Protocol;
 namespace Pipeline.EdgeAgent.Agent;
 
 /// <summary>
-/// One edge agent: drives its simulated device, streams what it records at QoS 1, follows model
+/// One edge agent: drives its simulated device, streams what it records through its on-disk outbox at QoS 1
+/// (nothing is lost while the broker is away or the agent restarts), follows model
 /// announcements for its task and runs the current model on every session or frame. Several can run in one
 /// process (one per configured device). It owns its MQTT connection and all its loops, which end with it.
 /// </summary>
@@ -26,6 +28,9 @@ public sealed class EdgeAgentWorker : BackgroundService
     private readonly ILogger _logger;
     private readonly AgentCounters _counters = new();
     private readonly ModelSlot _models = new();
+
+    // Opened when the agent starts; read by snapshots from any thread.
+    private volatile DiskOutbox? _outbox;
 
     public EdgeAgentWorker(EdgeAgentOptions options, MqttConnectionFactory connections, TimeProvider time, ILoggerFactory loggers)
     {
@@ -59,7 +64,9 @@ public sealed class EdgeAgentWorker : BackgroundService
         _counters.CorrectPredictions,
         _counters.SamplesSent,
         _counters.FramesSent,
-        _counters.Rejections);
+        _counters.Rejections,
+        _outbox?.Depth ?? 0,
+        _outbox?.DroppedMessages ?? 0);
 
     public override void Dispose()
     {
@@ -69,41 +76,49 @@ public sealed class EdgeAgentWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var status = new StatusReporter(_options.Site, _options.DeviceId, _options.Task, _time);
+        using var outbox = DiskOutbox.Open(_options.OutboxFolder, _options.OutboxMaxBytes, _loggers.CreateLogger($"EdgeAgent.{_options.DeviceId}.Outbox"));
+        _outbox = outbox;
+        var status = new StatusReporter(_options.Site, _options.DeviceId, _options.Task, _time, () => outbox.Depth);
         var clientId = $"edge-{_options.Site}-{_options.DeviceId}";
         await using var connection = _connections.Create(clientId, status.CreateWill());
         var store = new LastGoodModelStore(_options.ResolvedDataFolder);
         var fetcher = new ArtifactFetcher(_connections.Broker, clientId, _loggers.CreateLogger($"Mqtt.{clientId}-fetch"));
         var updater = new ModelUpdater(_options, _models, store, fetcher, status, connection, _counters, _logger);
         var inference = new InferenceLoop(_options, _models, connection, _counters, _logger);
+        var publisher = new OutboxPublisher(outbox, connection);
         var clock = new SimulatedClock(_time, _options.SpeedFactor);
         IDeviceStreamer streamer = _options.Kind == DeviceKinds.Golf
-            ? new MotionStreamer(_options, connection, clock, _counters, _logger)
-            : new FrameStreamer(_options, connection, clock, _counters, _logger);
+            ? new MotionStreamer(_options, outbox, clock, _counters, _logger)
+            : new FrameStreamer(_options, outbox, clock, _counters, _logger);
 
         var startMessage = await updater.LoadLastGoodAsync(stoppingToken);
-        await connection.ConnectAsync(stoppingToken);
-        await SubscribeUntilDoneAsync(updater.SubscribeAsync, "model announcements", stoppingToken);
-        await SubscribeUntilDoneAsync(ct => status.WatchOwnStatusAsync(connection, ct), "its own status", stoppingToken);
-        await status.PublishAsync(connection, DeviceState.Online, _models.Version, startMessage, stoppingToken);
-        _logger.LogInformation("{Device} ({Kind}) online at {Site}: {Message}", _options.DeviceId, _options.Kind, _options.Site, startMessage);
 
+        // Sampling starts before the broker answers: what the device records waits in the outbox until it does.
         using var loops = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         List<Task> running =
         [
             Task.Run(() => streamer.RunAsync(inference, loops.Token), CancellationToken.None),
             Task.Run(() => inference.RunAsync(loops.Token), CancellationToken.None),
-            Task.Run(() => updater.RunAsync(loops.Token), CancellationToken.None),
-            Task.Run(() => status.KeepOnlineAsync(connection, loops.Token), CancellationToken.None),
+            Task.Run(() => publisher.RunAsync(loops.Token), CancellationToken.None),
         ];
-        var all = Task.WhenAll(running);
         try
         {
+            await connection.ConnectAsync(stoppingToken);
+            await SubscribeUntilDoneAsync(updater.SubscribeAsync, "model announcements", stoppingToken);
+            await SubscribeUntilDoneAsync(ct => status.WatchOwnStatusAsync(connection, ct), "its own status", stoppingToken);
+            await status.PublishAsync(connection, DeviceState.Online, _models.Version, startMessage, stoppingToken);
+            _logger.LogInformation("{Device} ({Kind}) online at {Site}: {Message}", _options.DeviceId, _options.Kind, _options.Site, startMessage);
+
+            running.Add(Task.Run(() => updater.RunAsync(loops.Token), CancellationToken.None));
+            running.Add(Task.Run(() => status.KeepOnlineAsync(connection, loops.Token), CancellationToken.None));
+            running.Add(Task.Run(() => status.ReportOutboxDepthAsync(connection, TimeSpan.FromSeconds(_options.StatusIntervalSeconds), loops.Token), CancellationToken.None));
+
             // The streamer may finish on its own (MaxSessions); any loop failing stops the whole agent.
-            while (running.Count > 0)
+            var waiting = new List<Task>(running);
+            while (waiting.Count > 0)
             {
-                var finished = await Task.WhenAny(running);
-                running.Remove(finished);
+                var finished = await Task.WhenAny(waiting);
+                waiting.Remove(finished);
                 if (finished.IsFaulted)
                 {
                     _logger.LogError(finished.Exception, "{Device}: a loop failed; the agent stops", _options.DeviceId);
@@ -114,7 +129,7 @@ public sealed class EdgeAgentWorker : BackgroundService
         finally
         {
             await loops.CancelAsync();
-            await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await SayGoodbyeAsync(status, connection);
         }
     }

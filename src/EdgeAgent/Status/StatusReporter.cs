@@ -6,7 +6,8 @@ namespace Pipeline.EdgeAgent.Status;
 
 /// <summary>
 /// Publishes the device's retained <see cref="DeviceStatus"/>, provides the matching "offline" last will,
-/// and says "online" again after the broker published that will while the agent was still running.
+/// says "online" again after the broker published that will while the agent was still running, and keeps the
+/// outbox depth it reports current.
 /// </summary>
 internal sealed class StatusReporter
 {
@@ -15,14 +16,16 @@ internal sealed class StatusReporter
     private readonly string _deviceId;
     private readonly string _task;
     private readonly TimeProvider _time;
+    private readonly Func<int> _outboxDepth;
     private readonly Lock _gate = new();
     private DeviceStatus? _lastOnline;
 
     // Publishing from inside a receive handler would wait on an acknowledgement that same handler holds up.
     private readonly Channel<bool> _offlineSeen = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
 
-    public StatusReporter(string site, string deviceId, string task, TimeProvider time)
+    public StatusReporter(string site, string deviceId, string task, TimeProvider time, Func<int> outboxDepth)
     {
+        _outboxDepth = outboxDepth;
         _deviceId = deviceId;
         _task = task;
         _time = time;
@@ -82,7 +85,30 @@ internal sealed class StatusReporter
         }
     }
 
+    /// <summary>
+    /// Every <paramref name="interval"/>, re-publishes the last online status if the outbox depth changed since it was
+    /// published, so the retained status shows a backlog growing during an outage and draining after it.
+    /// </summary>
+    public async Task ReportOutboxDepthAsync(MqttConnection connection, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, _time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            DeviceStatus? last;
+            lock (_gate)
+            {
+                last = _lastOnline;
+            }
+
+            if (last is not null && last.OutboxDepth != _outboxDepth())
+            {
+                await PublishAsync(connection, DeviceState.Online, last.ModelVersion, last.Message, cancellationToken);
+            }
+        }
+    }
+
+    // The will is built once, with the connection, so the depth it reports is the depth at that moment.
     private DeviceStatus Create(DeviceState state, int? modelVersion, string? message) =>
-        new(_deviceId, _task, state, _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, OutboxDepth: 0, ModelVersion: modelVersion,
+        new(_deviceId, _task, state, _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, OutboxDepth: _outboxDepth(), ModelVersion: modelVersion,
             Message: message is { Length: > MaxMessageLength } ? message[..(MaxMessageLength - 1)] + "…" : message);
 }

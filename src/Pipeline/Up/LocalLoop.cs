@@ -10,7 +10,6 @@ using Pipeline.Ingest;
 using Pipeline.Ingest.Observability;
 using Pipeline.Protocol;
 using Pipeline.Storage;
-using Pipeline.Storage.Embedded;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Service;
 
@@ -44,7 +43,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
             builder.Logging.AddProvider(extraLogs);
         }
 
-        builder.Services.AddEmbeddedTelemetryStore(folder.StoreFolder);
+        builder.Services.AddConfiguredTelemetryStore(builder.Configuration, folder.DataFolder, StoreAccess.ReadWrite);
         builder.Services.AddIngest(builder.Configuration);
         builder.Services.AddTrainer(builder.Configuration);
         builder.Services.AddEdgeAgents(builder.Configuration);

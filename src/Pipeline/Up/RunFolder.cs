@@ -18,8 +18,6 @@ public sealed class RunFolder
 
     public string ReportPath => System.IO.Path.Combine(Path, "report.json");
 
-    public string StoreFolder => System.IO.Path.Combine(DataFolder, "store");
-
     public static RunFolder Create(string dataFolder, DateTimeOffset startedAt)
     {
         var data = System.IO.Path.GetFullPath(dataFolder);

@@ -16,7 +16,7 @@ public static class UpCommand
         var broker = new Option<string?>("--broker") { Description = "Use this MQTT broker (host:port) instead of starting the embedded one." };
         var port = new Option<int>("--port") { Description = "Port of the embedded broker on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 1883 };
         var speed = new Option<double>("--speed") { Description = "How many times faster than real time the simulated devices run.", DefaultValueFactory = _ => 25 };
-        var schedule = new Option<string>("--schedule") { Description = "Training schedule: pipelined or non-pipelined.", DefaultValueFactory = _ => "pipelined" };
+        var schedule = new Option<string>("--schedule") { Description = "Training schedule: pipelined, non-pipelined, or hybrid (pipelined first, then non-pipelined).", DefaultValueFactory = _ => "pipelined" };
         var settle = new Option<int>("--settle-seconds") { Description = "After the last round, how long agents get to switch to the newest model.", DefaultValueFactory = _ => 120 };
         var set = new Option<string[]>("--set") { Description = "Any other setting, as Section:Key=value (repeatable), e.g. Trainer:Epochs=20.", AllowMultipleArgumentsPerToken = false };
 

@@ -13,7 +13,7 @@ public sealed record UpSettings(
     TimeSpan SettleTimeout,
     IReadOnlyList<KeyValuePair<string, string?>> Overrides)
 {
-    public static readonly IReadOnlyList<string> Schedules = ["pipelined", "non-pipelined"];
+    public static readonly IReadOnlyList<string> Schedules = ["pipelined", "non-pipelined", "hybrid"];
 
     /// <summary>Returns the first problem with the settings, in words a user can act on, or null.</summary>
     public string? Validate()

@@ -7,8 +7,11 @@ namespace Pipeline.Trainer.Schedules;
 /// <summary>How a model's minibatches are turned into updates. Every schedule uses <see cref="OutOfPlaceSgd"/> with the same settings.</summary>
 public interface ITrainingSchedule
 {
-    /// <summary>The name recorded in the model manifest ("non-pipelined" or "pipelined").</summary>
+    /// <summary>The name recorded in the model manifest ("non-pipelined", "pipelined" or "hybrid").</summary>
     string Name { get; }
+
+    /// <summary>How long each pipeline stage computed during the last <see cref="TrainAsync"/>, waits excluded; empty without stages.</summary>
+    IReadOnlyList<TimeSpan> StageBusyTimes { get; }
 
     /// <summary>Trains on every batch <paramref name="batches"/> yields until it completes; <paramref name="onStep"/> runs on a training thread.</summary>
     Task TrainAsync(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, CancellationToken cancellationToken);

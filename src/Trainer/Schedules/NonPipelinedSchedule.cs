@@ -12,23 +12,25 @@ public sealed class NonPipelinedSchedule(double learningRate, double momentum, D
 
     public string Name => ScheduleName;
 
+    /// <summary>No stages: the whole model is one.</summary>
+    public IReadOnlyList<TimeSpan> StageBusyTimes => [];
+
     public Task TrainAsync(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, CancellationToken cancellationToken) =>
         StageThread.Start("train-non-pipelined", torchThreads, () =>
         {
             DeviceMoves.MoveBlocks(model, 0, model.Blocks.Count, device);
             model.train();
-            var optimizer = new OutOfPlaceSgd(learningRate, momentum);
-            var slots = model.ParameterSlots(0, model.Blocks.Count);
+            var optimizer = new OutOfPlaceSgd(model.ParameterSlots(0, model.Blocks.Count), learningRate, momentum);
             while (BlockingChannel.TryRead(batches, cancellationToken, out var batch))
             {
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    var used = slots.Select(s => s.Current).ToArray();
+                    var used = optimizer.Slots.Select(s => s.Current).ToArray();
                     var output = model.forward(batch.Inputs.to(device), batch.Auxiliary.to(device));
                     var loss = TrainingLoss.Compute(model, output, batch);
                     var gradients = autograd.grad([loss], used);
-                    foreach (var old in optimizer.Step(slots, [.. gradients]))
+                    foreach (var old in optimizer.Step([.. gradients]))
                     {
                         old.Dispose();
                     }

@@ -5,23 +5,28 @@ using static TorchSharp.torch;
 namespace Pipeline.Trainer.Schedules;
 
 /// <summary>
-/// SGD with momentum that never writes into a parameter: each step builds a new tensor and swaps it into the
-/// model's slot. Why: in the stale-weight pipeline, stage 1 updates while the backward of a minibatch it
-/// already forwarded is still pending, and that graph saved the parameter; an in-place update would bump the
-/// tensor's version and libtorch would refuse the backward ("modified by an inplace operation"). Out of place,
-/// the pending graph simply keeps the previous tensor alive until its backward runs, which is one extra copy
-/// per parameter per minibatch in flight, never a stash of all weight versions. Gradients are passed in
-/// (from torch.autograd.grad against the tensors the forward used) rather than read from .grad, because those
-/// may no longer be the slot's current tensors.
+/// SGD with momentum over a fixed list of parameter slots (one pipeline stage, or a whole model) that never writes
+/// into a parameter: each step builds a new tensor and swaps it into the model's slot. Why: in the stale-weight
+/// pipeline, stage 1 updates while the backward of a minibatch it already forwarded is still pending, and that
+/// graph saved the parameter; an in-place update would bump the tensor's version and libtorch would refuse the
+/// backward ("modified by an inplace operation"). Out of place, the pending graph simply keeps the previous tensor
+/// alive until its backward runs, which is one extra copy per parameter per minibatch in flight, never a stash of
+/// all weight versions. Gradients are passed in (from torch.autograd.grad against the tensors the forward used)
+/// rather than read from .grad, because those may no longer be the slot's current tensors.
+/// The momentum buffers belong to the optimiser, not to a schedule, so the hybrid schedule carries them from its
+/// pipelined part into its non-pipelined part.
 /// </summary>
-public sealed class OutOfPlaceSgd(double learningRate, double momentum)
+public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double learningRate, double momentum)
 {
-    private readonly Dictionary<ParameterSlot, Tensor> _velocity = [];
+    private readonly Tensor?[] _velocity = new Tensor?[slots.Count];
 
     public double LearningRate => learningRate;
 
+    /// <summary>The parameters this optimiser updates, in the order <see cref="Step"/> expects their gradients.</summary>
+    public IReadOnlyList<ParameterSlot> Slots => slots;
+
     /// <summary>Applies one update; returns the replaced tensors, which the caller disposes once no pending graph needs them.</summary>
-    public IReadOnlyList<Parameter> Step(IReadOnlyList<ParameterSlot> slots, IReadOnlyList<Tensor> gradients)
+    public IReadOnlyList<Parameter> Step(IReadOnlyList<Tensor> gradients)
     {
         if (slots.Count != gradients.Count)
         {
@@ -36,12 +41,7 @@ public sealed class OutOfPlaceSgd(double learningRate, double momentum)
             Tensor direction = gradients[i];
             if (momentum > 0)
             {
-                if (!_velocity.TryGetValue(slots[i], out var velocity))
-                {
-                    velocity = zeros_like(current).DetachFromDisposeScope();
-                    _velocity[slots[i]] = velocity;
-                }
-
+                var velocity = _velocity[i] ??= zeros_like(current).DetachFromDisposeScope();
                 velocity.mul_(momentum).add_(gradients[i]);
                 direction = velocity;
             }

@@ -26,13 +26,29 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
     /// <summary>Updates by which stage 1's gradients lag its weights.</summary>
     public const int Staleness = 1;
 
+    private readonly TimeSpan[] _busy = new TimeSpan[2];
+
     public string Name => ScheduleName;
 
     public int Register => register;
 
+    /// <summary>How long each stage computed (forward, backward, update) during the last training, waits on the other stage excluded.
+    /// The slower stage bounds the pipeline.</summary>
+    public IReadOnlyList<TimeSpan> StageBusyTimes => [.. _busy];
+
     private sealed record Activation(TrainingBatch Batch, Tensor Features);
 
     public Task TrainAsync(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, CancellationToken cancellationToken)
+    {
+        CheckStages(model, register, devices);
+        return TrainAsync(model, batches, onStep,
+            new OutOfPlaceSgd(model.ParameterSlots(0, register), learningRate, momentum),
+            new OutOfPlaceSgd(model.ParameterSlots(register, model.Blocks.Count), learningRate, momentum),
+            cancellationToken);
+    }
+
+    /// <summary>Refuses a register that does not fall between two blocks, or a device list that is not one device per stage.</summary>
+    internal static void CheckStages(BlockSequence model, int register, IReadOnlyList<Device> devices)
     {
         if (register < 1 || register >= model.Blocks.Count)
         {
@@ -43,7 +59,13 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         {
             throw new InvalidOperationException($"the pipeline has two stages and needs two devices; got {devices.Count}");
         }
+    }
 
+    /// <summary>Trains with the given stage optimisers, whose momentum buffers outlive this call (the hybrid schedule continues with them).</summary>
+    internal Task TrainAsync(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, OutOfPlaceSgd stage1Optimizer, OutOfPlaceSgd stage2Optimizer, CancellationToken cancellationToken)
+    {
+        CheckStages(model, register, devices);
+        Array.Clear(_busy);
         DeviceMoves.MoveBlocks(model, 0, register, devices[0]);
         DeviceMoves.MoveBlocks(model, register, model.Blocks.Count, devices[1]);
         model.train();
@@ -58,7 +80,7 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         {
             try
             {
-                RunStage1(model, batches, forward.Writer, backward.Reader, token);
+                RunStage1(model, stage1Optimizer, batches, forward.Writer, backward.Reader, token);
                 forward.Writer.TryComplete();
             }
             catch (Exception e)
@@ -72,7 +94,7 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         {
             try
             {
-                RunStage2(model, forward.Reader, backward.Writer, onStep, token);
+                RunStage2(model, stage2Optimizer, forward.Reader, backward.Writer, onStep, token);
                 backward.Writer.TryComplete();
             }
             catch (Exception e)
@@ -108,11 +130,11 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         }
     }
 
-    private void RunStage1(BlockSequence model, ChannelReader<TrainingBatch> batches, ChannelWriter<Activation> forward, ChannelReader<Tensor> backward, CancellationToken token)
+    private void RunStage1(BlockSequence model, OutOfPlaceSgd optimizer, ChannelReader<TrainingBatch> batches, ChannelWriter<Activation> forward, ChannelReader<Tensor> backward, CancellationToken token)
     {
         var device = devices[0];
-        var optimizer = new OutOfPlaceSgd(learningRate, momentum);
-        var slots = model.ParameterSlots(0, register);
+        var slots = optimizer.Slots;
+        var busy = new System.Diagnostics.Stopwatch();
         var pending = new Queue<(Tensor Output, Parameter[] Used)>();
         var retired = new List<Parameter>();
         var inputDone = false;
@@ -128,12 +150,15 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                         break;
                     }
 
+                    busy.Start();
                     var used = slots.Select(s => s.Current).ToArray();
                     using var input = batch.Inputs.to(device);
                     using var auxiliary = batch.Auxiliary.to(device);
                     var output = model.ForwardRange(0, register, input, auxiliary);
                     pending.Enqueue((output, used));
-                    BlockingChannel.Write(forward, new Activation(batch, output.detach().to(devices[1])), token);
+                    var features = output.detach().to(devices[1]);
+                    busy.Stop();
+                    BlockingChannel.Write(forward, new Activation(batch, features), token);
                 }
 
                 if (pending.Count == 0)
@@ -146,13 +171,14 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                     throw new InvalidOperationException("stage 2 ended while stage 1 still waited for a gradient");
                 }
 
+                busy.Start();
                 var (oldest, parameters) = pending.Dequeue();
                 using (gradient)
                 using (oldest)
                 using (var scope = NewDisposeScope())
                 {
                     var gradients = autograd.grad([oldest], parameters, [gradient.to(device)]);
-                    retired.AddRange(optimizer.Step(slots, [.. gradients]));
+                    retired.AddRange(optimizer.Step([.. gradients]));
                 }
 
                 // A replaced tensor may only go once no minibatch still in flight was forwarded with it.
@@ -166,10 +192,12 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                     p.Dispose();
                     return true;
                 });
+                busy.Stop();
             }
         }
         finally
         {
+            _busy[0] = busy.Elapsed;
             foreach (var (output, _) in pending)
             {
                 output.Dispose();
@@ -177,13 +205,14 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         }
     }
 
-    private void RunStage2(BlockSequence model, ChannelReader<Activation> forward, ChannelWriter<Tensor> backward, Action<StepResult>? onStep, CancellationToken token)
+    private void RunStage2(BlockSequence model, OutOfPlaceSgd optimizer, ChannelReader<Activation> forward, ChannelWriter<Tensor> backward, Action<StepResult>? onStep, CancellationToken token)
     {
         var device = devices[1];
-        var optimizer = new OutOfPlaceSgd(learningRate, momentum);
-        var slots = model.ParameterSlots(register, model.Blocks.Count);
+        var slots = optimizer.Slots;
+        var busy = new System.Diagnostics.Stopwatch();
         while (BlockingChannel.TryRead(forward, token, out var activation))
         {
+            busy.Start();
             Tensor inputGradient;
             using (activation.Batch)
             using (activation.Features)
@@ -196,15 +225,19 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                 var loss = TrainingLoss.Compute(model, output, activation.Batch);
                 var gradients = autograd.grad([loss], [features, .. used]);
                 inputGradient = gradients[0].DetachFromDisposeScope();
-                foreach (var old in optimizer.Step(slots, [.. gradients.Skip(1)]))
+                foreach (var old in optimizer.Step([.. gradients.Skip(1)]))
                 {
                     old.Dispose();
                 }
 
-                onStep?.Invoke(new StepResult(activation.Batch.Epoch, loss.item<float>(), activation.Batch.Size));
+                var step = new StepResult(activation.Batch.Epoch, loss.item<float>(), activation.Batch.Size);
+                busy.Stop();
+                onStep?.Invoke(step);
             }
 
             BlockingChannel.Write(backward, inputGradient, token);
         }
+
+        _busy[1] = busy.Elapsed;
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Protocol;
+using Pipeline.Trainer.Partitioning;
 using Pipeline.Trainer.Schedules;
 
 namespace Pipeline.Trainer.Service;
@@ -32,11 +33,18 @@ public sealed class TrainerOptions
     [Range(0, 0.999)]
     public double Momentum { get; set; } = 0.9;
 
-    /// <summary>"pipelined" or "non-pipelined".</summary>
+    /// <summary>"pipelined", "non-pipelined" or "hybrid".</summary>
     public string Schedule { get; set; } = StaleWeightPipeline.ScheduleName;
 
-    /// <summary>Block index of the pipeline register: stage 1 holds blocks before it. Early splits keep accuracy (the paper's finding).</summary>
-    [Range(1, 16)]
+    /// <summary>For the hybrid schedule: the fraction of a round's minibatches trained pipelined before it switches to
+    /// non-pipelined for the rest (0 trains all of it non-pipelined, 1 all of it pipelined).</summary>
+    [Range(0.0, 1.0)]
+    public double HybridPipelinedFraction { get; set; } = 0.75;
+
+    /// <summary>Block index of the pipeline register: stage 1 holds blocks before it; a value past the model's last
+    /// boundary means that boundary. Early splits keep accuracy (the paper's finding). 0 (<see cref="SplitPlanner.Automatic"/>)
+    /// measures the blocks and picks the boundary that balances the two stages' times.</summary>
+    [Range(SplitPlanner.Automatic, 16)]
     public int Split { get; set; } = 1;
 
     /// <summary>Comma-separated stage devices, e.g. "cpu,cpu" or "cuda:0,cuda:1".</summary>
@@ -71,9 +79,9 @@ public sealed class TrainerOptions
             return $"Trainer:Tasks names unknown task \"{unknown}\" (expected {string.Join(", ", LearningTasks.All)})";
         }
 
-        if (Schedule is not (StaleWeightPipeline.ScheduleName or NonPipelinedSchedule.ScheduleName))
+        if (Schedule is not (StaleWeightPipeline.ScheduleName or NonPipelinedSchedule.ScheduleName or HybridSchedule.ScheduleName))
         {
-            return $"Trainer:Schedule \"{Schedule}\" is unknown (expected {StaleWeightPipeline.ScheduleName} or {NonPipelinedSchedule.ScheduleName})";
+            return $"Trainer:Schedule \"{Schedule}\" is unknown (expected {StaleWeightPipeline.ScheduleName}, {NonPipelinedSchedule.ScheduleName} or {HybridSchedule.ScheduleName})";
         }
 
         return DeviceList.TryParse(Devices, out _, out var error) ? null : $"Trainer:Devices: {error}";

@@ -6,6 +6,7 @@ using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
+using Pipeline.Trainer.Partitioning;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Schedules;
@@ -43,7 +44,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
 
         using var model = ModelCatalog.Create(ModelCatalog.ForTask(task), data.Classes.Count, options.Seed);
-        var schedule = CreateSchedule(model);
+        var schedule = await CreateScheduleAsync(round, task, model, data.Train.Count, cancellationToken);
         var batches = BatchProducer.CreateChannel(4);
         var feed = BatchProducer.WriteEpochsAsync(batches.Writer, data.Train, model.InputShape, options.BatchSize, options.Epochs, options.Seed, cancellationToken);
         var epochLoss = new double[options.Epochs];
@@ -88,22 +89,41 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
 
         logger.LogInformation(
-            "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s: {Outcome}",
-            round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds,
+            "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s{Stages}: {Outcome}",
+            round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds, DescribeStages(schedule),
             blessed ? $"blessed as v{version}" : $"not blessed (current v{current!.Version} has {current.Metrics.Accuracy:P1})");
         return new RoundResult(round, task, blessed ? version : null, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
             data.Train.Count + data.HeldOut.Count, schedule.Name, clock.Elapsed, samplesPerSecond);
     }
 
-    private ITrainingSchedule CreateSchedule(BlockSequence model)
+    private async Task<ITrainingSchedule> CreateScheduleAsync(int round, string task, BlockSequence model, int trainExamples, CancellationToken cancellationToken)
     {
         if (!DeviceList.TryParse(options.Devices, out var devices, out var error))
         {
             throw new InvalidOperationException(error ?? options.Devices);
         }
 
-        return options.Schedule == NonPipelinedSchedule.ScheduleName
-            ? new NonPipelinedSchedule(options.LearningRate, options.Momentum, devices[0])
-            : new StaleWeightPipeline(options.LearningRate, options.Momentum, Math.Min(options.Split, model.Blocks.Count - 1), devices);
+        if (options.Schedule == NonPipelinedSchedule.ScheduleName)
+        {
+            return new NonPipelinedSchedule(options.LearningRate, options.Momentum, devices[0]);
+        }
+
+        var plan = await new SplitPlanner(Math.Min(options.BatchSize, trainExamples), devices[0]).PlanAsync(model, options.Split).WaitAsync(cancellationToken);
+        logger.LogInformation("round {Round} {Task}: {Model} pipeline {Plan}", round, task, model.Architecture, plan);
+        if (options.Schedule != HybridSchedule.ScheduleName)
+        {
+            return new StaleWeightPipeline(options.LearningRate, options.Momentum, plan.Register, devices);
+        }
+
+        var steps = options.Epochs * (int)Math.Ceiling(trainExamples / (double)options.BatchSize);
+        var pipelinedSteps = (int)Math.Round(options.HybridPipelinedFraction * steps);
+        logger.LogInformation("round {Round} {Task}: hybrid trains {Pipelined} of {Steps} minibatches pipelined, then the rest non-pipelined", round, task, pipelinedSteps, steps);
+        return new HybridSchedule(options.LearningRate, options.Momentum, plan.Register, devices, pipelinedSteps);
     }
+
+    /// <summary>Each stage's busy time, for the round's log line: the slower stage bounds a pipeline.</summary>
+    private static string DescribeStages(ITrainingSchedule schedule) =>
+        schedule.StageBusyTimes is [var stage1, var stage2]
+            ? $", stage 1 busy {stage1.TotalSeconds:F2} s, stage 2 busy {stage2.TotalSeconds:F2} s"
+            : "";
 }

@@ -21,6 +21,16 @@ public sealed class EdgeAgentOptionsTests
     }
 
     [Fact]
+    public void Validate_OutboxCapBelowItsMinimum_AndNoStatusInterval_NameTheirSettings()
+    {
+        var options = new EdgeAgentOptions { DeviceId = "club-1", OutboxMaxBytes = 1000, StatusIntervalSeconds = 0 };
+        var errors = options.Validate("Agent");
+        Assert.Contains(errors, e => e.StartsWith("Agent:OutboxMaxBytes") && e.Contains("1000"));
+        Assert.Contains(errors, e => e.StartsWith("Agent:StatusIntervalSeconds"));
+        Assert.Equal(Path.Combine("edge-data", "club-1", "outbox"), options.OutboxFolder);
+    }
+
+    [Fact]
     public void Bind_AgentsList_GivesOneAgentPerEntry_AndRefusesDuplicateDevices()
     {
         var configuration = Configuration(

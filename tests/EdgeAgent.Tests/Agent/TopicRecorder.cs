@@ -19,9 +19,16 @@ internal sealed class TopicRecorder : IAsyncDisposable
 
     public IReadOnlyList<MqttIncomingMessage> On(string topic) => [.. _messages.Where(m => m.Topic == topic)];
 
-    public static async Task<TopicRecorder> StartAsync(BrokerOptions broker, ILogger logger, params string[] filters)
+    public static Task<TopicRecorder> StartAsync(BrokerOptions broker, ILogger logger, params string[] filters) =>
+        StartAsync(broker, logger, sessionExpirySeconds: 0, filters);
+
+    /// <summary>A recorder whose broker session outlives its connection, so what is published while it is away (or the broker restarts) still reaches it.</summary>
+    public static Task<TopicRecorder> StartPersistentAsync(BrokerOptions broker, ILogger logger, params string[] filters) =>
+        StartAsync(broker, logger, sessionExpirySeconds: 3600, filters);
+
+    private static async Task<TopicRecorder> StartAsync(BrokerOptions broker, ILogger logger, int sessionExpirySeconds, string[] filters)
     {
-        var connection = new MqttConnection(new BrokerOptions { Host = broker.Host, Port = broker.Port, SessionExpirySeconds = 0 }, $"recorder-{Guid.NewGuid():N}", logger);
+        var connection = new MqttConnection(new BrokerOptions { Host = broker.Host, Port = broker.Port, SessionExpirySeconds = sessionExpirySeconds }, $"recorder-{Guid.NewGuid():N}", logger);
         var recorder = new TopicRecorder(connection);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await connection.ConnectAsync(timeout.Token);

@@ -1,0 +1,117 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+
+namespace Pipeline.EdgeAgent.Outbox;
+
+/// <summary>
+/// The one reader and writer of outbox records (spec: docs/DEVICES.md, "Outbox"). A record is framed as
+/// length (u32 LE) | CRC-32 of the body (u32 LE) | body, so a torn or corrupted record is recognised and
+/// everything from it on is treated as absent.
+/// </summary>
+public static class OutboxRecordFormat
+{
+    public const int FrameHeaderSize = 8;
+    public const byte Version = 1;
+
+    /// <summary>Larger than any message an agent sends (a 1024x1024 RGB frame is 3 MiB); a longer length is corruption.</summary>
+    public const int MaxBodyLength = 64 * 1024 * 1024;
+
+    public const int MaxTopicLength = ushort.MaxValue;
+
+    // version | stream id | next sequence | next session | next timestamp | topic length
+    private const int FixedBodySize = 1 + 4 + 8 + 8 + 8 + 2;
+
+    public static int FramedLength(OutboxRecord record) => FrameHeaderSize + FixedBodySize + Encoding.UTF8.GetByteCount(record.Topic) + record.Payload.Length;
+
+    public static byte[] Encode(OutboxRecord record)
+    {
+        var topicLength = Encoding.UTF8.GetByteCount(record.Topic);
+        if (topicLength > MaxTopicLength)
+        {
+            throw new ArgumentException($"topic is {topicLength} bytes long; an outbox record holds at most {MaxTopicLength}", nameof(record));
+        }
+
+        var bodyLength = FixedBodySize + topicLength + record.Payload.Length;
+        if (bodyLength > MaxBodyLength)
+        {
+            throw new ArgumentException($"record body would be {bodyLength} bytes; an outbox record holds at most {MaxBodyLength}", nameof(record));
+        }
+
+        var buffer = new byte[FrameHeaderSize + bodyLength];
+        var body = buffer.AsSpan(FrameHeaderSize);
+        body[0] = Version;
+        BinaryPrimitives.WriteUInt32LittleEndian(body[1..], record.Checkpoint.StreamId);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[5..], record.Checkpoint.NextSequence);
+        BinaryPrimitives.WriteInt64LittleEndian(body[13..], record.Checkpoint.NextSession);
+        BinaryPrimitives.WriteInt64LittleEndian(body[21..], record.Checkpoint.NextTimestampMicros);
+        BinaryPrimitives.WriteUInt16LittleEndian(body[29..], (ushort)topicLength);
+        Encoding.UTF8.GetBytes(record.Topic, body[FixedBodySize..]);
+        record.Payload.Span.CopyTo(body[(FixedBodySize + topicLength)..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer, (uint)bodyLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(4), Crc32.HashToUInt32(body));
+        return buffer;
+    }
+
+    /// <summary>
+    /// Reads the body length from a frame header; null when the header announces a length no valid record has.
+    /// </summary>
+    public static int? BodyLengthOf(ReadOnlySpan<byte> header)
+    {
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        return length is >= FixedBodySize and <= MaxBodyLength ? (int)length : null;
+    }
+
+    /// <summary>Decodes a whole frame (header and body); the error names what is wrong with it.</summary>
+    public static (OutboxRecord? Record, string? Error) Decode(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < FrameHeaderSize)
+        {
+            return (null, $"frame of {frame.Length} bytes is shorter than its {FrameHeaderSize}-byte header");
+        }
+
+        if (BodyLengthOf(frame) is not { } bodyLength)
+        {
+            return (null, $"body length {BinaryPrimitives.ReadUInt32LittleEndian(frame)} is outside {FixedBodySize}..{MaxBodyLength}");
+        }
+
+        if (frame.Length != FrameHeaderSize + bodyLength)
+        {
+            return (null, $"frame holds {frame.Length - FrameHeaderSize} body bytes but its header says {bodyLength}");
+        }
+
+        var body = frame[FrameHeaderSize..];
+        if (Crc32.HashToUInt32(body) != BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]))
+        {
+            return (null, "CRC-32 of the body does not match its header");
+        }
+
+        if (body[0] != Version)
+        {
+            return (null, $"record version {body[0]} is not {Version}");
+        }
+
+        var topicLength = BinaryPrimitives.ReadUInt16LittleEndian(body[29..]);
+        if (FixedBodySize + topicLength > body.Length)
+        {
+            return (null, $"topic length {topicLength} runs past the end of the body");
+        }
+
+        string topic;
+        try
+        {
+            topic = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body.Slice(FixedBodySize, topicLength));
+        }
+        catch (DecoderFallbackException)
+        {
+            return (null, "topic is not valid UTF-8");
+        }
+
+        var checkpoint = new StreamCheckpoint(
+            BinaryPrimitives.ReadUInt32LittleEndian(body[1..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(body[5..]),
+            BinaryPrimitives.ReadInt64LittleEndian(body[13..]),
+            BinaryPrimitives.ReadInt64LittleEndian(body[21..]));
+        return (new OutboxRecord(checkpoint, topic, body[(FixedBodySize + topicLength)..].ToArray()), null);
+    }
+}
