@@ -18,6 +18,13 @@ public static class ModelArtifacts
     /// </summary>
     public static IInferenceModel Load(byte[] artifact, ModelManifest manifest)
     {
+        var model = LoadBlocks(artifact, manifest);
+        return new TorchInferenceModel(model, manifest);
+    }
+
+    /// <summary>As <see cref="Load"/>, but returns the block sequence itself (in eval mode), e.g. to evaluate it on a data set.</summary>
+    public static BlockSequence LoadBlocks(byte[] artifact, ModelManifest manifest)
+    {
         if (artifact.Length != manifest.SizeBytes)
         {
             throw new ModelArtifactException($"artifact for {manifest.Task} v{manifest.Version} is {artifact.Length} bytes but the manifest says {manifest.SizeBytes}");
@@ -55,7 +62,7 @@ public static class ModelArtifacts
             }
 
             model.eval();
-            return new TorchInferenceModel(model, manifest);
+            return model;
         }
         catch
         {

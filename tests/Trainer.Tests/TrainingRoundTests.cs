@@ -44,6 +44,26 @@ public sealed class TrainingRoundTests : IDisposable
         Assert.Equal(["alice:draw", "bob:fade"], decoded.Value.Classes);
     }
 
+    [Fact]
+    public async Task SecondRound_JudgesTheCandidateAgainstTheCurrentModelOnTheSameHeldOutData()
+    {
+        await using var store = EmbeddedTelemetryStore.Open(Path.Combine(_folder, "store"));
+        await WriteSwingSessionsAsync(store, sessionsPerClass: 12);
+        var options = new TrainerOptions { DataFolder = _folder, Epochs = 4, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25 };
+        var registry = new ModelRegistry(_folder);
+        var log = new RecordingLogger();
+        var round = new TrainingRound(options, store, registry, publisher: null, TimeProvider.System, log);
+
+        var first = await round.RunAsync(1, LearningTasks.Swing, CancellationToken.None);
+        var second = await round.RunAsync(2, LearningTasks.Swing, CancellationToken.None);
+
+        Assert.Equal(1, first.Version);
+        var verdict = Assert.Single(log.Messages, m => m.StartsWith("round 2 swing: accuracy", StringComparison.Ordinal));
+        Assert.Contains("current v1 scores", verdict, StringComparison.Ordinal);
+        Assert.Contains("on the same held-out data", verdict, StringComparison.Ordinal);
+        Assert.Equal(second.Version is null ? 1 : 2, registry.Current(LearningTasks.Swing)!.Version);
+    }
+
     private static async Task WriteSwingSessionsAsync(EmbeddedTelemetryStore store, int sessionsPerClass)
     {
         var random = new Random(11);

@@ -63,18 +63,18 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         await feed;
         var samplesPerSecond = epochSamples.Sum() / trainClock.Elapsed.TotalSeconds;
 
-        var metrics = await Task.Factory.StartNew(() =>
+        var current = registry.Current(task);
+        var (metrics, currentOnSameData) = await Task.Factory.StartNew(() =>
         {
             BatchNormCalibration.Recalibrate(model, data.Train);
-            return Evaluator.Evaluate(model, data.HeldOut);
+            return (Evaluator.Evaluate(model, data.HeldOut), EvaluateCurrent(current, data));
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var artifact = ModelArtifacts.Save(model);
-        var current = registry.Current(task);
         var version = registry.NextVersion(task);
         var manifest = new ModelManifest(task, version, model.Architecture, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000,
             Topics.ModelArtifact(task, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
             [.. data.Classes], metrics, schedule.Name);
-        var blessed = BlessingPolicy.IsBlessed(metrics, current);
+        var blessed = BlessingPolicy.IsBlessed(metrics, current, currentOnSameData);
         if (blessed)
         {
             registry.Store(manifest, artifact);
@@ -91,10 +91,43 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         logger.LogInformation(
             "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s{Stages}: {Outcome}",
             round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds, DescribeStages(schedule),
-            blessed ? $"blessed as v{version}" : $"not blessed (current v{current!.Version} has {current.Metrics.Accuracy:P1})");
+            Outcome(blessed, version, current, currentOnSameData));
         return new RoundResult(round, task, blessed ? version : null, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
             data.Train.Count + data.HeldOut.Count, schedule.Name, clock.Elapsed, samplesPerSecond);
     }
+
+    /// <summary>
+    /// The current model's metrics on this round's held-out examples, so the candidate is judged against it on the
+    /// same data (TFX's evaluator); null when there is no current model, its class list differs from this round's
+    /// (the two cannot be compared), or its artifact no longer loads.
+    /// </summary>
+    private ModelMetrics? EvaluateCurrent(ModelManifest? current, TrainingData data)
+    {
+        if (current is null || !current.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var model = ModelArtifacts.LoadBlocks(registry.ReadArtifact(current), current);
+            return Evaluator.Evaluate(model, data.HeldOut);
+        }
+        catch (Exception e) when (e is ModelArtifactException or IOException)
+        {
+            logger.LogWarning("current {Task} model v{Version} cannot be re-evaluated ({Error}); judging the candidate on its own", current.Task, current.Version, e.Message);
+            return null;
+        }
+    }
+
+    private static string Outcome(bool blessed, int version, ModelManifest? current, ModelMetrics? currentOnSameData) =>
+        (blessed, current, currentOnSameData) switch
+        {
+            (true, _, { } baseline) => $"blessed as v{version} (current v{current!.Version} scores {baseline.Accuracy:P1} on the same held-out data)",
+            (true, _, _) => $"blessed as v{version}",
+            (false, _, { } baseline) => $"not blessed (current v{current!.Version} scores {baseline.Accuracy:P1} on the same held-out data)",
+            _ => $"not blessed (current v{current!.Version} has {current.Metrics.Accuracy:P1})",
+        };
 
     private async Task<ITrainingSchedule> CreateScheduleAsync(int round, string task, BlockSequence model, int trainExamples, CancellationToken cancellationToken)
     {
