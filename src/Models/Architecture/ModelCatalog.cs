@@ -30,6 +30,70 @@ public static class ModelCatalog
         _ => throw new ArgumentException($"task \"{task}\" has no architecture (expected one of {string.Join(", ", LearningTasks.All)})", nameof(task)),
     };
 
+    /// <summary>
+    /// 1-D CNN over a user's [channels × samples] windows (pipeline train --data file.csv): swing-cnn's four conv
+    /// blocks and head, with the first convolution taking however many channels the data has. The head averages
+    /// over time, so any window of at least <see cref="MinimumWindowSamples"/> samples fits.
+    /// </summary>
+    public const string WindowCnn = "window-cnn";
+
+    /// <summary>2-D CNN over a user's images resampled to [1 × 64 × 64] grayscale: droplet-cnn's four conv blocks with a plain classification head (no auxiliary input, no concentration).</summary>
+    public const string ImageCnn = "image-cnn";
+
+    /// <summary>Four conv blocks each halve the time axis; below this a window has no samples left for the head.</summary>
+    public const int MinimumWindowSamples = 16;
+
+    /// <summary>The architectures <see cref="CreateForInput"/> builds for a user's data, whatever its input shape.</summary>
+    public static readonly IReadOnlyList<string> UserDataArchitectures = [WindowCnn, ImageCnn, SwingCnn, DropletCnn];
+
+    /// <summary>
+    /// Builds <paramref name="architecture"/> for inputs of <paramref name="inputShape"/> (one example, no batch
+    /// dimension). The fixed-shape catalogue models are accepted when the shape is theirs.
+    /// </summary>
+    public static BlockSequence CreateForInput(string architecture, int classCount, IReadOnlyList<int> inputShape, int seed = 0)
+    {
+        if (classCount < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "a classifier needs at least 2 classes");
+        }
+
+        var random = new Random(seed);
+        switch (architecture)
+        {
+            case WindowCnn when inputShape is [var channels, var samples] && channels >= 1 && samples >= MinimumWindowSamples:
+                return new BlockSequence(WindowCnn, classCount, false, inputShape,
+                    ModelBlock.ConvPool1d("conv1", channels, 16, 7, random),
+                    ModelBlock.ConvPool1d("conv2", 16, 32, 5, random),
+                    ModelBlock.ConvPool1d("conv3", 32, 64, 5, random),
+                    ModelBlock.ConvPool1d("conv4", 64, 64, 3, random),
+                    ModelBlock.Head("head", 64, false, 32, classCount, random));
+            case ImageCnn when inputShape is [1, DropletImaging.Side, DropletImaging.Side]:
+                return new BlockSequence(ImageCnn, classCount, false, inputShape,
+                    ModelBlock.ConvPool2d("conv1", 1, 8, 3, random),
+                    ModelBlock.ConvPool2d("conv2", 8, 16, 3, random),
+                    ModelBlock.ConvPool2d("conv3", 16, 32, 3, random),
+                    ModelBlock.ConvPool2d("conv4", 32, 64, 3, random),
+                    ModelBlock.Head("head", 64, false, 32, classCount, random));
+            case SwingCnn or DropletCnn:
+                var model = Create(architecture, classCount, seed);
+                if (!model.InputShape.SequenceEqual(inputShape))
+                {
+                    model.Dispose();
+                    throw new ModelArtifactException($"{architecture} takes inputs of [{string.Join(" × ", ShapeOf(architecture))}]; the data has [{string.Join(" × ", inputShape)}]");
+                }
+
+                return model;
+            case WindowCnn or ImageCnn:
+                throw new ModelArtifactException($"{architecture} cannot take inputs of [{string.Join(" × ", inputShape)}]: "
+                    + (architecture == WindowCnn ? $"it needs [channels × samples] with at least {MinimumWindowSamples} samples" : $"it needs [1 × {DropletImaging.Side} × {DropletImaging.Side}]"));
+            default:
+                throw new ModelArtifactException($"architecture \"{architecture}\" is unknown for user data (expected one of {string.Join(", ", UserDataArchitectures)})");
+        }
+    }
+
+    private static int[] ShapeOf(string architecture) =>
+        architecture == SwingCnn ? [8, SwingWindowing.WindowSamples] : [1, DropletImaging.Side, DropletImaging.Side];
+
     /// <summary>Builds <paramref name="architecture"/> for <paramref name="classCount"/> classes with weights drawn from <paramref name="seed"/>.</summary>
     public static BlockSequence Create(string architecture, int classCount, int seed = 0)
     {

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using Pipeline.Models;
+using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Schedules;
+using Pipeline.Trainer.UserData;
+
+namespace Pipeline.Runner.Train;
+
+/// <summary>`pipeline train --data PATH`: trains on a user's labelled data alone (no broker, store or agents) and prints held-out accuracy and macro F1 per schedule.</summary>
+public static class TrainCommand
+{
+    public const int ExitOk = 0;
+    public const int ExitBadData = 1;
+    public const int ExitBadArguments = 2;
+
+    private const string AllSchedules = "all";
+
+    public static Command Create()
+    {
+        var defaults = new UserTrainingSettings([]);
+        var data = new Option<string>("--data") { Description = "A CSV file of labelled windows, or a folder with one subfolder of images (PNG, PGM, PPM) per class; see docs/TRAINING.md.", Required = true };
+        var schedule = new Option<string>("--schedule") { Description = "pipelined, non-pipelined, hybrid, or all (each in turn, same seed and data order).", DefaultValueFactory = _ => AllSchedules };
+        var split = new Option<int>("--split") { Description = "Pipeline register: stage 1 holds the blocks before it; 0 picks the boundary that balances the stages' measured times.", DefaultValueFactory = _ => defaults.Split };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training examples.", DefaultValueFactory = _ => defaults.Epochs };
+        var model = new Option<string?>("--model") { Description = $"Architecture: {string.Join(", ", ModelCatalog.UserDataArchitectures)} (default: {ModelCatalog.WindowCnn} for CSV, {ModelCatalog.ImageCnn} for images)." };
+        var devices = new Option<string>("--devices") { Description = "The two pipeline stages' devices, e.g. cpu,cpu or cuda:0,cuda:1.", DefaultValueFactory = _ => "cpu,cpu" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => defaults.BatchSize };
+        var heldOut = new Option<double>("--held-out") { Description = "Fraction of windows or images held out for evaluation (chosen by a stable hash of their id or file name).", DefaultValueFactory = _ => 0.2 };
+        var hybridFraction = new Option<double>("--hybrid-fraction") { Description = "Hybrid: the fraction of minibatches trained pipelined before switching to non-pipelined.", DefaultValueFactory = _ => defaults.HybridPipelinedFraction };
+        var seed = new Option<int>("--seed") { Description = "Seed for the weights and the data order.", DefaultValueFactory = _ => defaults.Seed };
+
+        var command = new Command("train", "Train on your own labelled data (CSV windows or image folders) and compare schedules.")
+        {
+            data, schedule, split, epochs, model, devices, batchSize, heldOut, hybridFraction, seed,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var error = Console.Error;
+            var scheduleName = parse.GetValue(schedule)!;
+            if (scheduleName != AllSchedules && !UserDataTraining.Schedules.Contains(scheduleName))
+            {
+                await error.WriteLineAsync($"pipeline train: --schedule \"{scheduleName}\" is unknown (expected {string.Join(", ", UserDataTraining.Schedules)} or {AllSchedules})");
+                return ExitBadArguments;
+            }
+
+            if (!DeviceList.TryParse(parse.GetValue(devices)!, out var stageDevices, out var deviceError))
+            {
+                await error.WriteLineAsync($"pipeline train: --devices {deviceError}");
+                return ExitBadArguments;
+            }
+
+            var settings = new UserTrainingSettings(stageDevices)
+            {
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batchSize),
+                Split = parse.GetValue(split),
+                HybridPipelinedFraction = parse.GetValue(hybridFraction),
+                Seed = parse.GetValue(seed),
+            };
+            var heldOutFraction = parse.GetValue(heldOut);
+            if (RangeProblem(settings, heldOutFraction) is { } problem)
+            {
+                await error.WriteLineAsync($"pipeline train: {problem}");
+                return ExitBadArguments;
+            }
+
+            try
+            {
+                var dataset = UserDataReader.Read(parse.GetValue(data)!, skipped => error.WriteLine($"pipeline train: skipped {skipped}"));
+                var architecture = parse.GetValue(model) ?? (dataset.Kind == UserDataKind.Windows ? ModelCatalog.WindowCnn : ModelCatalog.ImageCnn);
+                var split = dataset.Split(heldOutFraction);
+                Console.WriteLine($"{dataset.Source}: {dataset.Examples.Count} examples of [{string.Join(" × ", dataset.InputShape)}], "
+                    + $"{dataset.Classes.Count} classes ({string.Join(", ", dataset.Classes)}); {split.Train.Count} train, {split.HeldOut.Count} held out; model {architecture}");
+                var schedules = scheduleName == AllSchedules ? UserDataTraining.Schedules : [scheduleName];
+                var outcomes = new List<ScheduleOutcome>();
+                foreach (var name in schedules)
+                {
+                    var epochSamples = new int[settings.Epochs];
+                    var epochLoss = new double[settings.Epochs];
+                    outcomes.Add(await UserDataTraining.TrainAsync(split, dataset.InputShape, architecture, name, settings, step =>
+                    {
+                        epochSamples[step.Epoch] += step.Samples;
+                        epochLoss[step.Epoch] += step.Loss * step.Samples;
+                        if (epochSamples[step.Epoch] >= split.Train.Count)
+                        {
+                            Console.WriteLine($"  {name} epoch {step.Epoch + 1}/{settings.Epochs} loss {epochLoss[step.Epoch] / epochSamples[step.Epoch]:F4}");
+                        }
+                    }, plan => Console.WriteLine($"  {name}: {plan}"), cancellationToken));
+                    var outcome = outcomes[^1];
+                    Console.WriteLine($"  {name}: accuracy {outcome.Metrics.Accuracy:P1}, macro F1 {outcome.Metrics.MacroF1:F3}, {outcome.SamplesPerSecond:F0} samples/s{Stages(outcome)}");
+                }
+
+                Console.WriteLine();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"schedule",-14} {"accuracy",9} {"macro F1",9} {"samples/s",10}"));
+                foreach (var outcome in outcomes)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{outcome.Schedule,-14} {outcome.Metrics.Accuracy * 100,8:F1}% {outcome.Metrics.MacroF1,9:F3} {outcome.SamplesPerSecond,10:F0}"));
+                }
+
+                return ExitOk;
+            }
+            catch (UserDataFormatException e)
+            {
+                await error.WriteLineAsync($"pipeline train: {e.Message}");
+                return ExitBadData;
+            }
+            catch (ModelArtifactException e)
+            {
+                await error.WriteLineAsync($"pipeline train: --model: {e.Message}");
+                return ExitBadArguments;
+            }
+        });
+        return command;
+    }
+
+    private static string? RangeProblem(UserTrainingSettings settings, double heldOutFraction) =>
+        settings.Epochs is < 1 or > 1000 ? "--epochs must be 1..1000"
+        : settings.BatchSize is < 1 or > 4096 ? "--batch-size must be 1..4096"
+        : settings.Split is < 0 or > 16 ? "--split must be 0 (automatic) or a block index 1..16"
+        : heldOutFraction is < 0.05 or > 0.5 ? "--held-out must be 0.05..0.5"
+        : settings.HybridPipelinedFraction is < 0 or > 1 ? "--hybrid-fraction must be 0..1"
+        : null;
+
+    private static string Stages(ScheduleOutcome outcome) =>
+        outcome.StageBusyTimes is [var stage1, var stage2] ? $", stage 1 busy {stage1.TotalSeconds:F2} s, stage 2 busy {stage2.TotalSeconds:F2} s" : "";
+}

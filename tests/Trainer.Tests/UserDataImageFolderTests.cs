@@ -1,0 +1,91 @@
+using Pipeline.Protocol;
+using Pipeline.Trainer.UserData;
+
+namespace Pipeline.Trainer.Tests;
+
+public class UserDataImageFolderTests
+{
+    [Fact]
+    public void PngDecoder_RgbWithSubAndUpFilters_RecoversEveryPixel()
+    {
+        static (byte, byte, byte) Pixel(int x, int y) => ((byte)(x * 20), (byte)(y * 30), (byte)((x * y) + 7));
+        var png = UserDataFiles.RgbPng(5, 4, Pixel);
+
+        var image = PngDecoder.Decode(png);
+
+        Assert.Equal((5, 4, PixelFormat.Rgb24), (image.Width, image.Height, image.Format));
+        var expected = Enumerable.Range(0, 4).SelectMany(y => Enumerable.Range(0, 5).SelectMany(x => { var (r, g, b) = Pixel(x, y); return new[] { r, g, b }; }));
+        Assert.Equal(expected, image.Pixels);
+    }
+
+    [Fact]
+    public void PngDecoder_TruncatedFile_SaysWhatIsWrong()
+    {
+        var png = UserDataFiles.RgbPng(5, 4, (x, y) => (1, 2, 3));
+
+        var error = Assert.Throws<InvalidDataException>(() => PngDecoder.Decode(png[..45]));
+
+        Assert.Contains("past the end of the file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_FolderPerClass_GivesGrayscale64x64ExamplesLabelledByFolder()
+    {
+        using var files = new UserDataFiles();
+        for (var i = 0; i < 3; i++)
+        {
+            files.Write($"dark/{i}.pgm", UserDataFiles.Pgm(32, 32, (_, _) => 10));
+            files.Write($"bright/{i}.png", UserDataFiles.RgbPng(80, 80, (_, _) => (250, 250, 250)));
+        }
+
+        files.Write("dark/notes.txt", "not an image");
+        var reader = new ImageFolderReader();
+
+        var data = reader.Read(files.Root);
+
+        Assert.Equal(["bright", "dark"], data.Classes);
+        Assert.Equal([1, 64, 64], data.InputShape);
+        Assert.Equal(6, data.Examples.Count);
+        Assert.All(data.Examples.Where(e => e.ClassIndex == 0), e => Assert.All(e.Input, v => Assert.Equal(250 / 255f, v, 3)));
+        Assert.All(data.Examples.Where(e => e.ClassIndex == 1), e => Assert.All(e.Input, v => Assert.Equal(10 / 255f, v, 3)));
+        Assert.Single(reader.Skipped);
+    }
+
+    [Fact]
+    public void Read_JpegImage_IsRefusedWithAdviceNamingTheFile()
+    {
+        using var files = new UserDataFiles();
+        files.Write("a/1.pgm", UserDataFiles.Pgm(8, 8, (_, _) => 1));
+        var jpeg = files.Write("b/1.jpg", [0xFF, 0xD8, 0xFF]);
+
+        var error = Assert.Throws<UserDataFormatException>(() => new ImageFolderReader().Read(files.Root));
+
+        Assert.StartsWith(jpeg, error.Message, StringComparison.Ordinal);
+        Assert.Contains("convert the images to PNG", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_CorruptImage_NamesTheFile()
+    {
+        using var files = new UserDataFiles();
+        files.Write("a/1.pgm", UserDataFiles.Pgm(8, 8, (_, _) => 1));
+        var corrupt = files.Write("b/1.pgm", "P5\n8 8\n255\nshort");
+
+        var error = Assert.Throws<UserDataFormatException>(() => new ImageFolderReader().Read(files.Root));
+
+        Assert.StartsWith(corrupt, error.Message, StringComparison.Ordinal);
+        Assert.Contains("need 64 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_ClassFolderWithoutImages_NamesTheClass()
+    {
+        using var files = new UserDataFiles();
+        files.Write("a/1.pgm", UserDataFiles.Pgm(8, 8, (_, _) => 1));
+        files.Write("b/readme.txt", "nothing here");
+
+        var error = Assert.Throws<UserDataFormatException>(() => new ImageFolderReader().Read(files.Root));
+
+        Assert.Contains("class \"b\" holds no", error.Message, StringComparison.Ordinal);
+    }
+}
