@@ -2,7 +2,10 @@ using Microsoft.Extensions.Configuration;
 
 namespace Pipeline.EdgeAgent.Agent;
 
-/// <summary>Every agent this process runs: the single "Agent" section, and/or each entry of the "Agents" list.</summary>
+/// <summary>
+/// Every agent this process runs: the single "Agent" section (or, with Agent:Fleet:Count N, N devices made from it),
+/// and/or each entry of the "Agents" list.
+/// </summary>
 public sealed class EdgeAgentFleetOptions
 {
     public const string SingleSection = "Agent";
@@ -16,7 +19,15 @@ public sealed class EdgeAgentFleetOptions
         var single = configuration.GetSection(SingleSection);
         if (single.Exists())
         {
-            fleet.Agents.Add(BindOne(single));
+            var template = BindOne(single);
+            if (template.Fleet.Count is > 0 and <= FleetOptions.MaxCount)
+            {
+                fleet.Agents.AddRange(Enumerable.Range(1, template.Fleet.Count).Select(number => FleetMember(single, number)));
+            }
+            else
+            {
+                fleet.Agents.Add(template);
+            }
         }
 
         foreach (var entry in configuration.GetSection(ListSection).GetChildren())
@@ -39,11 +50,29 @@ public sealed class EdgeAgentFleetOptions
         for (var i = 0; i < Agents.Count; i++)
         {
             errors.AddRange(Agents[i].Validate(Agents.Count == 1 ? SingleSection : $"{ListSection}:{i}"));
+            if (errors.Count > 20)
+            {
+                // A fleet of hundreds made from one bad section would repeat the same problem hundreds of times.
+                errors.Add("… (more problems not listed)");
+                break;
+            }
         }
 
         errors.AddRange(Agents.GroupBy(a => (a.Site, a.DeviceId)).Where(g => g.Count() > 1)
             .Select(g => $"device {g.Key.Site}/{g.Key.DeviceId} is configured {g.Count()} times"));
         return errors;
+    }
+
+    /// <summary>Binds the section afresh for each member, so every setting is copied, then gives it its own identity.</summary>
+    private static EdgeAgentOptions FleetMember(IConfigurationSection single, int number)
+    {
+        var member = BindOne(single);
+        var prefix = member.DeviceId;
+        member.DeviceId = FleetOptions.DeviceIdOf(prefix, number);
+        member.Seed = FleetOptions.SeedOf(member.Seed, number);
+        member.DataFolder = string.IsNullOrWhiteSpace(member.DataFolder) ? "" : Path.Combine(member.DataFolder, member.DeviceId);
+        member.Fleet = new FleetOptions();
+        return member;
     }
 
     private static EdgeAgentOptions BindOne(IConfigurationSection section)

@@ -20,6 +20,15 @@ public sealed class EdgeAgentOptions
     /// <summary><see cref="DeviceKinds.Golf"/> or <see cref="DeviceKinds.Microscope"/>.</summary>
     public string Kind { get; set; } = DeviceKinds.Golf;
 
+    /// <summary>
+    /// Replays a recording instead of simulating: for kind golf a motion CSV file, for kind microscope a folder of
+    /// PGM/PPM frames with a labels.csv (docs/DEVICES.md, "Replay"). Empty simulates. Streaming stops when it ends.
+    /// </summary>
+    public string ReplayPath { get; set; } = "";
+
+    /// <summary>Set in the "Agent" section only: run that many copies of this device (see <see cref="FleetOptions"/>).</summary>
+    public FleetOptions Fleet { get; set; } = new();
+
     /// <summary>How many times faster than wall time the simulated device runs.</summary>
     public double SpeedFactor { get; set; } = 1;
 
@@ -63,6 +72,8 @@ public sealed class EdgeAgentOptions
 
     public string Task => DeviceKinds.TaskOf(Kind);
 
+    public bool IsReplay => !string.IsNullOrWhiteSpace(ReplayPath);
+
     public string OutboxFolder => Path.Combine(ResolvedDataFolder, "outbox");
 
     public string ResolvedDataFolder => string.IsNullOrWhiteSpace(DataFolder) ? Path.Combine("edge-data", DeviceId) : DataFolder;
@@ -95,7 +106,11 @@ public sealed class EdgeAgentOptions
         Check(ArtifactTimeoutSeconds is > 0 and <= 3600, nameof(ArtifactTimeoutSeconds), $"{ArtifactTimeoutSeconds} is outside (0, 3600]");
         Check(OutboxMaxBytes is >= DiskOutbox.MinMaxBytes and <= MaxOutboxBytes, nameof(OutboxMaxBytes), $"{OutboxMaxBytes} is outside {DiskOutbox.MinMaxBytes}..{MaxOutboxBytes}");
         Check(StatusIntervalSeconds is >= 0.1 and <= 86_400, nameof(StatusIntervalSeconds), $"{StatusIntervalSeconds} is outside 0.1..86400");
+        Check(Fleet.Count is >= 0 and <= FleetOptions.MaxCount, "Fleet:Count", $"{Fleet.Count} is outside 0..{FleetOptions.MaxCount}");
         Check(MaxSessions >= 0, nameof(MaxSessions), $"{MaxSessions} is negative");
+        Check(!IsReplay || Kind != DeviceKinds.Golf || File.Exists(ReplayPath), nameof(ReplayPath), $"\"{ReplayPath}\" is not a file (a golf replay reads a motion CSV file)");
+        Check(!IsReplay || Kind != DeviceKinds.Microscope || Directory.Exists(ReplayPath), nameof(ReplayPath),
+            $"\"{ReplayPath}\" is not a folder (a microscope replay reads a folder of frames with {Replay.FrameRecordingReader.LabelFileName})");
         Check(DataFolder.IndexOfAny(Path.GetInvalidPathChars()) < 0, nameof(DataFolder), "contains characters not allowed in a path");
         return errors;
     }

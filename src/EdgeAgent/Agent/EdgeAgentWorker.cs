@@ -88,8 +88,8 @@ public sealed class EdgeAgentWorker : BackgroundService
         var publisher = new OutboxPublisher(outbox, connection);
         var clock = new SimulatedClock(_time, _options.SpeedFactor);
         IDeviceStreamer streamer = _options.Kind == DeviceKinds.Golf
-            ? new MotionStreamer(_options, outbox, clock, _counters, _logger)
-            : new FrameStreamer(_options, outbox, clock, _counters, _logger);
+            ? new MotionStreamer(_options, DeviceSessions.Swings(_options, _logger), outbox, clock, _counters, _logger)
+            : new FrameStreamer(_options, DeviceSessions.Exposures(_options, _logger), outbox, clock, _counters, _logger);
 
         var startMessage = await updater.LoadLastGoodAsync(stoppingToken);
 

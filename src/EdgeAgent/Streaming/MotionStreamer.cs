@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.EdgeAgent.Inference;
 using Pipeline.EdgeAgent.Outbox;
+using Pipeline.EdgeAgent.Replay;
 using Pipeline.EdgeAgent.Simulation;
 using Pipeline.EdgeAgent.Simulation.Golf;
 using Pipeline.Protocol;
@@ -11,14 +12,15 @@ namespace Pipeline.EdgeAgent.Streaming;
 /// <summary>
 /// Streams the golf club: one continuous motion stream (sequence +1 per batch, continued across restarts from the
 /// outbox's checkpoint), each batch written to the outbox once its last sample has been recorded in simulated
-/// time, and a session label when each swing session ends. The outbox publisher sends them on.
+/// time, and a session label when each swing session ends. The outbox publisher sends them on. The sessions come
+/// from the simulator or from a recording (<see cref="SessionSource{T}"/>); a recording ends the stream when it ends.
 /// </summary>
-internal sealed class MotionStreamer(EdgeAgentOptions options, DiskOutbox outbox, SimulatedClock clock, AgentCounters counters, ILogger logger)
+internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<SwingSession> sessions, DiskOutbox outbox, SimulatedClock clock, AgentCounters counters, ILogger logger)
     : IDeviceStreamer
 {
     public async Task RunAsync(InferenceLoop inference, CancellationToken cancellationToken)
     {
-        var simulator = new GolfClubSimulator(options.Seed, options.SampleRateHz);
+        using var source = new SessionSource<SwingSession>(sessions, options.DeviceId, logger);
         var position = new StreamPosition(outbox.Checkpoint, clock);
         var motionTopic = Topics.Motion(options.Site, options.DeviceId);
         var labelTopic = Topics.Labels(options.Site, options.DeviceId);
@@ -26,9 +28,14 @@ internal sealed class MotionStreamer(EdgeAgentOptions options, DiskOutbox outbox
         logger.LogInformation("{Device}: streaming golf swings at {Rate} Hz, stream {Stream:x8} ({How} at sequence {Sequence}), speed x{Speed}",
             options.DeviceId, options.SampleRateHz, position.StreamId, position.Resumed ? "resumed" : "new", position.NextSequence, clock.SpeedFactor);
 
-        for (var session = position.FirstSession; options.MaxSessions == 0 || session < position.FirstSession + options.MaxSessions; session++)
+        var session = position.FirstSession;
+        for (; options.MaxSessions == 0 || session < position.FirstSession + options.MaxSessions; session++)
         {
-            var swing = simulator.NextSession();
+            if (source.Next() is not { } swing)
+            {
+                break;
+            }
+
             var sessionStart = streamSample;
             for (var offset = 0; offset < swing.SampleCount; offset += options.BatchSamples)
             {
@@ -52,7 +59,7 @@ internal sealed class MotionStreamer(EdgeAgentOptions options, DiskOutbox outbox
             inference.Offer(new SwingInferenceRequest(TimestampOf(position, sessionStart), options.SampleRateHz, swing.Samples, swing.ClassName));
         }
 
-        logger.LogInformation("{Device}: streamed {Sessions} sessions; streaming stops", options.DeviceId, options.MaxSessions);
+        logger.LogInformation("{Device}: streamed {Sessions} sessions; streaming stops", options.DeviceId, session - position.FirstSession);
     }
 
     private long TimestampOf(StreamPosition position, long streamSample) => position.BaseMicros + (long)Math.Round(streamSample * 1_000_000d / options.SampleRateHz);
