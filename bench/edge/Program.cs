@@ -9,11 +9,13 @@ using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 
-// bench/run.sh edge [windows] [messages] [repetitions]: per-window swing inference latency, then the agent's publish
-// throughput through its on-disk outbox to mosquitto beside mosquitto_pub publishing the same payloads at QoS 1.
+// bench/run.sh edge [windows] [messages] [repetitions] [in-flight]: per-window swing inference latency, then the agent's
+// publish throughput through its on-disk outbox (group-committed, [in-flight] publishes at once, default the agent's
+// Agent:OutboxInFlight default) to mosquitto beside mosquitto_pub publishing the same payloads at QoS 1.
 var windows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
 var messages = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000;
 var repetitions = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
+var inFlight = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : OutboxPublisher.DefaultInFlight;
 
 var (p50, p99) = MeasureInference(windows);
 Console.WriteLine($"inference: {windows} swing-cnn windows (windowing + preprocessing + predict), p50 {p50:F3} ms, p99 {p99:F3} ms");
@@ -32,9 +34,9 @@ try
     for (var r = 0; r < repetitions; r++)
     {
         // Interleaved so drift in the machine's load touches both alike.
-        ours.Add(await AgentPublishRateAsync(work.FullName, port, topic, payload, messages, r));
+        ours.Add(await AgentPublishRateAsync(work.FullName, port, topic, payload, messages, inFlight, r));
         raw.Add(MosquittoPubRate(port, topic, payloadFile, messages));
-        Console.WriteLine($"repetition {r + 1}: agent (outbox) {ours[^1]:F0} msg/s, mosquitto_pub {raw[^1]:F0} msg/s ({payload.Length}-byte payloads, QoS 1, {messages} messages)");
+        Console.WriteLine($"repetition {r + 1}: agent (outbox, {inFlight} in flight) {ours[^1]:F0} msg/s, mosquitto_pub {raw[^1]:F0} msg/s ({payload.Length}-byte payloads, QoS 1, {messages} messages)");
     }
 
     var c = Median(ours);
@@ -79,7 +81,7 @@ static (double P50, double P99) MeasureInference(int windows)
     return (Quantile(latencies, 0.5), Quantile(latencies, 0.99));
 }
 
-static async Task<double> AgentPublishRateAsync(string work, int port, string topic, byte[] payload, int messages, int repetition)
+static async Task<double> AgentPublishRateAsync(string work, int port, string topic, byte[] payload, int messages, int inFlight, int repetition)
 {
     var folder = Path.Combine(work, $"outbox-{repetition}");
     using var outbox = DiskOutbox.Open(folder, 1L << 30, NullLogger.Instance);
@@ -87,7 +89,7 @@ static async Task<double> AgentPublishRateAsync(string work, int port, string to
     using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
     await connection.ConnectAsync(timeout.Token);
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
-    var publisher = new OutboxPublisher(outbox, connection);
+    var publisher = new OutboxPublisher(outbox, connection, inFlight);
     var publishing = Task.Run(() => publisher.RunAsync(stop.Token), CancellationToken.None);
     var started = Stopwatch.GetTimestamp();
     for (var i = 0; i < messages; i++)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh edge [windows] [messages] [repetitions]: swing inference latency at the edge, and the agent's publish
+# bench/run.sh edge [windows] [messages] [repetitions] [in-flight]: swing inference latency at the edge, and the agent's publish
 # throughput through its on-disk outbox to mosquitto beside mosquitto_pub (same payloads, QoS 1) in the same run.
 # Ends with one JSON line: {"bench":"edge",...}.
 set -euo pipefail

@@ -64,6 +64,12 @@ public sealed class EdgeAgentOptions
     /// </summary>
     public long OutboxMaxBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Outbox messages published at once, each waiting for its PUBACK (docs/DEVICES.md, "Outbox"). Keep it at or
+    /// below the broker's Receive Maximum (mosquitto's max_inflight_messages, 20 by default).
+    /// </summary>
+    public int OutboxInFlight { get; set; } = OutboxPublisher.DefaultInFlight;
+
     /// <summary>How often the retained status is refreshed when the outbox depth changed.</summary>
     public double StatusIntervalSeconds { get; set; } = 10;
 
@@ -105,6 +111,7 @@ public sealed class EdgeAgentOptions
         Check(InferenceQueueCapacity is >= 1 and <= 10_000, nameof(InferenceQueueCapacity), $"{InferenceQueueCapacity} is outside 1..10000");
         Check(ArtifactTimeoutSeconds is > 0 and <= 3600, nameof(ArtifactTimeoutSeconds), $"{ArtifactTimeoutSeconds} is outside (0, 3600]");
         Check(OutboxMaxBytes is >= DiskOutbox.MinMaxBytes and <= MaxOutboxBytes, nameof(OutboxMaxBytes), $"{OutboxMaxBytes} is outside {DiskOutbox.MinMaxBytes}..{MaxOutboxBytes}");
+        Check(OutboxInFlight is >= 1 and <= OutboxPublisher.MaxInFlight, nameof(OutboxInFlight), $"{OutboxInFlight} is outside 1..{OutboxPublisher.MaxInFlight}");
         Check(StatusIntervalSeconds is >= 0.1 and <= 86_400, nameof(StatusIntervalSeconds), $"{StatusIntervalSeconds} is outside 0.1..86400");
         Check(Fleet.Count is >= 0 and <= FleetOptions.MaxCount, "Fleet:Count", $"{Fleet.Count} is outside 0..{FleetOptions.MaxCount}");
         Check(MaxSessions >= 0, nameof(MaxSessions), $"{MaxSessions} is negative");

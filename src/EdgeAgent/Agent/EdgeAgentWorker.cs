@@ -85,7 +85,7 @@ public sealed class EdgeAgentWorker : BackgroundService
         var fetcher = new ArtifactFetcher(_connections.Broker, clientId, _loggers.CreateLogger($"Mqtt.{clientId}-fetch"));
         var updater = new ModelUpdater(_options, _models, store, fetcher, status, connection, _counters, _logger);
         var inference = new InferenceLoop(_options, _models, connection, _counters, _logger);
-        var publisher = new OutboxPublisher(outbox, connection);
+        var publisher = new OutboxPublisher(outbox, connection, _options.OutboxInFlight);
         var clock = new SimulatedClock(_time, _options.SpeedFactor);
         IDeviceStreamer streamer = _options.Kind == DeviceKinds.Golf
             ? new MotionStreamer(_options, DeviceSessions.Swings(_options, _logger), outbox, clock, _counters, _logger)

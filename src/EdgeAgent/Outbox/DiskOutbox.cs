@@ -6,16 +6,25 @@ using Microsoft.Win32.SafeHandles;
 namespace Pipeline.EdgeAgent.Outbox;
 
 /// <summary>
-/// The agent's bounded on-disk outbox (format: docs/DEVICES.md, "Outbox"). Every message is appended and
-/// fsync'd before it is published, and leaves only once the broker acknowledged it, so a broker outage or an
-/// agent restart loses nothing. Records live in numbered segment files, cut at session ends; acknowledged
-/// segments are deleted. When the cap is reached the oldest segment (mostly whole sessions) is dropped and
-/// its messages counted, so sampling never stops and the newest data survives.
-/// One writer (the device streamer) and one reader (<see cref="OutboxPublisher"/>); both may run at once.
+/// The agent's bounded on-disk outbox (format: docs/DEVICES.md, "Outbox"). Appends are written straight to the
+/// file and fsync'd in groups by <see cref="KeepSyncingAsync"/> (one fsync for everything written so far); only
+/// messages already fsync'd are handed out for publishing, and a message leaves only once the broker acknowledged
+/// it, so a broker outage or an agent restart loses nothing that was ever published. Records live in numbered
+/// segment files, cut at session ends; acknowledged segments are deleted. When the cap is reached the oldest
+/// segment (mostly whole sessions) is dropped and its messages counted, so sampling never stops and the newest
+/// data survives. One writer (the device streamer), one syncer and one reader (<see cref="OutboxPublisher"/>, which
+/// may have several messages in flight); all may run at once.
 /// </summary>
 public sealed class DiskOutbox : IDisposable
 {
     public const string SegmentExtension = ".seg";
+
+    /// <summary>
+    /// While more messages are in flight the cursor is saved only after this many acknowledgements (and whenever
+    /// nothing is left in flight, and on dispose): a crash then publishes at most this many acknowledged messages
+    /// again, which receivers de-duplicate, instead of costing a file replacement per PUBACK.
+    /// </summary>
+    public const int CursorSaveInterval = 64;
 
     /// <summary>Below this a segment would hold too few messages for the cap to mean anything.</summary>
     public const long MinMaxBytes = 64 * 1024;
@@ -26,12 +35,22 @@ public sealed class DiskOutbox : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly SortedDictionary<long, long> _segmentBytes = [];
-    private readonly Queue<PendingMessage> _pending = new();
+    // Unacknowledged messages, oldest first: those handed out for publishing, then those not yet handed out.
+    private readonly Queue<PendingMessage> _inFlight = new();
+    private readonly Queue<PendingMessage> _waiting = new();
 
-    // Rung after each append so a waiting publisher wakes; one pending ring is enough.
-    private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+    // Rung after each append (wakes the syncer) and after each sync (wakes the publisher); one pending ring is enough.
+    private readonly Channel<bool> _written = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly Channel<bool> _synced = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
     private long _writerSegment;
-    private FileStream _writer;
+    private SafeFileHandle _writer;
+
+    // Messages are numbered in append order; those numbered below _durableCount are fsync'd.
+    private long _appendedCount;
+    private long _durableCount;
+    private bool _disposed;
+    private OutboxCursor? _unsavedCursor;
+    private int _acknowledgedSinceSave;
     private long _bytes;
     private long _droppedMessages;
     private StreamCheckpoint? _checkpoint;
@@ -54,7 +73,7 @@ public sealed class DiskOutbox : IDisposable
         {
             lock (_gate)
             {
-                return _pending.Count;
+                return _inFlight.Count + _waiting.Count;
             }
         }
     }
@@ -104,9 +123,10 @@ public sealed class DiskOutbox : IDisposable
     }
 
     /// <summary>
-    /// Appends a message and the stream position after it, fsync'd before returning. <paramref name="endsSession"/>
-    /// cuts the segment after it, so the cap drops whole sessions. Returns false when the message alone does not fit
-    /// under the cap (it is counted as dropped).
+    /// Appends a message and the stream position after it. It is written to the file (a crash of the agent keeps it)
+    /// but not fsync'd: it becomes publishable once <see cref="SyncToDisk"/> has run. <paramref name="endsSession"/>
+    /// cuts the segment after it (fsync'ing it), so the cap drops whole sessions. Returns false when the message alone
+    /// does not fit under the cap (it is counted as dropped).
     /// </summary>
     public bool Append(string topic, ReadOnlyMemory<byte> payload, StreamCheckpoint after, bool endsSession)
     {
@@ -133,7 +153,7 @@ public sealed class DiskOutbox : IDisposable
 
             var offset = _segmentBytes[_writerSegment];
             Write(frame);
-            _pending.Enqueue(new PendingMessage(_writerSegment, offset, frame.Length));
+            _waiting.Enqueue(new PendingMessage(_appendedCount++, _writerSegment, offset, frame.Length));
             _checkpoint = after;
             if (endsSession)
             {
@@ -141,70 +161,164 @@ public sealed class DiskOutbox : IDisposable
             }
         }
 
-        _doorbell.Writer.TryWrite(true);
+        _written.Writer.TryWrite(true);
         return true;
     }
 
-    /// <summary>The oldest unacknowledged message, read back from disk; null when there is none.</summary>
-    public OutboxMessage? Peek()
+    /// <summary>
+    /// Group commit: fsyncs everything appended so far with one fsync, making it publishable. Appends go on while
+    /// it runs; they are covered by the next call.
+    /// </summary>
+    public void SyncToDisk()
     {
+        SafeFileHandle writer;
+        long through;
+        var referenced = false;
         lock (_gate)
         {
-            while (_pending.TryPeek(out var next))
+            if (_disposed || _durableCount == _appendedCount)
             {
+                return;
+            }
+
+            // Older segments were fsync'd when they were cut, so syncing the newest covers every message so far.
+            // The reference keeps the handle open should the writer cut a segment (and close it) meanwhile.
+            writer = _writer;
+            through = _appendedCount;
+            writer.DangerousAddRef(ref referenced);
+        }
+
+        try
+        {
+            RandomAccess.FlushToDisk(writer);
+        }
+        finally
+        {
+            if (referenced)
+            {
+                writer.DangerousRelease();
+            }
+        }
+
+        MarkDurable(through);
+    }
+
+    /// <summary>The outbox's syncer: fsyncs after appends, as often as the disk allows, until cancelled.</summary>
+    public async Task KeepSyncingAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // The ring is taken before syncing, so an append that lands during the fsync rings again.
+            await _written.Reader.ReadAsync(cancellationToken);
+            SyncToDisk();
+        }
+    }
+
+    /// <summary>
+    /// Hands out, oldest first, up to <paramref name="max"/> fsync'd messages that were not handed out yet, read back
+    /// from disk. Acknowledge them in the same order.
+    /// </summary>
+    public IReadOnlyList<OutboxMessage> TakeDurable(int max)
+    {
+        var taken = new List<OutboxMessage>();
+        lock (_gate)
+        {
+            while (taken.Count < max && _waiting.TryPeek(out var next) && next.Number < _durableCount)
+            {
+                _waiting.Dequeue();
                 var frame = new byte[next.FramedLength];
                 var read = RandomAccess.Read(ReaderFor(next.Segment), frame, next.Offset);
                 var (record, error) = read == frame.Length ? OutboxRecordFormat.Decode(frame) : (null, $"only {read} of {frame.Length} bytes could be read");
                 if (record is { HasMessage: true })
                 {
-                    return new OutboxMessage(next.Segment, next.Offset, next.FramedLength, record.Topic, record.Payload);
+                    _inFlight.Enqueue(next);
+                    taken.Add(new OutboxMessage(next.Segment, next.Offset, next.FramedLength, record.Topic, record.Payload));
+                    continue;
                 }
 
                 // Written and checked by us, so damage here means the disk changed it underneath: skip, count, say so.
                 _logger.LogError("outbox {Folder}: segment {Segment} offset {Offset} is damaged ({Error}); the message is dropped", _folder, next.Segment, next.Offset, error ?? "no message");
-                _pending.Dequeue();
                 Interlocked.Increment(ref _droppedMessages);
             }
-
-            return null;
         }
+
+        return taken;
     }
 
-    /// <summary>Removes <paramref name="message"/> after the broker acknowledged it; ignored if the cap dropped it meanwhile.</summary>
-    public void Acknowledge(OutboxMessage message)
+    /// <summary>Puts messages handed out and not acknowledged back at the front, to be handed out again (the publisher stopped).</summary>
+    public void ReleaseInFlight()
     {
         lock (_gate)
         {
-            if (!_pending.TryPeek(out var next) || next.Segment != message.Segment || next.Offset != message.Offset)
+            var all = _inFlight.Concat(_waiting).ToList();
+            _inFlight.Clear();
+            _waiting.Clear();
+            foreach (var message in all)
             {
-                if (!_segmentBytes.ContainsKey(message.Segment))
-                {
-                    // The cap dropped its segment while it was in flight, yet it reached the broker: not lost after all.
-                    Interlocked.Decrement(ref _droppedMessages);
-                }
-
-                return;
+                _waiting.Enqueue(message);
             }
-
-            _pending.Dequeue();
-            new OutboxCursor(message.Segment, message.Offset + message.FramedLength).Write(_folder);
-            DeleteAcknowledgedSegments();
         }
     }
 
-    /// <summary>Waits until at least one message is pending.</summary>
-    public async Task WaitForMessageAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes <paramref name="messages"/>, the oldest ones handed out, in order, after the broker acknowledged them;
+    /// one that the cap dropped meanwhile is skipped. The cursor is saved after the last, or later (<see cref="CursorSaveInterval"/>).
+    /// </summary>
+    public void Acknowledge(IReadOnlyList<OutboxMessage> messages)
     {
-        while (Depth == 0)
+        lock (_gate)
         {
-            await _doorbell.Reader.ReadAsync(cancellationToken);
+            OutboxCursor? cursor = null;
+            foreach (var message in messages)
+            {
+                if (_inFlight.TryPeek(out var next) && next.Segment == message.Segment && next.Offset == message.Offset)
+                {
+                    _inFlight.Dequeue();
+                    cursor = new OutboxCursor(message.Segment, message.Offset + message.FramedLength);
+                    _acknowledgedSinceSave++;
+                    continue;
+                }
+
+                if (_segmentBytes.ContainsKey(message.Segment))
+                {
+                    throw new InvalidOperationException(
+                        $"outbox {_folder}: acknowledged segment {message.Segment} offset {message.Offset} out of order; acknowledge messages in the order they were handed out");
+                }
+
+                // The cap dropped its segment while it was in flight, yet it reached the broker: not lost after all.
+                Interlocked.Decrement(ref _droppedMessages);
+            }
+
+            if (cursor is not null)
+            {
+                _unsavedCursor = cursor;
+                if (_inFlight.Count == 0 || _acknowledgedSinceSave >= CursorSaveInterval)
+                {
+                    SaveCursor();
+                }
+
+                DeleteAcknowledgedSegments();
+            }
+        }
+    }
+
+    /// <summary>Waits until at least one fsync'd message is waiting to be handed out.</summary>
+    public async Task WaitForDurableAsync(CancellationToken cancellationToken)
+    {
+        while (!HasDurableWaiting())
+        {
+            await _synced.Reader.ReadAsync(cancellationToken);
         }
     }
 
     public void Dispose()
     {
+        // A clean stop leaves nothing unsynced behind.
+        SyncToDisk();
         lock (_gate)
         {
+            SaveCursor();
+            _disposed = true;
             _writer.Dispose();
             _reader?.Dispose();
             _reader = null;
@@ -237,11 +351,15 @@ public sealed class DiskOutbox : IDisposable
 
         _writerSegment = segments.Count > 0 ? segments[^1] : 1;
         _segmentBytes.TryAdd(_writerSegment, 0);
-        _writer = new FileStream(PathOf(_writerSegment), FileMode.Append, FileAccess.Write, FileShare.Read);
+        _writer = File.OpenHandle(PathOf(_writerSegment), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+
+        // What a crashed agent wrote may still sit in the OS cache only: make it durable before publishing any of it.
+        RandomAccess.FlushToDisk(_writer);
+        _durableCount = _appendedCount;
         DeleteAcknowledgedSegments();
-        if (_pending.Count > 0)
+        if (_waiting.Count > 0)
         {
-            _logger.LogInformation("outbox {Folder}: {Count} messages ({Bytes} bytes on disk) still to publish from before", _folder, _pending.Count, _bytes);
+            _logger.LogInformation("outbox {Folder}: {Count} messages ({Bytes} bytes on disk) still to publish from before", _folder, _waiting.Count, _bytes);
         }
     }
 
@@ -285,7 +403,7 @@ public sealed class DiskOutbox : IDisposable
             _checkpoint = record.Checkpoint;
             if (record.HasMessage && !cursor.IsAcknowledged(segment, offset))
             {
-                _pending.Enqueue(new PendingMessage(segment, offset, frame.Length));
+                _waiting.Enqueue(new PendingMessage(_appendedCount++, segment, offset, frame.Length));
             }
 
             offset += frame.Length;
@@ -318,12 +436,7 @@ public sealed class DiskOutbox : IDisposable
                 return false;
             }
 
-            var dropped = 0;
-            while (_pending.TryPeek(out var next) && next.Segment == oldest)
-            {
-                _pending.Dequeue();
-                dropped++;
-            }
+            var dropped = DropFront(_inFlight, oldest) + DropFront(_waiting, oldest);
 
             Interlocked.Add(ref _droppedMessages, dropped);
             DeleteSegment(oldest);
@@ -333,16 +446,34 @@ public sealed class DiskOutbox : IDisposable
         return true;
     }
 
+    private static int DropFront(Queue<PendingMessage> messages, long segment)
+    {
+        var dropped = 0;
+        while (messages.TryPeek(out var next) && next.Segment == segment)
+        {
+            messages.Dequeue();
+            dropped++;
+        }
+
+        return dropped;
+    }
+
     private void Roll()
     {
+        // A segment is complete and durable before the next one starts, so only the newest can have an unsynced
+        // tail (which a crash may tear) and syncing the newest covers everything (see SyncToDisk).
+        RandomAccess.FlushToDisk(_writer);
         _writer.Dispose();
+        MarkDurable(_appendedCount);
         _writerSegment++;
         _segmentBytes[_writerSegment] = 0;
-        _writer = new FileStream(PathOf(_writerSegment), FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+        _writer = File.OpenHandle(PathOf(_writerSegment), FileMode.CreateNew, FileAccess.Write, FileShare.Read);
         if (_checkpoint is { } checkpoint)
         {
-            // Each segment starts with the stream position, so it survives the deletion of every older segment.
+            // Each segment starts with the stream position, so it survives the deletion of every older segment;
+            // fsync'd, since the segments before it may be deleted right below.
             Write(OutboxRecordFormat.Encode(new OutboxRecord(checkpoint, "", ReadOnlyMemory<byte>.Empty)));
+            RandomAccess.FlushToDisk(_writer);
         }
 
         DeleteAcknowledgedSegments();
@@ -350,15 +481,42 @@ public sealed class DiskOutbox : IDisposable
 
     private void Write(byte[] frame)
     {
-        _writer.Write(frame);
-        _writer.Flush(flushToDisk: true);
+        RandomAccess.Write(_writer, frame, _segmentBytes[_writerSegment]);
         _segmentBytes[_writerSegment] += frame.Length;
         _bytes += frame.Length;
     }
 
+    private void SaveCursor()
+    {
+        if (_unsavedCursor is { } cursor)
+        {
+            cursor.Write(_folder);
+            _unsavedCursor = null;
+            _acknowledgedSinceSave = 0;
+        }
+    }
+
+    private void MarkDurable(long through)
+    {
+        lock (_gate)
+        {
+            _durableCount = Math.Max(_durableCount, through);
+        }
+
+        _synced.Writer.TryWrite(true);
+    }
+
+    private bool HasDurableWaiting()
+    {
+        lock (_gate)
+        {
+            return _waiting.TryPeek(out var next) && next.Number < _durableCount;
+        }
+    }
+
     private void DeleteAcknowledgedSegments()
     {
-        var oldestNeeded = _pending.TryPeek(out var next) ? next.Segment : _writerSegment;
+        var oldestNeeded = _inFlight.TryPeek(out var next) || _waiting.TryPeek(out next) ? next.Segment : _writerSegment;
         foreach (var segment in _segmentBytes.Keys.Where(s => s < oldestNeeded).ToList())
         {
             DeleteSegment(segment);
@@ -392,5 +550,5 @@ public sealed class DiskOutbox : IDisposable
 
     private string PathOf(long segment) => Path.Combine(_folder, segment.ToString("D12", CultureInfo.InvariantCulture) + SegmentExtension);
 
-    private readonly record struct PendingMessage(long Segment, long Offset, int FramedLength);
+    private readonly record struct PendingMessage(long Number, long Segment, long Offset, int FramedLength);
 }

@@ -30,6 +30,15 @@ public sealed class EdgeAgentOptionsTests
         Assert.Equal(Path.Combine("edge-data", "club-1", "outbox"), options.OutboxFolder);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1001)]
+    public void Validate_OutboxInFlightOutOfRange_NamesTheSetting(int inFlight)
+    {
+        var errors = new EdgeAgentOptions { DeviceId = "club-1", OutboxInFlight = inFlight }.Validate("Agent");
+        Assert.Contains(errors, e => e.StartsWith("Agent:OutboxInFlight", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Bind_AgentsList_GivesOneAgentPerEntry_AndRefusesDuplicateDevices()
     {

@@ -13,7 +13,7 @@ public sealed class DiskOutboxTests : IDisposable
     private string Folder => _folder.Combine("outbox");
 
     [Fact]
-    public void Append_ThenPeekAndAcknowledge_GivesMessagesInOrder_ThenNothing()
+    public void Append_ThenTakeAndAcknowledge_GivesMessagesInOrder_ThenNothing()
     {
         using var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
         for (var i = 0; i < 5; i++)
@@ -24,12 +24,12 @@ public sealed class DiskOutboxTests : IDisposable
         Assert.Equal(5, outbox.Depth);
         for (var i = 0; i < 5; i++)
         {
-            var message = outbox.Peek()!;
+            var message = Next(outbox);
             Assert.Equal(Payload(i, 100), message.Payload.ToArray());
-            outbox.Acknowledge(message);
+            outbox.Acknowledge([message]);
         }
 
-        Assert.Null(outbox.Peek());
+        Assert.Empty(outbox.TakeDurable(1));
         Assert.Equal(0, outbox.Depth);
         Assert.Equal(At(4), outbox.Checkpoint);
     }
@@ -44,16 +44,16 @@ public sealed class DiskOutboxTests : IDisposable
                 outbox.Append("t", Payload(i, 100), At(i), endsSession: i % 2 == 1);
             }
 
-            outbox.Acknowledge(outbox.Peek()!);
-            outbox.Acknowledge(outbox.Peek()!);
-            outbox.Acknowledge(outbox.Peek()!);
+            outbox.Acknowledge([Next(outbox)]);
+            outbox.Acknowledge([Next(outbox)]);
+            outbox.Acknowledge([Next(outbox)]);
         }
 
         using var reopened = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
 
         Assert.Equal(3, reopened.Depth);
         Assert.Equal(At(5), reopened.Checkpoint);
-        Assert.Equal(Payload(3, 100), reopened.Peek()!.Payload.ToArray());
+        Assert.Equal(Payload(3, 100), Next(reopened).Payload.ToArray());
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class DiskOutboxTests : IDisposable
             for (var i = 0; i < 4; i++)
             {
                 outbox.Append("t", Payload(i, 100), At(i), endsSession: true);
-                outbox.Acknowledge(outbox.Peek()!);
+                outbox.Acknowledge([Next(outbox)]);
             }
         }
 
@@ -136,7 +136,7 @@ public sealed class DiskOutboxTests : IDisposable
         {
             outbox.Append("t", Payload(0, 100), At(0), endsSession: false);
             outbox.Append("t", Payload(1, 100), At(1), endsSession: false);
-            outbox.Acknowledge(outbox.Peek()!);
+            outbox.Acknowledge([Next(outbox)]);
         }
 
         File.WriteAllBytes(Path.Combine(Folder, OutboxCursor.FileName), [1, 2, 3]);
@@ -168,7 +168,7 @@ public sealed class DiskOutboxTests : IDisposable
         Assert.Equal(sessions * perSession, outbox.Depth + outbox.DroppedMessages);
 
         // What is left is the newest data, in order, starting at a session boundary.
-        var first = outbox.Peek()!;
+        var first = Next(outbox);
         Assert.Equal(Payload((int)outbox.DroppedMessages, 1000), first.Payload.ToArray());
     }
 
@@ -188,7 +188,7 @@ public sealed class DiskOutboxTests : IDisposable
     {
         using var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
         outbox.Append("t", Payload(0, 1000), At(0), endsSession: true);
-        var inFlight = outbox.Peek()!;
+        var inFlight = Next(outbox);
         var i = 1;
         while (outbox.DroppedMessages == 0)
         {
@@ -197,7 +197,7 @@ public sealed class DiskOutboxTests : IDisposable
         }
 
         var dropped = outbox.DroppedMessages;
-        outbox.Acknowledge(inFlight);
+        outbox.Acknowledge([inFlight]);
 
         Assert.Equal(dropped - 1, outbox.DroppedMessages);
         Assert.Equal(i - dropped, outbox.Depth);
@@ -211,21 +211,137 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public async Task WaitForMessage_ReturnsOnceSomethingIsAppended()
+    public async Task WaitForDurable_ReturnsOnceTheSyncerHasFsyncedAnAppend()
     {
         using var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var waiting = outbox.WaitForMessageAsync(timeout.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var waiting = outbox.WaitForDurableAsync(timeout.Token);
+        var syncing = outbox.KeepSyncingAsync(stop.Token);
         Assert.False(waiting.IsCompleted);
 
         outbox.Append("t", Payload(0, 10), At(0), endsSession: false);
 
         await waiting;
+        Assert.Equal(Payload(0, 10), Assert.Single(outbox.TakeDurable(10)).Payload.ToArray());
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => syncing);
+    }
+
+    [Fact]
+    public void TakeDurable_HandsOutOnlyFsyncedMessages_AndOneSyncCoversEveryAppendBeforeIt()
+    {
+        using var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
+        for (var i = 0; i < 5; i++)
+        {
+            outbox.Append("t", Payload(i, 100), At(i), endsSession: false);
+        }
+
+        Assert.Empty(outbox.TakeDurable(10));
+        Assert.Equal(5, outbox.Depth);
+
+        outbox.SyncToDisk();
+        outbox.Append("t", Payload(5, 100), At(5), endsSession: false);
+
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => Payload(i, 100)), outbox.TakeDurable(10).Select(m => m.Payload.ToArray()));
+        Assert.Equal(6, outbox.Depth);
+    }
+
+    [Fact]
+    public void CrashBetweenAppendAndSync_LosesOnlyTheUnsyncedMessages_WhichWereNeverHandedOut_AndTheStreamContinuesFromTheLastSyncedOne()
+    {
+        long syncedLength;
+        using (var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                outbox.Append("t", Payload(i, 100), At(i), endsSession: false);
+            }
+
+            outbox.SyncToDisk();
+            syncedLength = new FileInfo(NewestSegment()).Length;
+            Assert.Equal(3, outbox.TakeDurable(10).Count);
+            outbox.Append("t", Payload(3, 100), At(3), endsSession: false);
+            outbox.Append("t", Payload(4, 100), At(4), endsSession: false);
+            Assert.Empty(outbox.TakeDurable(10));
+        }
+
+        // The worst a power loss can leave: the fsync'd prefix and part of what came after it.
+        using (var file = new FileStream(NewestSegment(), FileMode.Open))
+        {
+            file.SetLength(syncedLength + 50);
+        }
+
+        using var reopened = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
+
+        Assert.Equal(3, reopened.Depth);
+        Assert.Equal(At(2), reopened.Checkpoint);
+        Assert.Equal(syncedLength, new FileInfo(NewestSegment()).Length);
+        Assert.Equal(Enumerable.Range(0, 3).Select(i => Payload(i, 100)), reopened.TakeDurable(10).Select(m => m.Payload.ToArray()));
+    }
+
+    [Fact]
+    public void Acknowledge_SeveralInOrder_WritesTheCursorAfterTheLast()
+    {
+        using (var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                outbox.Append("t", Payload(i, 100), At(i), endsSession: false);
+            }
+
+            outbox.SyncToDisk();
+            var taken = outbox.TakeDurable(4);
+            outbox.Acknowledge([taken[0], taken[1], taken[2]]);
+            Assert.Equal(2, outbox.Depth);
+        }
+
+        using var reopened = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
+        Assert.Equal(2, reopened.Depth);
+        Assert.Equal(Payload(3, 100), Next(reopened).Payload.ToArray());
+    }
+
+    [Fact]
+    public void Acknowledge_OutOfOrder_IsRefusedNamingTheRule_AndNothingIsRemoved()
+    {
+        using var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
+        outbox.Append("t", Payload(0, 100), At(0), endsSession: false);
+        outbox.Append("t", Payload(1, 100), At(1), endsSession: false);
+        outbox.SyncToDisk();
+        var taken = outbox.TakeDurable(2);
+
+        var e = Assert.Throws<InvalidOperationException>(() => outbox.Acknowledge([taken[1]]));
+
+        Assert.Contains("out of order", e.Message);
+        Assert.Equal(2, outbox.Depth);
+    }
+
+    [Fact]
+    public void ReleaseInFlight_HandsTheUnacknowledgedMessagesOutAgain_InOrder()
+    {
+        using var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance);
+        for (var i = 0; i < 3; i++)
+        {
+            outbox.Append("t", Payload(i, 100), At(i), endsSession: false);
+        }
+
+        outbox.SyncToDisk();
+        Assert.Equal(2, outbox.TakeDurable(2).Count);
+
+        outbox.ReleaseInFlight();
+
+        Assert.Equal(Enumerable.Range(0, 3).Select(i => Payload(i, 100)), outbox.TakeDurable(10).Select(m => m.Payload.ToArray()));
     }
 
     public void Dispose() => _folder.Dispose();
 
     private static StreamCheckpoint At(int i) => new(7, (ulong)i + 1, i / 3, 1000L * (i + 1));
+
+    private static OutboxMessage Next(DiskOutbox outbox)
+    {
+        outbox.SyncToDisk();
+        return Assert.Single(outbox.TakeDurable(1));
+    }
 
     private static byte[] Payload(int i, int length) => [.. Enumerable.Range(0, length).Select(k => (byte)(i * 31 + k))];
 
