@@ -21,7 +21,13 @@ public sealed class IngestOptions
     public int WriteQueueCapacity { get; set; } = 1024;
 
     /// <summary>Most messages written to the store in one write.</summary>
-    public int BatchSize { get; set; } = 256;
+    public int BatchSize { get; set; } = 1024;
+
+    /// <summary>
+    /// Most messages the broker may have in flight to ingest, received but not yet acknowledged (the MQTT 5 receive
+    /// maximum). Bounds what ingest holds while it batches; beyond it, the broker keeps the messages.
+    /// </summary>
+    public int InFlightMessages { get; set; } = 4096;
 
     /// <summary>Longest a message waits for others to share its write, when more are on their way.</summary>
     public int BatchMaxDelayMilliseconds { get; set; } = 20;

@@ -22,6 +22,7 @@ public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         Range(errors, "ReceiveQueueCapacity", options.ReceiveQueueCapacity, 1, 1_000_000);
         Range(errors, "WriteQueueCapacity", options.WriteQueueCapacity, 1, 1_000_000);
         Range(errors, "BatchSize", options.BatchSize, 1, 100_000);
+        Range(errors, "InFlightMessages", options.InFlightMessages, 1, ushort.MaxValue);
         Range(errors, "BatchMaxDelayMilliseconds", options.BatchMaxDelayMilliseconds, 0, 60_000);
         Range(errors, "MaxPayloadBytes", options.MaxPayloadBytes, 1, 256 * 1024 * 1024);
         Range(errors, "QuarantinePayloadBytes", options.QuarantinePayloadBytes, 0, 1024 * 1024);

@@ -13,8 +13,10 @@ namespace Pipeline.Ingest;
 
 /// <summary>
 /// Ingest: subscribes (QoS 1, persistent session) to every device's motion, frames, labels and status, and runs
-/// receive → decode/validate → batch/write through bounded queues. The MQTT handler returns, and so the
-/// broker gets its PUBACK, only once the message is stored or quarantined. On stop it first leaves the broker,
+/// receive → decode/validate → batch/write through bounded queues. Subscriptions are manually acknowledged: the
+/// MQTT handler only queues a message (waiting while the queue is full, which stops taking more; the broker holds
+/// the rest), and the broker gets its PUBACK once the message's batch is stored or the message quarantined, so one
+/// store write carries many messages. On stop it first leaves the broker,
 /// then drains what it already holds into the store; anything it could not finish stays unacknowledged and
 /// the broker redelivers it to the next run of the same client id.
 /// </summary>
@@ -59,12 +61,13 @@ public sealed class IngestService(
         var writeLoop = Task.Run(() => writer.RunAsync(decoded.Reader, _abandon.Token), CancellationToken.None);
 
         var connection = connections.Create(settings.ClientId);
+        connection.ReceiveMaximum = (ushort)settings.InFlightMessages;
         try
         {
             // Handlers are registered before connecting: a resumed session delivers its queued messages right
             // after the CONNACK, and a message arriving with no handler registered would be acknowledged and lost.
             var subscriptions = IngestedStreams
-                .Select(stream => connection.SubscribeAsync(Topics.AllDevices(stream), (message, ct) => OnMessageAsync(received.Writer, message, ct), stoppingToken))
+                .Select(stream => connection.SubscribeManuallyAcknowledgedAsync(Topics.AllDevices(stream), (delivery, ct) => OnMessageAsync(received.Writer, delivery, ct), stoppingToken))
                 .ToList();
             await connection.ConnectAsync(stoppingToken);
             await Task.WhenAll(subscriptions);
@@ -106,10 +109,14 @@ public sealed class IngestService(
         base.Dispose();
     }
 
-    private async Task OnMessageAsync(ChannelWriter<ReceivedMessage> queue, MqttIncomingMessage incoming, CancellationToken cancellationToken)
+    private async Task OnMessageAsync(ChannelWriter<ReceivedMessage> queue, MqttDelivery delivery, CancellationToken cancellationToken)
     {
+        var incoming = delivery.Message;
         metrics.Received(Topics.TryParseTelemetry(incoming.Topic, out _, out _, out var stream) ? stream : null);
-        var message = new ReceivedMessage(incoming.Topic, incoming.Payload, time.GetUtcNow(), unacknowledged);
+        // The acknowledgement never throws for a lost connection (the broker then redelivers); it is not awaited
+        // so that the writer acknowledges a whole batch without waiting on the socket for each message.
+        var message = new ReceivedMessage(incoming.Topic, incoming.Payload, time.GetUtcNow(), unacknowledged,
+            () => _ = delivery.AcknowledgeAsync(CancellationToken.None));
         try
         {
             await queue.WriteAsync(message, cancellationToken);
@@ -119,7 +126,5 @@ public sealed class IngestService(
             message.Abandon();
             throw;
         }
-
-        await message.Handled.WaitAsync(cancellationToken);
     }
 }

@@ -91,6 +91,67 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task ManualAcknowledgement_UnacknowledgedMessagesAreRedeliveredAfterReconnect_AcknowledgedOnesAreNot()
+    {
+        var clientId = $"manual-{Guid.NewGuid():N}";
+        var deliveries = Channel.CreateBounded<MqttDelivery>(10);
+        var first = Track(new MqttConnection(Broker, clientId, Logs.CreateLogger("first")));
+        var subscribed = first.SubscribeManuallyAcknowledgedAsync("m/data", (d, ct) => deliveries.Writer.WriteAsync(d, ct).AsTask(), Cancel());
+        await first.ConnectAsync(Cancel());
+        await subscribed;
+        var publisher = await ConnectAsync("pub");
+        for (var i = 0; i < 4; i++)
+        {
+            await publisher.PublishAsync("m/data", new[] { (byte)i }, retain: false, Cancel());
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            var delivery = await deliveries.Reader.ReadAsync(Cancel());
+            if (delivery.Message.Payload[0] % 2 == 0)
+            {
+                await delivery.AcknowledgeAsync(Cancel());
+            }
+        }
+
+        await first.DisposeAsync();
+        _connections.Remove(first);
+
+        var again = Channel.CreateBounded<MqttDelivery>(10);
+        var second = Track(new MqttConnection(Broker, clientId, Logs.CreateLogger("second")));
+        subscribed = second.SubscribeManuallyAcknowledgedAsync("m/data", (d, ct) => again.Writer.WriteAsync(d, ct).AsTask(), Cancel());
+        await second.ConnectAsync(Cancel());
+        await subscribed;
+        await publisher.PublishAsync("m/data", new byte[] { 9 }, retain: false, Cancel());
+
+        var values = new List<byte>();
+        while (!values.Contains(9))
+        {
+            var delivery = await again.Reader.ReadAsync(Cancel());
+            values.Add(delivery.Message.Payload[0]);
+            await delivery.AcknowledgeAsync(Cancel());
+        }
+
+        Assert.Equal([1, 3, 9], values);
+    }
+
+    [Fact]
+    public async Task ManualAcknowledgement_KeepsDeliveringWhileEarlierMessagesAreUnacknowledged()
+    {
+        const int count = 200;
+        var deliveries = Channel.CreateBounded<MqttDelivery>(count);
+        var subscriber = Track(new MqttConnection(Broker, $"window-{Guid.NewGuid():N}", Logs.CreateLogger("window")) { ReceiveMaximum = count });
+        var subscribed = subscriber.SubscribeManuallyAcknowledgedAsync("w/data", (d, ct) => deliveries.Writer.WriteAsync(d, ct).AsTask(), Cancel());
+        await subscriber.ConnectAsync(Cancel());
+        await subscribed;
+        var publisher = await ConnectAsync("pub");
+
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i => publisher.PublishAsync("w/data", BitConverter.GetBytes(i), retain: false, Cancel())));
+
+        await Eventually.TrueAsync(() => deliveries.Reader.Count == count, Patience, $"all {count} messages in flight at once, none acknowledged");
+    }
+
+    [Fact]
     public async Task Unsubscribe_StopsDelivery()
     {
         var count = 0;

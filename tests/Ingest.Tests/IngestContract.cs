@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -152,6 +153,60 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         output.WriteLine($"first run stored {storedByFirst}; second run: {second.Services.GetRequiredService<IngestStatistics>()}");
     }
 
+    [Fact]
+    public async Task ManyMessages_AreStoredWithFarFewerStoreWritesThanMessages()
+    {
+        const int Total = 1000;
+        await using var publisher = await ConnectPublisherAsync();
+        var writes = 0;
+        using var listener = new MeterListener();
+        using var host = await StartIngestAsync(beforeStart: services =>
+        {
+            var meters = services.GetRequiredService<IMeterFactory>();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "pipeline.ingest.write_latency" && ReferenceEquals(instrument.Meter.Scope, meters))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref writes));
+            listener.Start();
+        });
+
+        // A burst from many publishers at once: each store write takes everything that gathered during the previous one.
+        await Task.WhenAll(Enumerable.Range(0, Total).Select(i =>
+            publisher.PublishAsync(Topics.Motion("local", $"club-d{i % 10}"), MotionBatchCodec.Encode(Motion($"club-d{i % 10}", (ulong)(i / 10))), false, Cancel)));
+
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total, Patience,
+            $"all {Total} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}; {Volatile.Read(ref writes)} store writes so far");
+        output.WriteLine($"{Total} messages took {Volatile.Read(ref writes)} store writes");
+        Assert.InRange(Volatile.Read(ref writes), 1, Total / 10);
+    }
+
+    [Fact]
+    public async Task ABacklogQueuedWhileIngestWasAway_IsAllStoredWhenItReturns()
+    {
+        const int Total = 1000;
+        await using var publisher = await ConnectPublisherAsync();
+        using (var first = await StartIngestAsync())
+        {
+            // The first run only leaves its persistent session behind, so the broker queues the backlog for the second.
+            await first.StopAsync(Cancel);
+        }
+
+        for (var i = 0; i < Total; i++)
+        {
+            await publisher.PublishAsync(Topics.Motion("local", $"club-e{i % 10}"), MotionBatchCodec.Encode(Motion($"club-e{i % 10}", (ulong)(i / 10))), false, Cancel);
+        }
+
+        using var host = await StartIngestAsync();
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total, Patience,
+            $"all {Total} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}");
+    }
+
     private static CancellationToken Cancel => CancellationToken.None;
 
     private MotionBatch Motion(string device, ulong sequence, float accel = 1f)
@@ -172,7 +227,9 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         return new MicroscopyFrame(device, 1, sequence, _t0 + (long)sequence * 1000, 8, 8, PixelFormat.Gray8, new FrameLabel("acetone", 2f), 0.1f, pixels);
     }
 
-    private async Task<IHost> StartIngestAsync(params (string Key, string Value)[] settings)
+    private Task<IHost> StartIngestAsync(params (string Key, string Value)[] settings) => StartIngestAsync(null, settings);
+
+    private async Task<IHost> StartIngestAsync(Action<IServiceProvider>? beforeStart, params (string Key, string Value)[] settings)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -190,6 +247,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output, LogLevel.Information));
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
+        beforeStart?.Invoke(host.Services);
         await host.StartAsync(Cancel);
         await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
         return host;

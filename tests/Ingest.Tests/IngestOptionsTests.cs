@@ -17,6 +17,7 @@ public sealed class IngestOptionsTests
             ["Ingest:DataFolder"] = data.Path,
             ["Ingest:BatchSize"] = "0",
             ["Ingest:ReceiveQueueCapacity"] = "-5",
+            ["Ingest:InFlightMessages"] = "70000",
             ["Ingest:ClientId"] = "has spaces/and slashes",
         });
         builder.Services.AddIngest(builder.Configuration);
@@ -26,6 +27,7 @@ public sealed class IngestOptionsTests
 
         Assert.Contains(error.Failures, f => f.Contains("Ingest:BatchSize 0", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Ingest:ReceiveQueueCapacity -5", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("Ingest:InFlightMessages 70000", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Ingest:ClientId", StringComparison.Ordinal));
     }
 

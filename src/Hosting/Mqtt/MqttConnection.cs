@@ -14,6 +14,9 @@ namespace Pipeline.Hosting.Mqtt;
 /// Register subscriptions (<see cref="SubscribeAsync"/>, which waits for the connection) before or while calling
 /// <see cref="ConnectAsync"/>: a resumed session delivers its queued messages right after CONNACK, and a message
 /// that arrives with no handler registered for it is acknowledged and ignored.
+/// A subscription is either acknowledged automatically, after its handler returns (<see cref="SubscribeAsync"/>), or
+/// manually (<see cref="SubscribeManuallyAcknowledgedAsync"/>): then the receive path moves on as soon as the handler
+/// returns, and up to <see cref="ReceiveMaximum"/> messages can be in flight while the receiver works on them.
 /// </summary>
 public sealed class MqttConnection : IAsyncDisposable
 {
@@ -24,11 +27,15 @@ public sealed class MqttConnection : IAsyncDisposable
     private readonly MqttWill? _will;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
-    private readonly Dictionary<string, Func<MqttIncomingMessage, CancellationToken, Task>> _handlers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)> _handlers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _reconnectLoop;
+
+    // Counts connections: an acknowledgement owed from an earlier connection is not sent, because packet
+    // identifiers are reused and the broker redelivers that message on the resumed session anyway.
+    private int _connectionNumber;
 
     public MqttConnection(BrokerOptions broker, string clientId, ILogger logger, MqttWill? will = null)
     {
@@ -45,6 +52,12 @@ public sealed class MqttConnection : IAsyncDisposable
 
     public bool IsConnected => _client.IsConnected;
 
+    /// <summary>
+    /// The MQTT 5 receive maximum sent on connect: how many unacknowledged QoS 1 messages the broker may have in
+    /// flight to us (0 leaves the broker's default). Matters for manually acknowledged subscriptions; set it before connecting.
+    /// </summary>
+    public ushort ReceiveMaximum { get; set; }
+
     /// <summary>Connects, retrying until the broker answers or <paramref name="cancellationToken"/> fires.</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
@@ -58,11 +71,23 @@ public sealed class MqttConnection : IAsyncDisposable
     }
 
     /// <summary>Subscribes at QoS 1. The handler runs on the receive path: the message is acknowledged after it returns.</summary>
-    public async Task SubscribeAsync(string filter, Func<MqttIncomingMessage, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    public Task SubscribeAsync(string filter, Func<MqttIncomingMessage, CancellationToken, Task> handler, CancellationToken cancellationToken) =>
+        SubscribeAsync(filter, false, (delivery, ct) => handler(delivery.Message, ct), cancellationToken);
+
+    /// <summary>
+    /// Subscribes at QoS 1 with manual acknowledgement: the handler runs on the receive path and should only hand the
+    /// delivery on (awaiting a full queue there is how the receiver pushes back; the broker then holds the rest).
+    /// The broker gets its PUBACK when <see cref="MqttDelivery.AcknowledgeAsync"/> is called; a delivery never
+    /// acknowledged, or whose handler throws, is redelivered after the next reconnect.
+    /// </summary>
+    public Task SubscribeManuallyAcknowledgedAsync(string filter, Func<MqttDelivery, CancellationToken, Task> handler, CancellationToken cancellationToken) =>
+        SubscribeAsync(filter, true, handler, cancellationToken);
+
+    private async Task SubscribeAsync(string filter, bool manual, Func<MqttDelivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
         lock (_handlers)
         {
-            _handlers[filter] = handler;
+            _handlers[filter] = (manual, handler);
         }
 
         var attempt = 0;
@@ -196,6 +221,11 @@ public sealed class MqttConnection : IAsyncDisposable
                 .WithSessionExpiryInterval((uint)_broker.SessionExpirySeconds)
                 .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
                 .WithTimeout(TimeSpan.FromSeconds(10));
+            if (ReceiveMaximum > 0)
+            {
+                builder = builder.WithReceiveMaximum(ReceiveMaximum);
+            }
+
             if (_will is not null)
             {
                 builder = builder.WithWillTopic(_will.Topic).WithWillPayload(_will.Payload)
@@ -294,6 +324,7 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
     {
+        Interlocked.Increment(ref _connectionNumber);
         if (_connected.Task.IsCompleted && !_lifetime.IsCancellationRequested)
         {
             _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -307,23 +338,50 @@ public sealed class MqttConnection : IAsyncDisposable
     {
         var message = args.ApplicationMessage;
         var incoming = new MqttIncomingMessage(message.Topic, message.Payload.ToArray(), message.Retain);
-        Func<MqttIncomingMessage, CancellationToken, Task>[] matching;
+        (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)[] matching;
         lock (_handlers)
         {
             matching = [.. _handlers.Where(h => MqttTopicFilterComparer.Compare(message.Topic, h.Key) == MqttTopicFilterCompareResult.IsMatch).Select(h => h.Value)];
         }
 
-        foreach (var handler in matching)
+        // With several matching manual subscriptions, the PUBACK goes out once every one of them acknowledged.
+        var owed = matching.Count(m => m.Manual);
+        Func<CancellationToken, Task>? acknowledgeShared = null;
+        if (owed > 0)
+        {
+            args.AutoAcknowledge = false;
+            var connection = Volatile.Read(ref _connectionNumber);
+            acknowledgeShared = ct => Interlocked.Decrement(ref owed) == 0 ? AcknowledgeAsync(args, connection, ct) : Task.CompletedTask;
+        }
+
+        foreach (var (manual, handler) in matching)
         {
             try
             {
-                await handler(incoming, _lifetime.Token);
+                await handler(new MqttDelivery(incoming, manual ? acknowledgeShared! : static _ => Task.CompletedTask), _lifetime.Token);
             }
             catch (Exception e) when (!_lifetime.IsCancellationRequested)
             {
                 // A handler's failure must not kill the receive loop; handlers quarantine their own bad input.
                 _logger.LogError(e, "handler for {Topic} failed", message.Topic);
             }
+        }
+    }
+
+    private async Task AcknowledgeAsync(MqttApplicationMessageReceivedEventArgs args, int connection, CancellationToken cancellationToken)
+    {
+        if (connection != Volatile.Read(ref _connectionNumber) || !_client.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            await args.AcknowledgeAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug(e, "acknowledging a message on {Topic} failed; the broker redelivers it", args.ApplicationMessage.Topic);
         }
     }
 

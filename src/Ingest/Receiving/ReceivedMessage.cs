@@ -1,16 +1,18 @@
 namespace Pipeline.Ingest.Receiving;
 
 /// <summary>
-/// One MQTT message on its way through ingest. The MQTT handler awaits <see cref="Handled"/>, so the broker
-/// gets its acknowledgement only after the message was stored, quarantined, or recognised as a duplicate.
+/// One MQTT message on its way through ingest. It is acknowledged to the broker (manually, by the callback given
+/// here) only when marked handled: after the message was stored, quarantined, or recognised as a duplicate.
 /// </summary>
 public sealed class ReceivedMessage
 {
     private readonly TaskCompletionSource _handled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly UnacknowledgedMessages _tracker;
+    private readonly Action _acknowledge;
 
-    public ReceivedMessage(string topic, byte[] payload, DateTimeOffset receivedAt, UnacknowledgedMessages tracker)
+    public ReceivedMessage(string topic, byte[] payload, DateTimeOffset receivedAt, UnacknowledgedMessages tracker, Action acknowledge)
     {
+        _acknowledge = acknowledge;
         Topic = topic;
         Payload = payload;
         ReceivedAt = receivedAt;
@@ -31,6 +33,7 @@ public sealed class ReceivedMessage
         if (_handled.TrySetResult())
         {
             _tracker.Remove();
+            _acknowledge();
         }
     }
 

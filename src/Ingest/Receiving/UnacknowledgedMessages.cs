@@ -1,9 +1,9 @@
 namespace Pipeline.Ingest.Receiving;
 
 /// <summary>
-/// How many received messages are not yet handled. The writer uses it to see that nothing more can arrive
-/// until it acknowledges what it holds (the MQTT client hands over one message at a time), so waiting to
-/// fill a batch would only add delay.
+/// How many received messages are not yet handled. The writer uses it to see that every message ingest holds is
+/// already in its batch: waiting to fill the batch would then only add delay, and whatever arrives meanwhile
+/// gathers into the next batch while this one is written.
 /// </summary>
 public sealed class UnacknowledgedMessages
 {

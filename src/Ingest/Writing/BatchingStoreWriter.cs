@@ -65,7 +65,8 @@ public sealed class BatchingStoreWriter(
                 continue;
             }
 
-            // Every unacknowledged message is already here: nothing more arrives until this batch is written.
+            // Every message ingest holds is already in this batch: write it now (group commit); what arrives
+            // during the write gathers into the next batch, so batches grow with the load and a lone message waits for nothing.
             var remaining = deadline - time.GetUtcNow();
             if (unacknowledged.Count <= batch.Count || remaining <= TimeSpan.Zero)
             {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# bench/run.sh ingest [MESSAGES]: ingest's publish-to-stored rate (embedded store and influxd) against the raw rates
+# of mosquitto (mosquitto_sub draining the same QoS 1 motion batches) and influxd (curl bulk line-protocol posts),
+# all in one run on this machine, each measured three times; prints medians and ratios and ends with one JSON line.
+# Installs the Debian packages it starts (mosquitto, mosquitto-clients, influxdb, curl) when they are missing.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+
+need=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
+command -v influxd >/dev/null 2>&1 || [ -x /usr/bin/influxd ] || need+=(influxdb)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+build_log=$(mktemp)
+trap 'rm -f "$build_log"' EXIT
+dotnet build "$here/Ingest.Bench.csproj" -c Release -nologo >"$build_log" 2>&1 || { cat "$build_log" >&2; exit 1; }
+dotnet "$here/bin/Release/net10.0/Ingest.Bench.dll" "$@"
