@@ -1,5 +1,6 @@
 using Pipeline.Protocol;
 using Pipeline.Trainer.UserData;
+using Pipeline.Protocol.Imaging;
 
 namespace Pipeline.Trainer.Tests;
 
@@ -74,7 +75,7 @@ public class UserDataImageFolderTests
         var error = Assert.Throws<UserDataFormatException>(() => new ImageFolderReader().Read(files.Root));
 
         Assert.StartsWith(corrupt, error.Message, StringComparison.Ordinal);
-        Assert.Contains("need 64 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("where 64 were expected", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

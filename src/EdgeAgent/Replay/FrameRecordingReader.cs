@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.Protocol;
+using Pipeline.Protocol.Imaging;
 
 namespace Pipeline.EdgeAgent.Replay;
 

@@ -1,5 +1,6 @@
 using Pipeline.Models;
 using Pipeline.Protocol;
+using Pipeline.Protocol.Imaging;
 using Pipeline.Trainer.Dataset;
 
 namespace Pipeline.Trainer.UserData;
@@ -63,6 +64,14 @@ public sealed class ImageFolderReader
         return new UserDataset(folder, UserDataKind.Images, classes, examples, [1, DropletImaging.Side, DropletImaging.Side]);
     }
 
+    /// <summary>8192² pixels stays within <see cref="DecodedImage.MaxPixels"/>, the same bound the PNG reader applies.</summary>
+    private const int MaxImageSide = 8192;
+
+    private static DecodedImage DecodeNetpbm(byte[] data) =>
+        PortableAnymap.Decode(data, MaxImageSide, out var error) is { } image
+            ? new DecodedImage(image.Width, image.Height, image.Format, image.Pixels)
+            : throw new InvalidDataException(error);
+
     private static DecodedImage Decode(string file)
     {
         byte[] data;
@@ -84,7 +93,7 @@ public sealed class ImageFolderReader
         try
         {
             return PngDecoder.HasSignature(data) ? PngDecoder.Decode(data)
-                : NetpbmDecoder.HasSignature(data) ? NetpbmDecoder.Decode(data)
+                : PortableAnymap.HasSignature(data) ? DecodeNetpbm(data)
                 : throw new InvalidDataException("neither a PNG nor a binary PGM/PPM file, whatever its extension");
         }
         catch (InvalidDataException e)

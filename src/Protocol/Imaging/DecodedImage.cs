@@ -1,6 +1,4 @@
-using Pipeline.Protocol;
-
-namespace Pipeline.Trainer.UserData;
+namespace Pipeline.Protocol.Imaging;
 
 /// <summary>An image decoded to 8-bit gray or RGB, rows top to bottom without padding.</summary>
 public sealed record DecodedImage(int Width, int Height, PixelFormat Format, byte[] Pixels)

@@ -1,14 +1,14 @@
-using Pipeline.Protocol;
-
-namespace Pipeline.EdgeAgent.Replay;
+namespace Pipeline.Protocol.Imaging;
 
 /// <summary>
 /// Decodes binary PGM (P5, grayscale) and PPM (P6, RGB) images with 8-bit samples (maxval 1..255, scaled to 0..255).
-/// Why not PNG or JPEG: no decoder for them ships with .NET on Linux, and the decoders on offer are large native
-/// packages; a recording can be converted with any image tool (e.g. ImageMagick's <c>convert f.png f.pgm</c>).
+/// The one reader and writer of this format in the project: the edge's replay device and `pipeline train` use it.
 /// </summary>
 public static class PortableAnymap
 {
+    /// <summary>Whether <paramref name="bytes"/> start like a binary PGM or PPM file.</summary>
+    public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes.Length >= 2 && bytes[0] == 'P' && bytes[1] is (byte)'5' or (byte)'6';
+
     /// <summary>Decodes <paramref name="bytes"/>; on failure returns null and the reason in <paramref name="error"/>.</summary>
     public static (int Width, int Height, PixelFormat Format, byte[] Pixels)? Decode(ReadOnlySpan<byte> bytes, int maxSide, out string? error)
     {

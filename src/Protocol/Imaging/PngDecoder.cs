@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using Pipeline.Protocol;
-
-namespace Pipeline.Trainer.UserData;
+namespace Pipeline.Protocol.Imaging;
 
 /// <summary>
 /// A small PNG decoder (8- and 16-bit gray, gray+alpha, RGB, RGBA; 8-bit palette; not interlaced) built on the
