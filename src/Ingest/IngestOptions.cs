@@ -11,6 +11,13 @@ public sealed class IngestOptions
     /// <summary>Where rejected messages are written as JSON lines; empty means "DataFolder/quarantine".</summary>
     public string QuarantineFolder { get; set; } = "";
 
+    /// <summary>
+    /// When set, ingest subscribes through the MQTT 5 shared subscription "$share/&lt;group&gt;/…", so several ingest
+    /// instances (each with its own ClientId) split the traffic. Needs a broker that supports it (mosquitto does,
+    /// the embedded broker does not: leave it empty there). The instances must write to one shared store (InfluxDB).
+    /// </summary>
+    public string SharedSubscriptionGroup { get; set; } = "";
+
     /// <summary>The MQTT client id; the broker keeps this persistent session (and its queued messages) across restarts.</summary>
     public string ClientId { get; set; } = "pipeline-ingest";
 

@@ -19,6 +19,11 @@ public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             errors.Add($"Ingest:ClientId \"{options.ClientId}\" must be {Identifiers.Rule}");
         }
 
+        if (options.SharedSubscriptionGroup.Length > 0 && !Identifiers.IsValid(options.SharedSubscriptionGroup))
+        {
+            errors.Add($"Ingest:SharedSubscriptionGroup \"{options.SharedSubscriptionGroup}\" must be empty or {Identifiers.Rule}");
+        }
+
         Range(errors, "ReceiveQueueCapacity", options.ReceiveQueueCapacity, 1, 1_000_000);
         Range(errors, "WriteQueueCapacity", options.WriteQueueCapacity, 1, 1_000_000);
         Range(errors, "BatchSize", options.BatchSize, 1, 100_000);

@@ -67,13 +67,14 @@ public sealed class IngestService(
             // Handlers are registered before connecting: a resumed session delivers its queued messages right
             // after the CONNACK, and a message arriving with no handler registered would be acknowledged and lost.
             var subscriptions = IngestedStreams
-                .Select(stream => connection.SubscribeManuallyAcknowledgedAsync(Topics.AllDevices(stream), (delivery, ct) => OnMessageAsync(received.Writer, delivery, ct), stoppingToken))
+                .Select(stream => connection.SubscribeManuallyAcknowledgedAsync(Subscription(settings, stream), (delivery, ct) => OnMessageAsync(received.Writer, delivery, ct), stoppingToken))
                 .ToList();
             await connection.ConnectAsync(stoppingToken);
             await Task.WhenAll(subscriptions);
 
             _subscribed.TrySetResult();
-            logger.LogInformation("ingest {ClientId} subscribed to {Streams} of every device", settings.ClientId, string.Join(", ", IngestedStreams.Select(Topics.StreamName)));
+            logger.LogInformation("ingest {ClientId} subscribed to {Streams} of every device{Shared}", settings.ClientId, string.Join(", ", IngestedStreams.Select(Topics.StreamName)),
+                settings.SharedSubscriptionGroup.Length == 0 ? "" : $", sharing them in group {settings.SharedSubscriptionGroup}");
             await Task.Delay(Timeout.Infinite, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -108,6 +109,11 @@ public sealed class IngestService(
         _abandon.Dispose();
         base.Dispose();
     }
+
+    private static string Subscription(IngestOptions settings, TelemetryStream stream) =>
+        settings.SharedSubscriptionGroup.Length == 0
+            ? Topics.AllDevices(stream)
+            : Topics.Shared(settings.SharedSubscriptionGroup, Topics.AllDevices(stream));
 
     private async Task OnMessageAsync(ChannelWriter<ReceivedMessage> queue, MqttDelivery delivery, CancellationToken cancellationToken)
     {

@@ -25,6 +25,27 @@ public static class Topics
     /// <summary>A filter matching one stream of every device at every site, e.g. for ingest.</summary>
     public static string AllDevices(TelemetryStream stream) => $"{Root}/telemetry/+/+/{StreamName(stream)}";
 
+    /// <summary>
+    /// A shared subscription (MQTT 5 "$share/group/filter"): the broker hands each matching message to one member
+    /// of the group, which is how several ingest instances split the load. mosquitto supports it; the embedded
+    /// MQTTnet broker does not.
+    /// </summary>
+    public static string Shared(string group, string filter) => $"{SharedPrefix}{Identifiers.Require(group, nameof(group))}/{filter}";
+
+    /// <summary>The topic filter a subscription matches messages against: a shared subscription's filter without "$share/group/".</summary>
+    public static string MatchingFilter(string subscription)
+    {
+        if (!subscription.StartsWith(SharedPrefix, StringComparison.Ordinal))
+        {
+            return subscription;
+        }
+
+        var groupEnd = subscription.IndexOf('/', SharedPrefix.Length);
+        return groupEnd < 0 ? subscription : subscription[(groupEnd + 1)..];
+    }
+
+    private const string SharedPrefix = "$share/";
+
     public static string ModelManifest(string task) => $"{Root}/models/{Identifiers.Require(task, nameof(task))}/manifest";
 
     public static string ModelArtifact(string task, int version) => $"{Root}/models/{Identifiers.Require(task, nameof(task))}/artifacts/{version}";

@@ -41,4 +41,14 @@ public class TopicsTests
     {
         Assert.Throws<ArgumentException>(() => Topics.Motion("local", device));
     }
+
+    [Fact]
+    public void Shared_WrapsAFilterForAGroup_AndMatchingFilterUnwrapsIt()
+    {
+        var shared = Topics.Shared("ingest", Topics.AllDevices(TelemetryStream.Motion));
+        Assert.Equal("$share/ingest/pipeline/v1/telemetry/+/+/motion", shared);
+        Assert.Equal("pipeline/v1/telemetry/+/+/motion", Topics.MatchingFilter(shared));
+        Assert.Equal("a/b", Topics.MatchingFilter("a/b"));
+        Assert.Throws<ArgumentException>(() => Topics.Shared("a/b", "x"));
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using Pipeline.Protocol;
 
 namespace Pipeline.Hosting.Mqtt;
 
@@ -341,7 +342,7 @@ public sealed class MqttConnection : IAsyncDisposable
         (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)[] matching;
         lock (_handlers)
         {
-            matching = [.. _handlers.Where(h => MqttTopicFilterComparer.Compare(message.Topic, h.Key) == MqttTopicFilterCompareResult.IsMatch).Select(h => h.Value)];
+            matching = [.. _handlers.Where(h => MqttTopicFilterComparer.Compare(message.Topic, Topics.MatchingFilter(h.Key)) == MqttTopicFilterCompareResult.IsMatch).Select(h => h.Value)];
         }
 
         // With several matching manual subscriptions, the PUBACK goes out once every one of them acknowledged.
