@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Ingest.Decoding;
 using Pipeline.Ingest.Observability;
+using Pipeline.Ingest.Quarantining;
 using Pipeline.Ingest.Receiving;
 using Pipeline.Ingest.Writing;
 using Pipeline.Protocol;
@@ -24,6 +25,7 @@ public sealed class IngestService(
     MqttConnectionFactory connections,
     DecodeStage decodeStage,
     BatchingStoreWriter writer,
+    Quarantine quarantine,
     UnacknowledgedMessages unacknowledged,
     IngestMetrics metrics,
     IOptions<IngestOptions> options,
@@ -59,6 +61,7 @@ public sealed class IngestService(
         // The stages outlive stoppingToken so they can drain; _abandon stops them only if draining itself is cut short.
         var decodeLoop = Task.Run(() => decodeStage.RunAsync(received.Reader, decoded.Writer, _abandon.Token), CancellationToken.None);
         var writeLoop = Task.Run(() => writer.RunAsync(decoded.Reader, _abandon.Token), CancellationToken.None);
+        var quarantineLoop = Task.Run(() => quarantine.RunAsync(_abandon.Token), CancellationToken.None);
 
         var connection = connections.Create(settings.ClientId);
         connection.ReceiveMaximum = (ushort)settings.InFlightMessages;
@@ -88,6 +91,19 @@ public sealed class IngestService(
             try
             {
                 await Task.WhenAll(decodeLoop, writeLoop);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                // Both stages refuse into the quarantine, so it finishes after them.
+                quarantine.Complete();
+            }
+
+            try
+            {
+                await quarantineLoop;
             }
             catch (OperationCanceledException)
             {

@@ -186,6 +186,27 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task AFloodOfBadMessages_IsQuarantinedLineByLine_WhileInterleavedGoodTrafficIsStored()
+    {
+        const int Bad = 600;
+        const int Good = 60;
+        using var host = await StartIngestAsync();
+        await using var publisher = await ConnectPublisherAsync();
+
+        await Task.WhenAll(Enumerable.Range(0, Bad + Good).Select(i => i % 11 == 0 && i / 11 < Good
+            ? publisher.PublishAsync(Topics.Motion("local", "club-good"), MotionBatchCodec.Encode(Motion("club-good", (ulong)(i / 11))), false, Cancel)
+            : publisher.PublishAsync(Topics.Motion("local", "club-bad"), new byte[] { 0x50, 0x4C, 0x09, 0x01, (byte)i }, false, Cancel)));
+
+        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await Eventually.TrueAsync(async () => statistics.Quarantined == Bad && (await store.CountAsync(Cancel)).MotionBatches == Good, Patience,
+            $"every bad message quarantined and every good one stored: {statistics}");
+        var lines = await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName));
+        Assert.Equal(Bad, lines.Length);
+        Assert.All(lines, line => Assert.Contains("UnsupportedVersion", line, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ABacklogQueuedWhileIngestWasAway_IsAllStoredWhenItReturns()
     {
         const int Total = 1000;

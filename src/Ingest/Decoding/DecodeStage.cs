@@ -24,13 +24,13 @@ public sealed class DecodeStage(TelemetryDecoder decoder, Quarantine quarantine,
                 DecodedTelemetry? telemetry;
                 try
                 {
-                    telemetry = Triage(message);
+                    telemetry = await TriageAsync(message, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A decoder bug must cost one message, not the ingest.
                     logger.LogError(e, "decoding a message on {Topic} failed unexpectedly", message.Topic);
-                    quarantine.Refuse(message, null, new TelemetryRejection("InternalError", $"ingest failed on this message: {e.GetType().Name}: {e.Message}"));
+                    await quarantine.RefuseAsync(message, null, new TelemetryRejection("InternalError", $"ingest failed on this message: {e.GetType().Name}: {e.Message}"), cancellationToken);
                     continue;
                 }
 
@@ -46,14 +46,14 @@ public sealed class DecodeStage(TelemetryDecoder decoder, Quarantine quarantine,
         }
     }
 
-    private DecodedTelemetry? Triage(ReceivedMessage message)
+    private async ValueTask<DecodedTelemetry?> TriageAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         var (telemetry, status, rejection) = decoder.Decode(message);
         if (rejection is not null)
         {
             var stream = Topics.TryParseTelemetry(message.Topic, out _, out _, out var s) ? s : (TelemetryStream?)null;
             logger.LogDebug("quarantined a message on {Topic}: {Reason}", message.Topic, rejection.Reason);
-            quarantine.Refuse(message, stream, rejection);
+            await quarantine.RefuseAsync(message, stream, rejection, cancellationToken);
             return null;
         }
 

@@ -116,20 +116,20 @@ public sealed class BatchingStoreWriter(
         if (motion.Count > 0)
         {
             await WriteGroupAsync(motion, TelemetryStream.Motion, items => store.WriteMotionAsync([.. items.Select(t => t.Motion!)], cancellationToken),
-                (items, stored) => statistics.AddMotion(stored, items.Sum(t => (long)t.Motion!.SampleCount)));
+                (items, stored) => statistics.AddMotion(stored, items.Sum(t => (long)t.Motion!.SampleCount)), cancellationToken);
         }
 
         if (frames.Count > 0)
         {
             await WriteGroupAsync(frames, TelemetryStream.Frames, items => store.WriteFramesAsync([.. items.Select(t => t.Frame!)], cancellationToken),
-                (_, stored) => statistics.AddFrames(stored));
+                (_, stored) => statistics.AddFrames(stored), cancellationToken);
         }
 
         foreach (var label in labels)
         {
             await WriteGroupAsync([label], TelemetryStream.Labels,
                 async items => await store.WriteLabelAsync(items[0].Label!, cancellationToken) ? 1 : 0,
-                (_, stored) => statistics.AddLabels(stored));
+                (_, stored) => statistics.AddLabels(stored), cancellationToken);
         }
     }
 
@@ -137,7 +137,8 @@ public sealed class BatchingStoreWriter(
         List<DecodedTelemetry> items,
         TelemetryStream stream,
         Func<List<DecodedTelemetry>, ValueTask<int>> write,
-        Action<List<DecodedTelemetry>, int> count)
+        Action<List<DecodedTelemetry>, int> count,
+        CancellationToken cancellationToken)
     {
         int stored;
         var started = Stopwatch.GetTimestamp();
@@ -150,14 +151,16 @@ public sealed class BatchingStoreWriter(
             // One item the store cannot hold must not cost the others: write them one by one.
             foreach (var item in items)
             {
-                await WriteGroupAsync([item], stream, write, count);
+                await WriteGroupAsync([item], stream, write, count, cancellationToken);
             }
 
             return;
         }
         catch (ArgumentException e)
         {
-            quarantine.Refuse(items[0].Message, stream, new TelemetryRejection("StoreRefused", $"the store refused it: {e.Message}"));
+            // Waits until the refusal is written, so a retry of this batch sees the item as handled.
+            await quarantine.RefuseAsync(items[0].Message, stream, new TelemetryRejection("StoreRefused", $"the store refused it: {e.Message}"), cancellationToken);
+            await items[0].Message.Handled.WaitAsync(cancellationToken);
             return;
         }
 
