@@ -33,4 +33,13 @@ public sealed class MosquittoBrokerTests
 
         Assert.Equal("kept", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public void AMissingServerBinary_FailsLoudlyWithTheInstallAdvice()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new ServerProcess(
+            "no-such-server-binary", "/nonexistent", "no-such-server-binary not found: install it", [],
+            _ => Task.FromResult(true), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        Assert.Equal("no-such-server-binary not found: install it", error.Message);
+    }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using Pipeline.Hosting.Mqtt;
 
@@ -14,23 +12,18 @@ public sealed class InfluxDbServer : IAsyncDisposable
 {
     public const string MissingBinaryMessage = "influxd not found: install Debian package 'influxdb' (./test.sh does)";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
-    private const int MaxLogLines = 200;
-
-    private readonly string _binary;
     private readonly TemporaryFolder _folder;
     private readonly int _rpcPort;
-    private readonly Queue<string> _log = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
-    private Process? _process;
+    private readonly ServerProcess _server;
 
-    private InfluxDbServer(string binary, TemporaryFolder folder, int port, int rpcPort)
+    private InfluxDbServer(TemporaryFolder folder, int port, int rpcPort)
     {
-        _binary = binary;
         _folder = folder;
         Port = port;
         _rpcPort = rpcPort;
+        _server = new ServerProcess("influxd", "/usr/bin", MissingBinaryMessage, ["run", "-config", ConfigPath], AnswersPingAsync,
+            startTimeout: TimeSpan.FromSeconds(30), stopTimeout: TimeSpan.FromSeconds(15));
     }
 
     public int Port { get; }
@@ -41,25 +34,25 @@ public sealed class InfluxDbServer : IAsyncDisposable
     /// <summary>Where influxd keeps meta, data and wal between restarts.</summary>
     public string DataFolder => _folder.Combine("influxdb");
 
-    public bool IsRunning => _process is { HasExited: false };
+    public bool IsRunning => _server.IsRunning;
 
     /// <summary>The last lines influxd wrote, for failure messages.</summary>
-    public string RecentLog
-    {
-        get
-        {
-            lock (_log)
-            {
-                return string.Join(Environment.NewLine, _log);
-            }
-        }
-    }
+    public string RecentLog => _server.RecentLog;
 
     public static async Task<InfluxDbServer> StartAsync(CancellationToken cancellationToken = default)
     {
-        var binary = FindBinary() ?? throw new InvalidOperationException(MissingBinaryMessage);
         var folder = new TemporaryFolder("influxd");
-        var server = new InfluxDbServer(binary, folder, EmbeddedBroker.FreeLoopbackPort(), EmbeddedBroker.FreeLoopbackPort());
+        InfluxDbServer server;
+        try
+        {
+            server = new InfluxDbServer(folder, EmbeddedBroker.FreeLoopbackPort(), EmbeddedBroker.FreeLoopbackPort());
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
+
         try
         {
             Directory.CreateDirectory(server.DataFolder);
@@ -75,93 +68,18 @@ public sealed class InfluxDbServer : IAsyncDisposable
     }
 
     /// <summary>Stops influxd gracefully (SIGTERM, so it closes its shards), killing it if it lingers.</summary>
-    public async Task StopAsync()
-    {
-        var process = _process;
-        if (process is null || process.HasExited)
-        {
-            return;
-        }
-
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
-        {
-            if (kill is not null)
-            {
-                await kill.WaitForExitAsync();
-            }
-        }
-
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
+    public Task StopAsync() => _server.StopAsync();
 
     /// <summary>Starts influxd (again) on the same port and data, returning once /ping answers.</summary>
-    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    public Task RestartAsync(CancellationToken cancellationToken = default) =>
+        _server.RestartAsync($"answering /ping on 127.0.0.1:{Port}", cancellationToken);
+
+    public ValueTask DisposeAsync()
     {
-        await StopAsync();
-        _process?.Dispose();
-        var process = new Process
-        {
-            StartInfo = new ProcessStartInfo(_binary, ["run", "-config", ConfigPath])
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            },
-        };
-        process.OutputDataReceived += (_, e) => Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"influxd exited with code {process.ExitCode} on start (port {Port}):{Environment.NewLine}{RecentLog}");
-            }
-
-            if (await AnswersPingAsync(cancellationToken))
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException($"influxd did not answer /ping on 127.0.0.1:{Port} within {StartTimeout.TotalSeconds} s:{Environment.NewLine}{RecentLog}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_process is { } process)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            process.Dispose();
-        }
-
+        _server.Dispose();
         _http.Dispose();
         _folder.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private string ConfigPath => _folder.Combine("influxdb.conf");
@@ -207,31 +125,5 @@ public sealed class InfluxDbServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > MaxLogLines)
-            {
-                _log.Dequeue();
-            }
-        }
-    }
-
-    private static string? FindBinary()
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        return path.Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/bin")
-            .Select(folder => Path.Combine(folder, "influxd"))
-            .FirstOrDefault(File.Exists);
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Pipeline.Hosting.Mqtt;
@@ -15,20 +13,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
 {
     public const string MissingBinaryMessage = "mosquitto not found: install Debian package 'mosquitto' (./test.sh does)";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
-    private const int MaxLogLines = 200;
-
-    private readonly string _binary;
     private readonly TemporaryFolder _folder;
-    private readonly Queue<string> _log = new();
-    private Process? _process;
+    private readonly ServerProcess _server;
 
-    private MosquittoBroker(string binary, TemporaryFolder folder, int port)
+    private MosquittoBroker(TemporaryFolder folder, int port)
     {
-        _binary = binary;
         _folder = folder;
         Port = port;
+        _server = new ServerProcess("mosquitto", "/usr/sbin", MissingBinaryMessage, ["-c", ConfigPath], AcceptsConnectionsAsync,
+            startTimeout: TimeSpan.FromSeconds(15), stopTimeout: TimeSpan.FromSeconds(10));
     }
 
     public string Host => IPAddress.Loopback.ToString();
@@ -38,27 +31,27 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Where mosquitto keeps its persistence file between restarts.</summary>
     public string DataFolder => _folder.Combine("data");
 
-    public bool IsRunning => _process is { HasExited: false };
+    public bool IsRunning => _server.IsRunning;
 
     /// <summary>The last lines mosquitto wrote, for failure messages.</summary>
-    public string RecentLog
-    {
-        get
-        {
-            lock (_log)
-            {
-                return string.Join(Environment.NewLine, _log);
-            }
-        }
-    }
+    public string RecentLog => _server.RecentLog;
 
     public BrokerOptions ToOptions() => new() { Host = Host, Port = Port };
 
     public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken = default)
     {
-        var binary = FindBinary() ?? throw new InvalidOperationException(MissingBinaryMessage);
         var folder = new TemporaryFolder("mosquitto");
-        var broker = new MosquittoBroker(binary, folder, EmbeddedBroker.FreeLoopbackPort());
+        MosquittoBroker broker;
+        try
+        {
+            broker = new MosquittoBroker(folder, EmbeddedBroker.FreeLoopbackPort());
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
+
         try
         {
             Directory.CreateDirectory(broker.DataFolder);
@@ -74,92 +67,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>Stops mosquitto gracefully (SIGTERM, so it writes its persistence file), killing it if it lingers.</summary>
-    public async Task StopAsync()
-    {
-        var process = _process;
-        if (process is null || process.HasExited)
-        {
-            return;
-        }
-
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
-        {
-            if (kill is not null)
-            {
-                await kill.WaitForExitAsync();
-            }
-        }
-
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
+    public Task StopAsync() => _server.StopAsync();
 
     /// <summary>Starts mosquitto (again) on the same port and data, returning once the port accepts connections.</summary>
-    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    public Task RestartAsync(CancellationToken cancellationToken = default) =>
+        _server.RestartAsync($"accepting connections on 127.0.0.1:{Port}", cancellationToken);
+
+    public ValueTask DisposeAsync()
     {
-        await StopAsync();
-        _process?.Dispose();
-        var process = new Process
-        {
-            StartInfo = new ProcessStartInfo(_binary, ["-c", ConfigPath])
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            },
-        };
-        process.OutputDataReceived += (_, e) => Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"mosquitto exited with code {process.ExitCode} on start (port {Port}):{Environment.NewLine}{RecentLog}");
-            }
-
-            if (await AcceptsConnectionsAsync(cancellationToken))
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException($"mosquitto did not accept connections on 127.0.0.1:{Port} within {StartTimeout.TotalSeconds} s:{Environment.NewLine}{RecentLog}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_process is { } process)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            process.Dispose();
-        }
-
+        _server.Dispose();
         _folder.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private string ConfigPath => _folder.Combine("mosquitto.conf");
@@ -192,31 +110,5 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > MaxLogLines)
-            {
-                _log.Dequeue();
-            }
-        }
-    }
-
-    private static string? FindBinary()
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        return path.Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/sbin")
-            .Select(folder => System.IO.Path.Combine(folder, "mosquitto"))
-            .FirstOrDefault(File.Exists);
     }
 }

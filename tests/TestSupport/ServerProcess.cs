@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Pipeline.TestSupport;
+
+/// <summary>
+/// The lifecycle of a real server binary a test fixture runs: find it (a missing one fails loudly), start it,
+/// wait until it answers its readiness probe, stop it gracefully (SIGTERM, so it flushes its data) or kill it,
+/// restart it on the same arguments, and keep its last output lines for failure messages.
+/// </summary>
+public sealed class ServerProcess : IDisposable
+{
+    private const int MaxLogLines = 200;
+
+    private readonly string _name;
+    private readonly string _binary;
+    private readonly string[] _arguments;
+    private readonly Func<CancellationToken, Task<bool>> _isReady;
+    private readonly TimeSpan _startTimeout;
+    private readonly TimeSpan _stopTimeout;
+    private readonly Queue<string> _log = new();
+    private Process? _process;
+
+    /// <param name="name">The binary's file name, e.g. "mosquitto".</param>
+    /// <param name="extraFolder">A folder outside PATH where Debian installs it (e.g. /usr/sbin).</param>
+    /// <param name="missingBinaryMessage">What to tell the person when the binary is not installed.</param>
+    public ServerProcess(string name, string extraFolder, string missingBinaryMessage, string[] arguments,
+        Func<CancellationToken, Task<bool>> isReady, TimeSpan startTimeout, TimeSpan stopTimeout)
+    {
+        _name = name;
+        _binary = FindBinary(name, extraFolder) ?? throw new InvalidOperationException(missingBinaryMessage);
+        _arguments = arguments;
+        _isReady = isReady;
+        _startTimeout = startTimeout;
+        _stopTimeout = stopTimeout;
+    }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>The last lines the server wrote, for failure messages.</summary>
+    public string RecentLog
+    {
+        get
+        {
+            lock (_log)
+            {
+                return string.Join(Environment.NewLine, _log);
+            }
+        }
+    }
+
+    /// <summary>Stops the server gracefully (SIGTERM), killing it if it lingers.</summary>
+    public async Task StopAsync()
+    {
+        var process = _process;
+        if (process is null || process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+        {
+            if (kill is not null)
+            {
+                await kill.WaitForExitAsync();
+            }
+        }
+
+        using var timeout = new CancellationTokenSource(_stopTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Starts the server (again), returning once its readiness probe answers.</summary>
+    public async Task RestartAsync(string readiness, CancellationToken cancellationToken)
+    {
+        await StopAsync();
+        _process?.Dispose();
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo(_binary, _arguments)
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            },
+        };
+        process.OutputDataReceived += (_, e) => Remember(e.Data);
+        process.ErrorDataReceived += (_, e) => Remember(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        var deadline = DateTime.UtcNow + _startTimeout;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{_name} exited with code {process.ExitCode} on start ({readiness}):{Environment.NewLine}{RecentLog}");
+            }
+
+            if (await _isReady(cancellationToken))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"{_name} did not become ready ({readiness}) within {_startTimeout.TotalSeconds} s:{Environment.NewLine}{RecentLog}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+    }
+
+    /// <summary>Kills the server if it still runs.</summary>
+    public void Dispose()
+    {
+        if (_process is { } process)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+
+            process.Dispose();
+        }
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.Enqueue(line);
+            while (_log.Count > MaxLogLines)
+            {
+                _log.Dequeue();
+            }
+        }
+    }
+
+    private static string? FindBinary(string name, string extraFolder)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        return path.Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Append(extraFolder)
+            .Select(folder => Path.Combine(folder, name))
+            .FirstOrDefault(File.Exists);
+    }
+}
