@@ -117,6 +117,7 @@ internal sealed class ModelUpdater
             return;
         }
 
+        _logger.LogInformation("{Device}: model v{Version} announced; fetching {Topic}", _options.DeviceId, manifest.Version, manifest.ArtifactTopic);
         byte[] artifact;
         try
         {

@@ -17,6 +17,10 @@ public sealed class BrokerOptions
     [Range(0, uint.MaxValue)]
     public long SessionExpirySeconds { get; set; } = 3600;
 
+    /// <summary>The longest wait between two reconnect attempts (the backoff doubles from 0.1 s up to this, with jitter).</summary>
+    [Range(0.1, 300)]
+    public double ReconnectMaxDelaySeconds { get; set; } = 5;
+
     public string? Validate() => string.IsNullOrWhiteSpace(Host) ? "Broker:Host is empty" : null;
 
     /// <summary>Parses "host:port" as given on a command line; the error names what is wrong.</summary>

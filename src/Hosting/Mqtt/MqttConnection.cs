@@ -3,13 +3,14 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using Polly;
 using Pipeline.Protocol;
 
 namespace Pipeline.Hosting.Mqtt;
 
 /// <summary>
 /// One MQTT 5 client session that stays connected: a persistent session (clean start off, session expiry),
-/// reconnects with jittered exponential backoff, re-subscribes when the broker lost the session, and
+/// reconnects with jittered exponential backoff (<see cref="ReconnectPolicy"/>), re-subscribes when the broker lost the session, and
 /// publishes at QoS 1, returning only once the broker acknowledged (PUBACK). MQTTnet v5 has no managed
 /// client, hence this class.
 /// Register subscriptions (<see cref="SubscribeAsync"/>, which waits for the connection) before or while calling
@@ -21,13 +22,14 @@ namespace Pipeline.Hosting.Mqtt;
 /// </summary>
 public sealed class MqttConnection : IAsyncDisposable
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
 
     private readonly BrokerOptions _broker;
     private readonly string _clientId;
     private readonly MqttWill? _will;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
+    private readonly ResiliencePipeline<bool> _reconnect;
     private readonly Dictionary<string, (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)> _handlers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
@@ -45,6 +47,7 @@ public sealed class MqttConnection : IAsyncDisposable
         _will = will;
         _logger = logger;
         _client = new MqttClientFactory().CreateMqttClient();
+        _reconnect = ReconnectPolicy.Create(broker, clientId, logger);
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -62,12 +65,7 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>Connects, retrying until the broker answers or <paramref name="cancellationToken"/> fires.</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        var attempt = 0;
-        while (!await TryConnectOnceAsync(cancellationToken))
-        {
-            await Task.Delay(Backoff(attempt++), cancellationToken);
-        }
-
+        await _reconnect.ExecuteAsync(async ct => await TryConnectOnceAsync(ct), cancellationToken);
         _reconnectLoop ??= Task.Run(() => KeepConnectedAsync(_lifetime.Token), CancellationToken.None);
     }
 
@@ -104,7 +102,7 @@ public sealed class MqttConnection : IAsyncDisposable
             {
                 // The link dropped before the SUBACK; the reconnect re-subscribes only if the broker lost the session, so ask again.
                 _logger.LogDebug(e, "subscribe to {Filter} interrupted; retrying", filter);
-                await Task.Delay(Backoff(attempt++), cancellationToken);
+                await Task.Delay(ReconnectPolicy.RetryDelay(attempt++, _broker), cancellationToken);
             }
         }
     }
@@ -157,7 +155,7 @@ public sealed class MqttConnection : IAsyncDisposable
             {
                 // The connection dropped with the PUBACK outstanding: publish again (at-least-once; receivers de-duplicate).
                 _logger.LogDebug(e, "publish to {Topic} interrupted; retrying", topic);
-                await Task.Delay(Backoff(attempt++), cancellationToken);
+                await Task.Delay(ReconnectPolicy.RetryDelay(attempt++, _broker), cancellationToken);
                 continue;
             }
 
@@ -185,10 +183,12 @@ public sealed class MqttConnection : IAsyncDisposable
             {
                 // Restated on DISCONNECT so that leaving cleanly never shortens the persistent session (MQTT 5 allows
                 // a DISCONNECT to change it); the broker keeps queuing QoS 1 messages for us until we return.
+                // Bounded: a broker that stopped answering must not hold up a shutdown.
+                using var timeout = new CancellationTokenSource(DisconnectTimeout);
                 await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
                     .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection)
                     .WithSessionExpiryInterval((uint)_broker.SessionExpirySeconds)
-                    .Build());
+                    .Build(), timeout.Token);
             }
             catch (Exception e)
             {
@@ -294,31 +294,20 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private async Task KeepConnectedAsync(CancellationToken cancellationToken)
     {
-        var attempt = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                if (_client.IsConnected)
+                if (!_client.IsConnected)
                 {
-                    attempt = 0;
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
-                    continue;
+                    await _reconnect.ExecuteAsync(async ct => await TryConnectOnceAsync(ct), cancellationToken);
                 }
 
-                if (!await TryConnectOnceAsync(cancellationToken))
-                {
-                    await Task.Delay(Backoff(attempt++), cancellationToken);
-                }
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
-            }
-            catch (Exception e)
-            {
-                _logger.LogWarning(e, "{ClientId}: reconnect attempt failed", _clientId);
-                await Task.Delay(Backoff(attempt++), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
@@ -384,11 +373,5 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             _logger.LogDebug(e, "acknowledging a message on {Topic} failed; the broker redelivers it", args.ApplicationMessage.Topic);
         }
-    }
-
-    private static TimeSpan Backoff(int attempt)
-    {
-        var baseMs = Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt, 10)));
-        return TimeSpan.FromMilliseconds(baseMs * (0.5 + Random.Shared.NextDouble() / 2));
     }
 }

@@ -87,6 +87,7 @@ public sealed class ModelSwapTests(EmbeddedBrokerFixture fixture, ITestOutputHel
         await first.StartAsync(CancellationToken.None);
         try
         {
+            await Eventually.TrueAsync(() => Statuses(recorder, device).Count > 0, Patience, "the first agent comes online");
             var (manifest, artifact) = BuildModel(LearningTasks.Droplet, 1, [.. DropletMicroscopeSimulator.Vocs.Select(v => v.Name)]);
             await AnnounceAsync(recorder, manifest, artifact);
             await Eventually.TrueAsync(() => first.ModelVersion == 1, Patience, "the first agent runs model v1");
