@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 
 namespace Pipeline.Trainer.Tests;
@@ -53,52 +51,6 @@ internal sealed class UserDataFiles : IDisposable
         }
 
         return [.. header, .. pixels];
-    }
-
-    /// <summary>An 8-bit RGB PNG whose rows alternate the Sub and Up filters, so the decoder's unfiltering is exercised. (CRCs are left zero: the decoder does not check them.)</summary>
-    public static byte[] RgbPng(int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel)
-    {
-        var stride = width * 3;
-        var raw = new List<byte>();
-        var previous = new byte[stride];
-        for (var y = 0; y < height; y++)
-        {
-            var row = new byte[stride];
-            for (var x = 0; x < width; x++)
-            {
-                var (r, g, b) = pixel(x, y);
-                (row[3 * x], row[(3 * x) + 1], row[(3 * x) + 2]) = (r, g, b);
-            }
-
-            var filter = (byte)(y % 2 == 0 ? 1 : 2);
-            raw.Add(filter);
-            for (var i = 0; i < stride; i++)
-            {
-                var reference = filter == 1 ? (i >= 3 ? row[i - 3] : 0) : previous[i];
-                raw.Add((byte)(row[i] - reference));
-            }
-
-            previous = row;
-        }
-
-        using var compressed = new MemoryStream();
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            zlib.Write([.. raw]);
-        }
-
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        (header[8], header[9]) = (8, 2);
-        return [137, 80, 78, 71, 13, 10, 26, 10, .. Chunk("IHDR", header), .. Chunk("IDAT", compressed.ToArray()), .. Chunk("IEND", [])];
-    }
-
-    private static byte[] Chunk(string type, byte[] body)
-    {
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, body.Length);
-        return [.. length, .. Encoding.ASCII.GetBytes(type), .. body, 0, 0, 0, 0];
     }
 
     public void Dispose() => Directory.Delete(Root, recursive: true);

@@ -1,6 +1,7 @@
 using Pipeline.Protocol;
 using Pipeline.Trainer.UserData;
 using Pipeline.Protocol.Imaging;
+using Pipeline.TestSupport;
 
 namespace Pipeline.Trainer.Tests;
 
@@ -10,7 +11,7 @@ public class UserDataImageFolderTests
     public void PngDecoder_RgbWithSubAndUpFilters_RecoversEveryPixel()
     {
         static (byte, byte, byte) Pixel(int x, int y) => ((byte)(x * 20), (byte)(y * 30), (byte)((x * y) + 7));
-        var png = UserDataFiles.RgbPng(5, 4, Pixel);
+        var png = ImageFiles.RgbPng(5, 4, Pixel);
 
         var image = PngDecoder.Decode(png);
 
@@ -22,7 +23,7 @@ public class UserDataImageFolderTests
     [Fact]
     public void PngDecoder_TruncatedFile_SaysWhatIsWrong()
     {
-        var png = UserDataFiles.RgbPng(5, 4, (x, y) => (1, 2, 3));
+        var png = ImageFiles.RgbPng(5, 4, (x, y) => (1, 2, 3));
 
         var error = Assert.Throws<InvalidDataException>(() => PngDecoder.Decode(png[..45]));
 
@@ -36,7 +37,7 @@ public class UserDataImageFolderTests
         for (var i = 0; i < 3; i++)
         {
             files.Write($"dark/{i}.pgm", UserDataFiles.Pgm(32, 32, (_, _) => 10));
-            files.Write($"bright/{i}.png", UserDataFiles.RgbPng(80, 80, (_, _) => (250, 250, 250)));
+            files.Write($"bright/{i}.png", ImageFiles.RgbPng(80, 80, (_, _) => (250, 250, 250)));
         }
 
         files.Write("dark/notes.txt", "not an image");

@@ -122,11 +122,18 @@ public sealed class FrameRecordingReader(string folder, ILogger logger)
             return null;
         }
 
-        if (PortableAnymap.Decode(bytes, MicroscopyFrameCodec.MaxSide, out problem) is not { } image)
+        DecodedImage image;
+        try
         {
+            image = ImageFile.Decode(bytes, MicroscopyFrameCodec.MaxSide);
+        }
+        catch (InvalidDataException e)
+        {
+            problem = e.Message;
             return null;
         }
 
+        problem = null;
         return new RecordedFrame(image.Width, image.Height, image.Format, image.Pixels, new FrameLabel(row.Voc, row.Concentration));
     }
 

@@ -37,6 +37,24 @@ public sealed class FrameRecordingReaderTests : IDisposable
     }
 
     [Fact]
+    public void ReadExposures_DecodesPngAndJpegFrames_ByContent()
+    {
+        File.WriteAllBytes(_folder.Combine("a.png"), ImageFiles.RgbPng(24, 16, (x, y) => (200, 100, 50)));
+        File.WriteAllBytes(_folder.Combine("b.jpg"), ImageFiles.Jpeg(24, 16, PixelFormat.Rgb24, [.. Enumerable.Repeat<byte>(120, 24 * 16 * 3)]));
+        File.WriteAllLines(_folder.Combine(FrameRecordingReader.LabelFileName),
+            [FrameRecordingReader.Header, "a.png,run1,acetone,2.5", "b.jpg,run1,acetone,2.5"]);
+        var reader = new FrameRecordingReader(_folder.Path, NullLogger.Instance);
+
+        var exposure = Assert.Single(reader.ReadExposures().ToList());
+
+        Assert.Equal(2, exposure.FrameCount);
+        Assert.Equal([200, 100, 50], exposure.FrameAt(0).Pixels[..3]);
+        Assert.Equal((24, 16, PixelFormat.Rgb24), (exposure.FrameAt(1).Width, exposure.FrameAt(1).Height, exposure.FrameAt(1).Format));
+        Assert.InRange(exposure.FrameAt(1).Pixels.Average(p => p), 115, 125);
+        Assert.Equal(0, reader.Problems.Skipped);
+    }
+
+    [Fact]
     public void ReadExposures_SkipsAndCountsBadRowsAndFrames_NamingLabelFileLine()
     {
         WriteGray(_folder.Combine("good.pgm"), 32, 10);
@@ -49,7 +67,7 @@ public sealed class FrameRecordingReaderTests : IDisposable
             "missing.pgm,run1,acetone,2.5",     // line 3: no such file
             "../good.pgm,run1,acetone,2.5",     // line 4: outside the folder
             "torn.pgm,run1,acetone,2.5",        // line 5: cut short
-            "photo.png,run1,acetone,2.5",       // line 6: not PGM/PPM
+            "photo.png,run1,acetone,2.5",       // line 6: no image inside
             "good.pgm,run1,acetone,250",        // line 7: concentration out of range
             "good.pgm,run1,ethanol,2.5",        // line 8: VOC changes inside a session
             "good.pgm,run1,acetone,2.5,2",      // line 9: degradation out of range
@@ -63,7 +81,7 @@ public sealed class FrameRecordingReaderTests : IDisposable
         Assert.Equal(Enumerable.Range(3, 7).Select(line => $"labels.csv:{line}:"), reader.Problems.Kept.Select(p => p[..(p.IndexOf(':', 11) + 1)]));
         Assert.Contains("not a plain file name", reader.Problems.Kept[1]);
         Assert.Contains("bytes of pixels", reader.Problems.Kept[2]);
-        Assert.Contains("not a binary PGM", reader.Problems.Kept[3]);
+        Assert.Contains("not an image this reads", reader.Problems.Kept[3]);
     }
 
     [Fact]
