@@ -9,6 +9,9 @@ internal sealed class AgentCounters
     private long _framesSent;
     private long _rejections;
     private long _inferenceDrops;
+    private long _swingsDetected;
+    private long _swingsMissed;
+    private long _falseSwingDetections;
 
     public long Predictions => Interlocked.Read(ref _predictions);
 
@@ -21,6 +24,15 @@ internal sealed class AgentCounters
     public long Rejections => Interlocked.Read(ref _rejections);
 
     public long InferenceDrops => Interlocked.Read(ref _inferenceDrops);
+
+    /// <summary>Labelled swing sessions in which the edge detector found a swing.</summary>
+    public long SwingsDetected => Interlocked.Read(ref _swingsDetected);
+
+    /// <summary>Labelled swing sessions in which the edge detector found nothing: its misses.</summary>
+    public long SwingsMissed => Interlocked.Read(ref _swingsMissed);
+
+    /// <summary>Detections in no labelled session, or in one that already had a detection: the detector's false positives.</summary>
+    public long FalseSwingDetections => Interlocked.Read(ref _falseSwingDetections);
 
     public void AddPrediction(bool correct)
     {
@@ -38,4 +50,10 @@ internal sealed class AgentCounters
     public void AddRejection() => Interlocked.Increment(ref _rejections);
 
     public void AddInferenceDrop() => Interlocked.Increment(ref _inferenceDrops);
+
+    public void AddSwingDetected() => Interlocked.Increment(ref _swingsDetected);
+
+    public void AddSwingMissed() => Interlocked.Increment(ref _swingsMissed);
+
+    public void AddFalseSwingDetection() => Interlocked.Increment(ref _falseSwingDetections);
 }

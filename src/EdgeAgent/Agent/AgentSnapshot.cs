@@ -3,7 +3,9 @@ namespace Pipeline.EdgeAgent.Agent;
 /// <summary>
 /// A consistent-enough moment of one agent's counters, for reports; each number is read atomically.
 /// SamplesSent and FramesSent count what was recorded into the outbox; OutboxDepth is what still waits for the
-/// broker's acknowledgement, OutboxDropped what the outbox's size cap discarded.
+/// broker's acknowledgement, OutboxDropped what the outbox's size cap discarded. For a golf club, SwingsDetected,
+/// SwingsMissed and FalseSwingDetections score the edge swing detector against the labelled sessions
+/// (docs/DEVICES.md, "Swing detection"); they stay 0 for a microscope.
 /// </summary>
 public sealed record AgentSnapshot(
     string DeviceId,
@@ -15,4 +17,7 @@ public sealed record AgentSnapshot(
     long FramesSent,
     long Rejections,
     int OutboxDepth,
-    long OutboxDropped);
+    long OutboxDropped,
+    long SwingsDetected,
+    long SwingsMissed,
+    long FalseSwingDetections);

@@ -1,6 +1,7 @@
 using Pipeline.EdgeAgent.Outbox;
 using Pipeline.EdgeAgent.Simulation.Golf;
 using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Models;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.Agent;
@@ -52,6 +53,26 @@ public sealed class EdgeAgentOptions
 
     /// <summary>Each microscope session draws its degradation level uniformly from 0..this.</summary>
     public float MaxDegradation { get; set; } = 0.5f;
+
+    /// <summary>
+    /// Gyroscope magnitude (deg/s) at which the edge swing detector starts a swing. Above the fastest backswing
+    /// (about 730: 270 degrees in 0.6 s), practice waggles (at most 460) and walking (at most 120), which would
+    /// otherwise trigger early or falsely; below the slowest downswing's peak (about 950 for p2's slowest).
+    /// </summary>
+    public float SwingTriggerDegreesPerSecond { get; set; } = 850;
+
+    /// <summary>
+    /// Gyroscope magnitude (deg/s) below which a detected swing has ended (hysteresis): low enough that the
+    /// swing's own wobble around the peak never splits it, high enough that the follow-through drops below it
+    /// within about 0.15 s of impact.
+    /// </summary>
+    public float SwingReleaseDegreesPerSecond { get; set; } = 400;
+
+    /// <summary>
+    /// Seconds after a swing's peak before another swing can trigger, so one swing is one detection even if its
+    /// follow-through bounces; shorter than the 1.9 s between two simulated impacts at the least.
+    /// </summary>
+    public double SwingRefractorySeconds { get; set; } = 1.0;
 
     /// <summary>Inputs waiting for inference; when full, the oldest is dropped so sampling never waits.</summary>
     public int InferenceQueueCapacity { get; set; } = 16;
@@ -108,6 +129,13 @@ public sealed class EdgeAgentOptions
         Check(FramesPerSession is >= 1 and <= 1000, nameof(FramesPerSession), $"{FramesPerSession} is outside 1..1000");
         Check(FrameIntervalSeconds is > 0 and <= 3600, nameof(FrameIntervalSeconds), $"{FrameIntervalSeconds} is outside (0, 3600]");
         Check(MaxDegradation is >= 0 and <= 1, nameof(MaxDegradation), $"{MaxDegradation} is outside 0..1");
+        Check(float.IsFinite(SwingTriggerDegreesPerSecond) && SwingTriggerDegreesPerSecond >= SwingWindowing.MinimumPeakGyroDegreesPerSecond
+            && SwingTriggerDegreesPerSecond <= MotionChannels.Limit(MotionChannels.GyroZ),
+            nameof(SwingTriggerDegreesPerSecond),
+            $"{SwingTriggerDegreesPerSecond} is outside {SwingWindowing.MinimumPeakGyroDegreesPerSecond}..{MotionChannels.Limit(MotionChannels.GyroZ)} (below the least peak the trainer takes for a swing, or beyond the gyroscope's range)");
+        Check(float.IsFinite(SwingReleaseDegreesPerSecond) && SwingReleaseDegreesPerSecond > 0 && SwingReleaseDegreesPerSecond < SwingTriggerDegreesPerSecond,
+            nameof(SwingReleaseDegreesPerSecond), $"{SwingReleaseDegreesPerSecond} must be above 0 and below SwingTriggerDegreesPerSecond ({SwingTriggerDegreesPerSecond})");
+        Check(SwingRefractorySeconds is >= 0 and <= 60, nameof(SwingRefractorySeconds), $"{SwingRefractorySeconds} is outside 0..60");
         Check(InferenceQueueCapacity is >= 1 and <= 10_000, nameof(InferenceQueueCapacity), $"{InferenceQueueCapacity} is outside 1..10000");
         Check(ArtifactTimeoutSeconds is > 0 and <= 3600, nameof(ArtifactTimeoutSeconds), $"{ArtifactTimeoutSeconds} is outside (0, 3600]");
         Check(OutboxMaxBytes is >= DiskOutbox.MinMaxBytes and <= MaxOutboxBytes, nameof(OutboxMaxBytes), $"{OutboxMaxBytes} is outside {DiskOutbox.MinMaxBytes}..{MaxOutboxBytes}");

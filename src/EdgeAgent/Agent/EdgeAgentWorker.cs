@@ -66,7 +66,10 @@ public sealed class EdgeAgentWorker : BackgroundService
         _counters.FramesSent,
         _counters.Rejections,
         _outbox?.Depth ?? 0,
-        _outbox?.DroppedMessages ?? 0);
+        _outbox?.DroppedMessages ?? 0,
+        _counters.SwingsDetected,
+        _counters.SwingsMissed,
+        _counters.FalseSwingDetections);
 
     public override void Dispose()
     {

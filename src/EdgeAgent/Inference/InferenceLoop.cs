@@ -75,7 +75,6 @@ internal sealed class InferenceLoop
             };
             if (input is null)
             {
-                _logger.LogDebug("{Device}: no swing found in the session starting at {Start}", _options.DeviceId, request.InputTimestampMicros);
                 return null;
             }
 
@@ -100,16 +99,15 @@ internal sealed class InferenceLoop
         }
     }
 
-    private static (float[]? Input, float Auxiliary, long Timestamp) SwingInput(SwingInferenceRequest swing)
+    private (float[]? Input, float Auxiliary, long Timestamp) SwingInput(SwingInferenceRequest swing)
     {
-        var start = SwingWindowing.FindWindowStart(swing.Samples);
-        if (start < 0)
+        if (swing.Samples.Length != SwingWindowing.WindowSamples * MotionChannels.Count)
         {
-            return (null, 0, swing.InputTimestampMicros);
+            _logger.LogWarning("{Device}: a swing window of {Values} values is not {Samples} samples of {Channels} channels; skipped",
+                _options.DeviceId, swing.Samples.Length, SwingWindowing.WindowSamples, MotionChannels.Count);
+            return (null, 0, swing.WindowStartMicros);
         }
 
-        var window = swing.Samples.AsSpan(start * MotionChannels.Count, SwingWindowing.WindowSamples * MotionChannels.Count);
-        var timestamp = swing.SessionStartMicros + (long)Math.Round(start * 1_000_000d / swing.SampleRateHz);
-        return (SwingWindowing.ToModelInput(window), 0, timestamp);
+        return (SwingWindowing.ToModelInput(swing.Samples), 0, swing.WindowStartMicros);
     }
 }

@@ -1,5 +1,9 @@
 namespace Pipeline.EdgeAgent.Inference;
 
-/// <summary>A whole swing session (sample-major, 8 channels); the inference loop finds the swing in it.</summary>
-internal sealed record SwingInferenceRequest(long SessionStartMicros, double SampleRateHz, float[] Samples, string TrueClass)
-    : InferenceRequest(SessionStartMicros, TrueClass);
+/// <summary>
+/// One swing window the edge detector cut from the motion stream: <see cref="Pipeline.Models.SwingWindowing.WindowSamples"/>
+/// samples, sample-major over 8 channels, the first recorded at <paramref name="WindowStartMicros"/>. TrueClass is the
+/// label of the session holding the swing's peak, or null when the detection lies in no labelled session.
+/// </summary>
+internal sealed record SwingInferenceRequest(long WindowStartMicros, float[] Samples, string? TrueClass)
+    : InferenceRequest(WindowStartMicros, TrueClass);

@@ -19,7 +19,7 @@ public sealed class InferenceLoopTests
 
         for (var i = 0; i < 5; i++)
         {
-            loop.Offer(new SwingInferenceRequest(1 + i, 500, new float[8], "p1:draw"));
+            loop.Offer(new SwingInferenceRequest(1 + i, new float[8], "p1:draw"));
         }
 
         Assert.Equal(3, counters.InferenceDrops);

@@ -1,10 +1,12 @@
+using Pipeline.Models;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.Simulation.Golf;
 
 /// <summary>
 /// A smart golf club (two shaft strain gauges, 3-axis accelerometer, 3-axis gyroscope) recording one swing per
-/// session: address, backswing, downswing, impact, follow-through, idle. Deterministic for a seed. The physics
+/// session: idle handling before the swing (the club carried while walking, practice waggles, a variable pause),
+/// then address, backswing, downswing, impact, follow-through, idle. Deterministic for a seed. The physics
 /// is a rigid club rotating in a swing plane (see docs/DEVICES.md): the gyroscope's z axis is the swing
 /// rotation, x the face rotation about the shaft, y the path leaving the plane; the accelerometer sees
 /// centripetal and tangential acceleration plus gravity; the strain gauges see shaft lag/lead and toe droop
@@ -19,6 +21,11 @@ public sealed class GolfClubSimulator
     private const double Gravity = 9.81;
     private const double SensorRadiusMetres = 0.55;
     private const double IdleSeconds = 0.3;
+
+    // Every session keeps half a model window (plus the peak's jitter around impact) on both sides of impact at
+    // any rate, so the window an edge detector centres on the stream never crosses into a neighbouring session and
+    // equals the one SwingWindowing.FindWindowStart cuts from the session alone.
+    private const int ImpactMarginSamples = (SwingWindowing.WindowSamples / 2) + 4;
 
     public static readonly IReadOnlyList<GolferProfile> Players =
     [
@@ -69,7 +76,7 @@ public sealed class GolfClubSimulator
         double Jitter(double sd) => Math.Max(0.5, 1 + NormalDistribution.Sample(r, 0, sd));
 
         // Per-swing variability: large enough that neighbouring classes overlap.
-        var address = 0.35 + 0.15 * r.NextDouble();
+        var addressSeconds = 0.35 + 0.15 * r.NextDouble();
         var backswing = player.BackswingSeconds * Jitter(0.07);
         var downswing = player.DownswingSeconds * Jitter(0.07);
         var follow = 0.55 + 0.1 * r.NextDouble();
@@ -90,9 +97,13 @@ public sealed class GolfClubSimulator
 
         var rate = SampleRateHz;
         var dt = 1.0 / rate;
+        var idle = IdleMotion.Draw(r);
+        var margin = ImpactMarginSamples / rate;
+        var lead = Math.Max(idle.Seconds, margin - (addressSeconds + backswing + downswing));
+        var address = lead + addressSeconds;
         var topOfBackswing = address + backswing;
         var impact = topOfBackswing + downswing;
-        var count = (int)Math.Ceiling((impact + follow + IdleSeconds) * rate);
+        var count = (int)Math.Ceiling((impact + Math.Max(follow + IdleSeconds, margin)) * rate);
         var impactIndex = (int)Math.Round(impact * rate);
         var backswingPeakDps = backswingDegrees * Math.PI / (2 * backswing);
         var samples = new float[count * MotionChannels.Count];
@@ -103,7 +114,11 @@ public sealed class GolfClubSimulator
         {
             var t = i * dt;
             double omega = 0, roll = 0, pathRate = 0;
-            if (t >= address && t < topOfBackswing)
+            if (t < lead)
+            {
+                (omega, roll, pathRate) = idle.At(t);
+            }
+            else if (t >= address && t < topOfBackswing)
             {
                 var tau = (t - address) / backswing;
                 omega = -backswingPeakDps * Math.Sin(Math.PI * tau);
@@ -160,6 +175,6 @@ public sealed class GolfClubSimulator
             }
         }
 
-        return new SwingSession(player.Name, shape.Name, rate, samples, impactIndex);
+        return new SwingSession(player.Name, shape.Name, rate, samples, impactIndex) { AddressIndex = (int)Math.Ceiling(lead * rate) };
     }
 }
