@@ -6,7 +6,9 @@ public sealed class StoreBackendOptions
     public const string Section = "Store";
     public const string Embedded = "embedded";
     public const string Influx = "influx";
+    public const string Influx2 = "influx2";
 
-    /// <summary><see cref="Embedded"/> (default, under the data folder) or <see cref="Influx"/> (the "Influx" section says where).</summary>
+    /// <summary><see cref="Embedded"/> (default, under the data folder), <see cref="Influx"/> (InfluxDB 1.x, the "Influx" section says where)
+    /// or <see cref="Influx2"/> (InfluxDB 2.x, the "Influx2" section says where and with which token).</summary>
     public string Backend { get; set; } = Embedded;
 }

@@ -5,13 +5,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Storage.Embedded;
 using Pipeline.Storage.Influx;
+using Pipeline.Storage.Influx2;
 
 namespace Pipeline.Storage;
 
 /// <summary>
 /// Registers the store that configuration names ("Store:Backend"), so ingest, the trainer and the local runner
-/// choose their backend the same way. The embedded store lives in "&lt;dataFolder&gt;/store"; InfluxDB keeps frame
-/// pixels in "&lt;dataFolder&gt;/blobs" unless "Influx:BlobFolder" says otherwise.
+/// choose their backend the same way. The embedded store lives in "&lt;dataFolder&gt;/store"; InfluxDB (1.x and 2.x) keeps frame
+/// pixels in "&lt;dataFolder&gt;/blobs" unless "Influx:BlobFolder" or "Influx2:BlobFolder" says otherwise.
 /// </summary>
 public static class TelemetryStoreRegistration
 {
@@ -46,9 +47,22 @@ public static class TelemetryStoreRegistration
                 {
                     throw new OptionsValidationException(InfluxOptions.Section, typeof(InfluxOptions), [e.Message]);
                 }
+            case StoreBackendOptions.Influx2:
+                try
+                {
+                    return services.AddInflux2TelemetryStore(options =>
+                    {
+                        options.BlobFolder = Path.Combine(dataFolder, "blobs");
+                        configuration.GetSection(Influx2Options.Section).Bind(options);
+                    });
+                }
+                catch (ArgumentException e)
+                {
+                    throw new OptionsValidationException(Influx2Options.Section, typeof(Influx2Options), [e.Message]);
+                }
             default:
                 throw new OptionsValidationException(StoreBackendOptions.Section, typeof(StoreBackendOptions),
-                    [$"Store:Backend \"{backend.Backend}\" is unknown (expected {StoreBackendOptions.Embedded} or {StoreBackendOptions.Influx})"]);
+                    [$"Store:Backend \"{backend.Backend}\" is unknown (expected {StoreBackendOptions.Embedded}, {StoreBackendOptions.Influx} or {StoreBackendOptions.Influx2})"]);
         }
     }
 }

@@ -32,6 +32,9 @@ public sealed class InfluxRequestException : Exception
     /// <summary>The "error" text of the server's JSON answer, when it gave one.</summary>
     public string? ServerError { get; }
 
-    /// <summary>Whether trying again later may succeed: no answer, or a server-side (5xx) failure. A 4xx means the request itself is wrong.</summary>
-    public bool IsTransient => StatusCode is null || (int)StatusCode >= 500;
+    /// <summary>How long the server asked the caller to wait before trying again (its Retry-After header), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>Whether trying again later may succeed: no answer, a server-side (5xx) failure, or 429 (too many requests). Another 4xx means the request itself is wrong.</summary>
+    public bool IsTransient => StatusCode is null or HttpStatusCode.TooManyRequests || (int)StatusCode >= 500;
 }

@@ -368,7 +368,8 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         }
     }
 
-    private static IEnumerable<string> SampleLines(MotionBatch batch)
+    // The point builders below are shared with the InfluxDB 2.x store, so both backends write byte-identical line protocol.
+    internal static IEnumerable<string> SampleLines(MotionBatch batch)
     {
         var line = new StringBuilder(256);
         for (var i = 0; i < batch.SampleCount; i++)
@@ -387,7 +388,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         }
     }
 
-    private static string CompletionLine(MotionBatch batch)
+    internal static string CompletionLine(MotionBatch batch)
     {
         var line = new StringBuilder(128);
         AppendSeries(line, Motion, batch.DeviceId, batch.StreamId);
@@ -398,7 +399,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         return line.ToString();
     }
 
-    private static string FrameLine(MicroscopyFrame frame, string pixelHash)
+    internal static string FrameLine(MicroscopyFrame frame, string pixelHash)
     {
         var line = new StringBuilder(256);
         AppendSeries(line, Frames, frame.DeviceId, frame.StreamId);
@@ -423,7 +424,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         return line.ToString();
     }
 
-    private static string LabelLine(SessionLabel label)
+    internal static string LabelLine(SessionLabel label)
     {
         var line = new StringBuilder(256);
         AppendMeasurement(line, Labels);
@@ -455,14 +456,14 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         AppendTag(line, StreamTag, streamId.ToString(CultureInfo.InvariantCulture));
     }
 
-    private static List<T> FirstOfEachKey<T>(IReadOnlyList<T> items, Func<T, (string, uint, ulong)> keyOf)
+    internal static List<T> FirstOfEachKey<T>(IReadOnlyList<T> items, Func<T, (string, uint, ulong)> keyOf)
     {
         var seen = new HashSet<(string, uint, ulong)>();
         return [.. items.Where(item => seen.Add(keyOf(item)))];
     }
 
     /// <summary>Refuses what InfluxDB cannot hold: non-finite values and timestamps outside its nanosecond range.</summary>
-    private static void CheckStorable(MotionBatch batch)
+    internal static void CheckStorable(MotionBatch batch)
     {
         var last = batch.TimestampOf(batch.SampleCount - 1);
         if (batch.FirstTimestampMicros is < MinMicros or > MaxMicros || last is < MinMicros or > MaxMicros)
@@ -477,7 +478,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         }
     }
 
-    private static void CheckStorable(MicroscopyFrame frame)
+    internal static void CheckStorable(MicroscopyFrame frame)
     {
         if (frame.TimestampMicros is < MinMicros or > MaxMicros)
         {
