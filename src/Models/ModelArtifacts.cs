@@ -22,6 +22,9 @@ public static class ModelArtifacts
         return new TorchInferenceModel(model, manifest);
     }
 
+    /// <summary>Most values one input may hold (a 3 × 1024 × 1024 image is 3 M).</summary>
+    public const long MaxInputElements = 4L * 1024 * 1024;
+
     /// <summary>As <see cref="Load"/>, but returns the block sequence itself (in eval mode), e.g. to evaluate it on a data set.</summary>
     public static BlockSequence LoadBlocks(byte[] artifact, ModelManifest manifest)
     {
@@ -41,7 +44,16 @@ public static class ModelArtifacts
             throw new ModelArtifactException($"manifest for {manifest.Task} v{manifest.Version} lists {manifest.Classes?.Length ?? 0} classes; a classifier needs at least 2");
         }
 
-        var model = ModelCatalog.Create(manifest.Architecture, manifest.Classes.Length);
+        // Bounded before anything is built: the smoke check feeds a zero input of this shape.
+        if (manifest.InputShape is not { Length: >= 1 } shape || shape.Any(d => d < 1) || shape.Aggregate(1L, (n, d) => n * d) > MaxInputElements)
+        {
+            throw new ModelArtifactException($"manifest input shape [{string.Join(", ", manifest.InputShape ?? [])}] is empty, has a dimension below 1, or holds more than {MaxInputElements} values");
+        }
+
+        // The fixed-shape task models keep their own check below; the others are built for the shape they were trained on.
+        var model = manifest.Architecture is ModelCatalog.SwingCnn or ModelCatalog.DropletCnn
+            ? ModelCatalog.Create(manifest.Architecture, manifest.Classes.Length)
+            : ModelCatalog.CreateForInput(manifest.Architecture, manifest.Classes.Length, manifest.InputShape);
         try
         {
             if (!manifest.InputShape.SequenceEqual(model.InputShape))

@@ -34,6 +34,34 @@ public class ModelArtifactsTests
     }
 
     [Fact]
+    public void Load_ModelTrainedOnAnotherShape_IsBuiltForTheShapeItsManifestDeclares()
+    {
+        int[] shape = [3, 64];
+        using var original = ModelCatalog.CreateForInput(ModelCatalog.GolfVgg, Vocs.Length, shape, seed: 5);
+        var artifact = ModelArtifacts.Save(original);
+        var input = Enumerable.Range(0, 3 * 64).Select(i => MathF.Sin(i / 7f)).ToArray();
+
+        using var loaded = ModelArtifacts.Load(artifact, Manifest(artifact, ModelCatalog.GolfVgg, shape));
+
+        ModelArtifacts.SmokeCheck(loaded);
+        Assert.InRange(loaded.Predict(input, 0f).Confidence, 0f, 1f);
+    }
+
+    [Theory]
+    [InlineData(new[] { 8, 100_000_000 })]
+    [InlineData(new[] { 8, 0 })]
+    [InlineData(new int[0])]
+    public void Load_ManifestWithAnUnboundedInputShape_IsRefusedBeforeAnythingIsBuilt(int[] shape)
+    {
+        using var model = ModelCatalog.Create(ModelCatalog.GolfVgg, Vocs.Length, seed: 5);
+        var artifact = ModelArtifacts.Save(model);
+
+        var error = Assert.Throws<ModelArtifactException>(() => ModelArtifacts.Load(artifact, Manifest(artifact, ModelCatalog.GolfVgg, shape)));
+
+        Assert.Contains("input shape", error.Message);
+    }
+
+    [Fact]
     public void Load_TruncatedArtifact_RefusesNamingTheSize()
     {
         var (artifact, manifest) = Saved();

@@ -15,14 +15,16 @@ public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
     private static readonly string[] Names = ["weight", "bias"];
     private readonly LayerKind _kind;
     private readonly int _padding;
+    private readonly int _stride;
     private readonly Parameter[] _learned;
     private readonly Tensor? _runningMean;
     private readonly Tensor? _runningVariance;
 
-    private LearnedLayer(string name, LayerKind kind, int padding, Tensor weight, Tensor bias, bool batchNorm) : base(name)
+    private LearnedLayer(string name, LayerKind kind, int padding, int stride, Tensor weight, Tensor bias, bool batchNorm) : base(name)
     {
         _kind = kind;
         _padding = padding;
+        _stride = stride;
         var channels = weight.shape[0];
         _learned = [new Parameter(weight), new Parameter(bias)];
         register_parameter(Names[0], _learned[0]);
@@ -40,17 +42,25 @@ public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
 
     public int ParameterCount => _learned.Length;
 
-    public static LearnedLayer Conv1d(int inChannels, int outChannels, int kernel, Random random) =>
-        new("conv", LayerKind.Conv1d, kernel / 2, Uniform(random, inChannels * kernel, outChannels, inChannels, kernel), Uniform(random, inChannels * kernel, outChannels), false);
+    public static LearnedLayer Conv1d(int inChannels, int outChannels, int kernel, Random random) => Conv1d("conv", inChannels, outChannels, kernel, random);
 
-    public static LearnedLayer Conv2d(int inChannels, int outChannels, int kernel, Random random) =>
-        new("conv", LayerKind.Conv2d, kernel / 2, Uniform(random, inChannels * kernel * kernel, outChannels, inChannels, kernel, kernel), Uniform(random, inChannels * kernel * kernel, outChannels), false);
+    /// <summary>A 1-D convolution padded by kernel/2 on each side, so an odd kernel keeps the length (divided by <paramref name="stride"/>, rounded up).</summary>
+    public static LearnedLayer Conv1d(string name, int inChannels, int outChannels, int kernel, Random random, int stride = 1) =>
+        new(name, LayerKind.Conv1d, kernel / 2, stride, Uniform(random, inChannels * kernel, outChannels, inChannels, kernel), Uniform(random, inChannels * kernel, outChannels), false);
 
-    public static LearnedLayer BatchNorm(int channels) =>
-        new("bn", LayerKind.BatchNorm, 0, ones(channels), zeros(channels), true);
+    public static LearnedLayer Conv2d(int inChannels, int outChannels, int kernel, Random random) => Conv2d("conv", inChannels, outChannels, kernel, random);
+
+    /// <summary>A 2-D convolution padded by <paramref name="padding"/> (kernel/2 when null, which keeps the size for an odd kernel and stride 1).</summary>
+    public static LearnedLayer Conv2d(string name, int inChannels, int outChannels, int kernel, Random random, int stride = 1, int? padding = null) =>
+        new(name, LayerKind.Conv2d, padding ?? kernel / 2, stride, Uniform(random, inChannels * kernel * kernel, outChannels, inChannels, kernel, kernel), Uniform(random, inChannels * kernel * kernel, outChannels), false);
+
+    public static LearnedLayer BatchNorm(int channels) => BatchNorm("bn", channels);
+
+    public static LearnedLayer BatchNorm(string name, int channels) =>
+        new(name, LayerKind.BatchNorm, 0, 1, ones(channels), zeros(channels), true);
 
     public static LearnedLayer Linear(string name, int inFeatures, int outFeatures, Random random) =>
-        new(name, LayerKind.Linear, 0, Uniform(random, inFeatures, outFeatures, inFeatures), Uniform(random, inFeatures, outFeatures), false);
+        new(name, LayerKind.Linear, 0, 1, Uniform(random, inFeatures, outFeatures, inFeatures), Uniform(random, inFeatures, outFeatures), false);
 
     /// <summary>
     /// How much each training-mode batch moves a batch-norm layer's running statistics (PyTorch's default 0.1).
@@ -78,8 +88,8 @@ public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => _kind switch
     {
-        LayerKind.Conv1d => nn.functional.conv1d(input, _learned[0], _learned[1], padding: _padding),
-        LayerKind.Conv2d => nn.functional.conv2d(input, _learned[0], _learned[1], padding: [_padding, _padding]),
+        LayerKind.Conv1d => nn.functional.conv1d(input, _learned[0], _learned[1], stride: _stride, padding: _padding),
+        LayerKind.Conv2d => nn.functional.conv2d(input, _learned[0], _learned[1], strides: [_stride, _stride], padding: [_padding, _padding]),
         LayerKind.BatchNorm => nn.functional.batch_norm(input, _runningMean!, _runningVariance!, _learned[0], _learned[1], training, StatisticsMomentum, 1e-5),
         _ => nn.functional.linear(input, _learned[0], _learned[1]),
     };

@@ -20,7 +20,35 @@ public static class ModelCatalog
     /// <summary>Where the concentration output starts: the middle of the simulated microscope's 0.9-4.0 % v/v.</summary>
     public const float InitialConcentrationPercent = 2.45f;
 
-    public static readonly IReadOnlyList<string> Architectures = [SwingCnn, DropletCnn];
+    /// <summary>Jiao et al.'s plain 1-D CNN family for swing windows: five conv/BN/ReLU/pool blocks and a pooled head.</summary>
+    public const string GolfVanillaCnn = "golf-vanilla-cnn";
+
+    /// <summary>Jiao et al.'s VGG family for swing windows: three stages of two or three 3-tap convolutions, channels doubling.</summary>
+    public const string GolfVgg = "golf-vgg";
+
+    /// <summary>Jiao et al.'s Inception family for swing windows: three multi-scale blocks of parallel 1/3/5-tap and pool branches.</summary>
+    public const string GolfInception = "golf-inception";
+
+    /// <summary>Jiao et al.'s ResNet family for swing windows: four 1-D basic residual blocks with projection shortcuts.</summary>
+    public const string GolfResNet = "golf-resnet";
+
+    /// <summary>LeNet-5, as in the pipelined-training paper's first experiments; [3 × 32 × 32] unless built for other images.</summary>
+    public const string LeNet5 = "lenet-5";
+
+    /// <summary>CIFAR ResNet-20 (3 stages × 3 basic blocks); [3 × 32 × 32] unless built for other images.</summary>
+    public const string ResNet20 = "resnet-20";
+
+    /// <summary>CIFAR ResNet-56 (3 stages × 9 basic blocks), the paper's Table 5 model; [3 × 32 × 32] unless built for other images.</summary>
+    public const string ResNet56 = "resnet-56";
+
+    /// <summary>The input LeNet-5 and the ResNets are built for when no data says otherwise: a CIFAR image, as in the paper.</summary>
+    private static readonly int[] CifarImageShape = [3, 32, 32];
+
+    private static readonly string[] GolfFamilies = [GolfVanillaCnn, GolfVgg, GolfInception, GolfResNet];
+
+    private static readonly string[] PaperImageModels = [LeNet5, ResNet20, ResNet56];
+
+    public static readonly IReadOnlyList<string> Architectures = [SwingCnn, DropletCnn, .. GolfFamilies, .. PaperImageModels];
 
     /// <summary>The architecture a task trains.</summary>
     public static string ForTask(string task) => task switch
@@ -44,7 +72,7 @@ public static class ModelCatalog
     public const int MinimumWindowSamples = 16;
 
     /// <summary>The architectures <see cref="CreateForInput"/> builds for a user's data, whatever its input shape.</summary>
-    public static readonly IReadOnlyList<string> UserDataArchitectures = [WindowCnn, ImageCnn, SwingCnn, DropletCnn];
+    public static readonly IReadOnlyList<string> UserDataArchitectures = [WindowCnn, ImageCnn, SwingCnn, DropletCnn, .. GolfFamilies, .. PaperImageModels];
 
     /// <summary>
     /// Builds <paramref name="architecture"/> for inputs of <paramref name="inputShape"/> (one example, no batch
@@ -74,6 +102,18 @@ public static class ModelCatalog
                     ModelBlock.ConvPool2d("conv3", 16, 32, 3, random),
                     ModelBlock.ConvPool2d("conv4", 32, 64, 3, random),
                     ModelBlock.Head("head", 64, false, 32, classCount, random));
+            case GolfVanillaCnn or GolfVgg or GolfInception or GolfResNet
+                when inputShape is [var channels, var samples] && channels >= 1 && samples >= 1 << GolfSwingArchitectures.Halvings(architecture):
+                return GolfSwingArchitectures.Create(architecture, classCount, channels, samples, random);
+            case GolfVanillaCnn or GolfVgg or GolfInception or GolfResNet:
+                throw new ModelArtifactException($"{architecture} cannot take inputs of [{string.Join(" × ", inputShape)}]: it needs [channels × samples] with at least {1 << GolfSwingArchitectures.Halvings(architecture)} samples");
+            case LeNet5 when IsImage(inputShape, PaperImageArchitectures.LeNetMinimumSide):
+                return PaperImageArchitectures.LeNet5(classCount, inputShape, random);
+            case ResNet20 or ResNet56 when IsImage(inputShape, PaperImageArchitectures.ResNetMinimumSide):
+                return PaperImageArchitectures.CifarResNet(architecture, architecture == ResNet20 ? 3 : 9, classCount, inputShape, random);
+            case LeNet5 or ResNet20 or ResNet56:
+                var side = architecture == LeNet5 ? PaperImageArchitectures.LeNetMinimumSide : PaperImageArchitectures.ResNetMinimumSide;
+                throw new ModelArtifactException($"{architecture} cannot take inputs of [{string.Join(" × ", inputShape)}]: it needs [channels × height × width] images at least {side} × {side}");
             case SwingCnn or DropletCnn:
                 var model = Create(architecture, classCount, seed);
                 if (!model.InputShape.SequenceEqual(inputShape))
@@ -91,10 +131,16 @@ public static class ModelCatalog
         }
     }
 
+    private static bool IsImage(IReadOnlyList<int> inputShape, int minimumSide) =>
+        inputShape is [var channels, var height, var width] && channels >= 1 && height >= minimumSide && width >= minimumSide;
+
     private static int[] ShapeOf(string architecture) =>
         architecture == SwingCnn ? [8, SwingWindowing.WindowSamples] : [1, DropletImaging.Side, DropletImaging.Side];
 
-    /// <summary>Builds <paramref name="architecture"/> for <paramref name="classCount"/> classes with weights drawn from <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// Builds <paramref name="architecture"/> for <paramref name="classCount"/> classes with weights drawn from <paramref name="seed"/>,
+    /// at its own input shape: [8 × 512] swing windows for the golf families, [3 × 32 × 32] for LeNet-5 and the ResNets.
+    /// </summary>
     public static BlockSequence Create(string architecture, int classCount, int seed = 0)
     {
         if (classCount < 2)
@@ -117,6 +163,10 @@ public static class ModelCatalog
                 ModelBlock.ConvPool2d("conv3", 16, 32, 3, random),
                 ModelBlock.ConvPool2d("conv4", 32, 64, 3, random),
                 ModelBlock.Head("head", 64, true, 32, classCount + 1, random)),
+            GolfVanillaCnn or GolfVgg or GolfInception or GolfResNet => GolfSwingArchitectures.Create(architecture, classCount, 8, SwingWindowing.WindowSamples, random),
+            LeNet5 => PaperImageArchitectures.LeNet5(classCount, CifarImageShape, random),
+            ResNet20 => PaperImageArchitectures.CifarResNet(ResNet20, 3, classCount, CifarImageShape, random),
+            ResNet56 => PaperImageArchitectures.CifarResNet(ResNet56, 9, classCount, CifarImageShape, random),
             _ => throw new ModelArtifactException($"architecture \"{architecture}\" is unknown (expected one of {string.Join(", ", Architectures)})"),
         };
         if (model.HasConcentrationHead)
