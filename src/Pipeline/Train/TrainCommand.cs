@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Reporting;
 using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.UserData;
 
@@ -29,10 +31,12 @@ public static class TrainCommand
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of windows or images held out for evaluation (chosen by a stable hash of their id or file name).", DefaultValueFactory = _ => 0.2 };
         var hybridFraction = new Option<double>("--hybrid-fraction") { Description = "Hybrid: the fraction of minibatches trained pipelined before switching to non-pipelined.", DefaultValueFactory = _ => defaults.HybridPipelinedFraction };
         var seed = new Option<int>("--seed") { Description = "Seed for the weights and the data order.", DefaultValueFactory = _ => defaults.Seed };
+        var output = new Option<string?>("--out") { Description = "Folder for each schedule's report (NAME/loss.png, accuracy.png, confusion.csv, confusion.png, metrics.json); default ./train-runs/<UTC time>." };
+        var checkpoints = new Option<string?>("--checkpoint-folder") { Description = "Write a checkpoint per schedule after every epoch and resume from it when the data and settings match." };
 
         var command = new Command("train", "Train on your own labelled data (CSV windows or image folders) and compare schedules.")
         {
-            data, schedule, split, epochs, model, devices, batchSize, heldOut, hybridFraction, seed,
+            data, schedule, split, epochs, model, devices, batchSize, heldOut, hybridFraction, seed, output, checkpoints,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -74,21 +78,19 @@ public static class TrainCommand
                     + $"{dataset.Classes.Count} classes ({string.Join(", ", dataset.Classes)}); {split.Train.Count} train, {split.HeldOut.Count} held out; model {architecture}");
                 var schedules = scheduleName == AllSchedules ? UserDataTraining.Schedules : [scheduleName];
                 var outcomes = new List<ScheduleOutcome>();
+                var reports = parse.GetValue(output) ?? Path.Combine("train-runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+                using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
                 foreach (var name in schedules)
                 {
-                    var epochSamples = new int[settings.Epochs];
-                    var epochLoss = new double[settings.Epochs];
-                    outcomes.Add(await UserDataTraining.TrainAsync(split, dataset.InputShape, architecture, name, settings, step =>
-                    {
-                        epochSamples[step.Epoch] += step.Samples;
-                        epochLoss[step.Epoch] += step.Loss * step.Samples;
-                        if (epochSamples[step.Epoch] >= split.Train.Count)
-                        {
-                            Console.WriteLine($"  {name} epoch {step.Epoch + 1}/{settings.Epochs} loss {epochLoss[step.Epoch] / epochSamples[step.Epoch]:F4}");
-                        }
-                    }, plan => Console.WriteLine($"  {name}: {plan}"), cancellationToken));
+                    outcomes.Add(await UserDataTraining.TrainAsync(split, dataset.InputShape, architecture, name, settings, onStep: null,
+                        plan => Console.WriteLine($"  {name}: {plan}"), cancellationToken,
+                        progress => Console.WriteLine($"  {name} {progress.Describe()}"), parse.GetValue(checkpoints), logs.CreateLogger("pipeline train")));
                     var outcome = outcomes[^1];
                     Console.WriteLine($"  {name}: accuracy {outcome.Metrics.Accuracy:P1}, macro F1 {outcome.Metrics.MacroF1:F3}, {outcome.SamplesPerSecond:F0} samples/s{Stages(outcome)}");
+                    var folder = Path.Combine(reports, name);
+                    TrainingReport.Write(folder, new ReportMetrics(name, architecture, outcome.Metrics.Accuracy, outcome.Metrics.MacroF1, outcome.Metrics.HeldOutExamples,
+                        outcome.Metrics.ConcentrationMae, outcome.SamplesPerSecond, outcome.History), outcome.Confusion);
+                    Console.WriteLine($"  {name}: report in {folder}");
                 }
 
                 Console.WriteLine();
@@ -108,6 +110,11 @@ public static class TrainCommand
             catch (ModelArtifactException e)
             {
                 await error.WriteLineAsync($"pipeline train: --model: {e.Message}");
+                return ExitBadArguments;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"pipeline train: cannot write a report or checkpoint (--out, --checkpoint-folder): {e.Message}");
                 return ExitBadArguments;
             }
         });

@@ -13,9 +13,11 @@ public static class BatchProducer
     public static Channel<TrainingBatch> CreateChannel(int capacity) =>
         Channel.CreateBounded<TrainingBatch>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
 
+    /// <param name="firstEpoch">Epochs before it are not written, but their shuffles and augmentation draws are replayed, so
+    /// epoch <paramref name="firstEpoch"/> gets exactly the order it gets in a run from epoch 0 (resuming from a checkpoint).</param>
     public static async Task WriteEpochsAsync(
         ChannelWriter<TrainingBatch> writer, IReadOnlyList<Example> examples, IReadOnlyList<int> inputShape,
-        int batchSize, int epochs, int seed, CancellationToken cancellationToken)
+        int batchSize, int epochs, int seed, CancellationToken cancellationToken, int firstEpoch = 0)
     {
         try
         {
@@ -26,6 +28,16 @@ public static class BatchProducer
             for (var epoch = 0; epoch < epochs; epoch++)
             {
                 random.Shuffle(order);
+                if (epoch < firstEpoch)
+                {
+                    for (var drawn = 0; augment && drawn < order.Length; drawn++)
+                    {
+                        random.Next(4);
+                    }
+
+                    continue;
+                }
+
                 for (var start = 0; start < order.Length; start += batchSize)
                 {
                     var batch = Create(epoch, [.. order.Skip(start).Take(batchSize).Select(i => Augment(examples[i]))], inputShape);

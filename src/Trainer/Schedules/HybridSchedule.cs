@@ -26,6 +26,15 @@ public sealed class HybridSchedule(double learningRate, double momentum, int reg
     /// <summary>Minibatches trained pipelined before the switch.</summary>
     public int PipelinedSteps => pipelinedSteps;
 
+    /// <summary>
+    /// Minibatches trained so far on the model of <see cref="OptimizersFor"/>, across calls: a round trains epoch by epoch,
+    /// and the switch happens after <see cref="PipelinedSteps"/> of them in all. A resumed round sets it to the steps its
+    /// checkpoint had done.
+    /// </summary>
+    public int StepsTrained { get; set; }
+
+    public IReadOnlyList<OutOfPlaceSgd> OptimizersFor(BlockSequence model) => _pipeline.OptimizersFor(model);
+
     /// <summary>The pipelined part's stage times; the non-pipelined part has no concurrent stages.</summary>
     public IReadOnlyList<TimeSpan> StageBusyTimes => _pipeline.StageBusyTimes;
 
@@ -33,10 +42,16 @@ public sealed class HybridSchedule(double learningRate, double momentum, int reg
     {
         ArgumentOutOfRangeException.ThrowIfNegative(pipelinedSteps);
         StaleWeightPipeline.CheckStages(model, register, devices);
-        var stage1 = new OutOfPlaceSgd(model.ParameterSlots(0, register), learningRate, momentum);
-        var stage2 = new OutOfPlaceSgd(model.ParameterSlots(register, model.Blocks.Count), learningRate, momentum);
-        await _pipeline.TrainAsync(model, new FirstItemsReader<TrainingBatch>(batches, pipelinedSteps), onStep, stage1, stage2, cancellationToken);
-        await StageThread.Start("train-hybrid-non-pipelined", 1, () => TrainSequentially(model, batches, onStep, stage1, stage2, cancellationToken));
+        var optimizers = OptimizersFor(model);
+        var (stage1, stage2) = (optimizers[0], optimizers[1]);
+        void Counted(StepResult step)
+        {
+            StepsTrained++;
+            onStep?.Invoke(step);
+        }
+
+        await _pipeline.TrainAsync(model, new FirstItemsReader<TrainingBatch>(batches, Math.Max(0, pipelinedSteps - StepsTrained)), Counted, stage1, stage2, cancellationToken);
+        await StageThread.Start("train-hybrid-non-pipelined", 1, () => TrainSequentially(model, batches, Counted, stage1, stage2, cancellationToken));
     }
 
     private void TrainSequentially(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, OutOfPlaceSgd stage1, OutOfPlaceSgd stage2, CancellationToken cancellationToken)
@@ -58,7 +73,7 @@ public sealed class HybridSchedule(double learningRate, double momentum, int reg
                     old.Dispose();
                 }
 
-                onStep?.Invoke(new StepResult(batch.Epoch, loss.item<float>(), batch.Size));
+                onStep?.Invoke(new StepResult(batch.Epoch, loss.item<float>(), batch.Size, TrainingLoss.CountCorrect(model, output, batch)));
             }
         }
     }

@@ -15,12 +15,24 @@ public sealed class NonPipelinedSchedule(double learningRate, double momentum, D
     /// <summary>No stages: the whole model is one.</summary>
     public IReadOnlyList<TimeSpan> StageBusyTimes => [];
 
+    private (BlockSequence Model, OutOfPlaceSgd[] Optimizers)? _kept;
+
+    public IReadOnlyList<OutOfPlaceSgd> OptimizersFor(BlockSequence model)
+    {
+        if (_kept is not { } kept || !ReferenceEquals(kept.Model, model))
+        {
+            _kept = kept = (model, [new OutOfPlaceSgd(model.ParameterSlots(0, model.Blocks.Count), learningRate, momentum)]);
+        }
+
+        return kept.Optimizers;
+    }
+
     public Task TrainAsync(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, CancellationToken cancellationToken) =>
         StageThread.Start("train-non-pipelined", torchThreads, () =>
         {
             DeviceMoves.MoveBlocks(model, 0, model.Blocks.Count, device);
             model.train();
-            var optimizer = new OutOfPlaceSgd(model.ParameterSlots(0, model.Blocks.Count), learningRate, momentum);
+            var optimizer = OptimizersFor(model)[0];
             while (BlockingChannel.TryRead(batches, cancellationToken, out var batch))
             {
                 using (batch)
@@ -35,7 +47,7 @@ public sealed class NonPipelinedSchedule(double learningRate, double momentum, D
                         old.Dispose();
                     }
 
-                    onStep?.Invoke(new StepResult(batch.Epoch, loss.item<float>(), batch.Size));
+                    onStep?.Invoke(new StepResult(batch.Epoch, loss.item<float>(), batch.Size, TrainingLoss.CountCorrect(model, output, batch)));
                 }
             }
         });

@@ -20,10 +20,39 @@ public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double lea
 {
     private readonly Tensor?[] _velocity = new Tensor?[slots.Count];
 
+    // Momentum read back from a checkpoint, kept on the CPU until the first step puts it on its parameter's device
+    // (a schedule moves blocks to their devices only when it starts training).
+    private readonly float[]?[] _restored = new float[]?[slots.Count];
+
     public double LearningRate => learningRate;
 
     /// <summary>The parameters this optimiser updates, in the order <see cref="Step"/> expects their gradients.</summary>
     public IReadOnlyList<ParameterSlot> Slots => slots;
+
+    /// <summary>Each parameter's momentum buffer as CPU floats (null before its first step), for a checkpoint.</summary>
+    public IReadOnlyList<float[]?> ExportVelocity() =>
+        [.. _velocity.Select((v, i) => v is null ? _restored[i] : v.cpu().data<float>().ToArray())];
+
+    /// <summary>Takes momentum buffers written by <see cref="ExportVelocity"/>; each must match its parameter's element count.</summary>
+    public void RestoreVelocity(IReadOnlyList<float[]?> velocity)
+    {
+        if (velocity.Count != slots.Count)
+        {
+            throw new ArgumentException($"{velocity.Count} momentum buffers for {slots.Count} parameters", nameof(velocity));
+        }
+
+        for (var i = 0; i < slots.Count; i++)
+        {
+            if (velocity[i] is { } values && values.Length != slots[i].Current.numel())
+            {
+                throw new ArgumentException($"momentum buffer {i} holds {values.Length} values; its parameter has {slots[i].Current.numel()}", nameof(velocity));
+            }
+
+            _velocity[i]?.Dispose();
+            _velocity[i] = null;
+            _restored[i] = velocity[i];
+        }
+    }
 
     /// <summary>Applies one update; returns the replaced tensors, which the caller disposes once no pending graph needs them.</summary>
     public IReadOnlyList<Parameter> Step(IReadOnlyList<Tensor> gradients)
@@ -41,7 +70,10 @@ public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double lea
             Tensor direction = gradients[i];
             if (momentum > 0)
             {
-                var velocity = _velocity[i] ??= zeros_like(current).DetachFromDisposeScope();
+                var velocity = _velocity[i] ??= (_restored[i] is { } restored
+                    ? tensor(restored, current.shape).to(current.device)
+                    : zeros_like(current)).DetachFromDisposeScope();
+                _restored[i] = null;
                 velocity.mul_(momentum).add_(gradients[i]);
                 direction = velocity;
             }

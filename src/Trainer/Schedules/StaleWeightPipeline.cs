@@ -36,15 +36,27 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
     /// The slower stage bounds the pipeline.</summary>
     public IReadOnlyList<TimeSpan> StageBusyTimes => [.. _busy];
 
+    private (BlockSequence Model, OutOfPlaceSgd[] Optimizers)? _kept;
+
+    public IReadOnlyList<OutOfPlaceSgd> OptimizersFor(BlockSequence model)
+    {
+        if (_kept is not { } kept || !ReferenceEquals(kept.Model, model))
+        {
+            CheckStages(model, register, devices);
+            _kept = kept = (model, [
+                new OutOfPlaceSgd(model.ParameterSlots(0, register), learningRate, momentum),
+                new OutOfPlaceSgd(model.ParameterSlots(register, model.Blocks.Count), learningRate, momentum)]);
+        }
+
+        return kept.Optimizers;
+    }
+
     private sealed record Activation(TrainingBatch Batch, Tensor Features);
 
     public Task TrainAsync(BlockSequence model, ChannelReader<TrainingBatch> batches, Action<StepResult>? onStep, CancellationToken cancellationToken)
     {
-        CheckStages(model, register, devices);
-        return TrainAsync(model, batches, onStep,
-            new OutOfPlaceSgd(model.ParameterSlots(0, register), learningRate, momentum),
-            new OutOfPlaceSgd(model.ParameterSlots(register, model.Blocks.Count), learningRate, momentum),
-            cancellationToken);
+        var optimizers = OptimizersFor(model);
+        return TrainAsync(model, batches, onStep, optimizers[0], optimizers[1], cancellationToken);
     }
 
     /// <summary>Refuses a register that does not fall between two blocks, or a device list that is not one device per stage.</summary>
@@ -230,7 +242,7 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                     old.Dispose();
                 }
 
-                var step = new StepResult(activation.Batch.Epoch, loss.item<float>(), activation.Batch.Size);
+                var step = new StepResult(activation.Batch.Epoch, loss.item<float>(), activation.Batch.Size, TrainingLoss.CountCorrect(model, output, activation.Batch));
                 busy.Stop();
                 onStep?.Invoke(step);
             }

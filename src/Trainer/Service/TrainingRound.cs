@@ -4,11 +4,13 @@ using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Trainer.Checkpoints;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Partitioning;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
+using Pipeline.Trainer.Reporting;
 using Pipeline.Trainer.Schedules;
 
 namespace Pipeline.Trainer.Service;
@@ -45,29 +47,17 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
 
         using var model = ModelCatalog.Create(ModelCatalog.ForTask(task), data.Classes.Count, options.Seed);
         var schedule = await CreateScheduleAsync(round, task, model, data.Train.Count, cancellationToken);
-        var batches = BatchProducer.CreateChannel(4);
-        var feed = BatchProducer.WriteEpochsAsync(batches.Writer, data.Train, model.InputShape, options.BatchSize, options.Epochs, options.Seed, cancellationToken);
-        var epochLoss = new double[options.Epochs];
-        var epochSamples = new int[options.Epochs];
-        var trainClock = Stopwatch.StartNew();
-        await schedule.TrainAsync(model, batches.Reader, step =>
-        {
-            epochLoss[step.Epoch] += step.Loss * step.Samples;
-            epochSamples[step.Epoch] += step.Samples;
-            if (epochSamples[step.Epoch] >= data.Train.Count)
-            {
-                logger.LogInformation("round {Round} {Task} epoch {Epoch}/{Epochs} loss {Loss:F4} ({Schedule})",
-                    round, task, step.Epoch + 1, options.Epochs, epochLoss[step.Epoch] / epochSamples[step.Epoch], schedule.Name);
-            }
-        }, cancellationToken);
-        await feed;
-        var samplesPerSecond = epochSamples.Sum() / trainClock.Elapsed.TotalSeconds;
+        var training = new ResumableTraining(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
+        var history = await training.TrainAsync(model, schedule, data, options.BatchSize, options.Epochs, options.Seed,
+            RoundSettings(task, model, schedule), progress => logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), schedule.Name),
+            cancellationToken);
+        var samplesPerSecond = training.SamplesTrained / Math.Max(training.TrainingTime.TotalSeconds, 1e-9);
 
         var current = registry.Current(task);
-        var (metrics, currentOnSameData) = await Task.Factory.StartNew(() =>
+        var (metrics, confusion, currentOnSameData) = await Task.Factory.StartNew(() =>
         {
             BatchNormCalibration.Recalibrate(model, data.Train);
-            return (Evaluator.Evaluate(model, data.HeldOut), EvaluateCurrent(current, data));
+            return (Evaluator.Evaluate(model, data.HeldOut), ConfusionMatrix.Compute(model, data.HeldOut, data.Classes), EvaluateCurrent(current, data));
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var artifact = ModelArtifacts.Save(model);
         var version = registry.NextVersion(task);
@@ -88,9 +78,14 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             registry.Reject(manifest, artifact);
         }
 
+        WriteReport(blessed ? Path.Combine(registry.TaskFolder(task), $"v{version}")
+                : Path.Combine(registry.TaskFolder(task), "rejected", manifest.CreatedMicros.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new ReportMetrics(schedule.Name, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, samplesPerSecond, history),
+            confusion);
+        training.Finish();
         logger.LogInformation(
             "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s{Stages}: {Outcome}",
-            round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds, DescribeStages(schedule),
+            round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds, DescribeStages(training.StageBusyTimes),
             Outcome(blessed, version, current, currentOnSameData));
         return new RoundResult(round, task, blessed ? version : null, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
             data.Train.Count + data.HeldOut.Count, schedule.Name, clock.Elapsed, samplesPerSecond);
@@ -117,6 +112,19 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         {
             logger.LogWarning("current {Task} model v{Version} cannot be re-evaluated ({Error}); judging the candidate on its own", current.Task, current.Version, e.Message);
             return null;
+        }
+    }
+
+    /// <summary>Curves, confusion matrix and metrics beside the model; a chart that fails to render costs a warning, not the round.</summary>
+    private void WriteReport(string folder, ReportMetrics metrics, ConfusionMatrix confusion)
+    {
+        try
+        {
+            TrainingReport.Write(folder, metrics, confusion);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("could not write the training report into {Folder}: {Error}", folder, e.Message);
         }
     }
 
@@ -154,9 +162,23 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         return new HybridSchedule(options.LearningRate, options.Momentum, plan.Register, devices, pipelinedSteps);
     }
 
+    /// <summary>Everything besides the data that decides a round's result: a checkpoint written under other settings is not resumed.</summary>
+    private string RoundSettings(string task, BlockSequence model, ITrainingSchedule schedule) =>
+        string.Join(';', [
+            $"task={task}", $"model={model.Architecture}", $"schedule={schedule.Name}", $"register={Register(schedule)}",
+            $"devices={options.Devices}", FormattableString.Invariant($"epochs={options.Epochs};batch={options.BatchSize};lr={options.LearningRate:R};momentum={options.Momentum:R}"),
+            FormattableString.Invariant($"hybrid-fraction={options.HybridPipelinedFraction:R};seed={options.Seed}")]);
+
+    private static int Register(ITrainingSchedule schedule) => schedule switch
+    {
+        StaleWeightPipeline pipeline => pipeline.Register,
+        HybridSchedule hybrid => hybrid.Register,
+        _ => 0,
+    };
+
     /// <summary>Each stage's busy time, for the round's log line: the slower stage bounds a pipeline.</summary>
-    private static string DescribeStages(ITrainingSchedule schedule) =>
-        schedule.StageBusyTimes is [var stage1, var stage2]
+    private static string DescribeStages(IReadOnlyList<TimeSpan> stageBusyTimes) =>
+        stageBusyTimes is [var stage1, var stage2]
             ? $", stage 1 busy {stage1.TotalSeconds:F2} s, stage 2 busy {stage2.TotalSeconds:F2} s"
             : "";
 }

@@ -1,8 +1,11 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Checkpoints;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Partitioning;
+using Pipeline.Trainer.Reporting;
 using Pipeline.Trainer.Schedules;
 
 namespace Pipeline.Trainer.UserData;
@@ -18,9 +21,14 @@ public static class UserDataTraining
 
     /// <param name="onStep">Runs on a training thread after each minibatch (for progress or timing).</param>
     /// <param name="onPlan">Receives the split plan before pipelined training starts.</param>
+    /// <param name="onEpoch">Receives each epoch's progress.</param>
+    /// <param name="checkpointFolder">Where each schedule's checkpoint ("NAME.checkpoint") is written after every epoch and
+    /// resumed from when it matches; null trains without checkpoints.</param>
+    /// <param name="logger">Says whether a checkpoint was resumed, and why not.</param>
     public static async Task<ScheduleOutcome> TrainAsync(
         TrainingData data, IReadOnlyList<int> inputShape, string architecture, string scheduleName, UserTrainingSettings settings,
-        Action<StepResult>? onStep, Action<SplitPlan>? onPlan, CancellationToken cancellationToken)
+        Action<StepResult>? onStep, Action<SplitPlan>? onPlan, CancellationToken cancellationToken,
+        Action<EpochProgress>? onEpoch = null, string? checkpointFolder = null, ILogger? logger = null)
     {
         using var model = ModelCatalog.CreateForInput(architecture, data.Classes.Count, inputShape, settings.Seed);
         var batchSize = Math.Min(settings.BatchSize, data.Train.Count);
@@ -44,24 +52,26 @@ public static class UserDataTraining
             };
         }
 
-        var batches = BatchProducer.CreateChannel(4);
-        var feed = BatchProducer.WriteEpochsAsync(batches.Writer, data.Train, inputShape, batchSize, settings.Epochs, settings.Seed, cancellationToken);
-        var samples = 0L;
-        var clock = Stopwatch.StartNew();
-        await schedule.TrainAsync(model, batches.Reader, step =>
-        {
-            samples += step.Samples;
-            onStep?.Invoke(step);
-        }, cancellationToken);
-        clock.Stop();
-        await feed;
+        var training = new ResumableTraining(checkpointFolder is null ? null : Path.Combine(checkpointFolder, $"{schedule.Name}.checkpoint"), logger ?? NullLogger.Instance);
+        var history = await training.TrainAsync(model, schedule, data, batchSize, settings.Epochs, settings.Seed, Settings(architecture, schedule.Name, plan, batchSize, settings),
+            onEpoch, cancellationToken, onStep);
 
         // Evaluation runs on a thread of its own: grad mode is per thread.
-        var metrics = await Task.Factory.StartNew(() =>
+        var (metrics, confusion) = await Task.Factory.StartNew(() =>
         {
             BatchNormCalibration.Recalibrate(model, data.Train);
-            return Evaluator.Evaluate(model, data.HeldOut);
+            return (Evaluator.Evaluate(model, data.HeldOut), ConfusionMatrix.Compute(model, data.HeldOut, data.Classes));
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        return new ScheduleOutcome(schedule.Name, metrics, samples / clock.Elapsed.TotalSeconds, plan, schedule.StageBusyTimes);
+        training.Finish();
+
+        // A resumed run trained only its remaining epochs: the throughput comes from those.
+        return new ScheduleOutcome(schedule.Name, metrics, training.SamplesTrained / Math.Max(training.TrainingTime.TotalSeconds, 1e-9), plan, training.StageBusyTimes, history, confusion);
     }
+
+    /// <summary>Everything besides the data that decides the result: a checkpoint written under other settings is not resumed.</summary>
+    private static string Settings(string architecture, string schedule, SplitPlan? plan, int batchSize, UserTrainingSettings settings) =>
+        string.Join(';', [
+            $"model={architecture}", $"schedule={schedule}", $"register={plan?.Register ?? 0}", $"devices={string.Join(',', settings.Devices)}",
+            FormattableString.Invariant($"epochs={settings.Epochs};batch={batchSize};lr={settings.LearningRate:R};momentum={settings.Momentum:R}"),
+            FormattableString.Invariant($"hybrid-fraction={settings.HybridPipelinedFraction:R};seed={settings.Seed};threads={settings.TorchThreads}")]);
 }

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Dataset;
+using static TorchSharp.torch;
+
+namespace Pipeline.Trainer.Reporting;
+
+/// <summary>Held-out predictions counted by true class (rows) and predicted class (columns).</summary>
+public sealed class ConfusionMatrix
+{
+    private readonly int[,] _counts;
+
+    public ConfusionMatrix(IReadOnlyList<string> classes, int[,] counts)
+    {
+        if (counts.GetLength(0) != classes.Count || counts.GetLength(1) != classes.Count)
+        {
+            throw new ArgumentException($"a confusion matrix of {classes.Count} classes needs {classes.Count} × {classes.Count} counts", nameof(counts));
+        }
+
+        Classes = classes;
+        _counts = counts;
+    }
+
+    public IReadOnlyList<string> Classes { get; }
+
+    public int this[int truth, int predicted] => _counts[truth, predicted];
+
+    public int Total => _counts.Cast<int>().Sum();
+
+    /// <summary>The diagonal's share: what <see cref="Evaluation.Evaluator"/> reports as accuracy for the same model and examples.</summary>
+    public double Accuracy => Total == 0 ? 0 : Enumerable.Range(0, Classes.Count).Sum(c => _counts[c, c]) / (double)Total;
+
+    /// <summary>Predicts every example (synchronously on the calling thread, grad mode off; the model is left in eval mode).</summary>
+    public static ConfusionMatrix Compute(BlockSequence model, IReadOnlyList<Example> examples, IReadOnlyList<string> classes, int batchSize = 64)
+    {
+        var counts = new int[classes.Count, classes.Count];
+        model.eval();
+        using var noGrad = no_grad();
+        for (var start = 0; start < examples.Count; start += batchSize)
+        {
+            var slice = examples.Skip(start).Take(batchSize).ToArray();
+            using var scope = NewDisposeScope();
+            using var batch = BatchProducer.Create(0, slice, model.InputShape);
+            var device = model.ParameterSlots(0, 1)[0].Current.device;
+            var predicted = model.forward(batch.Inputs.to(device), batch.Auxiliary.to(device))[.., ..model.ClassCount].argmax(1).cpu().data<long>().ToArray();
+            for (var i = 0; i < slice.Length; i++)
+            {
+                counts[slice[i].ClassIndex, (int)predicted[i]]++;
+            }
+        }
+
+        return new ConfusionMatrix(classes, counts);
+    }
+
+    /// <summary>A header row "true \ predicted" then the class names; one row per true class. Names are quoted when they hold a comma or quote.</summary>
+    public string ToCsv()
+    {
+        var csv = new StringBuilder();
+        csv.AppendJoin(',', [Quote("true \\ predicted"), .. Classes.Select(Quote)]).Append('\n');
+        for (var truth = 0; truth < Classes.Count; truth++)
+        {
+            csv.AppendJoin(',', [Quote(Classes[truth]), .. Enumerable.Range(0, Classes.Count).Select(p => _counts[truth, p].ToString(CultureInfo.InvariantCulture))]).Append('\n');
+        }
+
+        return csv.ToString();
+    }
+
+    private static string Quote(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+}

@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Trainer.Reporting;
+
+[JsonSerializable(typeof(ReportMetrics))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+internal sealed partial class ReportJsonContext : JsonSerializerContext;
