@@ -17,6 +17,12 @@ var sessions = int.Parse(Argument("--sessions", "2000"), CultureInfo.InvariantCu
 var epochs = Math.Max(WarmUpEpochs + TimedEpochs, int.Parse(Argument("--epochs", "12"), CultureInfo.InvariantCulture));
 var variants = new[] { "one-thread", "two-threads", "pipelined", "hybrid" };
 
+if (arguments.ContainsKey("--findings"))
+{
+    return await SplitFindings.RunAsync(Argument("--model", ModelCatalog.SwingCnn), sessions, epochs,
+        int.Parse(Argument("--seeds", "3"), CultureInfo.InvariantCulture), double.Parse(Argument("--hybrid-fraction", "0.75"), CultureInfo.InvariantCulture));
+}
+
 if (arguments.ContainsKey("--variant"))
 {
     var variant = Argument("--variant", "");
