@@ -54,7 +54,20 @@ public class UserDataImageFolderTests
     }
 
     [Fact]
-    public void Read_JpegImage_IsRefusedWithAdviceNamingTheFile()
+    public void Read_JpegImages_AreDecodedLikeTheOthers()
+    {
+        using var files = new UserDataFiles();
+        files.Write("a/1.pgm", UserDataFiles.Pgm(8, 8, (_, _) => 10));
+        files.Write("b/1.jpg", ImageFiles.Jpeg(16, 16, PixelFormat.Rgb24, [.. Enumerable.Repeat<byte>(200, 16 * 16 * 3)]));
+
+        var data = new ImageFolderReader().Read(files.Root);
+
+        var jpeg = Assert.Single(data.Examples, e => e.ClassIndex == 1);
+        Assert.All(jpeg.Input, v => Assert.Equal(200 / 255f, v, 1));
+    }
+
+    [Fact]
+    public void Read_TruncatedJpeg_NamesTheFile()
     {
         using var files = new UserDataFiles();
         files.Write("a/1.pgm", UserDataFiles.Pgm(8, 8, (_, _) => 1));
@@ -63,7 +76,7 @@ public class UserDataImageFolderTests
         var error = Assert.Throws<UserDataFormatException>(() => new ImageFolderReader().Read(files.Root));
 
         Assert.StartsWith(jpeg, error.Message, StringComparison.Ordinal);
-        Assert.Contains("convert the images to PNG", error.Message, StringComparison.Ordinal);
+        Assert.Contains("JPEG", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

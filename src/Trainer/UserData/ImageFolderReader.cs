@@ -6,13 +6,13 @@ using Pipeline.Trainer.Dataset;
 namespace Pipeline.Trainer.UserData;
 
 /// <summary>
-/// Reads a folder with one subfolder per class, each holding PNG, PGM or PPM images, resampled to the
-/// [1 × 64 × 64] grayscale input (<see cref="DropletImaging"/>'s area resampling). Files with other extensions are
-/// skipped and listed in <see cref="Skipped"/>; JPEG is refused with advice, as no JPEG decoder ships with us.
+/// Reads a folder with one subfolder per class, each holding PNG, JPEG, PGM or PPM images (<see cref="ImageFile"/>,
+/// the reader the edge's replay uses too), resampled to the [1 × 64 × 64] grayscale input
+/// (<see cref="DropletImaging"/>'s area resampling). Files with other extensions are skipped and listed in <see cref="Skipped"/>.
 /// </summary>
 public sealed class ImageFolderReader
 {
-    private static readonly string[] Decodable = [".png", ".pgm", ".ppm"];
+    private static readonly string[] Decodable = [".png", ".jpg", ".jpeg", ".pgm", ".ppm"];
     private readonly List<string> _skipped = [];
 
     public IReadOnlyList<string> Skipped => _skipped;
@@ -39,14 +39,9 @@ public sealed class ImageFolderReader
                     continue;
                 }
 
-                if (extension is ".jpg" or ".jpeg")
-                {
-                    throw new UserDataFormatException(file, null, "JPEG is not supported; convert the images to PNG (e.g. `mogrify -format png *.jpg`)");
-                }
-
                 if (!Decodable.Contains(extension))
                 {
-                    _skipped.Add($"{file}: not a .png, .pgm or .ppm file");
+                    _skipped.Add($"{file}: not a .png, .jpg, .jpeg, .pgm or .ppm file");
                     continue;
                 }
 
@@ -57,7 +52,7 @@ public sealed class ImageFolderReader
 
             if (examples.Count == before)
             {
-                throw new UserDataFormatException(classFolders[c], null, $"class \"{classes[c]}\" holds no .png, .pgm or .ppm image");
+                throw new UserDataFormatException(classFolders[c], null, $"class \"{classes[c]}\" holds no .png, .jpg, .jpeg, .pgm or .ppm image");
             }
         }
 
@@ -66,11 +61,6 @@ public sealed class ImageFolderReader
 
     /// <summary>8192² pixels stays within <see cref="DecodedImage.MaxPixels"/>, the same bound the PNG reader applies.</summary>
     private const int MaxImageSide = 8192;
-
-    private static DecodedImage DecodeNetpbm(byte[] data) =>
-        PortableAnymap.Decode(data, MaxImageSide, out var error) is { } image
-            ? new DecodedImage(image.Width, image.Height, image.Format, image.Pixels)
-            : throw new InvalidDataException(error);
 
     private static DecodedImage Decode(string file)
     {
@@ -92,9 +82,7 @@ public sealed class ImageFolderReader
 
         try
         {
-            return PngDecoder.HasSignature(data) ? PngDecoder.Decode(data)
-                : PortableAnymap.HasSignature(data) ? DecodeNetpbm(data)
-                : throw new InvalidDataException("neither a PNG nor a binary PGM/PPM file, whatever its extension");
+            return ImageFile.Decode(data, MaxImageSide);
         }
         catch (InvalidDataException e)
         {
