@@ -1,3 +1,4 @@
+using Pipeline.TestSupport;
 using Pipeline.Models;
 using Pipeline.Protocol;
 using Pipeline.Storage.Embedded;

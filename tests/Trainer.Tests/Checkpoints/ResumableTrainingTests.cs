@@ -1,3 +1,4 @@
+using Pipeline.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
