@@ -54,5 +54,43 @@ public sealed class IngestOptions
     /// <summary>How far ahead of this machine's clock a device's timestamp may be.</summary>
     public int MaxFutureSkewSeconds { get; set; } = 300;
 
+    /// <summary>How long one store write may take before it is cancelled and counted as a failure (the resilience pipeline's per-attempt timeout).</summary>
+    public int StoreAttemptTimeoutMilliseconds { get; set; } = 10_000;
+
+    /// <summary>How many times a failed store write is retried (exponential backoff with jitter) before the batch is spilled to disk.</summary>
+    public int StoreRetryAttempts { get; set; } = 3;
+
+    /// <summary>The first retry's delay; each further retry doubles it (jittered), up to <see cref="StoreRetryMaxDelayMilliseconds"/>.</summary>
+    public int StoreRetryBaseDelayMilliseconds { get; set; } = 200;
+
+    /// <summary>The longest delay between two retries of one store write.</summary>
+    public int StoreRetryMaxDelayMilliseconds { get; set; } = 2_000;
+
+    /// <summary>The share of failed store attempts, within <see cref="StoreCircuitSamplingMilliseconds"/>, that opens the circuit (0 &lt; ratio ≤ 1).</summary>
+    public double StoreCircuitFailureRatio { get; set; } = 0.5;
+
+    /// <summary>The fewest store attempts within the sampling window before the circuit may open (at least 2).</summary>
+    public int StoreCircuitMinimumThroughput { get; set; } = 4;
+
+    /// <summary>The window over which the circuit breaker measures the failure ratio.</summary>
+    public int StoreCircuitSamplingMilliseconds { get; set; } = 10_000;
+
+    /// <summary>How long an open circuit refuses store writes (which then spill at once) before one probe write is let through.</summary>
+    public int StoreCircuitBreakMilliseconds { get; set; } = 2_000;
+
+    /// <summary>Where batches the store could not take are kept until it returns; empty means "DataFolder/spill".</summary>
+    public string SpillFolder { get; set; } = "";
+
+    /// <summary>
+    /// Most bytes the spill may hold on disk. When it is full, ingest stops acknowledging: it holds its batch, retries the
+    /// store, and the broker keeps everything else, so neither memory nor disk grows without bound and nothing is lost.
+    /// </summary>
+    public long SpillMaxBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Size at which the spill starts a new segment file; a segment is deleted once all its records are stored.</summary>
+    public long SpillSegmentBytes { get; set; } = 16L * 1024 * 1024;
+
+    public string ResolvedSpillFolder => string.IsNullOrWhiteSpace(SpillFolder) ? Path.Combine(DataFolder, "spill") : SpillFolder;
+
     public string ResolvedQuarantineFolder => string.IsNullOrWhiteSpace(QuarantineFolder) ? Path.Combine(DataFolder, "quarantine") : QuarantineFolder;
 }

@@ -32,6 +32,28 @@ public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         Range(errors, "MaxPayloadBytes", options.MaxPayloadBytes, 1, 256 * 1024 * 1024);
         Range(errors, "QuarantinePayloadBytes", options.QuarantinePayloadBytes, 0, 1024 * 1024);
         Range(errors, "MaxFutureSkewSeconds", options.MaxFutureSkewSeconds, 0, 365 * 24 * 3600);
+        Range(errors, "StoreAttemptTimeoutMilliseconds", options.StoreAttemptTimeoutMilliseconds, 10, 24 * 3600 * 1000);
+        Range(errors, "StoreRetryAttempts", options.StoreRetryAttempts, 0, 100);
+        Range(errors, "StoreRetryBaseDelayMilliseconds", options.StoreRetryBaseDelayMilliseconds, 1, 3600 * 1000);
+        Range(errors, "StoreRetryMaxDelayMilliseconds", options.StoreRetryMaxDelayMilliseconds, options.StoreRetryBaseDelayMilliseconds, 3600 * 1000);
+        Range(errors, "StoreCircuitMinimumThroughput", options.StoreCircuitMinimumThroughput, 2, 1_000_000);
+        Range(errors, "StoreCircuitSamplingMilliseconds", options.StoreCircuitSamplingMilliseconds, 500, 24 * 3600 * 1000);
+        Range(errors, "StoreCircuitBreakMilliseconds", options.StoreCircuitBreakMilliseconds, 500, 24 * 3600 * 1000);
+        if (!(options.StoreCircuitFailureRatio > 0 && options.StoreCircuitFailureRatio <= 1))
+        {
+            errors.Add($"Ingest:StoreCircuitFailureRatio {options.StoreCircuitFailureRatio} must be above 0 and at most 1");
+        }
+
+        if (options.SpillSegmentBytes < 4096 || options.SpillSegmentBytes > int.MaxValue)
+        {
+            errors.Add($"Ingest:SpillSegmentBytes {options.SpillSegmentBytes} is outside 4096..{int.MaxValue}");
+        }
+
+        if (options.SpillMaxBytes < options.SpillSegmentBytes)
+        {
+            errors.Add($"Ingest:SpillMaxBytes {options.SpillMaxBytes} is below Ingest:SpillSegmentBytes {options.SpillSegmentBytes}");
+        }
+
         if (options.QuarantineMaxFileBytes < 4096)
         {
             errors.Add($"Ingest:QuarantineMaxFileBytes {options.QuarantineMaxFileBytes} is below 4096");

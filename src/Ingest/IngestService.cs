@@ -7,6 +7,7 @@ using Pipeline.Ingest.Decoding;
 using Pipeline.Ingest.Observability;
 using Pipeline.Ingest.Quarantining;
 using Pipeline.Ingest.Receiving;
+using Pipeline.Ingest.Spilling;
 using Pipeline.Ingest.Writing;
 using Pipeline.Protocol;
 
@@ -19,12 +20,14 @@ namespace Pipeline.Ingest;
 /// the rest), and the broker gets its PUBACK once the message's batch is stored or the message quarantined, so one
 /// store write carries many messages. On stop it first leaves the broker,
 /// then drains what it already holds into the store; anything it could not finish stays unacknowledged and
-/// the broker redelivers it to the next run of the same client id.
+/// the broker redelivers it to the next run of the same client id. When the store is unavailable, batches spill
+/// to disk (and are acknowledged); this service owns the loop that drains the spill back into the store.
 /// </summary>
 public sealed class IngestService(
     MqttConnectionFactory connections,
     DecodeStage decodeStage,
     BatchingStoreWriter writer,
+    SpillDrainer drainer,
     Quarantine quarantine,
     UnacknowledgedMessages unacknowledged,
     IngestMetrics metrics,
@@ -62,6 +65,8 @@ public sealed class IngestService(
         var decodeLoop = Task.Run(() => decodeStage.RunAsync(received.Reader, decoded.Writer, _abandon.Token), CancellationToken.None);
         var writeLoop = Task.Run(() => writer.RunAsync(decoded.Reader, _abandon.Token), CancellationToken.None);
         var quarantineLoop = Task.Run(() => quarantine.RunAsync(_abandon.Token), CancellationToken.None);
+        // The spill is durable, so its drain stops as soon as ingest does; what it has not stored waits for the next run.
+        var drainLoop = Task.Run(() => drainer.RunAsync(stoppingToken), CancellationToken.None);
 
         var connection = connections.Create(settings.ClientId);
         connection.ReceiveMaximum = (ushort)settings.InFlightMessages;
@@ -90,7 +95,7 @@ public sealed class IngestService(
             received.Writer.TryComplete();
             try
             {
-                await Task.WhenAll(decodeLoop, writeLoop);
+                await Task.WhenAll(decodeLoop, writeLoop, drainLoop);
             }
             catch (OperationCanceledException)
             {

@@ -1,11 +1,14 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Ingest.Decoding;
 using Pipeline.Ingest.Observability;
 using Pipeline.Ingest.Quarantining;
 using Pipeline.Ingest.Receiving;
+using Pipeline.Ingest.Resilience;
+using Pipeline.Ingest.Spilling;
 using Pipeline.Ingest.Status;
 using Pipeline.Ingest.Writing;
 using Pipeline.Storage;
@@ -19,6 +22,7 @@ public static class IngestServiceCollectionExtensions
     /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the one "Store:Backend" names (embedded under Ingest:DataFolder/store by default).
     /// Needs the shared hosting defaults (<c>AddServiceDefaults</c>): broker options, metrics and a <see cref="TimeProvider"/>.
     /// <see cref="IngestStatistics"/> and <see cref="DeviceStatusBoard"/> can be resolved to watch it.
+    /// Store writes go through <see cref="StoreResiliencePipeline"/>; what the store cannot take spills to <see cref="SpillBuffer"/> (Ingest:SpillFolder).
     /// </summary>
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,6 +38,17 @@ public static class IngestServiceCollectionExtensions
         services.TryAddSingleton<TelemetryValidator>();
         services.TryAddSingleton<TelemetryDecoder>();
         services.TryAddSingleton<DecodeStage>();
+        services.TryAddSingleton<StoreResiliencePipeline>();
+        services.TryAddSingleton<ResilientStoreWriter>();
+        services.TryAddSingleton(provider =>
+        {
+            var settings = provider.GetRequiredService<IOptions<IngestOptions>>().Value;
+            var spill = SpillBuffer.Open(settings.ResolvedSpillFolder, settings.SpillMaxBytes, settings.SpillSegmentBytes,
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger<SpillBuffer>());
+            provider.GetRequiredService<IngestMetrics>().ObserveSpill(spill);
+            return spill;
+        });
+        services.TryAddSingleton<SpillDrainer>();
         services.TryAddSingleton<BatchingStoreWriter>();
         services.TryAddSingleton<IngestService>();
         services.AddHostedService(provider => provider.GetRequiredService<IngestService>());

@@ -32,6 +32,28 @@ public sealed class IngestOptionsTests
     }
 
     [Fact]
+    public void ImpossibleResilienceAndSpillSettings_AreRefusedNamingEachSetting()
+    {
+        var result = new IngestOptionsValidator().Validate(null, new IngestOptions
+        {
+            StoreRetryAttempts = -1,
+            StoreCircuitFailureRatio = 1.5,
+            StoreCircuitMinimumThroughput = 1,
+            StoreCircuitBreakMilliseconds = 10,
+            StoreAttemptTimeoutMilliseconds = 0,
+            SpillSegmentBytes = 100,
+            SpillMaxBytes = 50,
+        });
+
+        Assert.False(result.Succeeded);
+        foreach (var setting in new[] { "StoreRetryAttempts -1", "StoreCircuitFailureRatio 1.5", "StoreCircuitMinimumThroughput 1", "StoreCircuitBreakMilliseconds 10",
+                     "StoreAttemptTimeoutMilliseconds 0", "SpillSegmentBytes 100", "SpillMaxBytes 50" })
+        {
+            Assert.Contains(result.Failures!, f => f.Contains($"Ingest:{setting}", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Defaults_PassValidation()
     {
         Assert.True(new IngestOptionsValidator().Validate(null, new IngestOptions()).Succeeded);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Pipeline.Ingest.Spilling;
 using Pipeline.Protocol;
+using Polly.CircuitBreaker;
 
 namespace Pipeline.Ingest.Observability;
 
@@ -14,7 +16,11 @@ public sealed class IngestMetrics
     private readonly Counter<long> _quarantined;
     private readonly Counter<long> _duplicates;
     private readonly Histogram<double> _writeLatency;
+    private readonly Counter<long> _spilled;
+    private readonly Counter<long> _drained;
     private readonly ConcurrentDictionary<string, Func<int>> _queues = new(StringComparer.Ordinal);
+    private Func<CircuitState> _circuit = () => CircuitState.Closed;
+    private SpillBuffer? _spill;
 
     public IngestMetrics(IMeterFactory meters)
     {
@@ -27,7 +33,23 @@ public sealed class IngestMetrics
         meter.CreateObservableGauge("pipeline.ingest.queue_depth",
             () => _queues.Select(q => new Measurement<int>(q.Value(), new KeyValuePair<string, object?>("queue", q.Key))),
             "{message}", "Messages waiting in each ingest queue");
+        _spilled = meter.CreateCounter<long>("pipeline.ingest.spilled", "{message}", "Messages written to the on-disk spill because the store was unavailable");
+        _drained = meter.CreateCounter<long>("pipeline.ingest.drained", "{message}", "Spilled messages replayed into the store");
+        meter.CreateObservableGauge("pipeline.ingest.spill_bytes", () => Volatile.Read(ref _spill)?.Bytes ?? 0, "By", "Bytes waiting in the on-disk spill");
+        meter.CreateObservableGauge("pipeline.ingest.spill_records", () => Volatile.Read(ref _spill)?.Records ?? 0, "{message}", "Messages waiting in the on-disk spill");
+        meter.CreateObservableGauge("pipeline.ingest.store_circuit", () => (int)Volatile.Read(ref _circuit)(), "{state}",
+            "The store's circuit breaker: 0 closed, 1 open, 2 half-open, 3 isolated");
     }
+
+    /// <summary>Reports the spill's depth.</summary>
+    public void ObserveSpill(SpillBuffer spill) => Volatile.Write(ref _spill, spill);
+
+    /// <summary>Reports the store circuit breaker's state.</summary>
+    public void ObserveCircuit(Func<CircuitState> state) => Volatile.Write(ref _circuit, state);
+
+    public void Spilled(long count) => _spilled.Add(count);
+
+    public void Drained(long count) => _drained.Add(count);
 
     /// <summary>Reports the depth of a queue under <paramref name="name"/> until the queue is replaced.</summary>
     public void ObserveQueue(string name, Func<int> depth) => _queues[name] = depth;

@@ -10,6 +10,8 @@ public sealed class IngestStatistics
     private long _statusMessages;
     private long _quarantined;
     private long _duplicates;
+    private long _spilled;
+    private long _drained;
 
     /// <summary>Motion batches the store reported as new.</summary>
     public long MotionBatches => Interlocked.Read(ref _motionBatches);
@@ -30,6 +32,12 @@ public sealed class IngestStatistics
     /// <summary>Valid messages the store already had (redeliveries, republished sequences).</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
+    /// <summary>Messages written to the on-disk spill (and then acknowledged) while the store was unavailable.</summary>
+    public long Spilled => Interlocked.Read(ref _spilled);
+
+    /// <summary>Spilled messages replayed into the store (from this run's spill or an earlier one's).</summary>
+    public long Drained => Interlocked.Read(ref _drained);
+
     internal void AddMotion(long newBatches, long samples) { Interlocked.Add(ref _motionBatches, newBatches); Interlocked.Add(ref _motionSamples, samples); }
 
     internal void AddFrames(long count) => Interlocked.Add(ref _frames, count);
@@ -42,6 +50,10 @@ public sealed class IngestStatistics
 
     internal void AddDuplicates(long count) => Interlocked.Add(ref _duplicates, count);
 
+    internal void AddSpilled(long count) => Interlocked.Add(ref _spilled, count);
+
+    internal void AddDrained(long count) => Interlocked.Add(ref _drained, count);
+
     public override string ToString() =>
-        $"motion batches {MotionBatches} ({MotionSamples} samples), frames {Frames}, labels {Labels}, status {StatusMessages}, quarantined {Quarantined}, duplicates {Duplicates}";
+        $"motion batches {MotionBatches} ({MotionSamples} samples), frames {Frames}, labels {Labels}, status {StatusMessages}, quarantined {Quarantined}, duplicates {Duplicates}, spilled {Spilled}, drained {Drained}";
 }

@@ -1,25 +1,25 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Ingest.Decoding;
 using Pipeline.Ingest.Observability;
-using Pipeline.Ingest.Quarantining;
 using Pipeline.Ingest.Receiving;
-using Pipeline.Protocol;
-using Pipeline.Storage;
+using Pipeline.Ingest.Spilling;
 
 namespace Pipeline.Ingest.Writing;
 
 /// <summary>
 /// The last stage: gathers decoded telemetry into batches (by size, and by time while more messages are on
-/// their way), writes each batch to the store, and only then marks its messages handled, which lets the
-/// MQTT acknowledgements go out. A store that fails is retried with backoff (nothing is acknowledged
-/// meanwhile); an item the store refuses as invalid is quarantined on its own, and the rest still stored.
+/// their way), writes each batch to the store through the resilience pipeline, and only then marks its messages
+/// handled, which lets the MQTT acknowledgements go out. An item the store refuses as invalid is quarantined on
+/// its own, and the rest still stored. When the pipeline gives up on the store (retries exhausted or circuit
+/// open), the batch is appended to the on-disk spill, fsynced, and then acknowledged; the spill drain stores it
+/// later. When the spill is full, nothing is acknowledged: the batch is held and retried, and the broker keeps
+/// everything behind it.
 /// </summary>
 public sealed class BatchingStoreWriter(
-    ITelemetryStore store,
-    Quarantine quarantine,
+    ResilientStoreWriter storeWriter,
+    SpillBuffer spill,
     IngestStatistics statistics,
     IngestMetrics metrics,
     UnacknowledgedMessages unacknowledged,
@@ -27,10 +27,9 @@ public sealed class BatchingStoreWriter(
     TimeProvider time,
     ILogger<BatchingStoreWriter> logger)
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
-
     private readonly int _batchSize = options.Value.BatchSize;
     private readonly TimeSpan _batchMaxDelay = TimeSpan.FromMilliseconds(options.Value.BatchMaxDelayMilliseconds);
+    private readonly TimeSpan _fullSpillRetryDelay = TimeSpan.FromMilliseconds(options.Value.StoreCircuitBreakMilliseconds);
 
     /// <summary>Runs until <paramref name="input"/> completes and is drained; cancelling abandons what is unwritten (the broker redelivers it).</summary>
     public async Task RunAsync(ChannelReader<DecodedTelemetry> input, CancellationToken cancellationToken)
@@ -41,7 +40,7 @@ public sealed class BatchingStoreWriter(
             while (await input.WaitToReadAsync(cancellationToken))
             {
                 await FillAsync(input, batch, cancellationToken);
-                await WriteWithRetryAsync(batch, cancellationToken);
+                await StoreOrSpillAsync(batch, cancellationToken);
                 batch.Clear();
             }
         }
@@ -86,92 +85,45 @@ public sealed class BatchingStoreWriter(
         }
     }
 
-    private async Task WriteWithRetryAsync(List<DecodedTelemetry> batch, CancellationToken cancellationToken)
+    private async Task StoreOrSpillAsync(List<DecodedTelemetry> batch, CancellationToken cancellationToken)
     {
-        var attempt = 0;
-        while (true)
+        var holding = false;
+        while (!await storeWriter.TryStoreAsync(batch, cancellationToken))
         {
-            try
+            var pending = batch.Where(t => !t.Message.Handled.IsCompleted).ToList();
+            var wasEmpty = spill.Records == 0;
+            var spilled = spill.Append([.. pending.Select(t => new SpillRecord(t.Message.Topic, t.Message.Payload))]);
+            if (spilled > 0 && wasEmpty)
             {
-                await WriteAsync(batch, cancellationToken);
+                logger.LogWarning("store unavailable: spilling batches to {Folder} (up to {MaxBytes} bytes) and acknowledging them; they drain when the store returns", spill.Folder, spill.MaxBytes);
+            }
+
+            // The spill is durable storage: acknowledging now lets the broker and devices move on.
+            foreach (var item in pending.Take(spilled))
+            {
+                item.Message.MarkHandled();
+            }
+
+            metrics.Spilled(spilled);
+            statistics.AddSpilled(spilled);
+            if (spilled == pending.Count)
+            {
                 return;
             }
-            catch (Exception e) when (e is not OperationCanceledException and not ArgumentException)
+
+            if (!holding)
             {
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt++, 10))));
-                logger.LogError(e, "store write of {Count} messages failed (attempt {Attempt}); retrying in {Delay} ms, nothing is acknowledged meanwhile", batch.Count, attempt, delay.TotalMilliseconds);
-                await Task.Delay(delay, time, cancellationToken);
-            }
-        }
-    }
-
-    private async Task WriteAsync(List<DecodedTelemetry> batch, CancellationToken cancellationToken)
-    {
-        // On a retry, groups that were already written are handled; writing them again would count them as duplicates.
-        var pending = batch.Where(t => !t.Message.Handled.IsCompleted).ToList();
-        var motion = pending.Where(t => t.Motion is not null).ToList();
-        var frames = pending.Where(t => t.Frame is not null).ToList();
-        var labels = pending.Where(t => t.Label is not null).ToList();
-
-        if (motion.Count > 0)
-        {
-            await WriteGroupAsync(motion, TelemetryStream.Motion, items => store.WriteMotionAsync([.. items.Select(t => t.Motion!)], cancellationToken),
-                (items, stored) => statistics.AddMotion(stored, items.Sum(t => (long)t.Motion!.SampleCount)), cancellationToken);
-        }
-
-        if (frames.Count > 0)
-        {
-            await WriteGroupAsync(frames, TelemetryStream.Frames, items => store.WriteFramesAsync([.. items.Select(t => t.Frame!)], cancellationToken),
-                (_, stored) => statistics.AddFrames(stored), cancellationToken);
-        }
-
-        foreach (var label in labels)
-        {
-            await WriteGroupAsync([label], TelemetryStream.Labels,
-                async items => await store.WriteLabelAsync(items[0].Label!, cancellationToken) ? 1 : 0,
-                (_, stored) => statistics.AddLabels(stored), cancellationToken);
-        }
-    }
-
-    private async Task WriteGroupAsync(
-        List<DecodedTelemetry> items,
-        TelemetryStream stream,
-        Func<List<DecodedTelemetry>, ValueTask<int>> write,
-        Action<List<DecodedTelemetry>, int> count,
-        CancellationToken cancellationToken)
-    {
-        int stored;
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            stored = await write(items);
-        }
-        catch (ArgumentException) when (items.Count > 1)
-        {
-            // One item the store cannot hold must not cost the others: write them one by one.
-            foreach (var item in items)
-            {
-                await WriteGroupAsync([item], stream, write, count, cancellationToken);
+                logger.LogError("store unavailable and the spill in {Folder} is full ({Bytes} of {MaxBytes} bytes): holding {Count} messages unacknowledged and retrying; the broker keeps the rest",
+                    spill.Folder, spill.Bytes, spill.MaxBytes, pending.Count - spilled);
+                holding = true;
             }
 
-            return;
-        }
-        catch (ArgumentException e)
-        {
-            // Waits until the refusal is written, so a retry of this batch sees the item as handled.
-            await quarantine.RefuseAsync(items[0].Message, stream, new TelemetryRejection("StoreRefused", $"the store refused it: {e.Message}"), cancellationToken);
-            await items[0].Message.Handled.WaitAsync(cancellationToken);
-            return;
+            await Task.Delay(_fullSpillRetryDelay, time, cancellationToken);
         }
 
-        metrics.WriteLatency(Stopwatch.GetElapsedTime(started), stream);
-        metrics.Stored(stream, stored);
-        metrics.Duplicates(stream, items.Count - stored);
-        count(items, stored);
-        statistics.AddDuplicates(items.Count - stored);
-        foreach (var item in items)
+        if (holding)
         {
-            item.Message.MarkHandled();
+            logger.LogWarning("the store took the held batch of {Count} messages; acknowledging again", batch.Count);
         }
     }
 }

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Pipeline.Ingest.Decoding;
+using Pipeline.Ingest.Observability;
+using Pipeline.Ingest.Quarantining;
+using Pipeline.Ingest.Resilience;
+using Pipeline.Protocol;
+using Pipeline.Storage;
+
+namespace Pipeline.Ingest.Writing;
+
+/// <summary>
+/// Writes one batch of decoded telemetry to the store through the <see cref="StoreResiliencePipeline"/>, marking each
+/// message handled once it is stored (or once the store refused it as invalid and it is quarantined). Shared by the
+/// live writer and the spill drain, so both count, quarantine and measure alike.
+/// </summary>
+public sealed class ResilientStoreWriter(
+    ITelemetryStore store,
+    StoreResiliencePipeline resilience,
+    Quarantine quarantine,
+    IngestStatistics statistics,
+    IngestMetrics metrics,
+    ILogger<ResilientStoreWriter> logger)
+{
+    /// <summary>
+    /// Returns true once every message of the batch is handled, or false when the resilience pipeline gave up on the
+    /// store (retries exhausted or circuit open); the messages not yet stored are then still unhandled.
+    /// </summary>
+    public async Task<bool> TryStoreAsync(IReadOnlyList<DecodedTelemetry> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await resilience.ExecuteAsync(attempt => new ValueTask(WriteAsync(batch, attempt)), cancellationToken);
+            return true;
+        }
+        catch (BrokenCircuitException)
+        {
+            return false;
+        }
+        catch (Exception e) when (StoreResiliencePipeline.IsGivenUp(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            logger.LogWarning("store write of {Count} messages gave up: {Error}", batch.Count(t => !t.Message.Handled.IsCompleted), e.Message);
+            return false;
+        }
+    }
+
+    private async Task WriteAsync(IReadOnlyList<DecodedTelemetry> batch, CancellationToken cancellationToken)
+    {
+        // On a retry, groups that were already written are handled; writing them again would count them as duplicates.
+        var pending = batch.Where(t => !t.Message.Handled.IsCompleted).ToList();
+        var motion = pending.Where(t => t.Motion is not null).ToList();
+        var frames = pending.Where(t => t.Frame is not null).ToList();
+        var labels = pending.Where(t => t.Label is not null).ToList();
+
+        if (motion.Count > 0)
+        {
+            await WriteGroupAsync(motion, TelemetryStream.Motion, items => store.WriteMotionAsync([.. items.Select(t => t.Motion!)], cancellationToken),
+                (items, stored) => statistics.AddMotion(stored, items.Sum(t => (long)t.Motion!.SampleCount)), cancellationToken);
+        }
+
+        if (frames.Count > 0)
+        {
+            await WriteGroupAsync(frames, TelemetryStream.Frames, items => store.WriteFramesAsync([.. items.Select(t => t.Frame!)], cancellationToken),
+                (_, stored) => statistics.AddFrames(stored), cancellationToken);
+        }
+
+        foreach (var label in labels)
+        {
+            await WriteGroupAsync([label], TelemetryStream.Labels,
+                async items => await store.WriteLabelAsync(items[0].Label!, cancellationToken) ? 1 : 0,
+                (_, stored) => statistics.AddLabels(stored), cancellationToken);
+        }
+    }
+
+    private async Task WriteGroupAsync(
+        List<DecodedTelemetry> items,
+        TelemetryStream stream,
+        Func<List<DecodedTelemetry>, ValueTask<int>> write,
+        Action<List<DecodedTelemetry>, int> count,
+        CancellationToken cancellationToken)
+    {
+        int stored;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            stored = await write(items);
+        }
+        catch (ArgumentException) when (items.Count > 1)
+        {
+            // One item the store cannot hold must not cost the others: write them one by one.
+            foreach (var item in items)
+            {
+                await WriteGroupAsync([item], stream, write, count, cancellationToken);
+            }
+
+            return;
+        }
+        catch (ArgumentException e)
+        {
+            // Waits until the refusal is written, so a retry of this batch sees the item as handled.
+            await quarantine.RefuseAsync(items[0].Message, stream, new TelemetryRejection("StoreRefused", $"the store refused it: {e.Message}"), cancellationToken);
+            await items[0].Message.Handled.WaitAsync(cancellationToken);
+            return;
+        }
+
+        metrics.WriteLatency(Stopwatch.GetElapsedTime(started), stream);
+        metrics.Stored(stream, stored);
+        metrics.Duplicates(stream, items.Count - stored);
+        count(items, stored);
+        statistics.AddDuplicates(items.Count - stored);
+        foreach (var item in items)
+        {
+            item.Message.MarkHandled();
+        }
+    }
+}
