@@ -14,7 +14,7 @@ namespace Pipeline.Bench.Train;
 /// </summary>
 internal static class SplitFindings
 {
-    public static async Task<int> RunAsync(string architecture, int sessions, int epochs, int seeds, double hybridFraction)
+    public static async Task<int> RunAsync(string architecture, int sessions, int epochs, int seeds, double hybridFraction, double learningRate)
     {
         var data = SimulatedSwings.Generate(sessions, seed: 1);
         int[] shape = [8, SwingWindowing.WindowSamples];
@@ -24,35 +24,36 @@ internal static class SplitFindings
             blocks = probe.Blocks.Count;
         }
 
-        Console.WriteLine($"{architecture} ({blocks} blocks) on {sessions} simulated swing sessions (GolfClubSimulator seed 1, held-out 20% by session), batch 32, {epochs} epochs, one thread per stage;");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{architecture} ({blocks} blocks) on {sessions} simulated swing sessions (GolfClubSimulator seed 1, held-out 20% by session), batch 32, {epochs} epochs, SGD lr {learningRate} momentum 0.9, one thread per stage;"));
         Console.WriteLine($"held-out accuracy over training seeds 1..{seeds}; hybrid = pipelined for the first {hybridFraction:P0} of minibatches, then non-pipelined.");
         var rows = new List<(string Name, double[] Accuracies)>
         {
-            ("non-pipelined", await AccuraciesAsync(data, shape, architecture, NonPipelinedSchedule.ScheduleName, 1, epochs, seeds, hybridFraction)),
+            ("non-pipelined", await AccuraciesAsync(data, shape, architecture, NonPipelinedSchedule.ScheduleName, 1, epochs, seeds, hybridFraction, learningRate)),
         };
         Print(rows[^1], rows[0]);
         for (var split = 1; split < blocks; split++)
         {
-            rows.Add(($"pipelined split {split}", await AccuraciesAsync(data, shape, architecture, StaleWeightPipeline.ScheduleName, split, epochs, seeds, hybridFraction)));
+            rows.Add(($"pipelined split {split}", await AccuraciesAsync(data, shape, architecture, StaleWeightPipeline.ScheduleName, split, epochs, seeds, hybridFraction, learningRate)));
             Print(rows[^1], rows[0]);
-            rows.Add(($"hybrid split {split}", await AccuraciesAsync(data, shape, architecture, HybridSchedule.ScheduleName, split, epochs, seeds, hybridFraction)));
+            rows.Add(($"hybrid split {split}", await AccuraciesAsync(data, shape, architecture, HybridSchedule.ScheduleName, split, epochs, seeds, hybridFraction, learningRate)));
             Print(rows[^1], rows[0]);
         }
 
         var baseline = rows[0].Accuracies.Average();
         var drops = rows.Skip(1).Select(r => string.Create(CultureInfo.InvariantCulture,
             $"\"{r.Name.Replace(' ', '_')}_drop_pp\":{(baseline - r.Accuracies.Average()) * 100:F2}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"findings\",\"model\":\"{architecture}\",\"baseline_accuracy\":{baseline:F4},{string.Join(',', drops)}}}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"findings\",\"model\":\"{architecture}\",\"learning_rate\":{learningRate},\"baseline_accuracy\":{baseline:F4},{string.Join(',', drops)}}}"));
         return 0;
     }
 
     private static async Task<double[]> AccuraciesAsync(
-        Pipeline.Trainer.Dataset.TrainingData data, int[] shape, string architecture, string schedule, int split, int epochs, int seeds, double hybridFraction)
+        Pipeline.Trainer.Dataset.TrainingData data, int[] shape, string architecture, string schedule, int split, int epochs, int seeds, double hybridFraction, double learningRate)
     {
         var accuracies = new double[seeds];
         for (var seed = 1; seed <= seeds; seed++)
         {
-            var settings = new UserTrainingSettings([CPU, CPU]) { Epochs = epochs, Split = split, Seed = seed, HybridPipelinedFraction = hybridFraction };
+            var settings = new UserTrainingSettings([CPU, CPU]) { Epochs = epochs, Split = split, Seed = seed, HybridPipelinedFraction = hybridFraction, LearningRate = learningRate };
             var outcome = await UserDataTraining.TrainAsync(data, shape, architecture, schedule, settings, null, null, CancellationToken.None);
             accuracies[seed - 1] = outcome.Metrics.Accuracy;
         }
