@@ -1,9 +1,8 @@
 using System.Globalization;
-using Pipeline.Hosting.Mqtt;
 using Pipeline.Ingest.Bench;
 using Pipeline.TestSupport;
 
-// bench/run.sh ingest [MESSAGES] — each measurement three times, medians printed, one JSON line last.
+// bench/run.sh ingest [MESSAGES] — each measurement several times, medians printed, one JSON line last.
 var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 6000;
 const int Repetitions = 3;
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(10));
@@ -11,57 +10,90 @@ using var work = new TemporaryFolder("bench-ingest");
 await using var mosquitto = await MosquittoBroker.StartAsync(cancel.Token);
 await using var influx = await InfluxDbServer.StartAsync(cancel.Token);
 var broker = mosquitto.ToOptions();
-Console.WriteLine($"ingest bench: {messages} motion batches of {MotionLoad.SamplesPerBatch} samples ({messages * (long)MotionLoad.SamplesPerBatch} samples) per run, {Repetitions} runs each; mosquitto :{broker.Port}, influxd :{influx.Port}");
+Console.WriteLine($"""
+    ingest bench: {messages} QoS 1 motion batches of {MotionLoad.SamplesPerBatch} samples ({messages * (long)MotionLoad.SamplesPerBatch} samples) per run, {Repetitions} runs each, medians; mosquitto :{broker.Port}, influxd :{influx.Port}
+    method:
+      raw broker  the batches are queued on mosquitto for a stopped persistent mosquitto_sub session (QoS 1); the clock runs
+                  from starting mosquitto_sub until it exits after the last one (its drain rate; output discarded)
+      raw store   pre-built line-protocol files, 5000 points x 8 float fields (one point per sample), posted by one curl over one connection
+      ours drain  like for like with the raw broker: the same batches are queued for ingest's persistent session while ingest
+                  is stopped; the clock runs from starting ingest until its store holds the last sample (decode, validate,
+                  batch, durable write, then PUBACK). JSON embedded/influx figures and ratios are these.
+      ours live   publishers in this same process send while ingest runs; the clock runs from the first publish to the last
+                  sample stored. Bounded by what the publishers alone reach on the same cores (printed), so not like for like.
+      store busy  ingest's own store-write latency metric summed over a drain, as a share of it: near 100% means the
+                  store is the limit; well below, the time went to receiving, decoding, batching and acknowledging
+      ratios      embedded drain / raw broker drain; influx drain / min(raw broker drain, raw store)
+    """);
 
 var rawBroker = new List<double>();
 var publishAlone = new List<double>();
 var rawStore = new List<double>();
-var embedded = new List<double>();
-var influxed = new List<double>();
+var drainEmbedded = new List<DrainMeasurement>();
+var drainInflux = new List<DrainMeasurement>();
+var drainInfluxSerial = new List<DrainMeasurement>();
+var liveEmbedded = new List<double>();
+var liveInflux = new List<double>();
 for (var r = 0; r < Repetitions; r++)
 {
     var (drain, publish) = await RawBrokerDrain.MeasureSamplesPerSecondAsync(broker, MotionLoad.Create($"raw{r}", messages, 10), cancel.Token);
     rawBroker.Add(drain);
     publishAlone.Add(publish);
     rawStore.Add(await RawInfluxWrite.MeasureSamplesPerSecondAsync(influx.Url, work.Path, $"raw{r}", messages * (long)MotionLoad.SamplesPerBatch));
+    drainEmbedded.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-embedded-{r}"), [], MotionLoad.Create($"demb{r}", messages, 10), cancel.Token));
+    drainInflux.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-influx-{r}"), InfluxSettings($"drain{r}"), MotionLoad.Create($"dinf{r}", messages, 10), cancel.Token));
+    // The same with one /write request at a time, as before Influx:WriteConcurrency existed: the before/after of that change in one run.
+    drainInfluxSerial.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-influx1-{r}"), [.. InfluxSettings($"drainserial{r}"), new("Influx:WriteConcurrency", "1")], MotionLoad.Create($"dins{r}", messages, 10), cancel.Token));
 }
 
 await using (var ingest = await EndToEndIngest.StartAsync(broker, work.Combine("embedded"), [], cancel.Token))
 {
     for (var r = 0; r < Repetitions; r++)
     {
-        embedded.Add(await ingest.MeasureSamplesPerSecondAsync(MotionLoad.Create($"emb{r}", messages, 10), cancel.Token));
+        liveEmbedded.Add(await ingest.MeasureSamplesPerSecondAsync(MotionLoad.Create($"emb{r}", messages, 10), cancel.Token));
     }
 }
 
-await using (var ingest = await EndToEndIngest.StartAsync(broker, work.Combine("influx"),
-    [new("Store:Backend", "influx"), new("Influx:Url", influx.Url.ToString()), new("Influx:Database", "pipeline"), new("Influx:BlobFolder", work.Combine("blobs"))], cancel.Token))
+await using (var ingest = await EndToEndIngest.StartAsync(broker, work.Combine("influx"), InfluxSettings("pipeline"), cancel.Token))
 {
     for (var r = 0; r < Repetitions; r++)
     {
-        influxed.Add(await ingest.MeasureSamplesPerSecondAsync(MotionLoad.Create($"inf{r}", messages, 10), cancel.Token));
+        liveInflux.Add(await ingest.MeasureSamplesPerSecondAsync(MotionLoad.Create($"inf{r}", messages, 10), cancel.Token));
     }
 }
 
 var c = Median(rawBroker);
 var d = Median(rawStore);
-var a = Median(embedded);
-var b = Median(influxed);
-// The embedded store has no server: its path is limited by the broker alone. The influx path passes both.
+var a = Median([.. drainEmbedded.Select(m => m.SamplesPerSecond)]);
+var b = Median([.. drainInflux.Select(m => m.SamplesPerSecond)]);
+// The embedded store has no server: its path passes the broker alone. The influx path passes both.
 var ratioEmbedded = a / c;
 var ratioInflux = b / Math.Min(c, d);
 var peakRssMb = PeakResidentMegabytes();
-Console.WriteLine($"(a) raw broker, mosquitto_sub drains QoS 1:      {Show(rawBroker)}");
-Console.WriteLine($"    our 4 publishers alone, QoS 1 into a queue:  {Show(publishAlone)}");
-Console.WriteLine($"(b) raw store, curl bulk /write to influxd:      {Show(rawStore)}");
-Console.WriteLine($"(c) ours, publish to stored, embedded store:     {Show(embedded)}  ratio to raw broker {ratioEmbedded:F2} (to the smaller raw rate {a / Math.Min(c, d):F2})");
-Console.WriteLine($"(c) ours, publish to stored, influxd:            {Show(influxed)}  ratio to the smaller raw rate {ratioInflux:F2}");
+Console.WriteLine($"(a) raw broker, mosquitto_sub drains a QoS 1 backlog: {Show(rawBroker)}");
+Console.WriteLine($"    our 4 publishers alone, QoS 1 into a queue:      {Show(publishAlone)}");
+Console.WriteLine($"(b) raw store, curl bulk /write to influxd:          {Show(rawStore)}");
+Console.WriteLine($"(c) ours drain, backlog to stored, embedded store:   {Show([.. drainEmbedded.Select(m => m.SamplesPerSecond)])}  ratio to raw broker {ratioEmbedded:F2}");
+Console.WriteLine($"    {StoreShare(drainEmbedded)}");
+Console.WriteLine($"(c) ours drain, backlog to stored, influxd:          {Show([.. drainInflux.Select(m => m.SamplesPerSecond)])}  ratio to the smaller raw rate {ratioInflux:F2}");
+Console.WriteLine($"    {StoreShare(drainInflux)}");
+Console.WriteLine($"    the same, one /write at a time (before):         {Show([.. drainInfluxSerial.Select(m => m.SamplesPerSecond)])}  ratio {Median([.. drainInfluxSerial.Select(m => m.SamplesPerSecond)]) / Math.Min(c, d):F2}");
+Console.WriteLine($"    {StoreShare(drainInfluxSerial)}");
+Console.WriteLine($"    ours live, publish to stored, embedded store:    {Show(liveEmbedded)}  ratio to raw broker {Median(liveEmbedded) / c:F2} (bounded by the publishers alone)");
+Console.WriteLine($"    ours live, publish to stored, influxd:           {Show(liveInflux)}  ratio to the smaller raw rate {Median(liveInflux) / Math.Min(c, d):F2}");
 Console.WriteLine($"peak RSS of this process (ingest, publishers, bench): {peakRssMb:F0} MB");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"bench\":\"ingest\",\"embedded_samples_per_s\":{a:F0},\"influx_samples_per_s\":{b:F0},\"raw_broker_samples_per_s\":{c:F0},\"raw_store_samples_per_s\":{d:F0},\"ratio_embedded\":{ratioEmbedded:F3},\"ratio_influx\":{ratioInflux:F3},\"peak_rss_mb\":{peakRssMb:F0},\"publish_alone_samples_per_s\":{Median(publishAlone):F0}}}"));
+    $"{{\"bench\":\"ingest\",\"embedded_samples_per_s\":{a:F0},\"influx_samples_per_s\":{b:F0},\"raw_broker_samples_per_s\":{c:F0},\"raw_store_samples_per_s\":{d:F0},\"ratio_embedded\":{ratioEmbedded:F3},\"ratio_influx\":{ratioInflux:F3},\"peak_rss_mb\":{peakRssMb:F0},\"live_embedded_samples_per_s\":{Median(liveEmbedded):F0},\"live_influx_samples_per_s\":{Median(liveInflux):F0},\"live_ratio_embedded\":{Median(liveEmbedded) / c:F3},\"live_ratio_influx\":{Median(liveInflux) / Math.Min(c, d):F3},\"publish_alone_samples_per_s\":{Median(publishAlone):F0},\"embedded_store_busy_share\":{Median([.. drainEmbedded.Select(m => m.StoreBusyShare)]):F2},\"influx_store_busy_share\":{Median([.. drainInflux.Select(m => m.StoreBusyShare)]):F2},\"influx_serial_writes_samples_per_s\":{Median([.. drainInfluxSerial.Select(m => m.SamplesPerSecond)]):F0}}}"));
 return 0;
 
+KeyValuePair<string, string?>[] InfluxSettings(string database) =>
+    [new("Store:Backend", "influx"), new("Influx:Url", influx.Url.ToString()), new("Influx:Database", database), new("Influx:BlobFolder", work.Combine("blobs"))];
+
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+static string StoreShare(List<DrainMeasurement> drains) =>
+    string.Create(CultureInfo.InvariantCulture,
+        $"store busy writing: median {Median([.. drains.Select(m => m.StoreBusyShare * 100)]):F0}% of the drain (runs: {string.Join(", ", drains.Select(m => $"{m.StoreBusyShare * 100:F0}% in {m.StoreWrites} writes"))})");
 
 static string Show(List<double> values) =>
     string.Create(CultureInfo.InvariantCulture, $"median {Median(values),10:N0} samples/s  (runs: {string.Join(", ", values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))})");

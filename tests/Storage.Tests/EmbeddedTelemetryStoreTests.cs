@@ -43,6 +43,26 @@ public sealed class EmbeddedTelemetryStoreTests : TelemetryStoreContract, IDispo
     }
 
     [Fact]
+    public async Task WriteMotion_ForManyDevicesAtOnce_CommitsEveryDevicesLogAndReadsBackAfterReopen()
+    {
+        // One write spanning 12 devices goes out as one group commit (every log written, then all fsynced together).
+        var batches = Enumerable.Range(0, 48).Select(i => Motion($"club-{i % 12}", (ulong)(i / 12), T0 + (i / 12) * 4000)).ToList();
+        await using (var store = await OpenStoreAsync())
+        {
+            Assert.Equal(48, await store.WriteMotionAsync(batches, None));
+            Assert.Equal(0, await store.WriteMotionAsync(batches, None));
+        }
+
+        await using var reopened = await OpenStoreAsync();
+        Assert.Equal(new StoreCounts(48, 48 * 4, 0, 0), await reopened.CountAsync(None));
+        for (var d = 0; d < 12; d++)
+        {
+            var device = $"club-{d}";
+            Assert.Equal(batches.Where(b => b.DeviceId == device).SelectMany(b => b.Samples), (await reopened.ReadMotionAsync(device, T0, long.MaxValue, None)).Samples);
+        }
+    }
+
+    [Fact]
     public async Task Reopen_AfterACorruptedTailChecksum_DropsThatRecord()
     {
         await using (var store = await OpenStoreAsync())

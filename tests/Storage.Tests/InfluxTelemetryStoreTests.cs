@@ -63,6 +63,33 @@ public sealed class InfluxTelemetryStoreTests(InfluxDbServerFixture influx) : Te
     }
 
     [Fact]
+    public async Task WriteMotion_SplitIntoManyConcurrentRequests_StoresEverySampleOnceAndMarksEveryBatch()
+    {
+        // 60 batches x 50 samples in requests of 7 points, 3 at a time: 429 sample requests, then 9 of marks.
+        var batches = Enumerable.Range(0, 60).Select(i => Motion($"club-{i % 3}", (ulong)(i / 3), T0 + (i / 3) * 50 * SampleMicros, samples: 50)).ToList();
+        await using var store = await InfluxTelemetryStore.OpenAsync(new InfluxOptions
+        {
+            Url = Server.Url, Database = _database, BlobFolder = _blobs.Path, RequestTimeout = TimeSpan.FromSeconds(10), MaxPointsPerWrite = 7, WriteConcurrency = 3,
+        });
+
+        Assert.Equal(60, await store.WriteMotionAsync(batches, None));
+        Assert.Equal(0, await store.WriteMotionAsync(batches, None));
+
+        Assert.Equal(60 * 50, await RawCountAsync("SELECT count(\"strain1\") FROM \"motion\""));
+        Assert.Equal(new StoreCounts(60, 3000, 0, 0), await store.CountAsync(None));
+        Assert.Equal(batches.Where(b => b.DeviceId == "club-1").SelectMany(b => b.Samples), (await store.ReadMotionAsync("club-1", T0, long.MaxValue, None)).Samples);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65)]
+    public void Options_WithAWriteConcurrencyOutOfRange_AreRefusedNamingTheSetting(int concurrency)
+    {
+        var problem = Assert.Single(new InfluxOptions { WriteConcurrency = concurrency }.Problems());
+        Assert.Equal($"Influx:WriteConcurrency {concurrency} is outside 1..64", problem);
+    }
+
+    [Fact]
     public async Task WriteMotion_SamplesWithoutTheirCompletionMark_AreWrittenAgainAndCounted()
     {
         // What a crash between the samples and the completion mark leaves behind: the samples only.

@@ -19,6 +19,7 @@ internal sealed class AppendOnlyLog : IDisposable
     private readonly FileStream? _writer;
     private SafeFileHandle? _reader;
     private long _scannedLength;
+    private long _uncommittedLength;
 
     private AppendOnlyLog(string path, FileStream? writer)
     {
@@ -111,19 +112,38 @@ internal sealed class AppendOnlyLog : IDisposable
     /// <summary>Appends the bodies as records and fsyncs; returns each record's offset. Writer only; callers serialise appends.</summary>
     public long[] Append(IReadOnlyList<byte[]> bodies)
     {
+        var offsets = WriteUncommitted(bodies);
+        Commit();
+        return offsets;
+    }
+
+    /// <summary>
+    /// Writes the bodies as records after the last committed one, without fsyncing, and returns each record's offset;
+    /// <see cref="Commit"/> makes them durable and counts them. Split from <see cref="Append"/> so that a store writing to
+    /// several logs at once can write them all and then fsync them together (group commit). A write that is never
+    /// committed is overwritten by the next one, so a failed fsync leaves nothing behind that the retry would duplicate.
+    /// Writer only; callers serialise writes and commits.
+    /// </summary>
+    public long[] WriteUncommitted(IReadOnlyList<byte[]> bodies)
+    {
         var writer = RequireWriter();
-        var total = bodies.Sum(b => (long)HeaderSize + b.Length);
+        var total = 0L;
+        foreach (var body in bodies)
+        {
+            if (body.Length is 0 or > MaxBodyBytes)
+            {
+                throw new ArgumentException($"a record body must be 1..{MaxBodyBytes} bytes; got {body.Length}", nameof(bodies));
+            }
+
+            total += HeaderSize + body.Length;
+        }
+
         var buffer = new byte[total];
         var offsets = new long[bodies.Count];
         var position = 0;
         for (var i = 0; i < bodies.Count; i++)
         {
             var body = bodies[i];
-            if (body.Length is 0 or > MaxBodyBytes)
-            {
-                throw new ArgumentException($"a record body must be 1..{MaxBodyBytes} bytes; got {body.Length}", nameof(bodies));
-            }
-
             offsets[i] = _scannedLength + position;
             BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(position), (uint)body.Length);
             BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(position + 4), Crc32.HashToUInt32(body));
@@ -133,9 +153,21 @@ internal sealed class AppendOnlyLog : IDisposable
 
         writer.Position = _scannedLength;
         writer.Write(buffer);
-        writer.Flush(flushToDisk: true);
-        _scannedLength += total;
+        _uncommittedLength = total;
         return offsets;
+    }
+
+    /// <summary>Fsyncs what <see cref="WriteUncommitted"/> wrote and counts it as appended. Writer only.</summary>
+    public void Commit()
+    {
+        if (_uncommittedLength == 0)
+        {
+            return;
+        }
+
+        RequireWriter().Flush(flushToDisk: true);
+        _scannedLength += _uncommittedLength;
+        _uncommittedLength = 0;
     }
 
     /// <summary>Reads back the body of the record at <paramref name="offset"/>, checking its checksum. Safe to call concurrently with appends.</summary>

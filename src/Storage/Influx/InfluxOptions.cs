@@ -22,6 +22,12 @@ public sealed class InfluxOptions
     /// <summary>Most points in one /write request; InfluxDB advises batches of about 5000.</summary>
     public int MaxPointsPerWrite { get; set; } = 5000;
 
+    /// <summary>
+    /// Most /write requests of one store write in flight at once. influxd ingests concurrent writes in parallel, and
+    /// building the next request overlaps posting the previous; memory grows by one request body per extra slot.
+    /// </summary>
+    public int WriteConcurrency { get; set; } = 4;
+
     /// <summary>Rows per chunk of a streamed /query answer, so a long window never has to fit one JSON document.</summary>
     public int QueryChunkSize { get; set; } = 10_000;
 
@@ -52,6 +58,11 @@ public sealed class InfluxOptions
         if (MaxPointsPerWrite is < 1 or > 1_000_000)
         {
             problems.Add($"Influx:MaxPointsPerWrite {MaxPointsPerWrite} is outside 1..1000000");
+        }
+
+        if (WriteConcurrency is < 1 or > 64)
+        {
+            problems.Add($"Influx:WriteConcurrency {WriteConcurrency} is outside 1..64");
         }
 
         if (QueryChunkSize is < 1 or > 1_000_000)

@@ -349,6 +349,27 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
 
     private async Task WritePointsAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
     {
+        // influxd takes concurrent writes: up to WriteConcurrency requests go out at once, and the next body is built
+        // while earlier ones are posted. This returns (or throws the first failure) only after every request has ended,
+        // so nothing outlives the write lock and a completion mark is never sent before all its samples were acknowledged.
+        using var slots = new SemaphoreSlim(_options.WriteConcurrency);
+        var requests = new List<Task>();
+        try
+        {
+            foreach (var body in RequestBodies(lines))
+            {
+                await slots.WaitAsync(cancellationToken);
+                requests.Add(PostAsync(body, slots, cancellationToken));
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(requests);
+        }
+    }
+
+    private IEnumerable<string> RequestBodies(IEnumerable<string> lines)
+    {
         var body = new StringBuilder();
         var count = 0;
         foreach (var line in lines)
@@ -356,7 +377,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
             body.Append(line);
             if (++count == _options.MaxPointsPerWrite)
             {
-                await _api.WriteAsync(body.ToString(), cancellationToken);
+                yield return body.ToString();
                 body.Clear();
                 count = 0;
             }
@@ -364,7 +385,19 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
 
         if (count > 0)
         {
-            await _api.WriteAsync(body.ToString(), cancellationToken);
+            yield return body.ToString();
+        }
+    }
+
+    private async Task PostAsync(string body, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _api.WriteAsync(body, cancellationToken);
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 
