@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Bench.Edge;
 using Pipeline.EdgeAgent.Outbox;
 using Pipeline.EdgeAgent.Simulation.Golf;
 using Pipeline.Hosting.Mqtt;
@@ -13,7 +14,7 @@ using Pipeline.Protocol;
 // publish throughput through its on-disk outbox (group-committed, [in-flight] publishes at once, default the agent's
 // Agent:OutboxInFlight default) to mosquitto beside mosquitto_pub publishing the same payloads at QoS 1.
 var windows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
-var messages = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000;
+var messages = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10000;
 var repetitions = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
 var inFlight = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : OutboxPublisher.DefaultInFlight;
 
@@ -29,21 +30,40 @@ try
     var payloadFile = Path.Combine(work.FullName, "payload.bin");
     await File.WriteAllBytesAsync(payloadFile, payload);
     var topic = Topics.Motion(Topics.DefaultSite, "bench-club");
+    Console.WriteLine($"agent: one process, one MQTT 5 connection (MQTTnet through MqttConnection); {messages} appends to a new on-disk outbox " +
+        $"(group-committed fsync before publishing), published at QoS 1 with up to {inFlight} in flight, each removed after its PUBACK; " +
+        "timed from the first append until the outbox is empty (polled every millisecond)");
+    Console.WriteLine($"mosquitto_pub: one process for all {messages} messages (-f payload --repeat {messages}, -V 5, QoS 1); it sends the " +
+        "next only after the previous PUBACK (one in flight); timed from process start to exit, so its connect and disconnect count");
+    Console.WriteLine($"both: the same {payload.Length}-byte motion batch payload to {topic}, the same mosquitto (persistence off, no subscriber), " +
+        "one unmeasured warm-up round each, then repetitions interleaved");
+    await AgentPublishRateAsync(work.FullName, port, topic, payload, messages, inFlight, -1);
+    MosquittoPubRate(port, topic, payloadFile, messages);
+    Console.WriteLine("CPU µs/msg: the publisher's own processor time (user + system, all threads) per message, the broker's not included; " +
+        "less disturbed by other load on the machine than the rates");
     var ours = new List<double>();
     var raw = new List<double>();
+    var oursCpu = new List<double>();
+    var rawCpu = new List<double>();
     for (var r = 0; r < repetitions; r++)
     {
         // Interleaved so drift in the machine's load touches both alike.
-        ours.Add(await AgentPublishRateAsync(work.FullName, port, topic, payload, messages, inFlight, r));
-        raw.Add(MosquittoPubRate(port, topic, payloadFile, messages));
-        Console.WriteLine($"repetition {r + 1}: agent (outbox, {inFlight} in flight) {ours[^1]:F0} msg/s, mosquitto_pub {raw[^1]:F0} msg/s ({payload.Length}-byte payloads, QoS 1, {messages} messages)");
+        var (agentRate, agentCpu, appendShare) = await AgentPublishRateAsync(work.FullName, port, topic, payload, messages, inFlight, r);
+        var (pubRate, pubCpu) = MosquittoPubRate(port, topic, payloadFile, messages);
+        ours.Add(agentRate);
+        raw.Add(pubRate);
+        oursCpu.Add(agentCpu);
+        rawCpu.Add(pubCpu);
+        Console.WriteLine($"repetition {r + 1}: agent (outbox, {inFlight} in flight) {agentRate:F0} msg/s, {agentCpu:F1} CPU µs/msg, appending all took the first {appendShare:P0} of its time; " +
+            $"mosquitto_pub {pubRate:F0} msg/s, {pubCpu:F1} CPU µs/msg ({payload.Length}-byte payloads, QoS 1, {messages} messages)");
     }
 
+    await PublishBreakdown.RunAsync(work.FullName, port, topic, payload, messages, inFlight, repetitions);
     var c = Median(ours);
     var d = Median(raw);
-    Console.WriteLine($"publish: agent median {c:F0} msg/s, mosquitto_pub median {d:F0} msg/s, ratio {c / d:F3}");
+    Console.WriteLine($"publish: agent median {c:F0} msg/s ({Median(oursCpu):F1} CPU µs/msg), mosquitto_pub median {d:F0} msg/s ({Median(rawCpu):F1} CPU µs/msg), ratio {c / d:F3}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{{\"bench\":\"edge\",\"inference_p50_ms\":{p50:F3},\"inference_p99_ms\":{p99:F3},\"publish_msgs_per_s\":{c:F0},\"raw_msgs_per_s\":{d:F0},\"ratio\":{c / d:F3}}}"));
+        $"{{\"bench\":\"edge\",\"inference_p50_ms\":{p50:F3},\"inference_p99_ms\":{p99:F3},\"publish_msgs_per_s\":{c:F0},\"raw_msgs_per_s\":{d:F0},\"ratio\":{c / d:F3},\"messages\":{messages},\"in_flight\":{inFlight},\"repetitions\":{repetitions}}}"));
 }
 finally
 {
@@ -81,39 +101,44 @@ static (double P50, double P99) MeasureInference(int windows)
     return (Quantile(latencies, 0.5), Quantile(latencies, 0.99));
 }
 
-static async Task<double> AgentPublishRateAsync(string work, int port, string topic, byte[] payload, int messages, int inFlight, int repetition)
+static async Task<(double Rate, double CpuMicrosPerMessage, double AppendShare)> AgentPublishRateAsync(string work, int port, string topic, byte[] payload, int messages, int inFlight, int repetition)
 {
-    var folder = Path.Combine(work, $"outbox-{repetition}");
+    var folder = Path.Combine(work, $"outbox-{repetition + 1}");
     using var outbox = DiskOutbox.Open(folder, 1L << 30, NullLogger.Instance);
-    await using var connection = new MqttConnection(new BrokerOptions { Host = "127.0.0.1", Port = port, SessionExpirySeconds = 0 }, $"bench-agent-{repetition}", NullLogger.Instance);
+    await using var connection = new MqttConnection(new BrokerOptions { Host = "127.0.0.1", Port = port, SessionExpirySeconds = 0 }, $"bench-agent-{repetition + 1}", NullLogger.Instance);
     using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
     await connection.ConnectAsync(timeout.Token);
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
     var publisher = new OutboxPublisher(outbox, connection, inFlight);
     var publishing = Task.Run(() => publisher.RunAsync(stop.Token), CancellationToken.None);
+    var cpu = CpuTime();
     var started = Stopwatch.GetTimestamp();
     for (var i = 0; i < messages; i++)
     {
         outbox.Append(topic, payload, new StreamCheckpoint(1, (ulong)i + 1, 0, i + 1), endsSession: false);
     }
 
+    var appended = Stopwatch.GetElapsedTime(started);
     while (outbox.Depth > 0)
     {
         timeout.Token.ThrowIfCancellationRequested();
         await Task.Delay(1, timeout.Token);
     }
 
-    var rate = messages / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    var elapsed = Stopwatch.GetElapsedTime(started);
+    var rate = messages / elapsed.TotalSeconds;
+    var cpuPerMessage = (CpuTime() - cpu).TotalMicroseconds / messages;
     await stop.CancelAsync();
     await publishing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    return rate;
+    return (rate, cpuPerMessage, appended / elapsed);
 }
 
-static double MosquittoPubRate(int port, string topic, string payloadFile, int messages)
+static (double Rate, double CpuMicrosPerMessage) MosquittoPubRate(int port, string topic, string payloadFile, int messages)
 {
+    var cpu = ChildProcessorTime.Total();
     var started = Stopwatch.GetTimestamp();
     using var pub = Process.Start(new ProcessStartInfo("mosquitto_pub",
-        ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-q", "1", "-t", topic, "-f", payloadFile, "--repeat", messages.ToString(CultureInfo.InvariantCulture)])
+        ["-V", "5", "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-q", "1", "-t", topic, "-f", payloadFile, "--repeat", messages.ToString(CultureInfo.InvariantCulture)])
     { RedirectStandardError = true })!;
     pub.WaitForExit();
     if (pub.ExitCode != 0)
@@ -121,7 +146,13 @@ static double MosquittoPubRate(int port, string topic, string payloadFile, int m
         throw new InvalidOperationException($"mosquitto_pub failed ({pub.ExitCode}): {pub.StandardError.ReadToEnd()}");
     }
 
-    return messages / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    return (messages / Stopwatch.GetElapsedTime(started).TotalSeconds, (ChildProcessorTime.Total() - cpu).TotalMicroseconds / messages);
+}
+
+static TimeSpan CpuTime()
+{
+    using var self = Process.GetCurrentProcess();
+    return self.TotalProcessorTime;
 }
 
 static Process StartMosquitto(string work, int port)

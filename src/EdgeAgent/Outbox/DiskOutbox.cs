@@ -22,9 +22,12 @@ public sealed class DiskOutbox : IDisposable
     /// <summary>
     /// While more messages are in flight the cursor is saved only after this many acknowledgements (and whenever
     /// nothing is left in flight, and on dispose): a crash then publishes at most this many acknowledged messages
-    /// again, which receivers de-duplicate, instead of costing a file replacement per PUBACK.
+    /// again, which receivers de-duplicate, instead of costing a write (a system call) per PUBACK.
     /// </summary>
     public const int CursorSaveInterval = 64;
+
+    /// <summary>The most <see cref="TakeDurable"/> reads at once (a single larger record is read alone), so a window of big frames is no huge buffer.</summary>
+    public const int MaxReadBytes = 1024 * 1024;
 
     /// <summary>Below this a segment would hold too few messages for the cap to mean anything.</summary>
     public const long MinMaxBytes = 64 * 1024;
@@ -44,6 +47,7 @@ public sealed class DiskOutbox : IDisposable
     private readonly Channel<bool> _synced = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
     private long _writerSegment;
     private SafeFileHandle _writer;
+    private OutboxCursorFile _cursorFile;
 
     // Messages are numbered in append order; those numbered below _durableCount are fsync'd.
     private long _appendedCount;
@@ -64,6 +68,7 @@ public sealed class DiskOutbox : IDisposable
         _segmentLimit = Math.Max(MinMaxBytes / 8, maxBytes / 8);
         _logger = logger;
         _writer = null!;
+        _cursorFile = null!;
     }
 
     /// <summary>Messages written and not yet acknowledged.</summary>
@@ -223,22 +228,31 @@ public sealed class DiskOutbox : IDisposable
         var taken = new List<OutboxMessage>();
         lock (_gate)
         {
-            while (taken.Count < max && _waiting.TryPeek(out var next) && next.Number < _durableCount)
+            while (taken.Count < max && _waiting.TryPeek(out var first) && first.Number < _durableCount)
             {
-                _waiting.Dequeue();
-                var frame = new byte[next.FramedLength];
-                var read = RandomAccess.Read(ReaderFor(next.Segment), frame, next.Offset);
-                var (record, error) = read == frame.Length ? OutboxRecordFormat.Decode(frame) : (null, $"only {read} of {frame.Length} bytes could be read");
-                if (record is { HasMessage: true })
+                // Messages back to back in one segment come in with one read, and their payloads share its buffer.
+                var (count, length) = ContiguousDurableRun(max - taken.Count);
+                var block = new byte[length];
+                var read = RandomAccess.Read(ReaderFor(first.Segment), block, first.Offset);
+                var start = 0;
+                for (var i = 0; i < count; i++)
                 {
-                    _inFlight.Enqueue(next);
-                    taken.Add(new OutboxMessage(next.Segment, next.Offset, next.FramedLength, record.Topic, record.Payload));
-                    continue;
-                }
+                    var next = _waiting.Dequeue();
+                    var (record, error) = start + next.FramedLength <= read
+                        ? OutboxRecordFormat.Decode(block.AsMemory(start, next.FramedLength))
+                        : (null, $"only {Math.Max(0, read - start)} of {next.FramedLength} bytes could be read");
+                    start += next.FramedLength;
+                    if (record is { HasMessage: true })
+                    {
+                        _inFlight.Enqueue(next);
+                        taken.Add(new OutboxMessage(next.Segment, next.Offset, next.FramedLength, record.Topic, record.Payload));
+                        continue;
+                    }
 
-                // Written and checked by us, so damage here means the disk changed it underneath: skip, count, say so.
-                _logger.LogError("outbox {Folder}: segment {Segment} offset {Offset} is damaged ({Error}); the message is dropped", _folder, next.Segment, next.Offset, error ?? "no message");
-                Interlocked.Increment(ref _droppedMessages);
+                    // Written and checked by us, so damage here means the disk changed it underneath: skip, count, say so.
+                    _logger.LogError("outbox {Folder}: segment {Segment} offset {Offset} is damaged ({Error}); the message is dropped", _folder, next.Segment, next.Offset, error ?? "no message");
+                    Interlocked.Increment(ref _droppedMessages);
+                }
             }
         }
 
@@ -320,6 +334,7 @@ public sealed class DiskOutbox : IDisposable
             SaveCursor();
             _disposed = true;
             _writer.Dispose();
+            _cursorFile.Dispose();
             _reader?.Dispose();
             _reader = null;
         }
@@ -327,12 +342,7 @@ public sealed class DiskOutbox : IDisposable
 
     private void Recover()
     {
-        foreach (var leftover in Directory.EnumerateFiles(_folder, "*.tmp"))
-        {
-            File.Delete(leftover);
-        }
-
-        var (cursor, cursorProblem) = OutboxCursor.Read(_folder);
+        (_cursorFile, var cursor, var cursorProblem) = OutboxCursorFile.Open(_folder);
         if (cursorProblem is not null)
         {
             _logger.LogWarning("outbox {Folder}: {Problem}; every stored message will be published again", _folder, cursorProblem);
@@ -490,7 +500,7 @@ public sealed class DiskOutbox : IDisposable
     {
         if (_unsavedCursor is { } cursor)
         {
-            cursor.Write(_folder);
+            _cursorFile.Save(cursor);
             _unsavedCursor = null;
             _acknowledgedSinceSave = 0;
         }
@@ -506,6 +516,33 @@ public sealed class DiskOutbox : IDisposable
         _synced.Writer.TryWrite(true);
     }
 
+    /// <summary>
+    /// How many of the oldest waiting messages, at most <paramref name="max"/>, are durable and lie back to back in one
+    /// segment within <see cref="MaxReadBytes"/> (always at least the first), and their bytes.
+    /// </summary>
+    private (int Count, int Length) ContiguousDurableRun(int max)
+    {
+        var count = 0;
+        var length = 0;
+        long segment = 0;
+        long end = 0;
+        foreach (var message in _waiting)
+        {
+            if (count == max || message.Number >= _durableCount
+                || (count > 0 && (message.Segment != segment || message.Offset != end || (long)length + message.FramedLength > MaxReadBytes)))
+            {
+                break;
+            }
+
+            segment = message.Segment;
+            end = message.Offset + message.FramedLength;
+            length += message.FramedLength;
+            count++;
+        }
+
+        return (count, length);
+    }
+
     private bool HasDurableWaiting()
     {
         lock (_gate)
@@ -517,9 +554,10 @@ public sealed class DiskOutbox : IDisposable
     private void DeleteAcknowledgedSegments()
     {
         var oldestNeeded = _inFlight.TryPeek(out var next) || _waiting.TryPeek(out next) ? next.Segment : _writerSegment;
-        foreach (var segment in _segmentBytes.Keys.Where(s => s < oldestNeeded).ToList())
+        // Runs after every acknowledgement; nearly always nothing is old enough, so look at the oldest segment first.
+        while (_segmentBytes.Count > 0 && _segmentBytes.Keys.First() is var oldest && oldest < oldestNeeded)
         {
-            DeleteSegment(segment);
+            DeleteSegment(oldest);
         }
     }
 

@@ -19,6 +19,8 @@ public static class OutboxRecordFormat
 
     public const int MaxTopicLength = ushort.MaxValue;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     // version | stream id | next sequence | next session | next timestamp | topic length
     private const int FixedBodySize = 1 + 4 + 8 + 8 + 8 + 2;
 
@@ -62,26 +64,30 @@ public static class OutboxRecordFormat
         return length is >= FixedBodySize and <= MaxBodyLength ? (int)length : null;
     }
 
-    /// <summary>Decodes a whole frame (header and body); the error names what is wrong with it.</summary>
-    public static (OutboxRecord? Record, string? Error) Decode(ReadOnlySpan<byte> frame)
+    /// <summary>
+    /// Decodes a whole frame (header and body); the error names what is wrong with it. The record's payload is a slice
+    /// of <paramref name="frame"/>, not a copy.
+    /// </summary>
+    public static (OutboxRecord? Record, string? Error) Decode(ReadOnlyMemory<byte> frame)
     {
-        if (frame.Length < FrameHeaderSize)
+        var bytes = frame.Span;
+        if (bytes.Length < FrameHeaderSize)
         {
-            return (null, $"frame of {frame.Length} bytes is shorter than its {FrameHeaderSize}-byte header");
+            return (null, $"frame of {bytes.Length} bytes is shorter than its {FrameHeaderSize}-byte header");
         }
 
-        if (BodyLengthOf(frame) is not { } bodyLength)
+        if (BodyLengthOf(bytes) is not { } bodyLength)
         {
-            return (null, $"body length {BinaryPrimitives.ReadUInt32LittleEndian(frame)} is outside {FixedBodySize}..{MaxBodyLength}");
+            return (null, $"body length {BinaryPrimitives.ReadUInt32LittleEndian(bytes)} is outside {FixedBodySize}..{MaxBodyLength}");
         }
 
-        if (frame.Length != FrameHeaderSize + bodyLength)
+        if (bytes.Length != FrameHeaderSize + bodyLength)
         {
-            return (null, $"frame holds {frame.Length - FrameHeaderSize} body bytes but its header says {bodyLength}");
+            return (null, $"frame holds {bytes.Length - FrameHeaderSize} body bytes but its header says {bodyLength}");
         }
 
-        var body = frame[FrameHeaderSize..];
-        if (Crc32.HashToUInt32(body) != BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]))
+        var body = bytes[FrameHeaderSize..];
+        if (Crc32.HashToUInt32(body) != BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]))
         {
             return (null, "CRC-32 of the body does not match its header");
         }
@@ -100,7 +106,7 @@ public static class OutboxRecordFormat
         string topic;
         try
         {
-            topic = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body.Slice(FixedBodySize, topicLength));
+            topic = StrictUtf8.GetString(body.Slice(FixedBodySize, topicLength));
         }
         catch (DecoderFallbackException)
         {
@@ -112,6 +118,6 @@ public static class OutboxRecordFormat
             BinaryPrimitives.ReadUInt64LittleEndian(body[5..]),
             BinaryPrimitives.ReadInt64LittleEndian(body[13..]),
             BinaryPrimitives.ReadInt64LittleEndian(body[21..]));
-        return (new OutboxRecord(checkpoint, topic, body[(FixedBodySize + topicLength)..].ToArray()), null);
+        return (new OutboxRecord(checkpoint, topic, frame[(FrameHeaderSize + FixedBodySize + topicLength)..]), null);
     }
 }

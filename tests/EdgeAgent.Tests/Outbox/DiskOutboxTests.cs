@@ -281,6 +281,24 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
+    public void TakeDurable_MessagesLargerTogetherThanOneRead_ComeBackWhole_AndInOrder()
+    {
+        using var outbox = DiskOutbox.Open(Folder, 64L * 1024 * 1024, NullLogger.Instance);
+        const int size = DiskOutbox.MaxReadBytes / 2 + 1000;
+        for (var i = 0; i < 5; i++)
+        {
+            outbox.Append("t", Payload(i, i == 3 ? 2 * DiskOutbox.MaxReadBytes : size), At(i), endsSession: i == 1);
+        }
+
+        outbox.SyncToDisk();
+        var taken = outbox.TakeDurable(10);
+
+        Assert.Equal([Payload(0, size), Payload(1, size), Payload(2, size), Payload(3, 2 * DiskOutbox.MaxReadBytes), Payload(4, size)], taken.Select(m => m.Payload.ToArray()));
+        outbox.Acknowledge(taken);
+        Assert.Equal(0, outbox.Depth);
+    }
+
+    [Fact]
     public void Acknowledge_SeveralInOrder_WritesTheCursorAfterTheLast()
     {
         using (var outbox = DiskOutbox.Open(Folder, Cap, NullLogger.Instance))

@@ -48,8 +48,8 @@ public sealed class OutboxRecordFormatTests
     {
         var frame = OutboxRecordFormat.Encode(new OutboxRecord(Checkpoint, "t", new byte[] { 1, 2, 3 }));
 
-        Assert.Contains("header says", OutboxRecordFormat.Decode(frame.AsSpan(0, frame.Length - 1)).Error);
-        Assert.Contains("shorter than its 8-byte header", OutboxRecordFormat.Decode(frame.AsSpan(0, 5)).Error);
+        Assert.Contains("header says", OutboxRecordFormat.Decode(frame.AsMemory(0, frame.Length - 1)).Error);
+        Assert.Contains("shorter than its 8-byte header", OutboxRecordFormat.Decode(frame.AsMemory(0, 5)).Error);
     }
 
     [Fact]
