@@ -7,22 +7,25 @@ using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.UserData;
 using static TorchSharp.torch;
 
-// bench/run.sh train. Without --variant: runs each variant in a child process of its own (so each peak RSS is its own),
-// --repeats times in alternating order (so a change of load on a shared machine hits every variant alike), prints them
-// and the summary JSON. With --variant NAME: trains that variant and prints one JSON line.
+// bench/run.sh train [--sessions N] [--epochs N] [--repeats N] [--model NAME]. Without --variant: runs each variant in a
+// child process of its own (so each peak RSS is its own), --repeats times in alternating order (so a change of load on a
+// shared machine hits every variant alike), prints them and the summary JSON. With --variant NAME: trains that variant
+// and prints one JSON line.
 const int WarmUpEpochs = 1;
 const int BatchSize = 32;
 var arguments = args.Select((a, i) => (a, i)).ToDictionary(p => p.a, p => p.i);
 string Argument(string name, string fallback) => arguments.TryGetValue(name, out var i) && i + 1 < args.Length ? args[i + 1] : fallback;
 var sessions = int.Parse(Argument("--sessions", "2000"), CultureInfo.InvariantCulture);
 var epochs = Math.Max(WarmUpEpochs + 2, int.Parse(Argument("--epochs", "12"), CultureInfo.InvariantCulture));
+var model = Argument("--model", ModelCatalog.SwingCnn);
 var repeats = Math.Max(1, int.Parse(Argument("--repeats", "2"), CultureInfo.InvariantCulture));
 var variants = new[] { "one-thread", "two-threads", "pipelined", "hybrid" };
 
 if (arguments.ContainsKey("--findings"))
 {
-    return await SplitFindings.RunAsync(Argument("--model", ModelCatalog.SwingCnn), sessions, epochs,
-        int.Parse(Argument("--seeds", "3"), CultureInfo.InvariantCulture), double.Parse(Argument("--hybrid-fraction", "0.75"), CultureInfo.InvariantCulture));
+    return await SplitFindings.RunAsync(model, sessions, epochs,
+        int.Parse(Argument("--seeds", "3"), CultureInfo.InvariantCulture), double.Parse(Argument("--hybrid-fraction", "0.75"), CultureInfo.InvariantCulture),
+        double.Parse(Argument("--lr", "0.02"), CultureInfo.InvariantCulture));
 }
 
 if (arguments.ContainsKey("--variant"))
@@ -51,7 +54,7 @@ if (arguments.ContainsKey("--variant"))
     var resetPeak = ProcessMemory.TryResetPeak();
     var before = ProcessMemory.ResidentMegabytes();
     var (gcPause, gen0) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0));
-    var outcome = await UserDataTraining.TrainAsync(data, [8, Pipeline.Models.SwingWindowing.WindowSamples], ModelCatalog.SwingCnn, schedule, settings, null,
+    var outcome = await UserDataTraining.TrainAsync(data, [8, Pipeline.Models.SwingWindowing.WindowSamples], model, schedule, settings, null,
         plan => split = plan.ToString(), CancellationToken.None, onEpoch: progress =>
         {
             // Each epoch's own rate: its samples over the time spent in the schedule, so the held-out evaluation after
@@ -77,14 +80,16 @@ if (arguments.ContainsKey("--variant"))
     Console.WriteLine(JsonSerializer.Serialize(new VariantResult(variant, [.. rates], peak, outcome.Metrics.Accuracy, outcome.Metrics.MacroF1, split,
         [.. outcome.StageBusyTimes.Select(t => t.TotalMilliseconds / minibatches)],
         [.. outcome.StageBusyTimes.Select(t => t.TotalSeconds / trainingSeconds)],
-        timedCpu / timedWall, (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds, GC.CollectionCount(0) - gen0)));
+        timedCpu / timedWall, timedCpu.TotalMilliseconds / ((epochs - WarmUpEpochs) * Math.Ceiling(data.Train.Count / (double)BatchSize)), (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds, GC.CollectionCount(0) - gen0)));
     return 0;
 }
 
-Console.WriteLine($"swing-cnn on {sessions} simulated swing sessions (GolfClubSimulator seed 1, 80/20 split by session), batch {BatchSize}, {epochs} epochs, seed 1;");
+Console.WriteLine($"{model} on {sessions} simulated swing sessions (GolfClubSimulator seed 1, 80/20 split by session), batch {BatchSize}, {epochs} epochs, seed 1;");
 Console.WriteLine($"each variant in a process of its own, {repeats} time(s), in alternating order ({string.Join(' ', variants)}, then reversed, ...);");
 Console.WriteLine($"samples/s = median over the runs of every epoch {WarmUpEpochs + 1}..{epochs} (epoch 1 is warm-up) of its samples / its time in the schedule (the held-out evaluation after each epoch is not training);");
 Console.WriteLine("peak memory = peak RSS during training minus RSS before (VmHWM after clear_refs), the largest over the runs;");
+Console.WriteLine("per run: each timed epoch's samples/s; cores busy and process CPU time per minibatch over the timed epochs (held-out evaluation included; CPU time");
+Console.WriteLine("barely depends on other load, so it shows whether a schedule adds work); stage busy time per minibatch against the planner's estimate;");
 Console.WriteLine($"allocator: {(Environment.GetEnvironmentVariable("LD_PRELOAD") is { Length: > 0 } preload ? preload : "glibc malloc")} (the same for every variant)");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"stage hand-off round trip (two threads, one item there and back, median of 5 x 2000): channel read by blocking on WaitToReadAsync (before) {HandoffLatency.ChannelMicroseconds(2000, 5):F1} µs, BlockingCollection (now) {HandoffLatency.BlockingCollectionMicroseconds(2000, 5):F1} µs"));
@@ -101,11 +106,12 @@ for (var repeat = 0; repeat < repeats; repeat++)
         }
 
         runs[variant].Add(result);
+        var stages = result.StageBusyMillisecondsPerMinibatch.Length == 2
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"; stages busy {result.StageBusyMillisecondsPerMinibatch[0]:F2} / {result.StageBusyMillisecondsPerMinibatch[1]:F2} ms per minibatch ({result.StageUtilisation[0] * 100:F0} % / {result.StageUtilisation[1] * 100:F0} % of training time)")
+            : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  run {repeat + 1} {variant,-12} epochs {string.Join(' ', result.EpochSamplesPerSecond.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} samples/s; {result.CoresBusy:F2} cores busy; GC {result.Gen0Collections} gen0, {result.GcPauseMilliseconds:F0} ms paused"
-            + (result.StageBusyMillisecondsPerMinibatch.Length == 2
-                ? $"; stages busy {result.StageBusyMillisecondsPerMinibatch[0]:F2} / {result.StageBusyMillisecondsPerMinibatch[1]:F2} ms per minibatch ({result.StageUtilisation[0]:P0} / {result.StageUtilisation[1]:P0} of training time)"
-                : "")));
+            $"  run {repeat + 1} {variant,-12} epochs {string.Join(' ', result.EpochSamplesPerSecond.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} samples/s; {result.CoresBusy:F2} cores busy, {result.CpuMillisecondsPerMinibatch:F1} CPU ms per minibatch; GC {result.Gen0Collections} gen0, {result.GcPauseMilliseconds:F0} ms paused{stages}"));
     }
 }
 
@@ -138,7 +144,7 @@ async Task<VariantResult?> RunVariantAsync(string variant)
         start.ArgumentList.Add(typeof(VariantResult).Assembly.Location);
     }
 
-    foreach (var a in new[] { "--variant", variant, "--sessions", sessions.ToString(CultureInfo.InvariantCulture), "--epochs", epochs.ToString(CultureInfo.InvariantCulture) })
+    foreach (var a in new[] { "--variant", variant, "--sessions", sessions.ToString(CultureInfo.InvariantCulture), "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--model", model })
     {
         start.ArgumentList.Add(a);
     }

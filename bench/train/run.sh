@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh train [--sessions N] [--epochs N]: non-pipelined on one thread, non-pipelined on two intra-op threads,
+# bench/run.sh train [--sessions N] [--epochs N] [--repeats N] [--model NAME]: non-pipelined on one thread, non-pipelined on two intra-op threads,
 # pipelined on cpu,cpu (one thread per stage, split chosen by SplitPlanner) and hybrid, on the same model, data and seeds.
 # Every variant runs with tcmalloc preloaded: with glibc malloc a two-thread training loop balloons (see docs/TRAINING.md).
 set -euo pipefail

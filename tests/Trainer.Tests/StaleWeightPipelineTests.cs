@@ -59,6 +59,30 @@ public class StaleWeightPipelineTests
         Assert.Contains("1..1", error.Message);
     }
 
+    [Fact]
+    public async Task Pipeline_Stage2FailsMidEpoch_SurfacesItsErrorInsteadOfHangingOrCancelling()
+    {
+        using var model = TinyTwoStageReplay.Model();
+        var batches = TinyTwoStageReplay.Batches(8);
+        // A label outside the model's two classes makes stage 2's loss throw on the fourth minibatch, while stage 1 is
+        // blocked waiting for a gradient or handing on the next activation.
+        batches[3][0] = batches[3][0] with { ClassIndex = 7 };
+        var channel = BatchProducer.CreateChannel(1);
+        var feed = TinyTwoStageReplay.FeedAsync(channel.Writer, batches);
+
+        var training = new StaleWeightPipeline(LearningRate, 0, register: 1, CpuCpu).TrainAsync(model, channel.Reader, null, CancellationToken.None);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => training.WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.IsNotType<TimeoutException>(error);
+        Assert.IsNotAssignableFrom<OperationCanceledException>(error);
+        await foreach (var left in channel.Reader.ReadAllAsync())
+        {
+            left.Dispose();
+        }
+
+        await feed;
+    }
+
     private static async Task<Protocol.ModelMetrics> TrainSwingAsync(ITrainingSchedule schedule, List<Example> train, List<Example> heldOut)
     {
         using var model = ModelCatalog.Create(ModelCatalog.SwingCnn, 3, seed: 5);

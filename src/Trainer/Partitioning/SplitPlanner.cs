@@ -10,7 +10,7 @@ namespace Pipeline.Trainer.Partitioning;
 /// block's forward+backward time on minibatches of the real input shape and picks the block boundary that
 /// minimises the slower stage. A register set by hand wins and costs no measurement.
 /// </summary>
-public sealed class SplitPlanner(int batchSize, Device device, int measuredBatches = 3)
+public sealed class SplitPlanner(int batchSize, Device device, int measuredBatches = 10)
 {
     /// <summary>The <c>Trainer:Split</c> value that asks for the automatic choice.</summary>
     public const int Automatic = 0;
@@ -62,8 +62,10 @@ public sealed class SplitPlanner(int batchSize, Device device, int measuredBatch
 
     /// <summary>
     /// Each block's forward+backward time for one minibatch: the fastest of <c>measuredBatches</c> after one warm-up
-    /// (the fastest, because other work on the machine only ever adds time). Block i runs on the real output of block
-    /// i−1; its backward computes the gradients its stage would (its parameters, and its input unless it is the first block).
+    /// (the fastest, because other work on the machine only ever adds time; ten by default, as three still picked
+    /// unbalanced registers on a loaded machine, and ten cost about a tenth of a second on swing-cnn). Block i runs on the
+    /// real output of block i−1; its backward computes the gradients its stage would (its parameters, and its input unless
+    /// it is the first block).
     /// Batch-norm running statistics are put back afterwards, so measuring leaves the model as it was.
     /// </summary>
     public IReadOnlyList<TimeSpan> MeasureBlocks(BlockSequence model)

@@ -1,4 +1,5 @@
 using Pipeline.Models.Architecture;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -19,6 +20,14 @@ namespace Pipeline.Trainer.Schedules;
 public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double learningRate, double momentum)
 {
     private readonly Tensor?[] _velocity = new Tensor?[slots.Count];
+
+    // Built once and held for the optimiser's life, and every scalar passed explicitly. Besides saving a conversion
+    // per call, this matters for correctness: a Scalar converted implicitly for one call (such as add_'s default
+    // alpha of 1) is unreachable while libtorch still reads it, and its finalizer can free it mid-call. That was
+    // seen as a rare crash in a stage thread: "Expected false to be true ... toFloat" from add_.
+    private readonly Scalar _descent = -learningRate;
+    private readonly Scalar _momentum = momentum;
+    private readonly Scalar _one = 1.0;
 
     // Momentum read back from a checkpoint, kept on the CPU until the first step puts it on its parameter's device
     // (a schedule moves blocks to their devices only when it starts training).
@@ -74,13 +83,14 @@ public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double lea
                     ? tensor(restored, current.shape).to(current.device)
                     : zeros_like(current)).DetachFromDisposeScope();
                 _restored[i] = null;
-                velocity.mul_(momentum).add_(gradients[i]);
+                velocity.mul_(_momentum).add_(gradients[i], _one);
                 direction = velocity;
             }
 
-            using var step = direction.mul(learningRate);
-            using var detached = current.detach();
-            using var updated = detached.sub(step);
+            // One fused op (current − lr·direction) instead of a multiply, a detach and a subtract: a stage's update
+            // is a run of tiny ops whose fixed per-op cost adds to the stage's time every minibatch. Under no_grad the
+            // result records no graph.
+            using var updated = current.add(direction, _descent);
             var parameter = new Parameter(updated, requires_grad: true);
             parameter.DetachFromDisposeScope();
             replaced[i] = current;

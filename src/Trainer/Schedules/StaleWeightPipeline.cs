@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Pipeline.Models.Architecture;
 using Pipeline.Trainer.Dataset;
@@ -9,7 +10,7 @@ namespace Pipeline.Trainer.Schedules;
 /// <summary>
 /// Pipelined backpropagation with stale weights (Zhang &amp; Abdelrahman, arXiv 1912.12675): the block sequence
 /// is cut at a pipeline register (before block <see cref="Register"/>) into two stages, each on its own
-/// device and its own thread. Activations flow forward and gradients backward through bounded channels.
+/// device and its own thread. Activations flow forward and gradients backward through bounded blocking hand-offs.
 /// There is no micro-batching and no weight stashing: each stage updates as soon as its gradient is ready.
 ///
 /// Schedule (exact, whatever the thread timing): stage 1 keeps two minibatches in flight. It forwards 0 and 1,
@@ -81,10 +82,13 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         DeviceMoves.MoveBlocks(model, 0, register, devices[0]);
         DeviceMoves.MoveBlocks(model, register, model.Blocks.Count, devices[1]);
         model.train();
-        var forward = Channel.CreateBounded<Activation>(1);
-        var backward = Channel.CreateBounded<Tensor>(1);
+        // Stage to stage, blocking hand-offs of one item each way: the writing thread wakes the waiting one directly. A
+        // channel read by blocking on WaitToReadAsync (as the minibatch feed is) completes its waiter through the
+        // thread pool: two wake-ups and a free pool thread per hand-off, on the critical path of every step.
+        var forward = new BlockingCollection<Activation>(new ConcurrentQueue<Activation>(), 1);
+        var backward = new BlockingCollection<Tensor>(new ConcurrentQueue<Tensor>(), 1);
         // Disposed by WhenBothAsync once both stages are done: TrainAsync returns before they finish, and a stage
-        // that fails cancels it.
+        // that fails cancels it, which unblocks the other stage.
         var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = failed.Token;
 
@@ -92,12 +96,11 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         {
             try
             {
-                RunStage1(model, stage1Optimizer, batches, forward.Writer, backward.Reader, token);
-                forward.Writer.TryComplete();
+                RunStage1(model, stage1Optimizer, batches, forward, backward, token);
+                forward.CompleteAdding();
             }
-            catch (Exception e)
+            catch
             {
-                forward.Writer.TryComplete(e);
                 failed.Cancel();
                 throw;
             }
@@ -106,12 +109,11 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         {
             try
             {
-                RunStage2(model, stage2Optimizer, forward.Reader, backward.Writer, onStep, token);
-                backward.Writer.TryComplete();
+                RunStage2(model, stage2Optimizer, forward, backward, onStep, token);
+                backward.CompleteAdding();
             }
-            catch (Exception e)
+            catch
             {
-                backward.Writer.TryComplete(e);
                 failed.Cancel();
                 throw;
             }
@@ -119,30 +121,32 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         return WhenBothAsync(stage1, stage2, forward, backward, failed);
     }
 
-    private static async Task WhenBothAsync(Task stage1, Task stage2, Channel<Activation> forward, Channel<Tensor> backward, CancellationTokenSource failed)
+    private static async Task WhenBothAsync(Task stage1, Task stage2, BlockingCollection<Activation> forward, BlockingCollection<Tensor> backward, CancellationTokenSource failed)
     {
         using var owned = failed;
+        using var ownedForward = forward;
+        using var ownedBackward = backward;
         try
         {
             await Task.WhenAll(stage1, stage2);
         }
         finally
         {
-            // After a failure, tensors may be left in the channels: dispose them so nothing leaks.
-            while (forward.Reader.TryRead(out var left))
+            // After a failure, tensors may be left in the hand-offs: dispose them so nothing leaks.
+            while (forward.TryTake(out var left))
             {
                 left.Batch.Dispose();
                 left.Features.Dispose();
             }
 
-            while (backward.Reader.TryRead(out var gradient))
+            while (backward.TryTake(out var gradient))
             {
                 gradient.Dispose();
             }
         }
     }
 
-    private void RunStage1(BlockSequence model, OutOfPlaceSgd optimizer, ChannelReader<TrainingBatch> batches, ChannelWriter<Activation> forward, ChannelReader<Tensor> backward, CancellationToken token)
+    private void RunStage1(BlockSequence model, OutOfPlaceSgd optimizer, ChannelReader<TrainingBatch> batches, BlockingCollection<Activation> forward, BlockingCollection<Tensor> backward, CancellationToken token)
     {
         var device = devices[0];
         var slots = optimizer.Slots;
@@ -170,7 +174,7 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                     pending.Enqueue((output, used));
                     var features = output.detach().to(devices[1]);
                     busy.Stop();
-                    BlockingChannel.Write(forward, new Activation(batch, features), token);
+                    forward.Add(new Activation(batch, features), token);
                 }
 
                 if (pending.Count == 0)
@@ -178,7 +182,7 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                     return;
                 }
 
-                if (!BlockingChannel.TryRead(backward, token, out var gradient))
+                if (!backward.TryTake(out var gradient, Timeout.Infinite, token))
                 {
                     throw new InvalidOperationException("stage 2 ended while stage 1 still waited for a gradient");
                 }
@@ -217,12 +221,12 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
         }
     }
 
-    private void RunStage2(BlockSequence model, OutOfPlaceSgd optimizer, ChannelReader<Activation> forward, ChannelWriter<Tensor> backward, Action<StepResult>? onStep, CancellationToken token)
+    private void RunStage2(BlockSequence model, OutOfPlaceSgd optimizer, BlockingCollection<Activation> forward, BlockingCollection<Tensor> backward, Action<StepResult>? onStep, CancellationToken token)
     {
         var device = devices[1];
         var slots = optimizer.Slots;
         var busy = new System.Diagnostics.Stopwatch();
-        while (BlockingChannel.TryRead(forward, token, out var activation))
+        while (forward.TryTake(out var activation, Timeout.Infinite, token))
         {
             busy.Start();
             Tensor inputGradient;
@@ -247,7 +251,7 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                 onStep?.Invoke(step);
             }
 
-            BlockingChannel.Write(backward, inputGradient, token);
+            backward.Add(inputGradient, token);
         }
 
         _busy[1] = busy.Elapsed;
