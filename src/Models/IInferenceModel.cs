@@ -1,3 +1,4 @@
+using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 
 namespace Pipeline.Models;
@@ -9,8 +10,17 @@ public interface IInferenceModel : IDisposable
 
     /// <summary>
     /// Classifies one preprocessed input (see <see cref="SwingWindowing.ToModelInput"/> and
-    /// <see cref="DropletImaging.ToModelInput"/>). <paramref name="auxiliary"/> is the frame's degradation
+    /// <see cref="DropletSegmenter.Crop"/>). <paramref name="auxiliary"/> is the frame's degradation
     /// level for droplet models and ignored by swing models.
     /// </summary>
     InferenceResult Predict(ReadOnlySpan<float> input, float auxiliary);
+
+    /// <summary>
+    /// Classifies several preprocessed inputs sharing one <paramref name="auxiliary"/> (the droplets of one frame) in
+    /// one forward pass; each result carries its class probabilities. At most <see cref="MaxBatch"/> inputs.
+    /// </summary>
+    IReadOnlyList<InferenceResult> PredictBatch(IReadOnlyList<float[]> inputs, float auxiliary);
+
+    /// <summary>The most inputs one <see cref="PredictBatch"/> call takes: bounds the memory of one forward pass.</summary>
+    public const int MaxBatch = 64;
 }

@@ -13,23 +13,65 @@ internal sealed class TorchInferenceModel(BlockSequence model, ModelManifest man
 
     public InferenceResult Predict(ReadOnlySpan<float> input, float auxiliary)
     {
-        if (input.Length != _inputLength)
+        CheckLength(input);
+        var result = PredictBatch([input.ToArray()], auxiliary)[0];
+        return result with { Probabilities = null };
+    }
+
+    public IReadOnlyList<InferenceResult> PredictBatch(IReadOnlyList<float[]> inputs, float auxiliary)
+    {
+        if (inputs.Count is < 1 or > IInferenceModel.MaxBatch)
         {
-            throw new ArgumentException($"{model.Architecture} takes {_inputLength} input values ([{string.Join(" x ", model.InputShape)}]); got {input.Length}", nameof(input));
+            throw new ArgumentException($"a batch holds 1..{IInferenceModel.MaxBatch} inputs; got {inputs.Count}", nameof(inputs));
+        }
+
+        var values = new float[inputs.Count * _inputLength];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            CheckLength(inputs[i]);
+            inputs[i].CopyTo(values, i * _inputLength);
         }
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var shape = new long[] { 1 }.Concat(model.InputShape.Select(d => (long)d)).ToArray();
-        var x = tensor(input.ToArray(), shape);
-        var output = model.forward(x, tensor(new[] { auxiliary }, [1, 1]));
-        var logits = output[.., ..model.ClassCount];
-        var probabilities = logits.softmax(1);
-        var index = (int)probabilities.argmax(1).item<long>();
-        var confidence = probabilities[0, index].item<float>();
-        float? concentration = model.HasConcentrationHead ? output[0, model.ClassCount].item<float>() : null;
-        return new InferenceResult(index, manifest.Classes[index], confidence, concentration);
+        var shape = new long[] { inputs.Count }.Concat(model.InputShape.Select(d => (long)d)).ToArray();
+        var x = tensor(values, shape);
+        var output = model.forward(x, tensor(Enumerable.Repeat(auxiliary, inputs.Count).ToArray(), [inputs.Count, 1]));
+        var probabilities = output[.., ..model.ClassCount].softmax(1).contiguous().data<float>().ToArray();
+        var concentrations = model.HasConcentrationHead ? output[.., model.ClassCount].contiguous().data<float>().ToArray() : null;
+        var results = new InferenceResult[inputs.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var row = probabilities.AsSpan(i * model.ClassCount, model.ClassCount).ToArray();
+            var index = ArgMax(row);
+            results[i] = new InferenceResult(index, manifest.Classes[index], row[index], concentrations?[i], row);
+        }
+
+        return results;
     }
 
     public void Dispose() => model.Dispose();
+
+    private void CheckLength(ReadOnlySpan<float> input)
+    {
+        if (input.Length != _inputLength)
+        {
+            throw new ArgumentException($"{model.Architecture} takes {_inputLength} input values ([{string.Join(" x ", model.InputShape)}]); got {input.Length}", nameof(input));
+        }
+    }
+
+    // The first of equal maxima, as torch's argmax picks.
+    private static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
 }

@@ -6,6 +6,9 @@ internal static class ControlMessageRules
     private const int MaxText = 256;
     private const int MaxClasses = 1024;
 
+    // Pixel positions in a frame; frames are at most 65536 pixels on a side.
+    private const float MaxCoordinate = 65536;
+
     public static DecodeError? Check(SessionLabel m) =>
         Id(m.DeviceId, "deviceId") ?? Id(m.SessionId, "sessionId") ?? Task(m.Task)
         ?? Positive(m.StartMicros, "startMicros")
@@ -42,6 +45,7 @@ internal static class ControlMessageRules
         ?? Metric(m.Metrics.Accuracy, "metrics.accuracy") ?? Metric(m.Metrics.MacroF1, "metrics.macroF1")
         ?? (m.Metrics.HeldOutExamples < 0 ? Invalid("metrics.heldOutExamples is negative") : null)
         ?? (m.Metrics.ConcentrationMae is { } mae && !(double.IsFinite(mae) && mae >= 0) ? Invalid($"metrics.concentrationMae {mae} is not a finite non-negative number") : null)
+        ?? (m.Metrics.DropletAccuracy is { } droplet ? Metric(droplet, "metrics.dropletAccuracy") : null)
         ?? Id(m.Schedule, "schedule");
 
     public static DecodeError? Check(Prediction m) =>
@@ -51,7 +55,40 @@ internal static class ControlMessageRules
         ?? Text(m.PredictedClass, "predictedClass") ?? Text(m.TrueClass, "trueClass")
         ?? (float.IsFinite(m.Confidence) && m.Confidence is >= 0 and <= 1 ? null : new DecodeError(DecodeErrorCode.NotFinite, $"confidence {m.Confidence} is outside 0..1"))
         ?? (double.IsFinite(m.LatencyMs) && m.LatencyMs >= 0 ? null : new DecodeError(DecodeErrorCode.NotFinite, $"latencyMs {m.LatencyMs} is not a finite non-negative number"))
-        ?? (m.ConcentrationPercent is { } c && !float.IsFinite(c) ? new DecodeError(DecodeErrorCode.NotFinite, $"concentrationPercent {c} is not finite") : null);
+        ?? (m.ConcentrationPercent is { } c && !float.IsFinite(c) ? new DecodeError(DecodeErrorCode.NotFinite, $"concentrationPercent {c} is not finite") : null)
+        ?? Droplets(m.Droplets);
+
+    private static DecodeError? Droplets(DropletPrediction[]? droplets)
+    {
+        if (droplets is null)
+        {
+            return null;
+        }
+
+        if (droplets.Length > Prediction.MaxDroplets)
+        {
+            return Invalid($"droplets holds {droplets.Length} entries; the limit is {Prediction.MaxDroplets}");
+        }
+
+        for (var i = 0; i < droplets.Length; i++)
+        {
+            var error = droplets[i] is not { } d
+                ? Invalid($"droplets[{i}] is null")
+                : Coordinate(d.CentreX, $"droplets[{i}].centreX") ?? Coordinate(d.CentreY, $"droplets[{i}].centreY")
+                    ?? (float.IsFinite(d.Diameter) && d.Diameter is > 0 and <= MaxCoordinate ? null : new DecodeError(DecodeErrorCode.NotFinite, $"droplets[{i}].diameter {d.Diameter} is outside (0, {MaxCoordinate}]"))
+                    ?? (string.IsNullOrEmpty(d.PredictedClass) ? Invalid($"droplets[{i}].predictedClass is missing") : Text(d.PredictedClass, $"droplets[{i}].predictedClass"))
+                    ?? (float.IsFinite(d.Confidence) && d.Confidence is >= 0 and <= 1 ? null : new DecodeError(DecodeErrorCode.NotFinite, $"droplets[{i}].confidence {d.Confidence} is outside 0..1"));
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
+    private static DecodeError? Coordinate(float value, string field) =>
+        float.IsFinite(value) && value is >= 0 and <= MaxCoordinate ? null : new DecodeError(DecodeErrorCode.NotFinite, $"{field} {value} is outside 0..{MaxCoordinate}");
 
     private static DecodeError? Id(string? value, string field) =>
         Identifiers.IsValid(value) ? null : Invalid($"{field} \"{Clip(value)}\" is not a valid identifier ({Identifiers.Rule})");

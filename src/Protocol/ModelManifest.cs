@@ -17,5 +17,9 @@ public sealed record ModelManifest(
     ModelMetrics Metrics,
     string Schedule);
 
-/// <summary>Held-out evaluation of a model. <see cref="ConcentrationMae"/> is set for models with a regression head.</summary>
-public sealed record ModelMetrics(double Accuracy, double MacroF1, int HeldOutExamples, double? ConcentrationMae = null);
+/// <summary>
+/// Held-out evaluation of a model. <see cref="ConcentrationMae"/> is set for models with a regression head. For droplet
+/// models <see cref="Accuracy"/>, <see cref="MacroF1"/> and <see cref="HeldOutExamples"/> count frames (the mean of a
+/// frame's droplet probabilities), and <see cref="DropletAccuracy"/> (absent in manifests written before) counts droplets.
+/// </summary>
+public sealed record ModelMetrics(double Accuracy, double MacroF1, int HeldOutExamples, double? ConcentrationMae = null, double? DropletAccuracy = null);

@@ -93,6 +93,17 @@ public class ControlMessageCodecTests
     }
 
     [Fact]
+    public void ModelManifest_DropletAccuracy_RoundTripsAndIsOmittedWhenAbsent()
+    {
+        var droplet = Manifest() with { Metrics = new ModelMetrics(0.85, 0.8, 300, 0.4, 0.71) };
+
+        Assert.Equal(droplet.Metrics, ControlMessageCodec.DecodeModelManifest(ControlMessageCodec.Encode(droplet)).Value!.Metrics);
+        Assert.DoesNotContain("dropletAccuracy", Encoding.UTF8.GetString(ControlMessageCodec.Encode(Manifest())), StringComparison.Ordinal);
+        var error = Assert.Throws<ArgumentException>(() => ControlMessageCodec.Encode(droplet with { Metrics = droplet.Metrics with { DropletAccuracy = 1.5 } }));
+        Assert.Contains("metrics.dropletAccuracy", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ModelManifest_ArtifactTopicForAnotherVersion_IsRefused()
     {
         var bad = Manifest() with { ArtifactTopic = Topics.ModelArtifact(LearningTasks.Swing, 2) };
@@ -122,5 +133,73 @@ public class ControlMessageCodecTests
         var prediction = new Prediction("club-1", LearningTasks.Swing, 1, 10, "p1:fade", 0.7f, 1.5, "p1:draw", null);
         Assert.Equal(prediction, ControlMessageCodec.DecodePrediction(ControlMessageCodec.Encode(prediction)).Value);
         Assert.Throws<ArgumentException>(() => ControlMessageCodec.Encode(prediction with { Confidence = 1.5f }));
+    }
+
+    [Fact]
+    public void Prediction_WithDroplets_RoundTripsUnderTheDocumentedFieldNames()
+    {
+        var prediction = DropletPrediction();
+
+        var encoded = ControlMessageCodec.Encode(prediction);
+        var decoded = ControlMessageCodec.DecodePrediction(encoded).Value!;
+
+        Assert.Equal(prediction with { Droplets = null }, decoded with { Droplets = null });
+        Assert.Equal(prediction.Droplets, decoded.Droplets);
+        var json = Encoding.UTF8.GetString(encoded);
+        Assert.Contains("\"droplets\":[{\"centreX\":20.5,\"centreY\":12,\"diameter\":14,\"predictedClass\":\"acetone\",\"confidence\":0.75}", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prediction_WithoutDroplets_OmitsTheFieldSoOlderReadersSeeTheSameJson()
+    {
+        var json = Encoding.UTF8.GetString(ControlMessageCodec.Encode(DropletPrediction() with { Droplets = null }));
+
+        Assert.DoesNotContain("droplets", json, StringComparison.Ordinal);
+        Assert.True(ControlMessageCodec.DecodePrediction(Encoding.UTF8.GetBytes(json)).IsSuccess);
+    }
+
+    [Theory]
+    [InlineData("{\"centreX\":-1,\"centreY\":1,\"diameter\":3,\"predictedClass\":\"acetone\",\"confidence\":0.5}", "droplets[0].centreX")]
+    [InlineData("{\"centreX\":1,\"centreY\":1,\"diameter\":0,\"predictedClass\":\"acetone\",\"confidence\":0.5}", "droplets[0].diameter")]
+    [InlineData("{\"centreX\":1,\"centreY\":1,\"diameter\":3,\"predictedClass\":\"acetone\",\"confidence\":1.5}", "droplets[0].confidence")]
+    [InlineData("{\"centreX\":1,\"centreY\":1,\"diameter\":3,\"predictedClass\":\"\",\"confidence\":0.5}", "droplets[0].predictedClass")]
+    [InlineData("null", "droplets[0]")]
+    public void Prediction_BadDroplet_IsRefusedNamingTheField(string droplet, string field)
+    {
+        var result = DecodeWithDroplets($"[{droplet}]");
+
+        Assert.False(result.IsSuccess);
+        Assert.Contains(field, result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"centreX\":\"left\"}")]
+    [InlineData("[1,2,3]")]
+    [InlineData("[{\"centreX\":1,\"centreY\":1,\"diameter\":3,\"confidence\":0.5}]")]
+    public void Prediction_MalformedDroplets_AreRefusedNotThrown(string droplets)
+    {
+        Assert.False(DecodeWithDroplets(droplets).IsSuccess);
+    }
+
+    [Fact]
+    public void Prediction_TooManyDroplets_IsRefused()
+    {
+        var many = string.Join(",", Enumerable.Repeat("{\"centreX\":1,\"centreY\":1,\"diameter\":3,\"predictedClass\":\"acetone\",\"confidence\":0.5}", Prediction.MaxDroplets + 1));
+
+        var result = DecodeWithDroplets($"[{many}]");
+
+        Assert.False(result.IsSuccess);
+        Assert.Contains("droplets holds", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    private static Prediction DropletPrediction() =>
+        new("scope-1", LearningTasks.Droplet, 2, 10, "acetone", 0.6f, 3.5, "acetone", 2.1f,
+            [new DropletPrediction(20.5f, 12f, 14f, "acetone", 0.75f), new DropletPrediction(40f, 44f, 18f, "toluene", 0.5f)]);
+
+    private static DecodeResult<Prediction> DecodeWithDroplets(string droplets)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(ControlMessageCodec.Encode(DropletPrediction() with { Droplets = null }))!;
+        node["droplets"] = System.Text.Json.Nodes.JsonNode.Parse(droplets);
+        return ControlMessageCodec.DecodePrediction(Encoding.UTF8.GetBytes(node.ToJsonString()));
     }
 }

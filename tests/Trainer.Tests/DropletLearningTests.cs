@@ -1,22 +1,24 @@
 using Pipeline.EdgeAgent.Simulation.Microscope;
 using Pipeline.Models.Architecture;
+using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Schedules;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Pipeline.Trainer.Tests;
 
 /// <summary>The droplet task end to end on simulated frames: what the trainer does in a round, minus the store.</summary>
-public class DropletLearningTests
+public class DropletLearningTests(ITestOutputHelper output)
 {
     private static readonly int VocCount = DropletMicroscopeSimulator.Vocs.Count;
 
     [Theory]
     [InlineData(NonPipelinedSchedule.ScheduleName)]
     [InlineData(StaleWeightPipeline.ScheduleName)]
-    public async Task DropletCnn_SimulatedFrames_ClassifiesHeldOutSessionsWellAboveChance(string scheduleName)
+    public async Task DropletCnn_SimulatedDroplets_ClassifiesHeldOutFramesWellAboveChance(string scheduleName)
     {
         var (train, heldOut) = SimulatedDroplets.Render(sessions: 200, seed: 1);
         using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, VocCount, seed: 1);
@@ -35,8 +37,11 @@ public class DropletLearningTests
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         // Chance is 1/11 (9%); degradation, slow VOCs at low concentration and two deliberately close pairs keep
-        // single frames from being easy (measured 63-66% over seeds, so 50% leaves room for seed-to-seed spread).
-        Assert.True(metrics.Accuracy >= 0.5, $"{scheduleName}: held-out accuracy {metrics.Accuracy:P1} on {heldOut.Count} frames");
+        // single frames from being easy. Accuracy is per frame (the mean of its droplets' probabilities), as the edge
+        // answers; see docs/TRAINING.md for the measured numbers, before and after per-droplet crops.
+        output.WriteLine($"{scheduleName}: held-out frame accuracy {metrics.Accuracy:P1} on {metrics.HeldOutExamples} frames, droplet accuracy {metrics.DropletAccuracy:P1} on {heldOut.Count} droplets, concentration MAE {metrics.ConcentrationMae:F2}");
+        Assert.True(metrics.Accuracy >= 0.5, $"{scheduleName}: held-out frame accuracy {metrics.Accuracy:P1} on {metrics.HeldOutExamples} frames, droplet accuracy {metrics.DropletAccuracy:P1} on {heldOut.Count} droplets");
+        Assert.NotNull(metrics.DropletAccuracy);
         Assert.True(metrics.ConcentrationMae < 0.8, $"{scheduleName}: concentration MAE {metrics.ConcentrationMae:F2} % v/v");
     }
 
@@ -58,6 +63,30 @@ public class DropletLearningTests
 
         Assert.False(before.allclose(trainingMode, rtol: 0.05, atol: 0.05), "untouched running statistics already matched the batch");
         Assert.True(after.allclose(trainingMode, rtol: 0.05, atol: 0.05), "eval mode after recalibration differs from training mode on the same batch");
+    }
+
+    [Fact]
+    public void HeldOutSplit_DropletExamples_KeepEverySessionOnOneSide()
+    {
+        var (train, heldOut) = SimulatedDroplets.Render(sessions: 30, seed: 5);
+
+        Assert.NotEmpty(heldOut);
+        Assert.Empty(train.Select(e => e.SessionKey).Intersect(heldOut.Select(e => e.SessionKey)));
+        Assert.True(train.Count > 30 * 8 * 2, $"{train.Count} training droplets from about 24 sessions of 8 frames: expected several per frame");
+        Assert.All(train.Concat(heldOut), e => Assert.Equal(DropletSegmenter.CropSide * DropletSegmenter.CropSide, e.Input.Length));
+    }
+
+    [Fact]
+    public void Evaluate_DropletsOfOneFrame_AreJudgedTogetherByTheirMeanProbabilities()
+    {
+        using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, VocCount, seed: 6);
+        var (_, heldOut) = SimulatedDroplets.Render(sessions: 20, seed: 6);
+
+        var metrics = Evaluator.Evaluate(model, heldOut);
+
+        Assert.Equal(heldOut.Select(e => e.FrameKey).Distinct().Count(), metrics.HeldOutExamples);
+        Assert.InRange(metrics.DropletAccuracy!.Value, 0, 1);
+        Assert.Null(Evaluator.Evaluate(model, heldOut.Select(e => e with { FrameKey = null }).ToList()).DropletAccuracy);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
+using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 
 namespace Pipeline.Trainer.Tests;
@@ -25,7 +26,7 @@ public class ModelArtifactsTests
         using var original = ModelCatalog.Create(ModelCatalog.DropletCnn, Vocs.Length, seed: 3);
         var (artifact, manifest) = Saved();
         using var loaded = ModelArtifacts.Load(artifact, manifest);
-        var input = Enumerable.Range(0, 64 * 64).Select(i => (i % 17) / 17f).ToArray();
+        var input = Enumerable.Range(0, DropletSegmenter.CropSide * DropletSegmenter.CropSide).Select(i => (i % 17) / 17f).ToArray();
         var result = loaded.Predict(input, 0.3f);
         Assert.Contains(result.ClassName, Vocs);
         Assert.NotNull(result.ConcentrationPercent);
@@ -83,7 +84,7 @@ public class ModelArtifactsTests
     {
         var garbage = new byte[5000];
         new Random(4).NextBytes(garbage);
-        var error = Assert.Throws<ModelArtifactException>(() => ModelArtifacts.Load(garbage, Manifest(garbage, ModelCatalog.DropletCnn, [1, 64, 64])));
+        var error = Assert.Throws<ModelArtifactException>(() => ModelArtifacts.Load(garbage, Manifest(garbage, ModelCatalog.DropletCnn, [1, DropletSegmenter.CropSide, DropletSegmenter.CropSide])));
         Assert.Contains("do not load", error.Message);
     }
 
@@ -91,7 +92,7 @@ public class ModelArtifactsTests
     public void Load_SwingWeightsUnderDropletManifest_Refuses()
     {
         var (artifact, _) = Saved(ModelCatalog.SwingCnn);
-        Assert.Throws<ModelArtifactException>(() => ModelArtifacts.Load(artifact, Manifest(artifact, ModelCatalog.DropletCnn, [1, 64, 64])));
+        Assert.Throws<ModelArtifactException>(() => ModelArtifacts.Load(artifact, Manifest(artifact, ModelCatalog.DropletCnn, [1, DropletSegmenter.CropSide, DropletSegmenter.CropSide])));
     }
 
     [Fact]

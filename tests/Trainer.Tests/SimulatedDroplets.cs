@@ -1,11 +1,15 @@
 using Pipeline.EdgeAgent.Simulation.Microscope;
 using Pipeline.Models;
+using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Pipeline.Trainer.Dataset;
 
 namespace Pipeline.Trainer.Tests;
 
-/// <summary>Droplet examples rendered by the edge's own microscope simulator at the runner's 64 × 64, split by session as the trainer splits them.</summary>
+/// <summary>
+/// Droplet examples rendered by the edge's own microscope simulator at the runner's 64 × 64, cut per droplet and split
+/// by session as the trainer's <see cref="StoreDatasetReader"/> does.
+/// </summary>
 internal static class SimulatedDroplets
 {
     public static (List<Example> Train, List<Example> HeldOut) Render(int sessions, int seed, float maxDegradation = 0.5f)
@@ -22,9 +26,12 @@ internal static class SimulatedDroplets
             {
                 var frame = new MicroscopyFrame("microscope", 1, (ulong)f, 0, simulator.Width, simulator.Height, PixelFormat.Gray8,
                     session.FrameLabel, session.DegradationLevel, simulator.RenderFrame(session, f));
-                var example = new Example(key, DropletImaging.ToModelInput(frame), session.DegradationLevel,
-                    Array.IndexOf(classes, session.Voc.Name), session.ConcentrationPercent);
-                (HeldOutSplit.IsHeldOut(key, 0.2) ? heldOut : train).Add(example);
+                foreach (var crop in DropletSegmenter.Crop(frame))
+                {
+                    var example = new Example(key, crop.Input, session.DegradationLevel,
+                        Array.IndexOf(classes, session.Voc.Name), session.ConcentrationPercent, $"{key}/{f}");
+                    (HeldOutSplit.IsHeldOut(key, 0.2) ? heldOut : train).Add(example);
+                }
             }
         }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
+using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.Inference;
@@ -11,7 +12,9 @@ namespace Pipeline.EdgeAgent.Inference;
 /// <summary>
 /// Classifies what the device records with whatever model is current, off the sampling path: streamers
 /// <see cref="Offer"/> inputs into a bounded queue that drops the oldest input when inference falls behind,
-/// so sampling never waits for a model. Publishes each answer as a <see cref="Prediction"/> at QoS 1.
+/// so sampling never waits for a model. A frame is segmented into droplets (<see cref="DropletSegmenter"/>), each
+/// droplet classified in one batched forward pass, and the frame answered with their mean. Publishes each answer as a
+/// <see cref="Prediction"/> at QoS 1.
 /// </summary>
 internal sealed class InferenceLoop
 {
@@ -67,29 +70,12 @@ internal sealed class InferenceLoop
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var (input, auxiliary, timestamp) = request switch
+            return request switch
             {
-                SwingInferenceRequest swing => SwingInput(swing),
-                FrameInferenceRequest frame => (DropletImaging.ToModelInput(frame.Frame), frame.Frame.DegradationLevel ?? 0f, frame.InputTimestampMicros),
+                SwingInferenceRequest swing => InferSwing(lease, swing, started),
+                FrameInferenceRequest frame => InferFrame(lease, frame, started),
                 _ => throw new InvalidOperationException($"unknown inference request {request.GetType().Name}"),
             };
-            if (input is null)
-            {
-                return null;
-            }
-
-            var result = lease.Model.Predict(input, auxiliary);
-            var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            return new Prediction(
-                _options.DeviceId,
-                _options.Task,
-                lease.Version,
-                timestamp,
-                result.ClassName,
-                float.IsFinite(result.Confidence) ? Math.Clamp(result.Confidence, 0f, 1f) : 0f,
-                latency,
-                request.TrueClass,
-                result.ConcentrationPercent is { } c && float.IsFinite(c) ? c : null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -98,6 +84,62 @@ internal sealed class InferenceLoop
             return null;
         }
     }
+
+    private Prediction? InferSwing(ModelLease lease, SwingInferenceRequest swing, long started)
+    {
+        var (input, auxiliary, timestamp) = SwingInput(swing);
+        if (input is null)
+        {
+            return null;
+        }
+
+        var result = lease.Model.Predict(input, auxiliary);
+        return NewPrediction(lease, timestamp, result.ClassName, result.Confidence, started, swing.TrueClass, result.ConcentrationPercent, null);
+    }
+
+    // Every droplet of the frame in one forward pass; the frame's answer is the mean of the droplets' probabilities
+    // (and concentrations), as the trainer evaluates it. A frame where no droplet is found is classified whole.
+    private Prediction InferFrame(ModelLease lease, FrameInferenceRequest request, long started)
+    {
+        var crops = DropletSegmenter.Crop(request.Frame);
+        var results = lease.Model.PredictBatch([.. crops.Select(c => c.Input)], request.Frame.DegradationLevel ?? 0f);
+        var classes = lease.Model.Manifest.Classes;
+        var mean = new float[classes.Length];
+        foreach (var result in results)
+        {
+            for (var c = 0; c < mean.Length; c++)
+            {
+                mean[c] += result.Probabilities![c] / results.Count;
+            }
+        }
+
+        var best = 0;
+        for (var c = 1; c < mean.Length; c++)
+        {
+            best = mean[c] > mean[best] ? c : best;
+        }
+
+        float? concentration = results.All(r => r.ConcentrationPercent.HasValue) ? results.Average(r => r.ConcentrationPercent!.Value) : null;
+        DropletPrediction[] droplets = [.. crops.Zip(results)
+            .Where(p => !p.First.Droplet.WholeFrame)
+            .Select(p => new DropletPrediction(p.First.Droplet.CentreX, p.First.Droplet.CentreY, p.First.Droplet.Diameter, p.Second.ClassName, ValidConfidence(p.Second.Confidence)))];
+        return NewPrediction(lease, request.InputTimestampMicros, classes[best], mean[best], started, request.TrueClass, concentration, droplets.Length > 0 ? droplets : null);
+    }
+
+    private Prediction NewPrediction(ModelLease lease, long timestamp, string predictedClass, float confidence, long started, string? trueClass, float? concentration, DropletPrediction[]? droplets) =>
+        new(
+            _options.DeviceId,
+            _options.Task,
+            lease.Version,
+            timestamp,
+            predictedClass,
+            ValidConfidence(confidence),
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            trueClass,
+            concentration is { } c && float.IsFinite(c) ? c : null,
+            droplets);
+
+    private static float ValidConfidence(float confidence) => float.IsFinite(confidence) ? Math.Clamp(confidence, 0f, 1f) : 0f;
 
     private (float[]? Input, float Auxiliary, long Timestamp) SwingInput(SwingInferenceRequest swing)
     {

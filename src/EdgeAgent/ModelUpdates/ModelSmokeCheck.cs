@@ -1,6 +1,7 @@
 using Pipeline.EdgeAgent.Simulation.Golf;
 using Pipeline.EdgeAgent.Simulation.Microscope;
 using Pipeline.Models;
+using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.ModelUpdates;
@@ -72,6 +73,6 @@ internal static class ModelSmokeCheck
         var droplets = microscope.NextSession();
         var frame = new MicroscopyFrame("smoke-check", 0, 0, 1, microscope.Width, microscope.Height, PixelFormat.Gray8,
             droplets.FrameLabel, droplets.DegradationLevel, microscope.RenderFrame(droplets, droplets.FrameCount - 1));
-        return (DropletImaging.ToModelInput(frame), droplets.DegradationLevel);
+        return (DropletSegmenter.Crop(frame)[0].Input, droplets.DegradationLevel);
     }
 }

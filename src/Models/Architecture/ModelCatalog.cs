@@ -1,3 +1,4 @@
+using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using TorchSharp;
 
@@ -10,10 +11,13 @@ public static class ModelCatalog
     public const string SwingCnn = "swing-cnn";
 
     /// <summary>
-    /// 2-D CNN over [1 × 64 × 64] droplet frames: four conv blocks 1→8→16→32→64, degradation level appended before
-    /// the head; class logits and concentration. Why a fourth block: it widens each cell's view from about 22 to 38
-    /// pixels, a whole droplet (10-20 px across) with its rim, in 64 channels; measured on simulated frames (160
-    /// training sessions, 20 epochs) it took held-out accuracy from 57% to 63-66% for 1-2 s more training.
+    /// 2-D CNN over one droplet: a [1 × 32 × 32] crop (<see cref="DropletSegmenter"/>: the droplet and its rim, 1.25 times its
+    /// diameter across) through four conv blocks 1→8→16→32→64, degradation level appended before the head; class logits and
+    /// concentration. A frame's prediction is the mean over its droplets. Why crops, not whole frames: every droplet is then
+    /// seen at the same scale and centred, the model never has to learn where droplets sit, and each frame gives 3-5
+    /// examples; the four blocks see 2 × 2 cells of 16 × 16 crop pixels, a quarter of the droplet each, pooled by the head.
+    /// Models trained on whole frames before this took [1 × 64 × 64]; their artifacts say so in the manifest and agents
+    /// still feed them whole frames.
     /// </summary>
     public const string DropletCnn = "droplet-cnn";
 
@@ -71,6 +75,9 @@ public static class ModelCatalog
     /// <summary>Four conv blocks each halve the time axis; below this a window has no samples left for the head.</summary>
     public const int MinimumWindowSamples = 16;
 
+    /// <summary>Four conv blocks each halve the image; below this side droplet-cnn has no pixels left for the head.</summary>
+    private const int MinimumDropletSide = 16;
+
     /// <summary>The architectures <see cref="CreateForInput"/> builds for a user's data, whatever its input shape.</summary>
     public static readonly IReadOnlyList<string> UserDataArchitectures = [WindowCnn, ImageCnn, SwingCnn, DropletCnn, .. GolfFamilies, .. PaperImageModels];
 
@@ -114,6 +121,10 @@ public static class ModelCatalog
             case LeNet5 or ResNet20 or ResNet56:
                 var side = architecture == LeNet5 ? PaperImageArchitectures.LeNetMinimumSide : PaperImageArchitectures.ResNetMinimumSide;
                 throw new ModelArtifactException($"{architecture} cannot take inputs of [{string.Join(" × ", inputShape)}]: it needs [channels × height × width] images at least {side} × {side}");
+            case DropletCnn when inputShape is [1, var height, var width] && height == width && height >= MinimumDropletSide:
+                // Global pooling in the head lets the same blocks take any square image: whole 64 × 64 images for
+                // pipeline train --data folder, droplet crops for the system's droplet task.
+                return WithConcentrationMidRange(DropletCnnFor(classCount, inputShape, random), classCount);
             case SwingCnn or DropletCnn:
                 var model = Create(architecture, classCount, seed);
                 if (!model.InputShape.SequenceEqual(inputShape))
@@ -135,7 +146,7 @@ public static class ModelCatalog
         inputShape is [var channels, var height, var width] && channels >= 1 && height >= minimumSide && width >= minimumSide;
 
     private static int[] ShapeOf(string architecture) =>
-        architecture == SwingCnn ? [8, SwingWindowing.WindowSamples] : [1, DropletImaging.Side, DropletImaging.Side];
+        architecture == SwingCnn ? [8, SwingWindowing.WindowSamples] : [1, DropletSegmenter.CropSide, DropletSegmenter.CropSide];
 
     /// <summary>
     /// Builds <paramref name="architecture"/> for <paramref name="classCount"/> classes with weights drawn from <paramref name="seed"/>,
@@ -157,18 +168,26 @@ public static class ModelCatalog
                 ModelBlock.ConvPool1d("conv3", 32, 64, 5, random),
                 ModelBlock.ConvPool1d("conv4", 64, 64, 3, random),
                 ModelBlock.Head("head", 64, false, 32, classCount, random)),
-            DropletCnn => new BlockSequence(DropletCnn, classCount, true, [1, DropletImaging.Side, DropletImaging.Side],
-                ModelBlock.ConvPool2d("conv1", 1, 8, 3, random),
-                ModelBlock.ConvPool2d("conv2", 8, 16, 3, random),
-                ModelBlock.ConvPool2d("conv3", 16, 32, 3, random),
-                ModelBlock.ConvPool2d("conv4", 32, 64, 3, random),
-                ModelBlock.Head("head", 64, true, 32, classCount + 1, random)),
+            DropletCnn => DropletCnnFor(classCount, [1, DropletSegmenter.CropSide, DropletSegmenter.CropSide], random),
             GolfVanillaCnn or GolfVgg or GolfInception or GolfResNet => GolfSwingArchitectures.Create(architecture, classCount, 8, SwingWindowing.WindowSamples, random),
             LeNet5 => PaperImageArchitectures.LeNet5(classCount, CifarImageShape, random),
             ResNet20 => PaperImageArchitectures.CifarResNet(ResNet20, 3, classCount, CifarImageShape, random),
             ResNet56 => PaperImageArchitectures.CifarResNet(ResNet56, 9, classCount, CifarImageShape, random),
             _ => throw new ModelArtifactException($"architecture \"{architecture}\" is unknown (expected one of {string.Join(", ", Architectures)})"),
         };
+        return WithConcentrationMidRange(model, classCount);
+    }
+
+    private static BlockSequence DropletCnnFor(int classCount, IReadOnlyList<int> inputShape, Random random) =>
+        new(DropletCnn, classCount, true, inputShape,
+            ModelBlock.ConvPool2d("conv1", 1, 8, 3, random),
+            ModelBlock.ConvPool2d("conv2", 8, 16, 3, random),
+            ModelBlock.ConvPool2d("conv3", 16, 32, 3, random),
+            ModelBlock.ConvPool2d("conv4", 32, 64, 3, random),
+            ModelBlock.Head("head", 64, true, 32, classCount + 1, random));
+
+    private static BlockSequence WithConcentrationMidRange(BlockSequence model, int classCount)
+    {
         if (model.HasConcentrationHead)
         {
             // Start the concentration output mid-range: from 0 its squared error (about 7 at 2.5 % v/v) would

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Pipeline.Models;
+using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Pipeline.Storage;
 
@@ -105,12 +106,14 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
             yield break;
         }
 
+        // One example per droplet, each labelled with its frame's VOC and concentration (every droplet of a session
+        // is exposed to the same vapour); a frame where none is found gives one whole-frame example (DropletSegmenter).
         foreach (var frame in data.Frames ?? [])
         {
-            float[] input;
+            IReadOnlyList<DropletCrop> crops;
             try
             {
-                input = DropletImaging.ToModelInput(frame);
+                crops = DropletSegmenter.Crop(frame);
             }
             catch (ArgumentException e)
             {
@@ -118,7 +121,11 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
                 continue;
             }
 
-            yield return new Example(key, input, frame.DegradationLevel ?? 0f, classIndex, label.Voc?.ConcentrationPercent ?? 0f);
+            var frameKey = $"{key}/{frame.Sequence}";
+            foreach (var crop in crops)
+            {
+                yield return new Example(key, crop.Input, frame.DegradationLevel ?? 0f, classIndex, label.Voc?.ConcentrationPercent ?? 0f, frameKey);
+            }
         }
     }
 

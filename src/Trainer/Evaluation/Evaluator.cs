@@ -5,7 +5,12 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Trainer.Evaluation;
 
-/// <summary>Held-out evaluation: accuracy, macro F1 over the classes that occur, and concentration MAE for models with a regression head.</summary>
+/// <summary>
+/// Held-out evaluation: accuracy, macro F1 over the classes that occur, and concentration MAE for models with a
+/// regression head. Examples that carry a <see cref="Example.FrameKey"/> (droplets) are judged per frame: the frame's
+/// answer is the class of the mean of its droplets' probabilities and the mean of their concentrations, as the edge
+/// answers; droplet-level accuracy is reported beside it.
+/// </summary>
 public static class Evaluator
 {
     /// <summary>Runs synchronously on the calling thread (grad mode is per thread); the model is left in eval mode.</summary>
@@ -16,35 +21,44 @@ public static class Evaluator
             return new ModelMetrics(0, 0, 0, model.HasConcentrationHead ? 0 : null);
         }
 
-        model.eval();
-        var predicted = new int[examples.Count];
-        var absoluteError = 0.0;
-        using (no_grad())
+        var (probabilities, concentrations) = Predict(model, examples, batchSize);
+        var predicted = probabilities.Select(ArgMax).ToArray();
+        var truth = examples.Select(e => e.ClassIndex).ToArray();
+        var exampleAccuracy = truth.Zip(predicted).Count(p => p.First == p.Second) / (double)truth.Length;
+        if (examples.All(e => e.FrameKey is null))
         {
-            for (var start = 0; start < examples.Count; start += batchSize)
-            {
-                var slice = examples.Skip(start).Take(batchSize).ToArray();
-                using var scope = NewDisposeScope();
-                using var batch = BatchProducer.Create(0, slice, model.InputShape);
-                var device = model.ParameterSlots(0, 1)[0].Current.device;
-                var output = model.forward(batch.Inputs.to(device), batch.Auxiliary.to(device)).cpu();
-                var classes = output[.., ..model.ClassCount].argmax(1).data<long>().ToArray();
-                for (var i = 0; i < slice.Length; i++)
-                {
-                    predicted[start + i] = (int)classes[i];
-                }
+            double? mae = concentrations is null ? null : examples.Select((e, i) => Math.Abs(concentrations[i] - e.ConcentrationPercent)).Average();
+            return new ModelMetrics(exampleAccuracy, MacroF1(truth, predicted), examples.Count, mae);
+        }
 
-                if (model.HasConcentrationHead)
+        // An example without a frame key stands for a frame of its own.
+        var frames = Enumerable.Range(0, examples.Count).GroupBy(i => examples[i].FrameKey ?? $"\0{i}", StringComparer.Ordinal).ToArray();
+        var frameTruth = new int[frames.Length];
+        var framePredicted = new int[frames.Length];
+        var frameError = 0.0;
+        for (var f = 0; f < frames.Length; f++)
+        {
+            var members = frames[f].ToArray();
+            var mean = new float[model.ClassCount];
+            foreach (var i in members)
+            {
+                for (var c = 0; c < mean.Length; c++)
                 {
-                    var concentration = output[.., model.ClassCount].data<float>().ToArray();
-                    absoluteError += slice.Select((e, i) => Math.Abs(concentration[i] - e.ConcentrationPercent)).Sum();
+                    mean[c] += probabilities[i][c] / members.Length;
                 }
+            }
+
+            frameTruth[f] = examples[members[0]].ClassIndex;
+            framePredicted[f] = ArgMax(mean);
+            if (concentrations is not null)
+            {
+                frameError += Math.Abs(members.Average(i => concentrations[i]) - examples[members[0]].ConcentrationPercent);
             }
         }
 
-        var truth = examples.Select(e => e.ClassIndex).ToArray();
-        var accuracy = truth.Zip(predicted).Count(p => p.First == p.Second) / (double)truth.Length;
-        return new ModelMetrics(accuracy, MacroF1(truth, predicted), examples.Count, model.HasConcentrationHead ? absoluteError / examples.Count : null);
+        var frameAccuracy = frameTruth.Zip(framePredicted).Count(p => p.First == p.Second) / (double)frames.Length;
+        return new ModelMetrics(frameAccuracy, MacroF1(frameTruth, framePredicted), frames.Length,
+            concentrations is null ? null : frameError / frames.Length, exampleAccuracy);
     }
 
     /// <summary>Unweighted mean of per-class F1 over every class that is true or predicted at least once.</summary>
@@ -66,5 +80,51 @@ public static class Evaluator
         }
 
         return sum / classes.Length;
+    }
+
+    // Class probabilities (softmax) per example and, for models with a regression head, the concentration per example.
+    private static (float[][] Probabilities, float[]? Concentrations) Predict(BlockSequence model, IReadOnlyList<Example> examples, int batchSize)
+    {
+        model.eval();
+        var probabilities = new float[examples.Count][];
+        var concentrations = model.HasConcentrationHead ? new float[examples.Count] : null;
+        using (no_grad())
+        {
+            for (var start = 0; start < examples.Count; start += batchSize)
+            {
+                var slice = examples.Skip(start).Take(batchSize).ToArray();
+                using var scope = NewDisposeScope();
+                using var batch = BatchProducer.Create(0, slice, model.InputShape);
+                var device = model.ParameterSlots(0, 1)[0].Current.device;
+                var output = model.forward(batch.Inputs.to(device), batch.Auxiliary.to(device)).cpu();
+                var flat = output[.., ..model.ClassCount].softmax(1).contiguous().data<float>().ToArray();
+                for (var i = 0; i < slice.Length; i++)
+                {
+                    probabilities[start + i] = flat.AsSpan(i * model.ClassCount, model.ClassCount).ToArray();
+                }
+
+                if (concentrations is not null)
+                {
+                    output[.., model.ClassCount].contiguous().data<float>().ToArray().CopyTo(concentrations, start);
+                }
+            }
+        }
+
+        return (probabilities, concentrations);
+    }
+
+    // The first of equal maxima, as torch's argmax picks.
+    private static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
     }
 }

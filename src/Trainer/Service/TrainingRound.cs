@@ -87,6 +87,12 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s{Stages}: {Outcome}",
             round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds, DescribeStages(training.StageBusyTimes),
             Outcome(blessed, version, current, currentOnSameData));
+        if (metrics.DropletAccuracy is { } dropletAccuracy)
+        {
+            logger.LogInformation("round {Round} {Task}: accuracy per frame {FrameAccuracy:P1} (mean of each frame's droplet probabilities), per droplet {DropletAccuracy:P1}",
+                round, task, metrics.Accuracy, dropletAccuracy);
+        }
+
         return new RoundResult(round, task, blessed ? version : null, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
             data.Train.Count + data.HeldOut.Count, schedule.Name, clock.Elapsed, samplesPerSecond);
     }

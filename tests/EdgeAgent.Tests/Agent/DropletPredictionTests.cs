@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Logging;
+using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.Models;
+using Pipeline.Models.Architecture;
+using Pipeline.Models.Droplets;
+using Pipeline.Protocol;
+using Pipeline.TestSupport;
+using Xunit.Abstractions;
+
+namespace Pipeline.EdgeAgent.Tests.Agent;
+
+/// <summary>A microscope agent on the embedded broker classifies every droplet of a frame and publishes them with the frame's answer.</summary>
+public sealed class DropletPredictionTests(EmbeddedBrokerFixture fixture, ITestOutputHelper output)
+    : IClassFixture<EmbeddedBrokerFixture>, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly ILoggerFactory _loggers = TestOutputLoggerProvider.CreateFactory(output, LogLevel.Information);
+    private readonly TemporaryFolder _folder = new("edge-agent-droplets");
+
+    [Fact]
+    public async Task MicroscopeAgent_WithADropletModel_PublishesEachDropletsClassBesideTheFramesMean()
+    {
+        const string device = "scope-droplets";
+        var broker = fixture.Broker.ToOptions();
+        await using var recorder = await TopicRecorder.StartAsync(broker, _loggers.CreateLogger("recorder"), Topics.Predictions(Topics.DefaultSite, device));
+        var options = AgentFactory.Microscope(device, _folder.Combine(device));
+        options.SpeedFactor = 20;
+        var worker = AgentFactory.Create(broker, options, _loggers);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            var vocs = DropletMicroscopeSimulator.Vocs.Select(v => v.Name).Order(StringComparer.Ordinal).ToArray();
+            using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, vocs.Length, seed: 1);
+            var artifact = ModelArtifacts.Save(model);
+            var manifest = new ModelManifest(LearningTasks.Droplet, 1, model.Architecture, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
+                Topics.ModelArtifact(LearningTasks.Droplet, 1), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape], vocs,
+                new ModelMetrics(0.5, 0.5, 10, 0.5, 0.4), "pipelined");
+            Assert.Equal([1, DropletSegmenter.CropSide, DropletSegmenter.CropSide], manifest.InputShape);
+            await recorder.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
+            await recorder.PublishAsync(Topics.ModelManifest(LearningTasks.Droplet), ControlMessageCodec.Encode(manifest), retain: true);
+
+            await Eventually.TrueAsync(() => Predictions(recorder, device).Count(p => p.Droplets is not null) >= 5, Patience, "five frames predicted per droplet");
+
+            var predictions = Predictions(recorder, device).Where(p => p.Droplets is not null).ToList();
+            foreach (var prediction in predictions)
+            {
+                Assert.Equal(1, prediction.ModelVersion);
+                Assert.Contains(prediction.PredictedClass, vocs);
+                Assert.InRange(prediction.Confidence, 0f, 1f);
+                Assert.NotNull(prediction.ConcentrationPercent);
+                Assert.InRange(prediction.Droplets!.Length, 1, DropletSegmenter.MaxDroplets);
+                Assert.All(prediction.Droplets, d =>
+                {
+                    Assert.Contains(d.PredictedClass, vocs);
+                    Assert.InRange(d.Confidence, 0f, 1f);
+                    Assert.InRange(d.CentreX, 0f, options.FrameSize);
+                    Assert.InRange(d.CentreY, 0f, options.FrameSize);
+
+                    // The simulator's droplets are 16-32% of the frame side across; segmentation may join two that touch.
+                    Assert.InRange(d.Diameter, 0.1f * options.FrameSize, 0.8f * options.FrameSize);
+                });
+            }
+
+            // The simulator puts 3-5 droplets in every frame; most frames should show several.
+            Assert.True(predictions.Average(p => p.Droplets!.Length) >= 2.5, $"mean droplets per frame {predictions.Average(p => p.Droplets!.Length):F1}");
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+            worker.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _folder.Dispose();
+        _loggers.Dispose();
+    }
+
+    private static List<Prediction> Predictions(TopicRecorder recorder, string device) =>
+        [.. recorder.On(Topics.Predictions(Topics.DefaultSite, device)).Select(m => ControlMessageCodec.DecodePrediction(m.Payload).Value!)];
+}
