@@ -43,7 +43,7 @@ internal sealed class TorchInferenceModel(BlockSequence model, ModelManifest man
         for (var i = 0; i < results.Length; i++)
         {
             var row = probabilities.AsSpan(i * model.ClassCount, model.ClassCount).ToArray();
-            var index = ArgMax(row);
+            var index = ClassScores.ArgMax(row);
             results[i] = new InferenceResult(index, manifest.Classes[index], row[index], concentrations?[i], row);
         }
 
@@ -58,20 +58,5 @@ internal sealed class TorchInferenceModel(BlockSequence model, ModelManifest man
         {
             throw new ArgumentException($"{model.Architecture} takes {_inputLength} input values ([{string.Join(" x ", model.InputShape)}]); got {input.Length}", nameof(input));
         }
-    }
-
-    // The first of equal maxima, as torch's argmax picks.
-    private static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }

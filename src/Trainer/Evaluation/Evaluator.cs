@@ -1,3 +1,4 @@
+using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.Trainer.Dataset;
@@ -22,7 +23,7 @@ public static class Evaluator
         }
 
         var (probabilities, concentrations) = Predict(model, examples, batchSize);
-        var predicted = probabilities.Select(ArgMax).ToArray();
+        var predicted = probabilities.Select(p => ClassScores.ArgMax(p)).ToArray();
         var truth = examples.Select(e => e.ClassIndex).ToArray();
         var exampleAccuracy = truth.Zip(predicted).Count(p => p.First == p.Second) / (double)truth.Length;
         if (examples.All(e => e.FrameKey is null))
@@ -49,7 +50,7 @@ public static class Evaluator
             }
 
             frameTruth[f] = examples[members[0]].ClassIndex;
-            framePredicted[f] = ArgMax(mean);
+            framePredicted[f] = ClassScores.ArgMax(mean);
             if (concentrations is not null)
             {
                 frameError += Math.Abs(members.Average(i => concentrations[i]) - examples[members[0]].ConcentrationPercent);
@@ -111,20 +112,5 @@ public static class Evaluator
         }
 
         return (probabilities, concentrations);
-    }
-
-    // The first of equal maxima, as torch's argmax picks.
-    private static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }
