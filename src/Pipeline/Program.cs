@@ -4,4 +4,5 @@ using Pipeline.Runner.Up;
 var root = new RootCommand("Pipeline: edge-to-cloud sensor ingestion and continuous training.");
 root.Subcommands.Add(UpCommand.Create());
 root.Subcommands.Add(Pipeline.Runner.Train.TrainCommand.Create());
+root.Subcommands.Add(Pipeline.Runner.Simulate.SimulateCommand.Create());
 return await root.Parse(args).InvokeAsync();
