@@ -46,6 +46,9 @@ public sealed class EdgeAgentOptions
     /// <summary>Side of the square microscope frames in pixels.</summary>
     public int FrameSize { get; set; } = DropletMicroscopeSimulator.DefaultSide;
 
+    /// <summary>Microscope: Gray8 (a monochrome camera) or Rgb24 (a colour camera: the droplets' interference colours).</summary>
+    public PixelFormat FrameFormat { get; set; } = PixelFormat.Gray8;
+
     public int FramesPerSession { get; set; } = DropletMicroscopeSimulator.DefaultFramesPerSession;
 
     /// <summary>Simulated seconds between microscope frames.</summary>
@@ -129,6 +132,7 @@ public sealed class EdgeAgentOptions
         Check(FramesPerSession is >= 1 and <= 1000, nameof(FramesPerSession), $"{FramesPerSession} is outside 1..1000");
         Check(FrameIntervalSeconds is > 0 and <= 3600, nameof(FrameIntervalSeconds), $"{FrameIntervalSeconds} is outside (0, 3600]");
         Check(MaxDegradation is >= 0 and <= 1, nameof(MaxDegradation), $"{MaxDegradation} is outside 0..1");
+        Check(FrameFormat is PixelFormat.Gray8 or PixelFormat.Rgb24, nameof(FrameFormat), $"{FrameFormat} is not Gray8 or Rgb24");
         Check(float.IsFinite(SwingTriggerDegreesPerSecond) && SwingTriggerDegreesPerSecond >= SwingWindowing.MinimumPeakGyroDegreesPerSecond
             && SwingTriggerDegreesPerSecond <= MotionChannels.Limit(MotionChannels.GyroZ),
             nameof(SwingTriggerDegreesPerSecond),

@@ -71,7 +71,7 @@ internal static class ModelSmokeCheck
 
         var microscope = new DropletMicroscopeSimulator(Seed, DropletImaging.Side, DropletImaging.Side);
         var droplets = microscope.NextSession();
-        var frame = new MicroscopyFrame("smoke-check", 0, 0, 1, microscope.Width, microscope.Height, PixelFormat.Gray8,
+        var frame = new MicroscopyFrame("smoke-check", 0, 0, 1, microscope.Width, microscope.Height, microscope.Format,
             droplets.FrameLabel, droplets.DegradationLevel, microscope.RenderFrame(droplets, droplets.FrameCount - 1));
         return (DropletSegmenter.Crop(frame)[0].Input, droplets.DegradationLevel);
     }

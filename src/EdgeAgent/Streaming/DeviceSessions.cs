@@ -18,7 +18,7 @@ internal static class DeviceSessions
         options.IsReplay
             ? new FrameRecordingReader(options.ReplayPath, logger).ReadExposures()
             : Simulated(new DropletMicroscopeSimulator(options.Seed, options.FrameSize, options.FrameSize, options.MaxDegradation,
-                options.FramesPerSession, options.FrameIntervalSeconds));
+                options.FramesPerSession, options.FrameIntervalSeconds, options.FrameFormat));
 
     private static IEnumerable<SwingSession> Simulated(GolfClubSimulator simulator)
     {
@@ -34,7 +34,7 @@ internal static class DeviceSessions
         {
             var exposure = simulator.NextSession();
             yield return new FrameExposure(exposure.Label, exposure.DegradationLevel, exposure.FrameCount,
-                k => new RecordedFrame(simulator.Width, simulator.Height, Pipeline.Protocol.PixelFormat.Gray8, simulator.RenderFrame(exposure, k), exposure.FrameLabel));
+                k => new RecordedFrame(simulator.Width, simulator.Height, simulator.Format, simulator.RenderFrame(exposure, k), exposure.FrameLabel));
         }
     }
 }

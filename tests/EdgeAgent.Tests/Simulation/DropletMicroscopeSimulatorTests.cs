@@ -1,4 +1,5 @@
 using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.Tests.Simulation;
 
@@ -13,6 +14,33 @@ public sealed class DropletMicroscopeSimulatorTests
         var second = b.NextSession();
         Assert.Equal(first.Voc, second.Voc);
         Assert.Equal(a.RenderFrame(first, 3), b.RenderFrame(second, 3));
+    }
+
+    [Fact]
+    public void RenderFrame_Rgb_ShowsInterferenceColoursOnTheDroplets_WhileTheFilmStaysGrey()
+    {
+        var gray = new DropletMicroscopeSimulator(seed: 4, width: 64, height: 64);
+        var colour = new DropletMicroscopeSimulator(seed: 4, width: 64, height: 64, format: PixelFormat.Rgb24);
+        var session = colour.NextSession();
+        var grayFrame = gray.RenderFrame(gray.NextSession(), 2);
+
+        var rgb = colour.RenderFrame(session, 2);
+
+        Assert.Equal(PixelFormat.Rgb24, colour.Format);
+        Assert.Equal(64 * 64 * 3, rgb.Length);
+        var spread = Enumerable.Range(0, 64 * 64).Select(i => Math.Max(rgb[3 * i], Math.Max(rgb[(3 * i) + 1], rgb[(3 * i) + 2])) - Math.Min(rgb[3 * i], Math.Min(rgb[(3 * i) + 1], rgb[(3 * i) + 2]))).ToArray();
+        var onDroplet = Enumerable.Range(0, 64 * 64).Where(i => session.Droplets.Any(d => Math.Pow((i % 64) + 0.5 - d.CentreX, 2) + Math.Pow((i / 64) + 0.5 - d.CentreY, 2) < Math.Pow(d.Radius * 0.8, 2))).ToArray();
+        var offDroplet = Enumerable.Range(0, 64 * 64).Where(i => session.Droplets.All(d => Math.Pow((i % 64) + 0.5 - d.CentreX, 2) + Math.Pow((i / 64) + 0.5 - d.CentreY, 2) > Math.Pow(d.Radius + 2, 2))).ToArray();
+        Assert.True(onDroplet.Average(i => spread[i]) > 4 * offDroplet.Average(i => spread[i]), "colour differences sit on the droplets; the isotropic film stays grey");
+
+        // The green plane is the monochrome camera's reference wavelength: the same picture as a Gray8 frame of that seed.
+        Assert.True(Enumerable.Range(0, 64 * 64).Average(i => Math.Abs(rgb[(3 * i) + 1] - grayFrame[i])) < 3);
+    }
+
+    [Fact]
+    public void Constructor_PixelFormatOtherThanGrayOrRgb_IsRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DropletMicroscopeSimulator(1, format: (PixelFormat)7));
     }
 
     [Fact]

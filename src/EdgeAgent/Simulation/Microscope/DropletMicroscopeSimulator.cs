@@ -1,3 +1,5 @@
+using Pipeline.Protocol;
+
 namespace Pipeline.EdgeAgent.Simulation.Microscope;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace Pipeline.EdgeAgent.Simulation.Microscope;
 /// At rest each droplet is radial (a Maltese cross with concentric interference rings); exposure to a VOC
 /// drives it toward a bipolar texture at a VOC-specific rate, rotating the cross, changing the ring count
 /// and the brightness, with an amplitude that grows with concentration (see docs/DEVICES.md).
-/// Deterministic for a seed; Gray8 frames.
+/// Deterministic for a seed; Gray8 frames (a monochrome camera at the reference wavelength) or Rgb24 frames, where
+/// each colour sees the droplets' retardation at its own wavelength, giving the interference colours of a colour camera.
 /// </summary>
 public sealed class DropletMicroscopeSimulator
 {
@@ -24,6 +27,10 @@ public sealed class DropletMicroscopeSimulator
     // Radii as fractions of the frame side: big enough that a 64-pixel frame still resolves the cross and the rings.
     private const double MinRadiusFraction = 0.08;
     private const double MaxRadiusFraction = 0.16;
+
+    // Retardation scales with 1/λ: red (650 nm), green (the 550 nm reference), blue (450 nm).
+    private static readonly double[] GrayWavelengthScale = [1.0];
+    private static readonly double[] RgbWavelengthScale = [550.0 / 650, 1.0, 550.0 / 450];
 
     // How far a full response turns the texture toward bipolar. The bipolar axis is random per droplet, so a fully
     // bipolar droplet would hide the cross rotation, the VOC's most telling cue; real droplets keep part of the cross.
@@ -59,8 +66,14 @@ public sealed class DropletMicroscopeSimulator
         int height = DefaultSide,
         float maxDegradation = 0,
         int framesPerSession = DefaultFramesPerSession,
-        double frameIntervalSeconds = DefaultFrameIntervalSeconds)
+        double frameIntervalSeconds = DefaultFrameIntervalSeconds,
+        PixelFormat format = PixelFormat.Gray8)
     {
+        if (format is not (PixelFormat.Gray8 or PixelFormat.Rgb24))
+        {
+            throw new ArgumentOutOfRangeException(nameof(format), format, "frames are Gray8 or Rgb24");
+        }
+
         if (width is < MinSide or > MaxSide || height is < MinSide or > MaxSide)
         {
             throw new ArgumentOutOfRangeException(nameof(width), $"frames must be {MinSide}..{MaxSide} pixels on each side; got {width}x{height}");
@@ -87,6 +100,7 @@ public sealed class DropletMicroscopeSimulator
         MaxDegradation = maxDegradation;
         FramesPerSession = framesPerSession;
         FrameIntervalSeconds = frameIntervalSeconds;
+        Format = format;
     }
 
     public int Width { get; }
@@ -98,6 +112,9 @@ public sealed class DropletMicroscopeSimulator
     public int FramesPerSession { get; }
 
     public double FrameIntervalSeconds { get; }
+
+    /// <summary>Gray8 or Rgb24: what <see cref="RenderFrame"/> returns.</summary>
+    public PixelFormat Format { get; }
 
     public static VocProfile Voc(string name) =>
         Vocs.FirstOrDefault(v => v.Name == name) ?? throw new ArgumentException($"unknown VOC \"{name}\"", nameof(name));
@@ -148,12 +165,28 @@ public sealed class DropletMicroscopeSimulator
         return amplitude * (1 - Math.Exp(-voc.Rate * concentrationPercent * droplet.Sensitivity * seconds));
     }
 
-    /// <summary>Renders frame <paramref name="frameIndex"/> of <paramref name="session"/> as Gray8 pixels, rows top to bottom.</summary>
+    /// <summary>Renders frame <paramref name="frameIndex"/> of <paramref name="session"/> as <see cref="Format"/> pixels, rows top to bottom.</summary>
     public byte[] RenderFrame(DropletSession session, int frameIndex)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(frameIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(frameIndex, session.FrameCount);
         var random = new Random(unchecked(session.NoiseSeed * 31 + frameIndex));
+        var scales = Format == PixelFormat.Rgb24 ? RgbWavelengthScale : GrayWavelengthScale;
+        var pixels = new byte[Width * Height * scales.Length];
+        for (var plane = 0; plane < scales.Length; plane++)
+        {
+            var image = RenderPlane(session, frameIndex, scales[plane], random);
+            for (var i = 0; i < image.Length; i++)
+            {
+                pixels[(i * scales.Length) + plane] = (byte)Math.Clamp(Math.Round(image[i]), 0, 255);
+            }
+        }
+
+        return pixels;
+    }
+
+    private double[] RenderPlane(DropletSession session, int frameIndex, double wavelengthScale, Random random)
+    {
         var image = new double[Width * Height];
         var phaseX = (session.NoiseSeed & 0xFF) / 40.0;
         var phaseY = ((session.NoiseSeed >> 8) & 0xFF) / 40.0;
@@ -171,7 +204,7 @@ public sealed class DropletMicroscopeSimulator
         var seconds = (frameIndex + 1 + OnsetFrames) * session.FrameIntervalSeconds;
         foreach (var droplet in session.Droplets)
         {
-            DrawDroplet(image, session.Voc, Response(session.Voc, session.ConcentrationPercent, droplet, seconds), droplet);
+            DrawDroplet(image, session.Voc, Response(session.Voc, session.ConcentrationPercent, droplet, seconds), droplet, wavelengthScale);
         }
 
         for (var i = 0; i < image.Length; i++)
@@ -180,16 +213,10 @@ public sealed class DropletMicroscopeSimulator
         }
 
         FrameDegradation.Apply(image, Width, Height, session.DegradationLevel, random);
-        var pixels = new byte[image.Length];
-        for (var i = 0; i < image.Length; i++)
-        {
-            pixels[i] = (byte)Math.Clamp(Math.Round(image[i]), 0, 255);
-        }
-
-        return pixels;
+        return image;
     }
 
-    private void DrawDroplet(double[] image, VocProfile voc, double response, Droplet droplet)
+    private void DrawDroplet(double[] image, VocProfile voc, double response, Droplet droplet, double wavelengthScale)
     {
         var r = droplet.Radius;
         var rings = Math.Max(0.5, droplet.RestingRings + response * voc.RingDelta);
@@ -228,7 +255,7 @@ public sealed class DropletMicroscopeSimulator
                 // Crossed polarisers: extinction where the director lies along either polariser; the optical path
                 // through a sphere (thickest at the centre) gives the concentric interference rings.
                 var cross = Math.Pow(Math.Sin(2 * director), 2);
-                var retardation = Math.PI * rings * Math.Sqrt(Math.Max(0, 1 - rho * rho));
+                var retardation = Math.PI * rings * wavelengthScale * Math.Sqrt(Math.Max(0, 1 - rho * rho));
                 var transmission = cross * Math.Pow(Math.Sin(retardation), 2) * order;
                 var value = BackgroundLevel + PeakTransmission * brightness * transmission;
                 var index = y * Width + x;
