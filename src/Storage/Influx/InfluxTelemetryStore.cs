@@ -14,22 +14,18 @@ namespace Pipeline.Storage.Influx;
 /// <see cref="ITelemetryStore"/> on an InfluxDB 1.x server (docs/STORAGE.md): line protocol to /write at
 /// microsecond precision, InfluxQL reads through /query. One point per motion sample, one per frame (its
 /// pixels in the content-addressed blob folder, the SHA-256 in the point), one per label.
-/// Writes are idempotent because a replay produces identical points (same measurement, tags and timestamp
-/// overwrite); whether a batch or frame is new is decided by asking the server which sequence numbers it already
-/// holds in the write's time range, so the count is right across restarts of either side and needs no local state.
+/// Writes go through <see cref="InfluxIdempotentWriter"/>, shared with the 2.x store: it asks this store, through InfluxQL,
+/// which sequence numbers the server already holds in the write's time range.
 /// </summary>
-public sealed class InfluxTelemetryStore : ITelemetryStore
+public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
 {
     private readonly InfluxOptions _options;
     private readonly InfluxHttpApi _api;
     private readonly BlobStore _blobs;
     private readonly ILogger _logger;
-
-    // Serialises this process's writes so that "which are new" and the write that follows do not interleave.
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly InfluxIdempotentWriter _writer;
     private readonly SemaphoreSlim _databaseLock = new(1, 1);
     private bool _databaseReady;
-    private bool _disposed;
 
     /// <summary>Creates the store; the database is created on first use, so a server that is down at start-up is not fatal.</summary>
     public InfluxTelemetryStore(InfluxOptions options, ILogger? logger = null)
@@ -39,6 +35,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         _api = new InfluxHttpApi(options);
         _blobs = new BlobStore(Path.GetFullPath(options.BlobFolder));
         _logger = logger ?? NullLogger.Instance;
+        _writer = new InfluxIdempotentWriter(this, _blobs, this);
     }
 
     public InfluxOptions Options => _options;
@@ -59,85 +56,14 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         }
     }
 
-    public async ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken)
-    {
-        foreach (var batch in batches)
-        {
-            StoreInputRules.Check(batch);
-            CheckStorable(batch);
-        }
+    public ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken) =>
+        _writer.WriteMotionAsync(batches, cancellationToken);
 
-        await EnsureDatabaseAsync(cancellationToken);
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            var candidates = FirstOfEachKey(batches, b => (b.DeviceId, b.StreamId, b.Sequence));
-            var stored = await StoredKeysAsync(Motion, BatchSamples, candidates.Select(b => (b.DeviceId, b.FirstTimestampMicros)), cancellationToken);
-            var fresh = candidates.Where(b => !stored.Contains((b.DeviceId, b.StreamId, b.Sequence))).ToList();
+    public ValueTask<int> WriteFramesAsync(IReadOnlyList<MicroscopyFrame> frames, CancellationToken cancellationToken) =>
+        _writer.WriteFramesAsync(frames, cancellationToken);
 
-            // Samples first, then each batch's completion mark on its first sample (same point, fields merge):
-            // a crash in between leaves no mark, so the replay writes the identical samples again.
-            await WritePointsAsync(fresh.SelectMany(SampleLines), cancellationToken);
-            await WritePointsAsync(fresh.Select(CompletionLine), cancellationToken);
-            return fresh.Count;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    public async ValueTask<int> WriteFramesAsync(IReadOnlyList<MicroscopyFrame> frames, CancellationToken cancellationToken)
-    {
-        foreach (var frame in frames)
-        {
-            StoreInputRules.Check(frame);
-            CheckStorable(frame);
-        }
-
-        await EnsureDatabaseAsync(cancellationToken);
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            var candidates = FirstOfEachKey(frames, f => (f.DeviceId, f.StreamId, f.Sequence));
-            var stored = await StoredKeysAsync(Frames, Width, candidates.Select(f => (f.DeviceId, f.TimestampMicros)), cancellationToken);
-            var fresh = candidates.Where(f => !stored.Contains((f.DeviceId, f.StreamId, f.Sequence))).ToList();
-
-            // Pixels are durable before the point that points at them, so no point ever lacks its pixels.
-            var lines = fresh.Select(f => FrameLine(f, _blobs.Put(f.Pixels))).ToList();
-            await WritePointsAsync(lines, cancellationToken);
-            return fresh.Count;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    public async ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken)
-    {
-        // The protocol's rules (identifiers, tasks, a finite concentration) are what this schema can hold.
-        ControlMessageCodec.Encode(label);
-        await EnsureDatabaseAsync(cancellationToken);
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            var query = $"SELECT count({QuoteIdentifier(EndMicros)}) FROM {QuoteIdentifier(Labels)} " +
-                $"WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(label.DeviceId)} AND {QuoteIdentifier(SessionTag)} = {QuoteString(label.SessionId)}";
-            var existing = await _api.QueryAsync(query, 1, cancellationToken);
-            if (SumColumn(existing[0], "count") > 0)
-            {
-                return false;
-            }
-
-            await WritePointsAsync([LabelLine(label)], cancellationToken);
-            return true;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    public ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken) =>
+        _writer.WriteLabelAsync(label, cancellationToken);
 
     public async ValueTask<IReadOnlyList<SessionLabel>> ReadLabelsAsync(string task, CancellationToken cancellationToken)
     {
@@ -264,28 +190,21 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         return new StoreCounts(SumColumn(results[0], "count"), SumColumn(results[0], "sum"), SumColumn(results[1], "count"), SumColumn(results[2], "count"));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            if (_disposed)
-            {
-                return;
-            }
+    public ValueTask DisposeAsync() => _writer.CloseAsync(_api.Dispose);
 
-            _disposed = true;
-            _api.Dispose();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+    Task IInfluxPointServer.PrepareWriteAsync(CancellationToken cancellationToken) => EnsureDatabaseAsync(cancellationToken);
+
+    async Task<bool> IInfluxPointServer.LabelExistsAsync(string deviceId, string sessionId, CancellationToken cancellationToken)
+    {
+        var query = $"SELECT count({QuoteIdentifier(EndMicros)}) FROM {QuoteIdentifier(Labels)} " +
+            $"WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(deviceId)} AND {QuoteIdentifier(SessionTag)} = {QuoteString(sessionId)}";
+        var existing = await _api.QueryAsync(query, 1, cancellationToken);
+        return SumColumn(existing[0], "count") > 0;
     }
 
     private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _writer.ThrowIfClosed();
         if (Volatile.Read(ref _databaseReady))
         {
             return;
@@ -308,12 +227,8 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         }
     }
 
-    /// <summary>
-    /// The (device, stream, sequence) keys the server already holds among the points of <paramref name="measurement"/>
-    /// that carry <paramref name="markField"/>, in the time span of the candidates (a replay has the timestamps of the original).
-    /// </summary>
-    private async Task<HashSet<(string DeviceId, uint StreamId, ulong Sequence)>> StoredKeysAsync(
-        string measurement, string markField, IEnumerable<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken)
+    async Task<HashSet<(string DeviceId, uint StreamId, ulong Sequence)>> IInfluxPointServer.StoredKeysAsync(
+        string measurement, string markField, IReadOnlyList<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken)
     {
         var spans = candidates.GroupBy(c => c.DeviceId, StringComparer.Ordinal)
             .Select(g => (Device: g.Key, From: g.Min(c => c.Micros), To: g.Max(c => c.Micros)))
@@ -347,7 +262,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore
         return keys;
     }
 
-    private async Task WritePointsAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
+    async Task IInfluxPointServer.WritePointsAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
     {
         // influxd takes concurrent writes: up to WriteConcurrency requests go out at once, and the next body is built
         // while earlier ones are posted. This returns (or throws the first failure) only after every request has ended,

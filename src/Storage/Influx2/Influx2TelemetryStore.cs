@@ -28,9 +28,9 @@ namespace Pipeline.Storage.Influx2;
 /// <item>Labels: a label is new unless a <c>labels</c> point with the same device and session tags exists at any time.</item>
 /// <item>Time order: every read pivots fields into rows, sorts by time in Flux, and sorts stably again here.</item>
 /// </list>
-/// This process's writes are serialised so that "which are new" and the write that follows do not interleave.
+/// Writes go through <see cref="InfluxIdempotentWriter"/>, the 1.x store's too; this store answers its questions in Flux.
 /// </summary>
-public sealed class Influx2TelemetryStore : ITelemetryStore
+public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
 {
     private static readonly string AllTime = $"start: {Time(MinMicros)}, stop: {Time(MaxMicros + 1)}";
 
@@ -40,8 +40,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
     private readonly QueryApi _queries;
     private readonly BlobStore _blobs;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private bool _disposed;
+    private readonly InfluxIdempotentWriter _writer;
 
     /// <summary>Creates the store without contacting the server, so a server that is down at start-up is not fatal.</summary>
     public Influx2TelemetryStore(Influx2Options options, ILogger? logger = null)
@@ -64,6 +63,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
         _queries = _client.GetQueryApi();
         _blobs = new BlobStore(Path.GetFullPath(options.BlobFolder));
         _logger = logger ?? NullLogger.Instance;
+        _writer = new InfluxIdempotentWriter(this, _blobs, this);
     }
 
     public Influx2Options Options => _options;
@@ -84,93 +84,19 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
         }
     }
 
-    public async ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken)
-    {
-        foreach (var batch in batches)
-        {
-            StoreInputRules.Check(batch);
-            InfluxTelemetryStore.CheckStorable(batch);
-        }
+    public ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken) =>
+        _writer.WriteMotionAsync(batches, cancellationToken);
 
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var candidates = InfluxTelemetryStore.FirstOfEachKey(batches, b => (b.DeviceId, b.StreamId, b.Sequence));
-            var stored = await StoredKeysAsync(Motion, BatchSamples, candidates.Select(b => (b.DeviceId, b.FirstTimestampMicros)).ToList(), cancellationToken);
-            var fresh = candidates.Where(b => !stored.Contains((b.DeviceId, b.StreamId, b.Sequence))).ToList();
+    public ValueTask<int> WriteFramesAsync(IReadOnlyList<MicroscopyFrame> frames, CancellationToken cancellationToken) =>
+        _writer.WriteFramesAsync(frames, cancellationToken);
 
-            // Samples first, then each batch's completion mark on its first sample (same point, fields merge):
-            // a crash in between leaves no mark, so the replay writes the identical samples again.
-            await WritePointsAsync(fresh.SelectMany(InfluxTelemetryStore.SampleLines), cancellationToken);
-            await WritePointsAsync(fresh.Select(InfluxTelemetryStore.CompletionLine), cancellationToken);
-            return fresh.Count;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    public async ValueTask<int> WriteFramesAsync(IReadOnlyList<MicroscopyFrame> frames, CancellationToken cancellationToken)
-    {
-        foreach (var frame in frames)
-        {
-            StoreInputRules.Check(frame);
-            InfluxTelemetryStore.CheckStorable(frame);
-        }
-
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var candidates = InfluxTelemetryStore.FirstOfEachKey(frames, f => (f.DeviceId, f.StreamId, f.Sequence));
-            var stored = await StoredKeysAsync(Frames, Width, candidates.Select(f => (f.DeviceId, f.TimestampMicros)).ToList(), cancellationToken);
-            var fresh = candidates.Where(f => !stored.Contains((f.DeviceId, f.StreamId, f.Sequence))).ToList();
-
-            // Pixels are durable in the blob folder before the point that points at them, so no point ever lacks its pixels.
-            var lines = fresh.Select(f => InfluxTelemetryStore.FrameLine(f, _blobs.Put(f.Pixels))).ToList();
-            await WritePointsAsync(lines, cancellationToken);
-            return fresh.Count;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    public async ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken)
-    {
-        // The protocol's rules (identifiers, tasks, a finite concentration) are what this schema can hold.
-        ControlMessageCodec.Encode(label);
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var query = $"""
-                {From()}
-                  |> range({AllTime})
-                  |> filter(fn: (r) => r._measurement == {String(Labels)} and r.{DeviceTag} == {String(label.DeviceId)} and r.{SessionTag} == {String(label.SessionId)} and r._field == {String(EndMicros)})
-                  |> limit(n: 1)
-                """;
-            if ((await QueryAsync("label check", query, cancellationToken)).Any(t => t.Records.Count > 0))
-            {
-                return false;
-            }
-
-            await WritePointsAsync([InfluxTelemetryStore.LabelLine(label)], cancellationToken);
-            return true;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    public ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken) =>
+        _writer.WriteLabelAsync(label, cancellationToken);
 
     public async ValueTask<IReadOnlyList<SessionLabel>> ReadLabelsAsync(string task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _writer.ThrowIfClosed();
         var query = $"""
             {From()}
               |> range({AllTime})
@@ -196,7 +122,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
     public async ValueTask<MotionSeries> ReadMotionAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
     {
         StoreInputRules.CheckDevice(deviceId);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _writer.ThrowIfClosed();
         (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
         if (fromMicros >= toMicros)
         {
@@ -239,7 +165,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
     public async ValueTask<IReadOnlyList<MicroscopyFrame>> ReadFramesAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
     {
         StoreInputRules.CheckDevice(deviceId);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _writer.ThrowIfClosed();
         (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
         if (fromMicros >= toMicros)
         {
@@ -277,7 +203,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
 
     public async ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _writer.ThrowIfClosed();
         // One request, four named results; count() and sum() over an empty selection yield no table at all, which reads as 0.
         var query = $"""
             marks = {From()}
@@ -309,23 +235,19 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
         return new StoreCounts(totals.GetValueOrDefault("batches"), totals.GetValueOrDefault("samples"), totals.GetValueOrDefault("frames"), totals.GetValueOrDefault("labels"));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            if (_disposed)
-            {
-                return;
-            }
+    public ValueTask DisposeAsync() => _writer.CloseAsync(_client.Dispose);
 
-            _disposed = true;
-            _client.Dispose();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+    Task IInfluxPointServer.PrepareWriteAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    async Task<bool> IInfluxPointServer.LabelExistsAsync(string deviceId, string sessionId, CancellationToken cancellationToken)
+    {
+        var query = $"""
+            {From()}
+              |> range({AllTime})
+              |> filter(fn: (r) => r._measurement == {String(Labels)} and r.{DeviceTag} == {String(deviceId)} and r.{SessionTag} == {String(sessionId)} and r._field == {String(EndMicros)})
+              |> limit(n: 1)
+            """;
+        return (await QueryAsync("label check", query, cancellationToken)).Any(t => t.Records.Count > 0);
     }
 
     private async Task CheckBucketAsync(CancellationToken cancellationToken)
@@ -343,11 +265,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
 
     private string From() => $"from(bucket: {String(_options.Bucket)})";
 
-    /// <summary>
-    /// The (device, stream, sequence) keys the server already holds among the points of <paramref name="measurement"/> that
-    /// carry <paramref name="markField"/>, in the time span of the candidates (a replay has the timestamps of the original).
-    /// </summary>
-    private async Task<HashSet<(string DeviceId, uint StreamId, ulong Sequence)>> StoredKeysAsync(
+    async Task<HashSet<(string DeviceId, uint StreamId, ulong Sequence)>> IInfluxPointServer.StoredKeysAsync(
         string measurement, string markField, IReadOnlyList<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken)
     {
         var keys = new HashSet<(string, uint, ulong)>();
@@ -375,7 +293,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore
         return keys;
     }
 
-    private async Task WritePointsAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
+    async Task IInfluxPointServer.WritePointsAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
     {
         var body = new StringBuilder();
         var count = 0;
