@@ -74,7 +74,7 @@ public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
     {
         using var noGrad = no_grad();
         _runningMean?.zero_();
-        _runningVariance?.fill_(1);
+        _runningVariance?.fill_(TorchScalars.One);
     }
 
     public Parameter GetParameter(int index) => _learned[index];

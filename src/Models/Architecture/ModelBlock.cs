@@ -185,7 +185,7 @@ public sealed class ModelBlock : nn.Module<Tensor, Tensor, Tensor>
             shortcut = nn.functional.pad(subsampled, padding);
         }
 
-        return nn.functional.relu(main + shortcut);
+        return nn.functional.relu(main.add(shortcut, TorchScalars.One));
     }
 
     private Tensor Flattened(Tensor features) =>

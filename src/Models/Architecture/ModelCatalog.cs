@@ -193,7 +193,8 @@ public static class ModelCatalog
             // Start the concentration output mid-range: from 0 its squared error (about 7 at 2.5 % v/v) would
             // outweigh the cross-entropy (about 2.4) and the first epochs would learn concentration, not classes.
             using var noGrad = torch.no_grad();
-            model.Blocks[^1].Layers[^1].GetParameter(1)[classCount].fill_(InitialConcentrationPercent);
+            using var initial = InitialConcentrationPercent.ToScalar();
+            model.Blocks[^1].Layers[^1].GetParameter(1)[classCount].fill_(initial);
         }
 
         return model;

@@ -1,3 +1,4 @@
+using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -21,13 +22,10 @@ public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double lea
 {
     private readonly Tensor?[] _velocity = new Tensor?[slots.Count];
 
-    // Built once and held for the optimiser's life, and every scalar passed explicitly. Besides saving a conversion
-    // per call, this matters for correctness: a Scalar converted implicitly for one call (such as add_'s default
-    // alpha of 1) is unreachable while libtorch still reads it, and its finalizer can free it mid-call. That was
-    // seen as a rare crash in a stage thread: "Expected false to be true ... toFloat" from add_.
+    // Built once and held for the optimiser's life, and passed explicitly: see TorchScalars for why a Scalar must never
+    // be converted from a number inside a call.
     private readonly Scalar _descent = -learningRate;
     private readonly Scalar _momentum = momentum;
-    private readonly Scalar _one = 1.0;
 
     // Momentum read back from a checkpoint, kept on the CPU until the first step puts it on its parameter's device
     // (a schedule moves blocks to their devices only when it starts training).
@@ -83,7 +81,7 @@ public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double lea
                     ? tensor(restored, current.shape).to(current.device)
                     : zeros_like(current)).DetachFromDisposeScope();
                 _restored[i] = null;
-                velocity.mul_(_momentum).add_(gradients[i], _one);
+                velocity.mul_(_momentum).add_(gradients[i], TorchScalars.One);
                 direction = velocity;
             }
 

@@ -1,5 +1,6 @@
 using Pipeline.Models.Architecture;
 using Pipeline.Trainer.Dataset;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.Trainer.Schedules;
@@ -10,6 +11,9 @@ public static class TrainingLoss
     /// <summary>Concentrations are a few % v/v, so the squared error is comparable to the cross-entropy at this weight.</summary>
     public const double ConcentrationWeight = 0.5;
 
+    // Held for the process's life, not converted in the call (see TorchScalars).
+    private static readonly Scalar ConcentrationWeightScalar = ConcentrationWeight.ToScalar();
+
     public static Tensor Compute(BlockSequence model, Tensor output, TrainingBatch batch)
     {
         var device = output.device;
@@ -17,7 +21,7 @@ public static class TrainingLoss
         var loss = nn.functional.cross_entropy(logits, batch.Labels.to(device));
         if (model.HasConcentrationHead)
         {
-            loss = loss + (ConcentrationWeight * nn.functional.mse_loss(output[.., model.ClassCount], batch.Concentration.to(device)));
+            loss = loss.add(nn.functional.mse_loss(output[.., model.ClassCount], batch.Concentration.to(device)), ConcentrationWeightScalar);
         }
 
         return loss;
