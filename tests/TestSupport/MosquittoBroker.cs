@@ -5,12 +5,15 @@ using Pipeline.Hosting.Mqtt;
 namespace Pipeline.TestSupport;
 
 /// <summary>
-/// Debian's mosquitto, started from a generated configuration in a temporary folder and bound to 127.0.0.1
-/// on a free port, with persistence on, so a test can stop and restart it on the same port and data.
+/// Debian's mosquitto, started from the configuration the repository ships (deploy/mosquitto/mosquitto.conf), with
+/// only its listener port, its data folder and its user changed, bound to 127.0.0.1 on a free port, so a test can
+/// stop and restart it on the same port and data and sees exactly what a user who follows the README gets.
 /// A missing binary fails the test loudly; tests never skip for want of a server.
 /// </summary>
 public sealed class MosquittoBroker : IAsyncDisposable
 {
+    public const string ShippedConfiguration = "deploy/mosquitto/mosquitto.conf";
+
     public const string MissingBinaryMessage = "mosquitto not found: install Debian package 'mosquitto' (./test.sh does)";
 
     private readonly TemporaryFolder _folder;
@@ -55,7 +58,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         try
         {
             Directory.CreateDirectory(broker.DataFolder);
-            await File.WriteAllTextAsync(broker.ConfigPath, broker.Configuration(), cancellationToken);
+            var shipped = await File.ReadAllTextAsync(RepositoryFiles.Find(ShippedConfiguration), cancellationToken);
+            await File.WriteAllTextAsync(broker.ConfigPath, broker.Configuration(shipped), cancellationToken);
             await broker.RestartAsync(cancellationToken);
             return broker;
         }
@@ -82,21 +86,19 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     private string ConfigPath => _folder.Combine("mosquitto.conf");
 
-    private string Configuration() => string.Join('\n',
-        $"listener {Port} 127.0.0.1",
-        "allow_anonymous true",
-        "persistence true",
-        $"persistence_location {DataFolder}/",
+    /// <summary>The shipped configuration with this instance's port and data folder; everything else as shipped.</summary>
+    private string Configuration(string shipped)
+    {
+        var lines = shipped.Split('\n').Select(line => line.Split(' ', 2)[0] switch
+        {
+            "listener" => $"listener {Port} 127.0.0.1",
+            "persistence_location" => $"persistence_location {DataFolder}/",
+            _ => line,
+        });
+
         // As root, mosquitto otherwise drops to the 'mosquitto' user and cannot write the temporary folder.
-        "user root",
-        "set_tcp_nodelay true",
-        "max_queued_messages 100000",
-        "max_inflight_messages 1000",
-        "log_dest stderr",
-        "log_type error",
-        "log_type warning",
-        "log_type notice",
-        "");
+        return string.Join('\n', [.. lines, "user root", ""]);
+    }
 
     private async Task<bool> AcceptsConnectionsAsync(CancellationToken cancellationToken)
     {

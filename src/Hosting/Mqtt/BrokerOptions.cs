@@ -13,9 +13,22 @@ public sealed class BrokerOptions
     [Range(1, 65535)]
     public int Port { get; set; } = 1883;
 
-    /// <summary>How long the broker keeps a disconnected client's session and queued QoS 1 messages.</summary>
+    /// <summary>Seven days: an ingest outage over a long weekend still finds its queued messages waiting.</summary>
+    public const long DefaultSessionExpirySeconds = 7 * 24 * 3600;
+
+    /// <summary>64 MiB: above every telemetry message and every model artifact the trainer builds today.</summary>
+    public const int DefaultMaxPacketBytes = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// How long the broker keeps a disconnected client's session and the QoS 1 messages queued for it. When it runs
+    /// out, the broker forgets both, so this bounds how long ingest may be away without losing acknowledged data.
+    /// </summary>
     [Range(0, uint.MaxValue)]
-    public long SessionExpirySeconds { get; set; } = 3600;
+    public long SessionExpirySeconds { get; set; } = DefaultSessionExpirySeconds;
+
+    /// <summary>The largest MQTT packet this client accepts (sent as the MQTT 5 maximum packet size on connect).</summary>
+    [Range(1024, 268435455)]
+    public int MaxPacketBytes { get; set; } = DefaultMaxPacketBytes;
 
     /// <summary>The longest wait between two reconnect attempts (the backoff doubles from 0.1 s up to this, with jitter).</summary>
     [Range(0.1, 300)]

@@ -170,14 +170,30 @@ public sealed class MqttConnection : IAsyncDisposable
                 continue;
             }
 
-            if (!result.IsSuccess && result.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
+            if (result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
             {
-                throw new MqttPublishException($"broker refused publish to {topic}: {result.ReasonCode} {result.ReasonString}");
+                return;
             }
 
-            return;
+            if (IsTransientRefusal(result.ReasonCode))
+            {
+                // The broker cannot take it now (a subscriber's queue is full): the message is not acknowledged, so
+                // the caller still holds it. Back off and offer it again; this is how a full queue pushes back.
+                if (attempt == 0)
+                {
+                    _logger.LogInformation("broker is holding back publishes to {Topic} ({Code} {Reason}); retrying with backoff", topic, result.ReasonCode, result.ReasonString);
+                }
+
+                await Task.Delay(ReconnectPolicy.RetryDelay(attempt++, _broker), cancellationToken);
+                continue;
+            }
+
+            throw new MqttPublishException($"broker refused publish to {topic}: {result.ReasonCode} {result.ReasonString}");
         }
     }
+
+    /// <summary>The one refusal that says "not now" rather than "never": the broker's queue for a subscriber is full.</summary>
+    public static bool IsTransientRefusal(MqttClientPublishReasonCode code) => code == MqttClientPublishReasonCode.QuotaExceeded;
 
     public async ValueTask DisposeAsync()
     {
@@ -232,6 +248,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 .WithCleanStart(false)
                 .WithSessionExpiryInterval((uint)_broker.SessionExpirySeconds)
                 .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
+                .WithMaximumPacketSize((uint)_broker.MaxPacketBytes)
                 .WithTimeout(TimeSpan.FromSeconds(10));
             if (ReceiveMaximum > 0)
             {

@@ -1,0 +1,20 @@
+namespace Pipeline.Hosting.Mqtt;
+
+/// <summary>How the embedded broker listens and what it keeps for each client.</summary>
+public sealed record EmbeddedBrokerSettings
+{
+    /// <summary>About 160 MiB of motion batches, or a few hundred MiB of frames, held in memory per subscriber.</summary>
+    public const int DefaultMaxQueuedMessagesPerClient = 100_000;
+
+    /// <summary>The loopback port; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// Undelivered QoS 1 messages a subscriber's session may hold before publishes to its topics are refused with
+    /// "quota exceeded" (never dropped after a PUBACK). The queue lives in memory, so this bounds the broker's memory.
+    /// </summary>
+    public int MaxQueuedMessagesPerClient { get; init; } = DefaultMaxQueuedMessagesPerClient;
+
+    /// <summary>A publish with a larger payload is refused (MQTTnet's server has no packet size limit of its own).</summary>
+    public int MaxPacketBytes { get; init; } = BrokerOptions.DefaultMaxPacketBytes;
+}
