@@ -228,6 +228,48 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
             $"all {Total} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}");
     }
 
+    [Fact]
+    [Trait("Category", "Faults")]
+    public async Task IngestDownWhileMoreThan10000MessagesArrive_EverySampleIsStoredOnce()
+    {
+        const int Devices = 30;
+        const int PerDevice = 400;
+        await using var publisher = await ConnectPublisherAsync();
+        using (var first = await StartIngestAsync())
+        {
+            await first.StopAsync(Cancel);
+        }
+
+        // One publisher task per device, as a fleet would send it; each waits for its PUBACKs. Sample values follow the
+        // sequence number, and stay within a working sensor's range up to sequence 400, hence 30 devices of 400.
+        await Task.WhenAll(Enumerable.Range(0, Devices).Select(d => Task.Run(async () =>
+        {
+            for (var i = 0; i < PerDevice; i++)
+            {
+                await publisher.PublishAsync(Topics.Motion("local", $"club-f{d}"), MotionBatchCodec.Encode(Motion($"club-f{d}", (ulong)i)), false, Cancel);
+            }
+        })));
+
+        using var host = await StartIngestAsync();
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches >= Devices * PerDevice, TimeSpan.FromSeconds(120),
+            $"all {Devices * PerDevice} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}");
+
+        var account = new DeliveryAccount($"ingest down while {Devices * PerDevice} motion batches arrive ({GetType().Name})");
+        for (var d = 0; d < Devices; d++)
+        {
+            var device = $"club-f{d}";
+            var sent = Enumerable.Range(0, PerDevice).SelectMany(i => SampleTimes(Motion(device, (ulong)i))).ToList();
+            var stored = await store.ReadMotionAsync(device, _t0, long.MaxValue, Cancel);
+            account.Add(device, sent, stored.TimestampsMicros);
+        }
+
+        account.AssertNothingLostOrDuplicated(output.WriteLine);
+    }
+
+    private static IEnumerable<long> SampleTimes(MotionBatch batch) =>
+        Enumerable.Range(0, batch.Samples.Length / MotionChannels.Count).Select(i => batch.FirstTimestampMicros + (long)(i * 1_000_000 / batch.SampleRateHz));
+
     private static CancellationToken Cancel => CancellationToken.None;
 
     private MotionBatch Motion(string device, ulong sequence, float accel = 1f)
