@@ -13,6 +13,7 @@ internal static class ControlMessageRules
         Id(m.DeviceId, "deviceId") ?? Id(m.SessionId, "sessionId") ?? Task(m.Task)
         ?? Positive(m.StartMicros, "startMicros")
         ?? (m.EndMicros <= m.StartMicros ? Invalid($"endMicros {m.EndMicros} is not after startMicros {m.StartMicros}") : null)
+        ?? (m.EndMicros - m.StartMicros > SessionLabel.MaxSpanMicros ? Invalid($"the session spans {(m.EndMicros - m.StartMicros) / 1e6:0.#} s; the limit is {SessionLabel.MaxSpanMicros / 1_000_000} s") : null)
         ?? (m.Task, m.Swing, m.Voc) switch
         {
             (LearningTasks.Swing, { } s, null) => Id(s.Player, "swing.player") ?? Id(s.Shape, "swing.shape"),
@@ -39,10 +40,11 @@ internal static class ControlMessageRules
         ?? (m.SizeBytes is < 1 or > 512L * 1024 * 1024 ? Invalid($"sizeBytes {m.SizeBytes} is outside 1..512 MiB") : null)
         ?? (m.Sha256 is { Length: 64 } && m.Sha256.All(char.IsAsciiHexDigitLower) ? null : Invalid("sha256 must be 64 lower-case hex digits"))
         ?? (m.InputShape is { Length: >= 1 and <= 4 } && m.InputShape.All(d => d is >= 1 and <= 65536) ? null : Invalid("inputShape must have 1..4 dimensions of 1..65536"))
-        ?? (m.Classes is { Length: >= 2 and <= MaxClasses } && m.Classes.All(c => c.Length is >= 1 and <= MaxText) && m.Classes.Distinct().Count() == m.Classes.Length
+        ?? (m.Classes is { Length: >= 2 and <= MaxClasses } && m.Classes.All(c => c is { Length: >= 1 and <= MaxText }) && m.Classes.Distinct().Count() == m.Classes.Length
             ? null
-            : Invalid($"classes must be 2..{MaxClasses} distinct non-empty names"))
-        ?? Metric(m.Metrics.Accuracy, "metrics.accuracy") ?? Metric(m.Metrics.MacroF1, "metrics.macroF1")
+            : Invalid($"classes must be 2..{MaxClasses} distinct non-empty names of at most {MaxText} characters"))
+        ?? (m.Metrics is null ? Invalid("metrics is missing") : null)
+        ?? Metric(m.Metrics!.Accuracy, "metrics.accuracy") ?? Metric(m.Metrics.MacroF1, "metrics.macroF1")
         ?? (m.Metrics.HeldOutExamples < 0 ? Invalid("metrics.heldOutExamples is negative") : null)
         ?? (m.Metrics.ConcentrationMae is { } mae && !(double.IsFinite(mae) && mae >= 0) ? Invalid($"metrics.concentrationMae {mae} is not a finite non-negative number") : null)
         ?? (m.Metrics.DropletAccuracy is { } droplet ? Metric(droplet, "metrics.dropletAccuracy") : null)
@@ -52,7 +54,7 @@ internal static class ControlMessageRules
         Id(m.DeviceId, "deviceId") ?? Task(m.Task)
         ?? (m.ModelVersion < 1 ? Invalid($"modelVersion {m.ModelVersion} is below 1") : null)
         ?? Positive(m.InputTimestampMicros, "inputTimestampMicros")
-        ?? Text(m.PredictedClass, "predictedClass") ?? Text(m.TrueClass, "trueClass")
+        ?? (string.IsNullOrEmpty(m.PredictedClass) ? Invalid("predictedClass is missing") : Text(m.PredictedClass, "predictedClass")) ?? Text(m.TrueClass, "trueClass")
         ?? (float.IsFinite(m.Confidence) && m.Confidence is >= 0 and <= 1 ? null : new DecodeError(DecodeErrorCode.NotFinite, $"confidence {m.Confidence} is outside 0..1"))
         ?? (double.IsFinite(m.LatencyMs) && m.LatencyMs >= 0 ? null : new DecodeError(DecodeErrorCode.NotFinite, $"latencyMs {m.LatencyMs} is not a finite non-negative number"))
         ?? (m.ConcentrationPercent is { } c && !float.IsFinite(c) ? new DecodeError(DecodeErrorCode.NotFinite, $"concentrationPercent {c} is not finite") : null)

@@ -14,6 +14,12 @@ public sealed record SessionLabel(
     SwingLabel? Swing = null,
     VocLabel? Voc = null)
 {
+    /// <summary>
+    /// Six hours, far above any swing or droplet recording. The trainer reads a label's whole span from the store, so
+    /// an unbounded span (a label from 1970 to 2100) would make one message cost a read of everything.
+    /// </summary>
+    public const long MaxSpanMicros = 6L * 3600 * 1_000_000;
+
     /// <summary>The class a classifier learns: "player:shape" for swings, the VOC name for droplets.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string ClassName => Swing is { } s ? $"{s.Player}:{s.Shape}" : Voc!.Name;
