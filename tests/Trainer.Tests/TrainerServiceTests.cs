@@ -41,6 +41,28 @@ public sealed class TrainerServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task RoundThatCannotTrain_IsReportedAndSkipped_AndTheTrainerGoesOnToTheNextRound()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync(0, NullLogger.Instance, CancellationToken.None);
+        using var host = BuildHost(broker, ("Trainer:Tasks:0", LearningTasks.Swing), ("Trainer:Rounds", "2"), ("Trainer:MinGrowthBetweenRounds", "0"));
+        // Labels enough to start a round, but no motion behind them: every round fails while cutting examples.
+        var store = host.Services.GetRequiredService<Pipeline.Storage.ITelemetryStore>();
+        for (var i = 0; i < 8; i++)
+        {
+            await store.WriteLabelAsync(new SessionLabel("club-1", $"s-{i}", LearningTasks.Swing, 1_000_000 + (i * 10_000_000L), 2_000_000 + (i * 10_000_000L),
+                new SwingLabel(i % 2 == 0 ? "p1" : "p2", "fade")), CancellationToken.None);
+        }
+
+        await host.StartAsync();
+        var trainer = host.Services.GetRequiredService<TrainerService>();
+        await trainer.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(60));
+        await host.StopAsync();
+
+        Assert.Equal([1, 2], trainer.Results.Select(r => r.Round));
+        Assert.All(trainer.Results, r => Assert.Contains("cannot train", r.Failure, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Tasks_OneConfiguredTask_ReplacesTheDefaultOfAllTasks()
     {
         using var host = BuildHost(null, ("Trainer:Tasks:0", LearningTasks.Droplet));

@@ -85,7 +85,17 @@ internal sealed class ModelUpdater
     {
         await foreach (var payload in _manifests.Reader.ReadAllAsync(cancellationToken))
         {
-            await HandleAsync(payload, cancellationToken);
+            try
+            {
+                await HandleAsync(payload, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Whatever one announcement does, the next one is still handled and the running model carries on: a
+                // retained manifest that threw here would otherwise stop the agent again at every restart.
+                _logger.LogError(e, "{Device}: handling a model announcement failed; the running model carries on", _options.DeviceId);
+                await RefuseAsync($"refused a model announcement: {e.GetType().Name}: {e.Message}", cancellationToken);
+            }
         }
     }
 

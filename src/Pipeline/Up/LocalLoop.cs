@@ -149,7 +149,9 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
             .Select(m => new ModelReport(m.Task, m.Version, m.Metrics.Accuracy, m.Metrics.MacroF1, m.Schedule))
             .ToList();
         var rounds = trainer.Results
-            .Select(r => new RoundReport(r.Round, r.Task, r.Version, r.Accuracy, r.MacroF1, r.Examples, r.Duration.TotalSeconds))
+            .Select(r => r.Failure is null
+                ? new RoundReport(r.Round, r.Task, r.Version, r.Accuracy, r.MacroF1, r.Examples, r.Duration.TotalSeconds)
+                : new RoundReport(r.Round, r.Task, null, null, null, 0, r.Duration.TotalSeconds, r.Failure))
             .ToList();
         var agentReports = agents
             .Select(a => new AgentReport(a.DeviceId, a.Task, a.ModelVersion, a.Predictions, a.CorrectPredictions,
@@ -160,8 +162,9 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
             models, agentReports, rounds, startedAt, elapsed.TotalSeconds, broker, folder.DataFolder);
     }
 
-    private static string Describe(RoundResult round) =>
-        $"round {round.Round} {round.Task}: {round.Examples} examples, {round.Schedule}, held-out accuracy {round.Accuracy:P1}, macro F1 {round.MacroF1:0.000}"
+    private static string Describe(RoundResult round) => round.Failure is { } failure
+        ? $"round {round.Round} {round.Task}: failed and skipped ({failure}); the current model stays"
+        : $"round {round.Round} {round.Task}: {round.Examples} examples, {round.Schedule}, held-out accuracy {round.Accuracy:P1}, macro F1 {round.MacroF1:0.000}"
         + (round.ConcentrationMae is { } mae ? $", concentration MAE {mae:0.00} % v/v" : "")
         + $", {round.SamplesPerSecond:0} samples/s, {round.Duration.TotalSeconds:0.0} s -> "
         + (round.Version is { } v ? $"published v{v}" : "not better than the current model; kept it");

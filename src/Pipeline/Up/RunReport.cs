@@ -26,5 +26,6 @@ public sealed record AgentReport(
     long CorrectPredictions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? LiveAccuracy);
 
-/// <summary>One training round of one task; <see cref="Version"/> is null when the model was not blessed.</summary>
-public sealed record RoundReport(int Round, string Task, int? Version, double Accuracy, double MacroF1, int Examples, double Seconds);
+/// <summary>One training round of one task; <see cref="Version"/> is null when the model was not blessed, <see cref="Failure"/> set when the round failed.</summary>
+public sealed record RoundReport(int Round, string Task, int? Version, double? Accuracy, double? MacroF1, int Examples, double Seconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Failure = null);

@@ -56,7 +56,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
                 }
 
                 sessionsLastRound[task] = ready.Sessions;
-                var result = await round.RunAsync(number, task, stoppingToken);
+                var result = await RunIsolatedAsync(round, number, task, stoppingToken);
                 lock (_results)
                 {
                     _results.Add(result);
@@ -67,6 +67,25 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         }
 
         logger.LogInformation("trainer finished {Rounds} rounds", settings.Rounds);
+    }
+
+    /// <summary>
+    /// Runs one round so that its failure cannot stop the trainer: bad data in one round (a session that does not cut
+    /// into examples, a store read that fails) is reported and skipped, and the next round tries again with what the
+    /// store holds then. Only cancellation ends the loop.
+    /// </summary>
+    private async Task<RoundResult> RunIsolatedAsync(TrainingRound round, int number, string task, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            return await round.RunAsync(number, task, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "round {Round} {Task} failed and was skipped; the current model stays: {Error}", number, task, e.Message);
+            return RoundResult.Failed(number, task, time.GetElapsedTime(started), $"{e.GetType().Name}: {e.Message}");
+        }
     }
 
     /// <summary>
