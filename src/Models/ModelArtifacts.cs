@@ -45,7 +45,8 @@ public static class ModelArtifacts
         }
 
         // Bounded before anything is built: the smoke check feeds a zero input of this shape.
-        if (manifest.InputShape is not { Length: >= 1 } shape || shape.Any(d => d < 1) || shape.Aggregate(1L, (n, d) => n * d) > MaxInputElements)
+        // Saturating product: four dimensions of 65536 multiply to 2^64, which wraps a long to 0 and would pass.
+        if (manifest.InputShape is not { Length: >= 1 } shape || shape.Any(d => d < 1) || shape.Aggregate(1L, (n, d) => Math.Min(n * d, MaxInputElements + 1)) > MaxInputElements)
         {
             throw new ModelArtifactException($"manifest input shape [{string.Join(", ", manifest.InputShape ?? [])}] is empty, has a dimension below 1, or holds more than {MaxInputElements} values");
         }

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.Models;
+using Pipeline.Models.Architecture;
+using Pipeline.Protocol;
+using Pipeline.TestSupport;
+using Xunit.Abstractions;
+
+namespace Pipeline.EdgeAgent.Tests.Agent;
+
+/// <summary>
+/// The agent's model intake against a corpus of hostile announcements, each retained as an attacker on the broker
+/// would leave it: every one is refused with a reason, the agent keeps predicting with the model it runs, its memory
+/// stays bounded, and a good model announced afterwards is still adopted.
+/// </summary>
+public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITestOutputHelper output)
+    : IClassFixture<EmbeddedBrokerFixture>, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly ILoggerFactory _loggers = TestOutputLoggerProvider.CreateFactory(output, LogLevel.Information);
+    private readonly TemporaryFolder _folder = new("edge-agent-hostile");
+
+    private BrokerOptions Broker => fixture.Broker.ToOptions();
+
+    [Fact]
+    public async Task HostileAnnouncements_AreEachRefused_WhileTheAgentKeepsPredicting_AndAGoodModelStillLoads()
+    {
+        const string device = "club-hostile";
+        await using var recorder = await TopicRecorder.StartAsync(Broker, _loggers.CreateLogger("recorder"),
+            Topics.Status(Topics.DefaultSite, device), Topics.Predictions(Topics.DefaultSite, device));
+        var options = AgentFactory.Golf(device, _folder.Combine(device));
+        options.SpeedFactor = 20;
+        var worker = AgentFactory.Create(Broker, options, _loggers);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.TrueAsync(() => Statuses(recorder, device).Count > 0, Patience, "the agent comes online");
+            var (good, goodArtifact) = BuildModel(1);
+            await AnnounceAsync(recorder, good, goodArtifact);
+            await Eventually.TrueAsync(() => worker.ModelVersion == 1, Patience, "model v1 runs");
+            var rssBefore = ResidentBytes();
+
+            var corpus = Corpus(good, goodArtifact).ToList();
+            foreach (var (name, manifest, artifact) in corpus)
+            {
+                var refusedBefore = worker.Snapshot().Rejections;
+                if (artifact is not null)
+                {
+                    await recorder.PublishAsync(ArtifactTopicOf(manifest) ?? Topics.ModelArtifact(LearningTasks.Swing, 9), artifact, retain: true);
+                }
+
+                await recorder.PublishAsync(Topics.ModelManifest(LearningTasks.Swing), manifest, retain: true);
+                await Eventually.TrueAsync(() => worker.Snapshot().Rejections > refusedBefore, Patience, $"\"{name}\" is refused");
+                Assert.Equal(1, worker.ModelVersion);
+            }
+
+            var predictions = Predictions(recorder, device).Count;
+            await Eventually.TrueAsync(() => Predictions(recorder, device).Count >= predictions + 3, Patience, "the agent keeps predicting after the corpus");
+            var rssAfter = ResidentBytes();
+            output.WriteLine($"{corpus.Count} hostile announcements refused; resident memory {rssBefore / 1048576.0:0} MiB before, {rssAfter / 1048576.0:0} MiB after");
+            Assert.True(rssAfter - rssBefore < 512L * 1024 * 1024, $"resident memory grew by {(rssAfter - rssBefore) / 1048576.0:0} MiB");
+
+            var (next, nextArtifact) = BuildModel(5);
+            await AnnounceAsync(recorder, next, nextArtifact);
+            await Eventually.TrueAsync(() => worker.ModelVersion == 5, Patience, "a good model v5 is adopted after the corpus");
+            var refusals = Statuses(recorder, device).Where(s => s.Message?.Contains("refused", StringComparison.Ordinal) == true).Select(s => s.Message!).ToList();
+            Assert.All(refusals, message => Assert.True(message.Length > "refused".Length + 10, $"refusal without a reason: {message}"));
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+            worker.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _folder.Dispose();
+        _loggers.Dispose();
+    }
+
+    /// <summary>Each hostile announcement: its name, the manifest payload, and the artifact retained beside it (if any).</summary>
+    private static IEnumerable<(string Name, byte[] Manifest, byte[]? Artifact)> Corpus(ModelManifest good, byte[] goodArtifact)
+    {
+        byte[] With(int version, Action<JsonNode> change)
+        {
+            var node = JsonNode.Parse(ControlMessageCodec.Encode(good with { Version = version, ArtifactTopic = Topics.ModelArtifact(good.Task, version) }))!;
+            change(node);
+            return Encoding.UTF8.GetBytes(node.ToJsonString());
+        }
+
+        ModelManifest Declaring(int version, byte[] artifact, Func<ModelManifest, ModelManifest>? change = null)
+        {
+            var manifest = good with
+            {
+                Version = version, ArtifactTopic = Topics.ModelArtifact(good.Task, version), SizeBytes = artifact.Length, Sha256 = ModelArtifacts.Sha256Hex(artifact),
+            };
+            return change is null ? manifest : change(manifest);
+        }
+
+        yield return ("null class", With(2, n => n["classes"] = JsonNode.Parse("[\"a\",null]")), null);
+        yield return ("version of the wrong type", With(2, n => n["version"] = "two"), null);
+        yield return ("metrics missing", With(2, n => n["metrics"] = null), null);
+        yield return ("a huge string", With(2, n => n["architecture"] = new string('x', 60_000)), null);
+        yield return ("a payload over the size limit", new byte[ControlMessageCodec.MaxBytes + 1], null);
+        yield return ("not JSON at all", [0xff, 0x00, 0x13, 0x37], null);
+        var garbage = new byte[4096];
+        new Random(3).NextBytes(garbage);
+        yield return ("a garbage artifact near int.MaxValue", ControlMessageCodec.Encode(Declaring(int.MaxValue - 1, garbage)), garbage);
+        yield return ("a huge declared input shape", ControlMessageCodec.Encode(Declaring(3, goodArtifact, m => m with { InputShape = [65536, 65536, 65536, 65536] })), goodArtifact);
+        yield return ("another architecture", ControlMessageCodec.Encode(Declaring(4, goodArtifact, m => m with { Architecture = "resnet-56" })), goodArtifact);
+        yield return ("an architecture nobody knows", ControlMessageCodec.Encode(Declaring(6, goodArtifact, m => m with { Architecture = "no-such-net" })), goodArtifact);
+        yield return ("a task this device does not run", ControlMessageCodec.Encode(Declaring(7, goodArtifact, m => m with { Task = LearningTasks.Droplet, ArtifactTopic = Topics.ModelArtifact(LearningTasks.Droplet, 7) })), null);
+    }
+
+    private static string? ArtifactTopicOf(byte[] manifest)
+    {
+        var decoded = ControlMessageCodec.DecodeModelManifest(manifest);
+        return decoded.IsSuccess ? decoded.Value.ArtifactTopic : null;
+    }
+
+    private static (ModelManifest Manifest, byte[] Artifact) BuildModel(int version)
+    {
+        var architecture = ModelCatalog.ForTask(LearningTasks.Swing);
+        using var model = ModelCatalog.Create(architecture, GolfClubSimulator.ClassNames.Count, seed: version);
+        var artifact = ModelArtifacts.Save(model);
+        var manifest = new ModelManifest(LearningTasks.Swing, version, architecture, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
+            Topics.ModelArtifact(LearningTasks.Swing, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
+            [.. GolfClubSimulator.ClassNames], new ModelMetrics(0.5, 0.5, 10), "pipelined");
+        return (manifest, artifact);
+    }
+
+    private static async Task AnnounceAsync(TopicRecorder publisher, ModelManifest manifest, byte[] artifact)
+    {
+        await publisher.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
+        await publisher.PublishAsync(Topics.ModelManifest(manifest.Task), ControlMessageCodec.Encode(manifest), retain: true);
+    }
+
+    private static long ResidentBytes()
+    {
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return process.WorkingSet64;
+    }
+
+    private static List<DeviceStatus> Statuses(TopicRecorder recorder, string device) =>
+        [.. recorder.On(Topics.Status(Topics.DefaultSite, device)).Select(m => ControlMessageCodec.DecodeDeviceStatus(m.Payload).Value!)];
+
+    private static List<Prediction> Predictions(TopicRecorder recorder, string device) =>
+        [.. recorder.On(Topics.Predictions(Topics.DefaultSite, device)).Select(m => ControlMessageCodec.DecodePrediction(m.Payload).Value!)];
+}
