@@ -14,11 +14,11 @@ public static class ImageFile
         DecodedImage image;
         if (PngDecoder.HasSignature(data))
         {
-            image = PngDecoder.Decode(data);
+            image = PngDecoder.Decode(data, maxSide);
         }
         else if (JpegDecoder.HasSignature(data))
         {
-            image = JpegDecoder.Decode(data);
+            image = JpegDecoder.Decode(data, maxSide);
         }
         else if (PortableAnymap.HasSignature(data))
         {
@@ -28,11 +28,6 @@ public static class ImageFile
         else
         {
             throw new InvalidDataException($"not an image this reads ({Formats}), whatever its extension");
-        }
-
-        if (image.Width > maxSide || image.Height > maxSide)
-        {
-            throw new InvalidDataException($"{image.Width}x{image.Height} pixels: a side is over the {maxSide}-pixel limit");
         }
 
         return image;

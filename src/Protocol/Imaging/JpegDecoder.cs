@@ -12,7 +12,7 @@ public static class JpegDecoder
     public static bool HasSignature(ReadOnlySpan<byte> data) => data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
 
     /// <summary>Decodes <paramref name="data"/>; throws <see cref="InvalidDataException"/> naming the problem.</summary>
-    public static DecodedImage Decode(byte[] data)
+    public static DecodedImage Decode(byte[] data, int maxSide = int.MaxValue)
     {
         if (!HasSignature(data))
         {
@@ -33,6 +33,12 @@ public static class JpegDecoder
         if (found.Width < 1 || found.Height < 1 || (long)found.Width * found.Height > DecodedImage.MaxPixels)
         {
             throw new InvalidDataException($"{found.Width}x{found.Height} pixels is empty or larger than {DecodedImage.MaxPixels} pixels");
+        }
+
+        // Checked on the declared size, before decoding: a tiny file can declare a huge image.
+        if (found.Width > maxSide || found.Height > maxSide)
+        {
+            throw new InvalidDataException($"{found.Width}x{found.Height} pixels: a side is over the {maxSide}-pixel limit");
         }
 
         var gray = found.ColorComponents is ColorComponents.Grey or ColorComponents.GreyAlpha;

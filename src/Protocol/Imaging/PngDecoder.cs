@@ -14,7 +14,7 @@ public static class PngDecoder
     public static bool HasSignature(ReadOnlySpan<byte> data) => data.StartsWith(Signature);
 
     /// <summary>Decodes <paramref name="data"/>; throws <see cref="InvalidDataException"/> naming the problem.</summary>
-    public static DecodedImage Decode(byte[] data)
+    public static DecodedImage Decode(byte[] data, int maxSide = int.MaxValue)
     {
         if (!HasSignature(data))
         {
@@ -55,6 +55,12 @@ public static class PngDecoder
                     if (width < 1 || height < 1 || (long)width * height > DecodedImage.MaxPixels)
                     {
                         throw new InvalidDataException($"{width}x{height} pixels is empty or larger than {DecodedImage.MaxPixels} pixels");
+                    }
+
+                    // Checked on the declared size, before a byte is inflated: a tiny file can declare a huge image.
+                    if (width > maxSide || height > maxSide)
+                    {
+                        throw new InvalidDataException($"{width}x{height} pixels: a side is over the {maxSide}-pixel limit");
                     }
 
                     if (body[12] != 0)

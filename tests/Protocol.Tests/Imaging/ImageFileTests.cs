@@ -75,6 +75,17 @@ public sealed class ImageFileTests
     }
 
     [Fact]
+    public void Decode_PngDeclaringASideOverTheLimit_IsRefusedFromItsHeaderBeforeAnyPixelIsInflated()
+    {
+        // Signature (8) + IHDR chunk (25): the pixel data is cut off, so only the header could have been read.
+        var headerOnly = ImageFiles.RgbPng(40, 8, (_, _) => (1, 2, 3))[..33];
+
+        var error = Assert.Throws<InvalidDataException>(() => ImageFile.Decode(headerOnly, maxSide: 32));
+
+        Assert.Contains("32-pixel limit", error.Message);
+    }
+
+    [Fact]
     public void Decode_SomethingElse_IsRefusedListingTheFormatsRead()
     {
         var error = Assert.Throws<InvalidDataException>(() => ImageFile.Decode("GIF89a......"u8.ToArray(), maxSide: 1024));
