@@ -148,6 +148,17 @@ public sealed class InfluxTelemetryStoreTests(InfluxDbServerFixture influx) : Te
     }
 
     [Fact]
+    public async Task ReadFrames_WithABlobPointerThatIsNotAHash_IsRefusedWithoutTouchingThatPath()
+    {
+        await using var store = await OpenStoreAsync();
+        await PostLinesAsync($"frames,device=scope-9,stream=1 seq=1i,width=2i,height=2i,format=0i,blob=\"../../../../etc/passwd\" {T0}\n");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadFramesAsync("scope-9", T0 - 1, T0 + 1, None).AsTask());
+
+        Assert.Contains("not 64 lower-case hex digits", error.Message);
+    }
+
+    [Fact]
     public async Task Open_WhereNothingListens_SaysTheServerIsUnreachable()
     {
         var options = Options;

@@ -40,5 +40,12 @@ internal sealed class BlobStore(string root)
         return HashOf(bytes) == hash ? bytes : throw new InvalidDataException($"blob {path} does not match its hash (corrupted)");
     }
 
-    private string PathOf(string hash) => Path.Combine(root, hash[..2], hash);
+    /// <summary>
+    /// The pointer comes back from a store a third party may write to (an InfluxDB series): anything but 64 lower-case
+    /// hex digits could name a path outside the blob folder ("../../…"), so it is refused before it becomes one.
+    /// </summary>
+    private string PathOf(string hash) =>
+        hash is { Length: 64 } && hash.All(char.IsAsciiHexDigitLower)
+            ? Path.Combine(root, hash[..2], hash)
+            : throw new InvalidDataException($"blob pointer \"{(hash.Length <= 80 ? hash : hash[..80] + "…")}\" is not 64 lower-case hex digits");
 }
