@@ -83,7 +83,7 @@ public sealed class IngestService(
             _subscribed.TrySetResult();
             logger.LogInformation("ingest {ClientId} subscribed to {Streams} of every device{Shared}", settings.ClientId, string.Join(", ", IngestedStreams.Select(Topics.StreamName)),
                 settings.SharedSubscriptionGroup.Length == 0 ? "" : $", sharing them in group {settings.SharedSubscriptionGroup}");
-            await Task.Delay(Timeout.Infinite, stoppingToken);
+            await SuperviseAsync([("decode", decodeLoop), ("write", writeLoop), ("quarantine", quarantineLoop), ("spill drain", drainLoop)], stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -116,6 +116,30 @@ public sealed class IngestService(
 
             logger.LogInformation("ingest {ClientId} stopped; {Unhandled} messages left unacknowledged for redelivery", settings.ClientId, unacknowledged.Count);
         }
+    }
+
+    /// <summary>
+    /// Waits until ingest is stopped, watching its loops meanwhile. A loop that ends on its own (a bug, a disk that
+    /// vanished) would leave ingest subscribed but storing nothing, a silent stall: instead the failure is logged as
+    /// critical and thrown, which stops the host with a non-zero exit code so that its supervisor (systemd, Kubernetes)
+    /// restarts it. Nothing is lost: unacknowledged messages stay with the broker, and the spill is durable.
+    /// </summary>
+    private async Task SuperviseAsync(IReadOnlyList<(string Name, Task Loop)> loops, CancellationToken stoppingToken)
+    {
+        var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
+        var ended = await Task.WhenAny([stopped, .. loops.Select(l => l.Loop)]);
+        if (ended == stopped)
+        {
+            await stopped;
+            return;
+        }
+
+        var (name, loop) = loops.First(l => l.Loop == ended);
+        var cause = loop.Exception?.InnerException;
+        logger.LogCritical(cause, "ingest's {Loop} loop stopped while ingest was running ({Cause}); stopping ingest so that it is restarted",
+            name, cause?.Message ?? "it returned");
+        Environment.ExitCode = 1;
+        throw new InvalidOperationException($"ingest's {name} loop stopped: {cause?.Message ?? "it returned"}", cause);
     }
 
     /// <summary>Stops gracefully; if the host's shutdown deadline passes while draining, abandons the rest to redelivery.</summary>

@@ -10,7 +10,8 @@ try
 {
     using var host = builder.Build();
     await host.RunAsync();
-    return 0;
+    // Non-zero when a background loop failed and stopped the host (IngestService sets it), so a supervisor restarts us.
+    return Environment.ExitCode;
 }
 catch (OptionsValidationException e)
 {
