@@ -232,47 +232,64 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
     [Trait("Category", "Faults")]
     public async Task IngestDownWhileMoreThan10000MessagesArrive_EverySampleIsStoredOnce()
     {
-        const int Devices = 30;
-        const int PerDevice = 400;
         await using var publisher = await ConnectPublisherAsync();
         using (var first = await StartIngestAsync())
         {
             await first.StopAsync(Cancel);
         }
 
-        // One publisher task per device, as a fleet would send it; each waits for its PUBACKs. Sample values follow the
-        // sequence number, and stay within a working sensor's range up to sequence 400, hence 30 devices of 400.
-        await Task.WhenAll(Enumerable.Range(0, Devices).Select(d => Task.Run(async () =>
+        await PublishFleetAsync(publisher, "club-f");
+
+        using var host = await StartIngestAsync();
+        await AssertFleetStoredOnceAsync(host, "club-f", $"ingest down while {FleetDevices * FleetBatchesPerDevice} motion batches arrive ({GetType().Name})");
+    }
+
+    // Sample values follow the sequence number and stay within a working sensor's range up to sequence 400, hence 30 devices of 400.
+    private protected const int FleetDevices = 30;
+    private protected const int FleetBatchesPerDevice = 400;
+
+    /// <summary>Publishes <see cref="FleetBatchesPerDevice"/> motion batches from each of <see cref="FleetDevices"/> devices, one task per device, each waiting for its PUBACKs.</summary>
+    private protected async Task PublishFleetAsync(MqttConnection publisher, string devicePrefix) =>
+        await Task.WhenAll(Enumerable.Range(0, FleetDevices).Select(d => Task.Run(async () =>
         {
-            for (var i = 0; i < PerDevice; i++)
+            for (var i = 0; i < FleetBatchesPerDevice; i++)
             {
-                await publisher.PublishAsync(Topics.Motion("local", $"club-f{d}"), MotionBatchCodec.Encode(Motion($"club-f{d}", (ulong)i)), false, Cancel);
+                await publisher.PublishAsync(Topics.Motion("local", $"{devicePrefix}{d}"), MotionBatchCodec.Encode(Motion($"{devicePrefix}{d}", (ulong)i)), false, Cancel);
             }
         })));
 
-        using var host = await StartIngestAsync();
+    /// <summary>Waits for the fleet's batches in the store, then accounts for every sample and prints the table.</summary>
+    private protected async Task AssertFleetStoredOnceAsync(IHost host, string devicePrefix, string scenario)
+    {
         var store = host.Services.GetRequiredService<ITelemetryStore>();
-        await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches >= Devices * PerDevice, TimeSpan.FromSeconds(120),
-            $"all {Devices * PerDevice} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}");
-
-        var account = new DeliveryAccount($"ingest down while {Devices * PerDevice} motion batches arrive ({GetType().Name})");
-        for (var d = 0; d < Devices; d++)
+        var account = new DeliveryAccount(scenario);
+        try
         {
-            var device = $"club-f{d}";
-            var sent = Enumerable.Range(0, PerDevice).SelectMany(i => SampleTimes(Motion(device, (ulong)i))).ToList();
-            var stored = await store.ReadMotionAsync(device, _t0, long.MaxValue, Cancel);
-            account.Add(device, sent, stored.TimestampsMicros);
+            await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches >= FleetDevices * FleetBatchesPerDevice, TimeSpan.FromSeconds(120),
+                $"all {FleetDevices * FleetBatchesPerDevice} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}");
+        }
+        finally
+        {
+            for (var d = 0; d < FleetDevices; d++)
+            {
+                var device = $"{devicePrefix}{d}";
+                var sent = Enumerable.Range(0, FleetBatchesPerDevice).SelectMany(i => SampleTimes(Motion(device, (ulong)i))).ToList();
+                var stored = await store.ReadMotionAsync(device, _t0, long.MaxValue, Cancel);
+                account.Add(device, sent, stored.TimestampsMicros);
+            }
+
+            output.WriteLine(account.Table());
         }
 
-        account.AssertNothingLostOrDuplicated(output.WriteLine);
+        account.AssertNothingLostOrDuplicated(_ => { });
     }
 
-    private static IEnumerable<long> SampleTimes(MotionBatch batch) =>
+    private protected static IEnumerable<long> SampleTimes(MotionBatch batch) =>
         Enumerable.Range(0, batch.Samples.Length / MotionChannels.Count).Select(i => batch.FirstTimestampMicros + (long)(i * 1_000_000 / batch.SampleRateHz));
 
-    private static CancellationToken Cancel => CancellationToken.None;
+    private protected static CancellationToken Cancel => CancellationToken.None;
 
-    private MotionBatch Motion(string device, ulong sequence, float accel = 1f)
+    private protected MotionBatch Motion(string device, ulong sequence, float accel = 1f)
     {
         var samples = new float[4 * MotionChannels.Count];
         for (var i = 0; i < samples.Length; i++)
@@ -290,7 +307,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         return new MicroscopyFrame(device, 1, sequence, _t0 + (long)sequence * 1000, 8, 8, PixelFormat.Gray8, new FrameLabel("acetone", 2f), 0.1f, pixels);
     }
 
-    private Task<IHost> StartIngestAsync(params (string Key, string Value)[] settings) => StartIngestAsync(null, settings);
+    private protected Task<IHost> StartIngestAsync(params (string Key, string Value)[] settings) => StartIngestAsync(null, settings);
 
     private async Task<IHost> StartIngestAsync(Action<IServiceProvider>? beforeStart, params (string Key, string Value)[] settings)
     {
@@ -316,7 +333,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         return host;
     }
 
-    private async Task<MqttConnection> ConnectPublisherAsync()
+    private protected async Task<MqttConnection> ConnectPublisherAsync()
     {
         var connection = new MqttConnection(Broker, $"publisher-{Guid.NewGuid():N}", TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
         await connection.ConnectAsync(Cancel).WaitAsync(Patience);

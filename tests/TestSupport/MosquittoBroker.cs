@@ -73,6 +73,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Stops mosquitto gracefully (SIGTERM, so it writes its persistence file), killing it if it lingers.</summary>
     public Task StopAsync() => _server.StopAsync();
 
+    /// <summary>Kills mosquitto with SIGKILL: it saves nothing on the way out.</summary>
+    public Task KillAsync() => _server.KillAsync();
+
+    /// <summary>When mosquitto last wrote its persistence file (its database), or null before the first write.</summary>
+    public DateTime? LastSavedUtc => File.Exists(Path.Combine(DataFolder, "mosquitto.db")) ? File.GetLastWriteTimeUtc(Path.Combine(DataFolder, "mosquitto.db")) : null;
+
     /// <summary>Starts mosquitto (again) on the same port and data, returning once the port accepts connections.</summary>
     public Task RestartAsync(CancellationToken cancellationToken = default) =>
         _server.RestartAsync($"accepting connections on 127.0.0.1:{Port}", cancellationToken);

@@ -78,6 +78,16 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>Kills the server outright (SIGKILL): no chance to save or flush anything, as in a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
     /// <summary>Starts the server (again), returning once its readiness probe answers.</summary>
     public async Task RestartAsync(string readiness, CancellationToken cancellationToken)
     {
