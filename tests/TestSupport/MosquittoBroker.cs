@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Pipeline.Hosting.Access;
 using Pipeline.Hosting.Mqtt;
 
 namespace Pipeline.TestSupport;
@@ -19,9 +20,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private readonly TemporaryFolder _folder;
     private readonly ServerProcess _server;
 
-    private MosquittoBroker(TemporaryFolder folder, int port)
+    private readonly string? _accessFolder;
+
+    private MosquittoBroker(TemporaryFolder folder, int port, string? accessFolder)
     {
         _folder = folder;
+        _accessFolder = accessFolder;
         Port = port;
         _server = new ServerProcess("mosquitto", "/usr/sbin", MissingBinaryMessage, ["-c", ConfigPath], AcceptsConnectionsAsync,
             startTimeout: TimeSpan.FromSeconds(15), stopTimeout: TimeSpan.FromSeconds(10));
@@ -41,13 +45,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public BrokerOptions ToOptions() => new() { Host = Host, Port = Port };
 
-    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts mosquitto; with <paramref name="accessFolder"/> (an identity store's folder) it admits only those identities
+    /// and enforces their topic rules through the password and ACL files rendered there, as a secured deployment does.
+    /// </summary>
+    public static async Task<MosquittoBroker> StartAsync(string? accessFolder = null, CancellationToken cancellationToken = default)
     {
         var folder = new TemporaryFolder("mosquitto");
         MosquittoBroker broker;
         try
         {
-            broker = new MosquittoBroker(folder, EmbeddedBroker.FreeLoopbackPort());
+            broker = new MosquittoBroker(folder, EmbeddedBroker.FreeLoopbackPort(), accessFolder);
         }
         catch
         {
@@ -99,8 +107,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             "listener" => $"listener {Port} 127.0.0.1",
             "persistence_location" => $"persistence_location {DataFolder}/",
+            "allow_anonymous" when _accessFolder is not null => "",
             _ => line,
         });
+        if (_accessFolder is not null)
+        {
+            lines = lines.Concat(MosquittoAccessFiles.ConfigurationLines(_accessFolder));
+        }
 
         // As root, mosquitto otherwise drops to the 'mosquitto' user and cannot write the temporary folder.
         return string.Join('\n', [.. lines, "user root", ""]);

@@ -6,6 +6,7 @@ using Pipeline.EdgeAgent.Outbox;
 using Pipeline.EdgeAgent.Simulation;
 using Pipeline.EdgeAgent.Status;
 using Pipeline.EdgeAgent.Streaming;
+using Pipeline.Hosting.Access;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
 
@@ -82,10 +83,10 @@ public sealed class EdgeAgentWorker : BackgroundService
         using var outbox = DiskOutbox.Open(_options.OutboxFolder, _options.OutboxMaxBytes, _loggers.CreateLogger($"EdgeAgent.{_options.DeviceId}.Outbox"));
         _outbox = outbox;
         var status = new StatusReporter(_options.Site, _options.DeviceId, _options.Task, _time, () => outbox.Depth);
-        var clientId = $"edge-{_options.Site}-{_options.DeviceId}";
+        var clientId = Identity.DeviceName(_options.Site, _options.DeviceId);
         await using var connection = _connections.Create(clientId, status.CreateWill());
         var store = new LastGoodModelStore(_options.ResolvedDataFolder);
-        var fetcher = new ArtifactFetcher(_connections.Broker, clientId, _loggers.CreateLogger($"Mqtt.{clientId}-fetch"));
+        var fetcher = new ArtifactFetcher(connection);
         var updater = new ModelUpdater(_options, _models, store, fetcher, status, connection, _counters, _logger);
         var inference = new InferenceLoop(_options, _models, connection, _counters, _logger);
         var publisher = new OutboxPublisher(outbox, connection, _options.OutboxInFlight);

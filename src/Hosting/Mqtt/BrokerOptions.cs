@@ -34,6 +34,23 @@ public sealed class BrokerOptions
     [Range(0.1, 300)]
     public double ReconnectMaxDelaySeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Where the secrets of this process's identities are (`&lt;name&gt;.secret`, named by client id). A connection whose
+    /// client id has a secret there authenticates as that identity; empty (or no such file) connects anonymously.
+    /// </summary>
+    public string CredentialsFolder { get; set; } = "";
+
+    /// <summary>
+    /// A secret for the one identity of this process, for a device that keeps it in the environment
+    /// (`PIPELINE_Broker__Password`) rather than in a file. Never pass it on a command line: other users can read those.
+    /// </summary>
+    public string Password { get; set; } = "";
+
+    /// <summary>The secret <paramref name="clientId"/> authenticates with, or null to connect anonymously.</summary>
+    public string? SecretFor(string clientId) =>
+        (CredentialsFolder.Length > 0 ? Access.IdentityStore.ReadSecretFile(CredentialsFolder, clientId) : null)
+        ?? (Password.Length > 0 ? Password : null);
+
     public string? Validate() => string.IsNullOrWhiteSpace(Host) ? "Broker:Host is empty" : null;
 
     /// <summary>Parses "host:port" as given on a command line; the error names what is wrong.</summary>

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Pipeline.Hosting.Access;
 
 namespace Pipeline.Hosting.Mqtt;
 
@@ -11,6 +12,7 @@ namespace Pipeline.Hosting.Mqtt;
 /// It keeps persistent sessions in memory, with no expiry while it runs, so QoS 1 messages for a disconnected
 /// subscriber wait for it; a subscriber whose queue is full makes the broker refuse further publishes to its topics
 /// (<see cref="SubscriberQueueGuard"/>) rather than drop what it acknowledged. Its queues do not outlive the process.
+/// Given an identities file it admits only those identities and enforces the topic policy (<see cref="BrokerAccessControl"/>).
 /// It does not support shared subscriptions ($share/…): run one ingest instance against it.
 /// </summary>
 public sealed class EmbeddedBroker : IAsyncDisposable
@@ -50,6 +52,13 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
         var queues = new SubscriberQueueGuard(server, settings.MaxQueuedMessagesPerClient, logger);
+        var access = settings.IdentitiesPath is null ? null : new BrokerAccessControl(settings.IdentitiesPath, logger);
+        if (access is not null)
+        {
+            server.ValidatingConnectionAsync += access.ValidateConnectionAsync;
+            server.InterceptingSubscriptionAsync += access.InterceptSubscriptionAsync;
+        }
+
         server.InterceptingPublishAsync += args =>
         {
             if (args.ApplicationMessage.Payload.Length > settings.MaxPacketBytes)
@@ -58,7 +67,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 args.Response.ReasonCode = MqttPubAckReasonCode.ImplementationSpecificError;
                 args.Response.ReasonString = $"payload of {args.ApplicationMessage.Payload.Length} bytes exceeds the broker's limit of {settings.MaxPacketBytes}";
             }
-            else
+            else if (access?.RefuseIfNotAllowed(args) != true)
             {
                 queues.RefuseIfSubscriberFull(args);
             }

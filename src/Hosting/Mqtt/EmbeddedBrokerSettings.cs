@@ -17,4 +17,10 @@ public sealed record EmbeddedBrokerSettings
 
     /// <summary>A publish with a larger payload is refused (MQTTnet's server has no packet size limit of its own).</summary>
     public int MaxPacketBytes { get; init; } = BrokerOptions.DefaultMaxPacketBytes;
+
+    /// <summary>
+    /// The identities file (<see cref="Access.IdentityStore"/>) whose identities and topic policy the broker enforces;
+    /// null runs it open, for anyone on loopback (tests, and deployments that put another broker in front).
+    /// </summary>
+    public string? IdentitiesPath { get; init; }
 }

@@ -27,6 +27,9 @@ public sealed class MqttConnection : IAsyncDisposable
     private readonly BrokerOptions _broker;
     private readonly string _clientId;
     private readonly MqttWill? _will;
+
+    // The identity's secret; the username is always the client id, which is how brokers bind a session to an identity.
+    private readonly string? _secret;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly ResiliencePipeline<bool> _reconnect;
@@ -48,6 +51,7 @@ public sealed class MqttConnection : IAsyncDisposable
         _logger = logger;
         _client = new MqttClientFactory().CreateMqttClient();
         _reconnect = ReconnectPolicy.Create(broker, clientId, logger);
+        _secret = broker.SecretFor(clientId);
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -250,6 +254,11 @@ public sealed class MqttConnection : IAsyncDisposable
                 .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
                 .WithMaximumPacketSize((uint)_broker.MaxPacketBytes)
                 .WithTimeout(TimeSpan.FromSeconds(10));
+            if (_secret is not null)
+            {
+                builder = builder.WithCredentials(_clientId, _secret);
+            }
+
             if (ReceiveMaximum > 0)
             {
                 builder = builder.WithReceiveMaximum(ReceiveMaximum);

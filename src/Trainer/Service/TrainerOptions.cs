@@ -67,6 +67,9 @@ public sealed class TrainerOptions
     [Required]
     public string DataFolder { get; set; } = "data";
 
+    /// <summary>The trainer's MQTT client id, which is also its identity's name on a broker that checks identities.</summary>
+    public string ClientId { get; set; } = "pipeline-trainer";
+
     public int Seed { get; set; } = 1;
 
     [Range(1, 3600)]
@@ -77,6 +80,11 @@ public sealed class TrainerOptions
         if (Tasks.FirstOrDefault(t => !LearningTasks.IsKnown(t)) is { } unknown)
         {
             return $"Trainer:Tasks names unknown task \"{unknown}\" (expected {string.Join(", ", LearningTasks.All)})";
+        }
+
+        if (!Identifiers.IsValid(ClientId))
+        {
+            return $"Trainer:ClientId \"{ClientId}\" must be {Identifiers.Rule}";
         }
 
         if (Schedule is not (StaleWeightPipeline.ScheduleName or NonPipelinedSchedule.ScheduleName or HybridSchedule.ScheduleName))

@@ -35,7 +35,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        await using var connection = connections.Create($"trainer-{Environment.MachineName}-{Environment.ProcessId}");
+        await using var connection = connections.Create(settings.ClientId);
         await connection.ConnectAsync(stoppingToken);
         var registry = new ModelRegistry(settings.DataFolder);
         var publisher = new ModelPublisher(connection);

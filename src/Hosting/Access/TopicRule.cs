@@ -1,0 +1,12 @@
+namespace Pipeline.Hosting.Access;
+
+/// <summary>One grant: <paramref name="Filter"/> (MQTT wildcards allowed) may be read, written, or both.</summary>
+public sealed record TopicRule(TopicAccess Access, string Filter);
+
+[Flags]
+public enum TopicAccess
+{
+    Read = 1,
+    Write = 2,
+    ReadWrite = Read | Write,
+}
