@@ -5,4 +5,5 @@ var root = new RootCommand("Pipeline: edge-to-cloud sensor ingestion and continu
 root.Subcommands.Add(UpCommand.Create());
 root.Subcommands.Add(Pipeline.Runner.Train.TrainCommand.Create());
 root.Subcommands.Add(Pipeline.Runner.Simulate.SimulateCommand.Create());
+root.Subcommands.Add(Pipeline.Runner.Devices.DevicesCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -88,7 +88,7 @@ public sealed class IdentityStore
         var identity = new Identity(name, role, PasswordHashing.Hash(secret), site, deviceId, task);
         if (identity.Problem() is { } problem)
         {
-            throw new ArgumentException(problem, nameof(name));
+            throw new ArgumentException(problem);
         }
 
         WriteSecret(name, secret);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.Hosting;
+using Pipeline.Hosting.Access;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Ingest;
 using Pipeline.Ingest.Observability;
@@ -31,13 +32,22 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         var folder = RunFolder.Create(settings.DataFolder, startedAt);
         using var bootstrapLogs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
 
+        var identities = IdentityStore.Open(LoopIdentities.Folder(folder.DataFolder));
         await using var embedded = settings.ExternalBroker is null
-            ? await EmbeddedBroker.StartAsync(settings.BrokerPort, bootstrapLogs.CreateLogger("broker"), cancellationToken)
+            ? await EmbeddedBroker.StartAsync(new EmbeddedBrokerSettings { Port = settings.BrokerPort, IdentitiesPath = identities.IdentitiesPath },
+                bootstrapLogs.CreateLogger("broker"), cancellationToken)
             : null;
         var (host, port) = BrokerEndpoint(embedded);
-        await console.WriteLineAsync($"pipeline up: broker {host}:{port}{(embedded is null ? "" : " (embedded)")}, data {folder.DataFolder}, run folder {folder.Path}");
+        await console.WriteLineAsync($"pipeline up: broker {host}:{port}{(embedded is null ? "" : " (embedded, identities in " + identities.Folder + ")")}, data {folder.DataFolder}, run folder {folder.Path}");
 
-        var builder = ServiceDefaults.CreateBuilder([], LoopComposition.Settings(settings, folder.DataFolder, host, port));
+        var builder = ServiceDefaults.CreateBuilder([], [new("Broker:CredentialsFolder", identities.SecretsFolder),
+            .. LoopComposition.Settings(settings, folder.DataFolder, host, port)]);
+        var created = LoopIdentities.Ensure(identities, builder.Configuration);
+        if (created.Count > 0)
+        {
+            await console.WriteLineAsync($"pipeline up: created identities {string.Join(", ", created)} (secrets in {identities.SecretsFolder})");
+        }
+
         if (extraLogs is not null)
         {
             builder.Logging.AddProvider(extraLogs);

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using Pipeline.EdgeAgent.Agent;
+using Pipeline.Hosting.Access;
+using Pipeline.Ingest;
+using Pipeline.Trainer.Service;
+
+namespace Pipeline.Runner.Up;
+
+/// <summary>
+/// `pipeline up` is secure by default: on first start it creates an identity, with its own secret, for ingest, the
+/// trainer and each simulated device, under `&lt;data&gt;/security`; later starts reuse them. The embedded broker admits
+/// only these identities and applies the topic policy to each; the components find their secrets in the same folder.
+/// </summary>
+public static class LoopIdentities
+{
+    public static string Folder(string dataFolder) => Path.Combine(dataFolder, "security");
+
+    /// <summary>Adds the identities the configured components need and do not have yet; returns the names it added.</summary>
+    public static IReadOnlyList<string> Ensure(IdentityStore store, IConfiguration configuration)
+    {
+        var ingest = new IngestOptions();
+        configuration.GetSection(IngestOptions.Section).Bind(ingest);
+        var trainer = new TrainerOptions();
+        configuration.GetSection(TrainerOptions.Section).Bind(trainer);
+        var existing = store.Load().Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var added = new List<string>();
+        void Add(IdentityRole role, string name, string? site = null, string? device = null, string? task = null)
+        {
+            if (existing.Add(name))
+            {
+                store.Add(role, name, site, device, task);
+                added.Add(name);
+            }
+        }
+
+        Add(IdentityRole.Ingest, ingest.ClientId);
+        Add(IdentityRole.Trainer, trainer.ClientId);
+        foreach (var agent in EdgeAgentFleetOptions.Bind(configuration).Agents)
+        {
+            Add(IdentityRole.Device, Identity.DeviceName(agent.Site, agent.DeviceId), agent.Site, agent.DeviceId, agent.Task);
+        }
+
+        return added;
+    }
+}
