@@ -1,14 +1,29 @@
+using Pipeline.Hosting.Access;
+using Pipeline.Protocol;
+using Pipeline.Runner.Up;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
 
 namespace Pipeline.EndToEnd.Tests;
 
-/// <summary>The loop against Debian's mosquitto, started on a free loopback port; fails if mosquitto is missing.</summary>
+/// <summary>
+/// The loop against Debian's mosquitto on a free loopback port, secured as a deployment would be: the identities of
+/// the loop's components are created first (as `pipeline devices add` would), and mosquitto admits only them, through
+/// the password and ACL files rendered beside them. Fails if mosquitto is missing.
+/// </summary>
 public sealed class MosquittoLoopTests(ITestOutputHelper output) : WholeLoopContract(output), IAsyncLifetime
 {
     private MosquittoBroker? _broker;
 
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+    public async Task InitializeAsync()
+    {
+        var identities = IdentityStore.Open(LoopIdentities.Folder(DataFolder));
+        identities.Add(IdentityRole.Ingest, "pipeline-ingest");
+        identities.Add(IdentityRole.Trainer, "pipeline-trainer");
+        identities.Add(IdentityRole.Device, Identity.DeviceName(Topics.DefaultSite, LoopComposition.GolfDevice), Topics.DefaultSite, LoopComposition.GolfDevice, LearningTasks.Swing);
+        identities.Add(IdentityRole.Device, Identity.DeviceName(Topics.DefaultSite, LoopComposition.MicroscopeDevice), Topics.DefaultSite, LoopComposition.MicroscopeDevice, LearningTasks.Droplet);
+        _broker = await MosquittoBroker.StartAsync(accessFolder: identities.Folder);
+    }
 
     public async Task DisposeAsync()
     {

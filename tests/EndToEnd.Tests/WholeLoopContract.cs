@@ -17,6 +17,9 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
 
     protected ITestOutputHelper Output => output;
 
+    /// <summary>The run's data folder (identities live in its security/ folder).</summary>
+    protected string DataFolder => _data.Path;
+
     /// <summary>The broker to use as host:port, or null for the embedded one.</summary>
     protected abstract Task<string?> BrokerAsync();
 
@@ -30,6 +33,8 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
 
         Assert.True(outcome.Completed, outcome.Problem);
         var report = outcome.Report;
+        // Every component connected as its own identity; the broker admitted nobody else.
+        Assert.Equal(4, Hosting.Access.IdentityStore.Open(LoopIdentities.Folder(DataFolder)).Load().Count);
         Assert.True(report.Ingested.MotionSamples > 0, "no motion samples were stored");
         Assert.True(report.Ingested.Frames > 0, "no frames were stored");
         Assert.Equal(0, report.Ingested.Quarantined);
