@@ -137,7 +137,9 @@ public sealed class StoreAndForwardTests(ITestOutputHelper output) : IDisposable
             await worker.StopAsync(CancellationToken.None);
         }
 
-        long OutboxBytes() => Directory.GetFiles(options.OutboxFolder).Sum(f => new FileInfo(f).Length);
+        // Lengths as the directory listing saw them: the outbox deletes segments meanwhile, and a FileInfo made from a
+        // listed name would throw for one deleted since.
+        long OutboxBytes() => new DirectoryInfo(options.OutboxFolder).EnumerateFiles().Sum(f => f.Length);
     }
 
     public void Dispose()
