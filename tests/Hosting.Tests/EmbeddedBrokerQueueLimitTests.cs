@@ -91,6 +91,32 @@ public sealed class EmbeddedBrokerQueueLimitTests(ITestOutputHelper output) : IA
         Assert.Equal(0, _broker.DroppedMessages);
     }
 
+    [Fact]
+    public async Task WaitForDelivery_HoldsUntilTheConnectedSubscriberAcknowledgedEverything()
+    {
+        var held = Channel.CreateUnbounded<MqttDelivery>();
+        await using var subscriber = new MqttConnection(_broker!.ToOptions(), _subscriberId, _logs.CreateLogger("subscriber"));
+        var subscribed = subscriber.SubscribeManuallyAcknowledgedAsync("q/data", (d, ct) => held.Writer.WriteAsync(d, ct).AsTask(), CancellationToken.None);
+        await subscriber.ConnectAsync(CancellationToken.None);
+        await subscribed;
+        await using var publisher = new MqttConnection(_broker.ToOptions(), "publisher", _logs.CreateLogger("publisher"));
+        await publisher.ConnectAsync(CancellationToken.None);
+        for (var i = 0; i < 5; i++)
+        {
+            await publisher.PublishAsync("q/data", new[] { (byte)i }, retain: false, CancellationToken.None);
+        }
+
+        Assert.False(await _broker.WaitForDeliveryAsync(TimeSpan.FromMilliseconds(300), CancellationToken.None), "delivered before any acknowledgement");
+
+        using var timeout = new CancellationTokenSource(Patience);
+        for (var i = 0; i < 5; i++)
+        {
+            await (await held.Reader.ReadAsync(timeout.Token)).AcknowledgeAsync(timeout.Token);
+        }
+
+        Assert.True(await _broker.WaitForDeliveryAsync(Patience, CancellationToken.None), "still undelivered after every acknowledgement");
+    }
+
     private async Task LeaveDurableSubscriptionAsync(string filter)
     {
         await using var first = new MqttConnection(_broker!.ToOptions(), _subscriberId, _logs.CreateLogger("subscriber"));

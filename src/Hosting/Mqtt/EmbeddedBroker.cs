@@ -20,10 +20,13 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly SubscriberQueueGuard _queues;
 
-    private EmbeddedBroker(MqttServer server, SubscriberQueueGuard queues, int port)
+    private readonly ILogger _logger;
+
+    private EmbeddedBroker(MqttServer server, SubscriberQueueGuard queues, int port, ILogger logger)
     {
         _server = server;
         _queues = queues;
+        _logger = logger;
         Port = port;
     }
 
@@ -77,13 +80,43 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         await server.StartAsync();
         logger.LogInformation("embedded MQTT broker listening on 127.0.0.1:{Port}", chosen);
-        return new EmbeddedBroker(server, queues, chosen);
+        return new EmbeddedBroker(server, queues, chosen, logger);
     }
 
     public BrokerOptions ToOptions() => new() { Host = Host, Port = Port };
 
+    /// <summary>
+    /// Waits until every connected client has acknowledged every QoS 1 message queued for it: then this in-memory broker
+    /// holds nothing that a publisher was told it delivered, and can stop without losing it. False at the timeout.
+    /// </summary>
+    public async Task<bool> WaitForDeliveryAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var connected = (await _server.GetClientsAsync()).Select(c => c.Id).ToList();
+            if (connected.All(id => _queues.Outstanding(id) == 0))
+            {
+                return true;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var (clientId, messages) in _queues.AllOutstanding())
+        {
+            _logger.LogWarning("embedded broker stops with {Messages} acknowledged QoS 1 messages still queued for {Client}; they live in memory and are lost",
+                messages, clientId);
+        }
+
         await _server.StopAsync();
         _server.Dispose();
     }

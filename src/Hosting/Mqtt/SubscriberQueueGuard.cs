@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -19,6 +20,9 @@ internal sealed class SubscriberQueueGuard
     private readonly MqttServer _server;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Subscriber> _subscribers = new(StringComparer.Ordinal);
+
+    // QoS 1 messages queued for each client and not yet acknowledged by it: what the broker alone still holds.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _outstanding = new(StringComparer.Ordinal);
     private long _dropped;
 
     public SubscriberQueueGuard(MqttServer server, int maxQueuedMessages, ILogger logger)
@@ -30,7 +34,15 @@ internal sealed class SubscriberQueueGuard
         server.ClientUnsubscribedTopicAsync += OnUnsubscribedAsync;
         server.SessionDeletedAsync += OnSessionDeletedAsync;
         server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDroppedAsync;
+        server.ClientAcknowledgedPublishPacketAsync += OnAcknowledgedAsync;
     }
+
+    /// <summary>QoS 1 messages the broker queued for <paramref name="clientId"/> that it has not acknowledged yet.</summary>
+    public long Outstanding(string clientId) => _outstanding.TryGetValue(clientId, out var count) ? Math.Max(0, Interlocked.Read(ref count.Value)) : 0;
+
+    /// <summary>Every client with messages outstanding, and how many.</summary>
+    public IReadOnlyList<(string ClientId, long Messages)> AllOutstanding() =>
+        [.. _outstanding.Select(o => (o.Key, Math.Max(0, Interlocked.Read(ref o.Value.Value)))).Where(o => o.Item2 > 0)];
 
     public int MaxQueuedMessages { get; }
 
@@ -85,16 +97,35 @@ internal sealed class SubscriberQueueGuard
     private Task OnSessionDeletedAsync(SessionDeletedEventArgs args)
     {
         _subscribers.TryRemove(args.Id, out _);
+        _outstanding.TryRemove(args.Id, out _);
         return Task.CompletedTask;
     }
 
     private Task OnEnqueuedOrDroppedAsync(ApplicationMessageEnqueuedEventArgs args)
     {
+        if (!args.IsDropped && args.ApplicationMessage.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
+        {
+            Interlocked.Increment(ref _outstanding.GetOrAdd(args.ReceiverClientId, _ => new StrongBox<long>()).Value);
+        }
+
         if (args.IsDropped)
         {
             Interlocked.Increment(ref _dropped);
             _logger.LogError("embedded broker dropped a message on {Topic} for {Client}: its queue reached the server cap; the publisher was already acknowledged",
                 args.ApplicationMessage.Topic, args.ReceiverClientId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnAcknowledgedAsync(ClientAcknowledgedPublishPacketEventArgs args)
+    {
+        // A retained message delivered on subscribe is sent without passing the enqueue event, with its retain flag
+        // set; live deliveries are sent with it cleared (no subscription asks for retain-as-published), so only
+        // those were counted.
+        if (!args.PublishPacket.Retain && _outstanding.TryGetValue(args.ClientId, out var count))
+        {
+            Interlocked.Decrement(ref count.Value);
         }
 
         return Task.CompletedTask;

@@ -24,6 +24,7 @@ namespace Pipeline.Runner.Up;
 public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerProvider? extraLogs = null)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan DeliveryDrainTimeout = TimeSpan.FromSeconds(30);
 
     public async Task<RunOutcome> RunAsync(CancellationToken cancellationToken)
     {
@@ -75,6 +76,18 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await console.WriteLineAsync("pipeline up: stopping (Ctrl-C)");
+        }
+
+        // Devices stop first, then ingest takes what the in-memory broker still holds for it, so a stop loses nothing
+        // that a device was told had arrived; what devices had not sent yet waits in their outboxes for the next run.
+        foreach (var agent in agents.Agents)
+        {
+            await agent.StopAsync(CancellationToken.None);
+        }
+
+        if (embedded is not null && !await embedded.WaitForDeliveryAsync(DeliveryDrainTimeout, CancellationToken.None))
+        {
+            await console.WriteLineAsync($"pipeline up: the broker still held undelivered messages after {DeliveryDrainTimeout.TotalSeconds:0} s");
         }
 
         // The report reads the store's own counts, which are exact, before the host disposes the store.
