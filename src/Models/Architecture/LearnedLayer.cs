@@ -13,6 +13,14 @@ namespace Pipeline.Models.Architecture;
 public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
 {
     private static readonly string[] Names = ["weight", "bias"];
+
+    // libtorch runs CPU convolutions on oneDNN, which blocks output channels by 16 on AVX-512 (8 on AVX2) and pads a
+    // layer with fewer. Its backward-data pass (libtorch 2.10, oneDNN 3.7.1) reads that padding uninitialised, so the
+    // input gradient of such a layer turns NaN whenever the recycled memory held a NaN: golf-inception's 8-channel
+    // branches sent NaN into the stem at random. A convolution whose input gradient will be computed therefore runs
+    // with zero filters added up to a multiple of this, and drops their channels: the same result, nothing padded.
+    private const int ConvolutionChannelBlock = 16;
+
     private readonly LayerKind _kind;
     private readonly int _padding;
     private readonly int _stride;
@@ -88,11 +96,28 @@ public sealed class LearnedLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => _kind switch
     {
-        LayerKind.Conv1d => nn.functional.conv1d(input, _learned[0], _learned[1], stride: _stride, padding: _padding),
-        LayerKind.Conv2d => nn.functional.conv2d(input, _learned[0], _learned[1], strides: [_stride, _stride], padding: [_padding, _padding]),
+        LayerKind.Conv1d or LayerKind.Conv2d when input.requires_grad && _learned[0].shape[0] % ConvolutionChannelBlock != 0 => BlockWideConvolution(input),
+        LayerKind.Conv1d or LayerKind.Conv2d => Convolution(input, _learned[0], _learned[1]),
         LayerKind.BatchNorm => nn.functional.batch_norm(input, _runningMean!, _runningVariance!, _learned[0], _learned[1], training, StatisticsMomentum, 1e-5),
         _ => nn.functional.linear(input, _learned[0], _learned[1]),
     };
+
+    private Tensor Convolution(Tensor input, Tensor weight, Tensor bias) => _kind == LayerKind.Conv1d
+        ? nn.functional.conv1d(input, weight, bias, stride: _stride, padding: _padding)
+        : nn.functional.conv2d(input, weight, bias, strides: [_stride, _stride], padding: [_padding, _padding]);
+
+    // See ConvolutionChannelBlock: the weight and bias grow by zero filters (pad lists dimensions from the last, so only
+    // the first, the output channels, grows), and the output keeps the layer's own channels.
+    private Tensor BlockWideConvolution(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var weight = _learned[0];
+        var channels = weight.shape[0];
+        var added = ConvolutionChannelBlock - (channels % ConvolutionChannelBlock);
+        var wideWeight = nn.functional.pad(weight, [.. new long[2 * ((int)weight.dim() - 1)], 0, added]);
+        var wideBias = nn.functional.pad(_learned[1], [0, added]);
+        return Convolution(input, wideWeight, wideBias).narrow(1, 0, channels).MoveToOuterDisposeScope();
+    }
 
     // PyTorch's default initialisation (uniform in ±1/sqrt(fan_in)), drawn from a seeded Random so two
     // schedules built with the same seed start from identical weights regardless of other threads' torch RNG use.
