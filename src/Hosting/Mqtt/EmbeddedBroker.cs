@@ -56,6 +56,12 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         var server = new MqttServerFactory().CreateMqttServer(options);
         var queues = new SubscriberQueueGuard(server, settings.MaxQueuedMessagesPerClient, logger);
         var access = settings.IdentitiesPath is null ? null : new BrokerAccessControl(settings.IdentitiesPath, logger);
+        var rate = new PublishRateLimiter(settings.MaxPublishesPerSecondPerClient, 2 * settings.MaxPublishesPerSecondPerClient, TimeProvider.System);
+        server.SessionDeletedAsync += args =>
+        {
+            rate.Forget(args.Id);
+            return Task.CompletedTask;
+        };
         if (access is not null)
         {
             server.ValidatingConnectionAsync += access.ValidateConnectionAsync;
@@ -70,7 +76,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 args.Response.ReasonCode = MqttPubAckReasonCode.ImplementationSpecificError;
                 args.Response.ReasonString = $"payload of {args.ApplicationMessage.Payload.Length} bytes exceeds the broker's limit of {settings.MaxPacketBytes}";
             }
-            else if (access?.RefuseIfNotAllowed(args) != true)
+            else if (access?.RefuseIfNotAllowed(args) != true && !rate.RefuseIfOverRate(args))
             {
                 queues.RefuseIfSubscriberFull(args);
             }

@@ -6,6 +6,12 @@ public sealed record EmbeddedBrokerSettings
     /// <summary>About 160 MiB of motion batches, or a few hundred MiB of frames, held in memory per subscriber.</summary>
     public const int DefaultMaxQueuedMessagesPerClient = 100_000;
 
+    /// <summary>
+    /// Far above what a device sends (a club at 25 times real time sends about 250 a second), far below what would let
+    /// one client crowd out the others.
+    /// </summary>
+    public const double DefaultMaxPublishesPerSecondPerClient = 5000;
+
     /// <summary>The loopback port; 0 picks a free one.</summary>
     public int Port { get; init; }
 
@@ -14,6 +20,12 @@ public sealed record EmbeddedBrokerSettings
     /// "quota exceeded" (never dropped after a PUBACK). The queue lives in memory, so this bounds the broker's memory.
     /// </summary>
     public int MaxQueuedMessagesPerClient { get; init; } = DefaultMaxQueuedMessagesPerClient;
+
+    /// <summary>
+    /// Each client's average publish rate; beyond it (after a burst of twice as many) publishes are refused with
+    /// "quota exceeded", which publishers retry, so one client slows only itself.
+    /// </summary>
+    public double MaxPublishesPerSecondPerClient { get; init; } = DefaultMaxPublishesPerSecondPerClient;
 
     /// <summary>A publish with a larger payload is refused (MQTTnet's server has no packet size limit of its own).</summary>
     public int MaxPacketBytes { get; init; } = BrokerOptions.DefaultMaxPacketBytes;
