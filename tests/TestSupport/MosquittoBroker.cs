@@ -21,11 +21,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private readonly ServerProcess _server;
 
     private readonly string? _accessFolder;
+    private readonly BrokerCertificates? _tls;
 
-    private MosquittoBroker(TemporaryFolder folder, int port, string? accessFolder)
+    private MosquittoBroker(TemporaryFolder folder, int port, string? accessFolder, BrokerCertificates? tls)
     {
         _folder = folder;
         _accessFolder = accessFolder;
+        _tls = tls;
         Port = port;
         _server = new ServerProcess("mosquitto", "/usr/sbin", MissingBinaryMessage, ["-c", ConfigPath], AcceptsConnectionsAsync,
             startTimeout: TimeSpan.FromSeconds(15), stopTimeout: TimeSpan.FromSeconds(10));
@@ -47,15 +49,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     /// <summary>
     /// Starts mosquitto; with <paramref name="accessFolder"/> (an identity store's folder) it admits only those identities
-    /// and enforces their topic rules through the password and ACL files rendered there, as a secured deployment does.
+    /// and enforces their topic rules through the password and ACL files rendered there, as a secured deployment does;
+    /// with <paramref name="tls"/> its listener speaks only TLS, with that certificate.
     /// </summary>
-    public static async Task<MosquittoBroker> StartAsync(string? accessFolder = null, CancellationToken cancellationToken = default)
+    public static async Task<MosquittoBroker> StartAsync(string? accessFolder = null, BrokerCertificates? tls = null, CancellationToken cancellationToken = default)
     {
         var folder = new TemporaryFolder("mosquitto");
         MosquittoBroker broker;
         try
         {
-            broker = new MosquittoBroker(folder, EmbeddedBroker.FreeLoopbackPort(), accessFolder);
+            broker = new MosquittoBroker(folder, EmbeddedBroker.FreeLoopbackPort(), accessFolder, tls);
         }
         catch
         {
@@ -113,6 +116,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
         if (_accessFolder is not null)
         {
             lines = lines.Concat(MosquittoAccessFiles.ConfigurationLines(_accessFolder));
+        }
+
+        if (_tls is not null)
+        {
+            // Listener options: they apply to the one listener the shipped configuration declares.
+            lines = lines.Concat([$"cafile {_tls.CaPath}", $"certfile {_tls.CertificatePath}", $"keyfile {_tls.KeyPath}"]);
         }
 
         // As root, mosquitto otherwise drops to the 'mosquitto' user and cannot write the temporary folder.

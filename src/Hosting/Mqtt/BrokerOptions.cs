@@ -46,6 +46,12 @@ public sealed class BrokerOptions
     /// </summary>
     public string Password { get; set; } = "";
 
+    /// <summary>
+    /// The certificate authority (PEM) that signed the broker's TLS certificate. Set, the connection uses TLS and trusts
+    /// a broker only if its certificate chains to this authority and names the host; empty, it is plain TCP.
+    /// </summary>
+    public string CaCertificate { get; set; } = "";
+
     /// <summary>The secret <paramref name="clientId"/> authenticates with, or null to connect anonymously.</summary>
     public string? SecretFor(string clientId) =>
         (CredentialsFolder.Length > 0 ? Access.IdentityStore.ReadSecretFile(CredentialsFolder, clientId) : null)

@@ -44,11 +44,20 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     public static async Task<EmbeddedBroker> StartAsync(EmbeddedBrokerSettings settings, ILogger logger, CancellationToken cancellationToken)
     {
         var chosen = settings.Port == 0 ? FreeLoopbackPort() : settings.Port;
-        var options = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
-            .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
-            .WithDefaultEndpointPort(chosen)
+        var endpoint = settings.TlsCertificate is { } certificate
+            ? new MqttServerOptionsBuilder()
+                .WithoutDefaultEndpoint()
+                .WithEncryptedEndpoint()
+                .WithEncryptedEndpointBoundIPAddress(IPAddress.Loopback)
+                .WithEncryptedEndpointBoundIPV6Address(IPAddress.None)
+                .WithEncryptedEndpointPort(chosen)
+                .WithEncryptionCertificate(certificate)
+            : new MqttServerOptionsBuilder()
+                .WithDefaultEndpoint()
+                .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+                .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
+                .WithDefaultEndpointPort(chosen);
+        var options = endpoint
             .WithPersistentSessions()
             .WithMaxPendingMessagesPerClient(SubscriberQueueGuard.ServerCap(settings.MaxQueuedMessagesPerClient))
             .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropNewMessage)
@@ -85,7 +94,8 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         };
         cancellationToken.ThrowIfCancellationRequested();
         await server.StartAsync();
-        logger.LogInformation("embedded MQTT broker listening on 127.0.0.1:{Port}", chosen);
+        logger.LogInformation("embedded MQTT broker listening on 127.0.0.1:{Port} ({Transport}, {Access})", chosen,
+            settings.TlsCertificate is null ? "plain TCP" : "TLS", access is null ? "open to any client" : "identities only");
         return new EmbeddedBroker(server, queues, chosen, logger);
     }
 

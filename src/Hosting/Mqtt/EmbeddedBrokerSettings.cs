@@ -30,6 +30,9 @@ public sealed record EmbeddedBrokerSettings
     /// <summary>A publish with a larger payload is refused (MQTTnet's server has no packet size limit of its own).</summary>
     public int MaxPacketBytes { get; init; } = BrokerOptions.DefaultMaxPacketBytes;
 
+    /// <summary>The broker's TLS certificate with its key; set, the broker listens only with TLS, else only plain TCP.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? TlsCertificate { get; init; }
+
     /// <summary>
     /// The identities file (<see cref="Access.IdentityStore"/>) whose identities and topic policy the broker enforces;
     /// null runs it open, for anyone on loopback (tests, and deployments that put another broker in front).

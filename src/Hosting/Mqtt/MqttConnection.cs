@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using Pipeline.Hosting.Access;
 using Polly;
 using Pipeline.Protocol;
 
@@ -30,6 +31,9 @@ public sealed class MqttConnection : IAsyncDisposable
 
     // The identity's secret; the username is always the client id, which is how brokers bind a session to an identity.
     private readonly string? _secret;
+
+    // Set when the broker is reached over TLS: the only authority its certificate may chain to.
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _authority;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly ResiliencePipeline<bool> _reconnect;
@@ -52,6 +56,7 @@ public sealed class MqttConnection : IAsyncDisposable
         _client = new MqttClientFactory().CreateMqttClient();
         _reconnect = ReconnectPolicy.Create(broker, clientId, logger);
         _secret = broker.SecretFor(clientId);
+        _authority = broker.CaCertificate.Length > 0 ? BrokerCertificates.LoadAuthority(broker.CaCertificate) : null;
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -228,6 +233,7 @@ public sealed class MqttConnection : IAsyncDisposable
         }
 
         _client.Dispose();
+        _authority?.Dispose();
         _connectLock.Dispose();
         _lifetime.Dispose();
     }
@@ -257,6 +263,12 @@ public sealed class MqttConnection : IAsyncDisposable
             if (_secret is not null)
             {
                 builder = builder.WithCredentials(_clientId, _secret);
+            }
+
+            if (_authority is { } authority)
+            {
+                builder = builder.WithTlsOptions(tls => tls.UseTls().WithTargetHost(_broker.Host)
+                    .WithCertificateValidationHandler(check => BrokerCertificates.ValidateServer(check.Certificate, check.SslPolicyErrors, authority)));
             }
 
             if (ReceiveMaximum > 0)

@@ -34,14 +34,18 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         using var bootstrapLogs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
 
         var identities = IdentityStore.Open(LoopIdentities.Folder(folder.DataFolder));
+        // The embedded broker speaks only TLS, with a certificate from the loop's own authority, which its clients trust
+        // alone. An external broker is the user's to configure (Broker:CaCertificate when it speaks TLS).
+        var tls = settings.ExternalBroker is null ? BrokerCertificates.Ensure(LoopIdentities.TlsFolder(folder.DataFolder)) : null;
+        using var serverCertificate = tls?.LoadServerCertificate();
         await using var embedded = settings.ExternalBroker is null
-            ? await EmbeddedBroker.StartAsync(new EmbeddedBrokerSettings { Port = settings.BrokerPort, IdentitiesPath = identities.IdentitiesPath },
+            ? await EmbeddedBroker.StartAsync(new EmbeddedBrokerSettings { Port = settings.BrokerPort, IdentitiesPath = identities.IdentitiesPath, TlsCertificate = serverCertificate },
                 bootstrapLogs.CreateLogger("broker"), cancellationToken)
             : null;
         var (host, port) = BrokerEndpoint(embedded);
-        await console.WriteLineAsync($"pipeline up: broker {host}:{port}{(embedded is null ? "" : " (embedded, identities in " + identities.Folder + ")")}, data {folder.DataFolder}, run folder {folder.Path}");
+        await console.WriteLineAsync($"pipeline up: broker {host}:{port}{(embedded is null ? "" : " (embedded, TLS, identities in " + identities.Folder + ")")}, data {folder.DataFolder}, run folder {folder.Path}");
 
-        var builder = ServiceDefaults.CreateBuilder([], [new("Broker:CredentialsFolder", identities.SecretsFolder),
+        var builder = ServiceDefaults.CreateBuilder([], [new("Broker:CredentialsFolder", identities.SecretsFolder), new("Broker:CaCertificate", tls?.CaPath ?? ""),
             .. LoopComposition.Settings(settings, folder.DataFolder, host, port)]);
         var created = LoopIdentities.Ensure(identities, builder.Configuration);
         if (created.Count > 0)

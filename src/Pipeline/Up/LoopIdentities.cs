@@ -15,6 +15,9 @@ public static class LoopIdentities
 {
     public static string Folder(string dataFolder) => Path.Combine(dataFolder, "security");
 
+    /// <summary>The broker's certificate authority and certificate (<see cref="BrokerCertificates"/>).</summary>
+    public static string TlsFolder(string dataFolder) => Path.Combine(Folder(dataFolder), "tls");
+
     /// <summary>Adds the identities the configured components need and do not have yet; returns the names it added.</summary>
     public static IReadOnlyList<string> Ensure(IdentityStore store, IConfiguration configuration)
     {
