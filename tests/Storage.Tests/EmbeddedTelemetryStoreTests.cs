@@ -81,6 +81,53 @@ public sealed class EmbeddedTelemetryStoreTests : TelemetryStoreContract, IDispo
         Assert.True(await reopened.WriteLabelAsync(SwingLabel("club-1", "s2", T0 + 10), None));
     }
 
+    [Theory]
+    [Trait("Category", "Faults")]
+    [InlineData(AppendOnlyLogTestOffsets.Body)]
+    [InlineData(AppendOnlyLogTestOffsets.LengthField)]
+    public async Task Reopen_AfterACorruptRecordInTheMiddleOfALog_KeepsEveryValidRecordAroundIt(int where)
+    {
+        await using (var store = await OpenStoreAsync())
+        {
+            // Three writes, three records in the device's motion log.
+            for (var i = 0; i < 3; i++)
+            {
+                await store.WriteMotionAsync([Motion("club-1", (ulong)i, T0 + (i * 4000))], None);
+            }
+        }
+
+        var log = _folder.Combine("series", "club-1", "motion.log");
+        var bytes = await File.ReadAllBytesAsync(log);
+        var recordLength = bytes.Length / 3;
+        bytes[recordLength + (where == AppendOnlyLogTestOffsets.Body ? recordLength / 2 : 1)] ^= 0x5A;
+        await File.WriteAllBytesAsync(log, bytes);
+
+        await using var reopened = await OpenStoreAsync();
+        var series = await reopened.ReadMotionAsync("club-1", T0, long.MaxValue, None);
+
+        // The first and third batches: every sample but the corrupted record's own.
+        Assert.Equal([T0, T0 + 1000, T0 + 2000, T0 + 3000, T0 + 8000, T0 + 9000, T0 + 10000, T0 + 11000], series.TimestampsMicros);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(log)!, "motion.log.corrupt-*"));
+        Assert.Equal(1, await reopened.WriteMotionAsync([Motion("club-1", 1, T0 + 4000)], None));
+        Assert.Equal(12, (await reopened.ReadMotionAsync("club-1", T0, long.MaxValue, None)).Count);
+    }
+
+    [Fact]
+    [Trait("Category", "Faults")]
+    public async Task ReadFrames_WithOneCorruptBlob_ReturnsEveryOtherFrame()
+    {
+        await using var store = await OpenStoreAsync();
+        await store.WriteFramesAsync([Frame("scope-1", 1, T0, 4), Frame("scope-1", 2, T0 + 1000, 5), Frame("scope-1", 3, T0 + 2000, 6)], None);
+        var blob = Directory.EnumerateFiles(_folder.Combine("blobs"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var bytes = await File.ReadAllBytesAsync(blob);
+        bytes[0] ^= 0xFF;
+        await File.WriteAllBytesAsync(blob, bytes);
+
+        var frames = await store.ReadFramesAsync("scope-1", T0, long.MaxValue, None);
+
+        Assert.Equal(2, frames.Count);
+    }
+
     [Fact]
     public async Task OpenReadOnly_SeesWhatTheWriterAppendsAfterwards()
     {
@@ -207,4 +254,11 @@ public sealed class EmbeddedTelemetryStoreTests : TelemetryStoreContract, IDispo
         var first = 8 + BitConverter.ToInt32(bytes, 0);
         return bytes.Length - first;
     }
+}
+
+/// <summary>Where a test damages a record: inside its body (its length still points at the next record) or in its length field.</summary>
+internal static class AppendOnlyLogTestOffsets
+{
+    public const int Body = 0;
+    public const int LengthField = 1;
 }

@@ -148,14 +148,18 @@ public sealed class InfluxTelemetryStoreTests(InfluxDbServerFixture influx) : Te
     }
 
     [Fact]
-    public async Task ReadFrames_WithABlobPointerThatIsNotAHash_IsRefusedWithoutTouchingThatPath()
+    public async Task ReadFrames_WithABlobPointerThatIsNotAHash_SkipsThatFrameWithoutTouchingThePath_AndKeepsTheOthers()
     {
-        await using var store = await OpenStoreAsync();
+        var logs = new RecordingLogger();
+        var options = Options;
+        await using var store = await InfluxTelemetryStore.OpenAsync(options, logs);
+        await store.WriteFramesAsync([Frame("scope-9", 2, T0 + 10, 7)], None);
         await PostLinesAsync($"frames,device=scope-9,stream=1 seq=1i,width=2i,height=2i,format=0i,blob=\"../../../../etc/passwd\" {T0}\n");
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadFramesAsync("scope-9", T0 - 1, T0 + 1, None).AsTask());
+        var frames = await store.ReadFramesAsync("scope-9", T0 - 1, T0 + 100, None);
 
-        Assert.Contains("not 64 lower-case hex digits", error.Message);
+        Assert.Equal([2UL], frames.Select(f => f.Sequence));
+        Assert.Contains(logs.Messages, m => m.Contains("not 64 lower-case hex digits", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -20,6 +20,8 @@ internal sealed class AppendOnlyLog : IDisposable
     private SafeFileHandle? _reader;
     private long _scannedLength;
     private long _uncommittedLength;
+    private readonly List<(long Offset, long Length)> _corrupt = [];
+    private int _corruptPreserved;
 
     private AppendOnlyLog(string path, FileStream? writer)
     {
@@ -44,7 +46,12 @@ internal sealed class AppendOnlyLog : IDisposable
     /// <summary>Opens for reading only; the file may not exist yet (then it reads as empty until it appears).</summary>
     public static AppendOnlyLog OpenForReading(string path) => new(path, writer: null);
 
-    /// <summary>Calls <paramref name="onRecord"/> with (offset, body) for each whole valid record after those already seen.</summary>
+    /// <summary>
+    /// Calls <paramref name="onRecord"/> with (offset, body) for each whole valid record after those already seen. A
+    /// record that fails its checks but is followed by a valid one (bit rot, a bad sector, a stray write in the middle of
+    /// the file) is skipped, and its bytes are remembered (<see cref="PreserveCorruption"/>), so the good records after it
+    /// are not lost with it; bytes after the last valid record are a tail still being written, or torn by a crash.
+    /// </summary>
     /// <returns>True when the file ends cleanly after the last valid record; false when bytes follow that do not form a valid record (yet).</returns>
     public bool ScanNew(Action<long, byte[]> onRecord)
     {
@@ -55,7 +62,6 @@ internal sealed class AppendOnlyLog : IDisposable
         }
 
         var end = RandomAccess.GetLength(handle);
-        Span<byte> header = stackalloc byte[HeaderSize];
         while (true)
         {
             var offset = _scannedLength;
@@ -64,27 +70,101 @@ internal sealed class AppendOnlyLog : IDisposable
                 return true;
             }
 
-            if (end - offset < HeaderSize || RandomAccess.Read(handle, header, offset) != HeaderSize)
+            var body = ReadRecord(handle, offset, end);
+            if (body is null)
             {
-                return false;
+                if (NextRecordAfter(handle, offset, end) is not { } next)
+                {
+                    return false;
+                }
+
+                _corrupt.Add((offset, next - offset));
+                _scannedLength = next;
+                continue;
             }
 
-            var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-            var checksum = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-            if (length == 0 || length > MaxBodyBytes || offset + HeaderSize + length > end)
-            {
-                return false;
-            }
-
-            var body = new byte[length];
-            if (RandomAccess.Read(handle, body, offset + HeaderSize) != body.Length || Crc32.HashToUInt32(body) != checksum)
-            {
-                return false;
-            }
-
-            _scannedLength = offset + HeaderSize + length;
+            _scannedLength = offset + HeaderSize + body.Length;
             onRecord(offset, body);
         }
+    }
+
+    /// <summary>Bytes skipped as corrupt in the middle of the file, over all scans.</summary>
+    public long CorruptBytes => _corrupt.Sum(c => c.Length);
+
+    /// <summary>
+    /// Copies each corrupt region skipped since the last call to "FILE.corrupt-OFFSET" beside the log and logs it, so
+    /// what was skipped can be examined and nothing is destroyed unseen. The log itself is left as it is.
+    /// </summary>
+    public void PreserveCorruption(ILogger logger)
+    {
+        var handle = ReaderHandle();
+        foreach (var (offset, length) in _corrupt.Skip(_corruptPreserved))
+        {
+            var bytes = new byte[length];
+            if (handle is not null)
+            {
+                RandomAccess.Read(handle, bytes, offset);
+            }
+
+            var path = $"{_path}.corrupt-{offset}";
+            if (!File.Exists(path))
+            {
+                File.WriteAllBytes(path, bytes);
+            }
+
+            logger.LogWarning("{Path}: skipped {Bytes} corrupt bytes at offset {Offset} and kept every valid record after them (the bytes are in {CorruptPath})",
+                _path, length, offset, path);
+        }
+
+        _corruptPreserved = _corrupt.Count;
+    }
+
+    /// <summary>The body of the whole, valid record at <paramref name="offset"/>, or null.</summary>
+    private static byte[]? ReadRecord(SafeFileHandle handle, long offset, long end)
+    {
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (end - offset < HeaderSize || RandomAccess.Read(handle, header, offset) != HeaderSize)
+        {
+            return null;
+        }
+
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        var checksum = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        if (length == 0 || length > MaxBodyBytes || offset + HeaderSize + length > end)
+        {
+            return null;
+        }
+
+        var body = new byte[length];
+        return RandomAccess.Read(handle, body, offset + HeaderSize) == body.Length && Crc32.HashToUInt32(body) == checksum ? body : null;
+    }
+
+    /// <summary>
+    /// Where the next valid record after the invalid one at <paramref name="offset"/> starts, or null if none does. Tries
+    /// first where the invalid record's own length says the next begins (only its body was damaged), then every byte;
+    /// a CRC-32 match by chance is one in four billion per position.
+    /// </summary>
+    private static long? NextRecordAfter(SafeFileHandle handle, long offset, long end)
+    {
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (RandomAccess.Read(handle, header, offset) == HeaderSize)
+        {
+            var claimed = offset + HeaderSize + BinaryPrimitives.ReadUInt32LittleEndian(header);
+            if (claimed < end && ReadRecord(handle, claimed, end) is not null)
+            {
+                return claimed;
+            }
+        }
+
+        for (var candidate = offset + 1; candidate + HeaderSize < end; candidate++)
+        {
+            if (ReadRecord(handle, candidate, end) is not null)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Storage.Embedded;
 
@@ -30,6 +31,25 @@ internal sealed class BlobStore(string root)
 
         File.Move(temporary, path, overwrite: true);
         return hash;
+    }
+
+    /// <summary>
+    /// Reads a blob back for one frame of a read; a blob that is missing, corrupt or named by a bad pointer costs that
+    /// frame only (logged with the reason), never the whole read, so one bad sector does not hide a device's other frames.
+    /// </summary>
+    public bool TryGet(string hash, ILogger logger, string frameDescription, out byte[] bytes)
+    {
+        try
+        {
+            bytes = Get(hash);
+            return true;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("skipped {Frame}: {Reason}", frameDescription, e.Message);
+            bytes = [];
+            return false;
+        }
     }
 
     /// <summary>Reads a blob back and checks it still hashes to its name.</summary>

@@ -292,7 +292,10 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var stored = SeriesRecordCodec.DecodeFrame(series.Frames.Read(entry.Offset));
-            frames.Add(stored.WithPixels(deviceId, _blobs.Get(stored.PixelHash)));
+            if (_blobs.TryGet(stored.PixelHash, _logger, $"frame {stored.Sequence} of {deviceId}", out var pixels))
+            {
+                frames.Add(stored.WithPixels(deviceId, pixels));
+            }
         }
 
         return ValueTask.FromResult<IReadOnlyList<MicroscopyFrame>>(frames);
@@ -343,6 +346,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private void LoadForWriting()
     {
         ScanLog(_labelLog, (_, body) => IndexLabelRecord(body));
+        _labelLog.PreserveCorruption(_logger);
         _labelLog.DropTornTail(_logger);
         foreach (var folder in Directory.EnumerateDirectories(Path.Combine(_root, SeriesFolder)).Order(StringComparer.Ordinal))
         {
@@ -356,6 +360,8 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             var series = new DeviceSeries(AppendOnlyLog.OpenForAppend(Path.Combine(folder, MotionFile)), AppendOnlyLog.OpenForAppend(Path.Combine(folder, FramesFile)));
             _devices.Add(device, series);
             ScanSeries(device, series);
+            series.Motion.PreserveCorruption(_logger);
+            series.Frames.PreserveCorruption(_logger);
             series.Motion.DropTornTail(_logger);
             series.Frames.DropTornTail(_logger);
         }

@@ -162,6 +162,11 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var voc = OptionalText(row, label);
+                if (!_blobs.TryGet(Text(row, blob), _logger, $"frame {row[sequence].GetInt64()} of {deviceId}", out var pixels))
+                {
+                    continue;
+                }
+
                 frames.Add(new MicroscopyFrame(
                     deviceId,
                     uint.Parse(Text(row, stream), CultureInfo.InvariantCulture),
@@ -172,7 +177,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
                     (PixelFormat)row[format].GetByte(),
                     voc is null ? null : new FrameLabel(voc, (float)row[concentration].GetDouble()),
                     degradation >= 0 && row[degradation].ValueKind == JsonValueKind.Number ? (float)row[degradation].GetDouble() : null,
-                    _blobs.Get(Text(row, blob))));
+                    pixels));
             }
         }
 

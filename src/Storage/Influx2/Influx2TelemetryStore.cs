@@ -185,6 +185,11 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var voc = OptionalText(record, Label);
+            if (!_blobs.TryGet(Text(record, Blob), _logger, $"frame {Integer(record, Sequence)} of {deviceId}", out var pixels))
+            {
+                continue;
+            }
+
             frames.Add(new MicroscopyFrame(
                 deviceId,
                 StreamOf(record),
@@ -195,7 +200,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
                 (PixelFormat)checked((byte)Integer(record, Format)),
                 voc is null ? null : new FrameLabel(voc, (float)Number(record, Concentration)),
                 Value(record, Degradation) is null ? null : (float)Number(record, Degradation),
-                _blobs.Get(Text(record, Blob))));
+                pixels));
         }
 
         return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
