@@ -51,8 +51,11 @@ public sealed class IngestOptions
     /// <summary>Timestamps before this (µs since the Unix epoch; default 2000-01-01) are a broken clock.</summary>
     public long MinTimestampMicros { get; set; } = 946_684_800_000_000;
 
-    /// <summary>How far ahead of this machine's clock a device's timestamp may be.</summary>
-    public int MaxFutureSkewSeconds { get; set; } = 300;
+    /// <summary>
+    /// How far ahead of this machine's clock a device's timestamp may be: an hour, so a device whose clock drifted minutes
+    /// ahead (no NTP on the edge) still has its data stored, while a year-2100 timestamp is quarantined.
+    /// </summary>
+    public int MaxFutureSkewSeconds { get; set; } = 3600;
 
     /// <summary>How long one store write may take before it is cancelled and counted as a failure (the resilience pipeline's per-attempt timeout).</summary>
     public int StoreAttemptTimeoutMilliseconds { get; set; } = 10_000;

@@ -244,6 +244,28 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         await AssertFleetStoredOnceAsync(host, "club-f", $"ingest down while {FleetDevices * FleetBatchesPerDevice} motion batches arrive ({GetType().Name})");
     }
 
+    [Fact]
+    [Trait("Category", "Faults")]
+    public async Task DeviceClockTenMinutesAhead_ItsDataIsStored_NotDiscarded()
+    {
+        using var host = await StartIngestAsync();
+        await using var publisher = await ConnectPublisherAsync();
+        var ahead = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds() * 1000;
+        var batches = Enumerable.Range(0, 50).Select(i => new MotionBatch("club-ahead", 1, (ulong)i, ahead + (i * 4000L), 1000f, new float[4 * MotionChannels.Count])).ToList();
+        foreach (var batch in batches)
+        {
+            await publisher.PublishAsync(Topics.Motion("local", "club-ahead"), MotionBatchCodec.Encode(batch), false, Cancel);
+        }
+
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await Eventually.TrueAsync(async () => (await store.ReadMotionAsync("club-ahead", ahead, long.MaxValue, Cancel)).Count == 200, Patience,
+            $"all 50 batches from a device 10 minutes ahead stored: {host.Services.GetRequiredService<IngestStatistics>()}");
+        var account = new DeliveryAccount("a device clock 10 minutes ahead");
+        account.Add("club-ahead", [.. batches.SelectMany(SampleTimes)], (await store.ReadMotionAsync("club-ahead", ahead, long.MaxValue, Cancel)).TimestampsMicros);
+        account.AssertNothingLostOrDuplicated(output.WriteLine);
+        Assert.Equal(0, host.Services.GetRequiredService<IngestStatistics>().Quarantined);
+    }
+
     // Sample values follow the sequence number and stay within a working sensor's range up to sequence 400, hence 30 devices of 400.
     private protected const int FleetDevices = 30;
     private protected const int FleetBatchesPerDevice = 400;
