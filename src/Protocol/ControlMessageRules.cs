@@ -4,7 +4,7 @@ namespace Pipeline.Protocol;
 internal static class ControlMessageRules
 {
     private const int MaxText = 256;
-    private const int MaxClasses = 1024;
+    private const int MaxClasses = ModelManifest.MaxClasses;
 
     // Pixel positions in a frame; frames are at most 65536 pixels on a side.
     private const float MaxCoordinate = 65536;

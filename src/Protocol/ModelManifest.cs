@@ -15,7 +15,11 @@ public sealed record ModelManifest(
     int[] InputShape,
     string[] Classes,
     ModelMetrics Metrics,
-    string Schedule);
+    string Schedule)
+{
+    /// <summary>The most classes a model may have; the trainer keeps the most frequent ones beyond it.</summary>
+    public const int MaxClasses = 1024;
+}
 
 /// <summary>
 /// Held-out evaluation of a model. <see cref="ConcentrationMae"/> is set for models with a regression head. For droplet

@@ -20,10 +20,30 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
 
     private readonly List<string> _skipped = [];
 
+    /// <summary>
+    /// Labels come from devices, and every new class name widens the model: a device inventing names by the thousand
+    /// would otherwise make a model no device could load. Beyond <paramref name="max"/> classes, the ones with the most
+    /// sessions are kept (ties by name) and the other sessions are skipped with the reason.
+    /// </summary>
+    private IReadOnlyList<SessionLabel> KeepMostFrequentClasses(IReadOnlyList<SessionLabel> labels, int max)
+    {
+        var byClass = labels.GroupBy(l => l.ClassName, StringComparer.Ordinal).ToList();
+        if (byClass.Count <= max)
+        {
+            return labels;
+        }
+
+        var kept = byClass.OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(max).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        var dropped = labels.Where(l => !kept.Contains(l.ClassName)).ToList();
+        _skipped.Add($"{dropped.Count} sessions of {byClass.Count - max} classes beyond the {max} most frequent were left out");
+        return [.. labels.Where(l => kept.Contains(l.ClassName))];
+    }
+
     public async Task<TrainingData> ReadAsync(string task, double heldOutFraction, CancellationToken cancellationToken)
     {
         _skipped.Clear();
         var labels = await store.ReadLabelsAsync(task, cancellationToken);
+        labels = KeepMostFrequentClasses(labels, ModelManifest.MaxClasses);
         var classes = labels.Select(l => l.ClassName).Distinct().Order(StringComparer.Ordinal).ToArray();
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
 
