@@ -30,6 +30,17 @@ public sealed class BrokerOptions
     [Range(1024, 268435455)]
     public int MaxPacketBytes { get; set; } = DefaultMaxPacketBytes;
 
+    /// <summary>
+    /// The MQTT keep-alive: with no traffic for this long the client pings, and a broker that does not answer within
+    /// <see cref="ResponseTimeout"/> counts as gone, which is how a link that silently stops carrying packets (no reset)
+    /// is noticed.
+    /// </summary>
+    [Range(1, 3600)]
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    /// <summary>How long a ping, subscribe or connect waits for the broker's answer: twice the keep-alive, 2 to 10 s.</summary>
+    public TimeSpan ResponseTimeout => TimeSpan.FromSeconds(Math.Clamp(2 * KeepAliveSeconds, 2, 10));
+
     /// <summary>The longest wait between two reconnect attempts (the backoff doubles from 0.1 s up to this, with jitter).</summary>
     [Range(0.1, 300)]
     public double ReconnectMaxDelaySeconds { get; set; } = 5;

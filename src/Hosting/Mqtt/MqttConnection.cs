@@ -257,9 +257,9 @@ public sealed class MqttConnection : IAsyncDisposable
                 .WithProtocolVersion(MqttProtocolVersion.V500)
                 .WithCleanStart(false)
                 .WithSessionExpiryInterval((uint)_broker.SessionExpirySeconds)
-                .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
+                .WithKeepAlivePeriod(TimeSpan.FromSeconds(_broker.KeepAliveSeconds))
                 .WithMaximumPacketSize((uint)_broker.MaxPacketBytes)
-                .WithTimeout(TimeSpan.FromSeconds(10));
+                .WithTimeout(_broker.ResponseTimeout);
             if (_secret is not null)
             {
                 builder = builder.WithCredentials(_clientId, _secret);

@@ -22,7 +22,26 @@ internal sealed class TcpRelay : IAsyncDisposable
         _acceptLoop = AcceptAsync(_stop.Token);
     }
 
+    // Completed while bytes flow; a black hole swaps in an uncompleted one, which every pump waits on.
+    private TaskCompletionSource _flowing = Completed();
+
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>
+    /// Stops carrying bytes on every connection, old and new, without closing any: packets just stop, as when a route
+    /// dies. Neither side gets a reset; only a keep-alive can tell. Bytes sent meanwhile wait in the kernel's buffers.
+    /// </summary>
+    public void BlackHole() => Volatile.Write(ref _flowing, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>Carries bytes again, starting with those that waited.</summary>
+    public void Restore() => Volatile.Read(ref _flowing).TrySetResult();
+
+    private static TaskCompletionSource Completed()
+    {
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flowing.SetResult();
+        return flowing;
+    }
 
     /// <summary>Resets every relayed connection on both sides; new connections are still accepted.</summary>
     public void ResetAll()
@@ -66,13 +85,14 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to, CancellationToken cancellationToken)
+    private async Task PumpAsync(Socket from, Socket to, CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];
         try
         {
             while (true)
             {
+                await Volatile.Read(ref _flowing).Task.WaitAsync(cancellationToken);
                 var read = await from.ReceiveAsync(buffer, cancellationToken);
                 if (read == 0)
                 {
@@ -80,6 +100,7 @@ internal sealed class TcpRelay : IAsyncDisposable
                     return;
                 }
 
+                await Volatile.Read(ref _flowing).Task.WaitAsync(cancellationToken);
                 await to.SendAsync(buffer.AsMemory(0, read), cancellationToken);
             }
         }
