@@ -113,7 +113,7 @@ public sealed class BatchingStoreWriter(
 
             if (!holding)
             {
-                logger.LogError("store unavailable and the spill in {Folder} is full ({Bytes} of {MaxBytes} bytes): holding {Count} messages unacknowledged and retrying; the broker keeps the rest",
+                logger.LogError("store unavailable and the spill in {Folder} takes no more ({Bytes} of its {MaxBytes}-byte cap used; at the cap, or its disk is full): holding {Count} messages unacknowledged and retrying; the broker keeps the rest",
                     spill.Folder, spill.Bytes, spill.MaxBytes, pending.Count - spilled);
                 holding = true;
             }
