@@ -128,11 +128,10 @@ public sealed class IngestService(
     {
         var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
         var ended = await Task.WhenAny([stopped, .. loops.Select(l => l.Loop)]);
-        if (ended == stopped)
-        {
-            await stopped;
-            return;
-        }
+
+        // Stopping ends the spill drain too (it follows the stopping token), possibly before the delay notices: a loop
+        // that ended because ingest is stopping is the normal way out, not a failure.
+        stoppingToken.ThrowIfCancellationRequested();
 
         var (name, loop) = loops.First(l => l.Loop == ended);
         var cause = loop.Exception?.InnerException;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.Metrics;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -242,6 +243,98 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
 
         using var host = await StartIngestAsync();
         await AssertFleetStoredOnceAsync(host, "club-f", $"ingest down while {FleetDevices * FleetBatchesPerDevice} motion batches arrive ({GetType().Name})");
+    }
+
+    [Fact]
+    [Trait("Category", "Faults")]
+    public async Task HostileCorpus_WhileHonestTrafficFlows_EveryMessageIsHandled_HonestDataIsAllStored_MemoryStaysBounded()
+    {
+        using var host = await StartIngestAsync(("Ingest:MaxPayloadBytes", "1048576"));
+        await using var attacker = await ConnectPublisherAsync();
+        await using var honest = await ConnectPublisherAsync();
+        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var residentBefore = Resident();
+
+        var corpus = HostileCorpus().ToList();
+        var honestBatches = Enumerable.Range(0, 300).Select(i => Motion("club-h", (ulong)i)).ToList();
+        var honestSending = Task.Run(async () =>
+        {
+            foreach (var batch in honestBatches)
+            {
+                await honest.PublishAsync(Topics.Motion("local", "club-h"), MotionBatchCodec.Encode(batch), false, Cancel);
+            }
+        });
+        foreach (var (topic, payload) in corpus)
+        {
+            await attacker.PublishAsync(topic, payload, false, Cancel);
+        }
+
+        await honestSending;
+        var total = corpus.Count + honestBatches.Count;
+        long Handled() => statistics.MotionBatches + statistics.Frames + statistics.Labels + statistics.StatusMessages + statistics.Quarantined + statistics.Duplicates;
+        await Eventually.TrueAsync(() => Handled() == total, TimeSpan.FromSeconds(120), $"all {total} messages handled: {statistics}");
+
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        var account = new DeliveryAccount($"honest traffic beside {corpus.Count} hostile messages ({GetType().Name})");
+        account.Add("club-h", [.. honestBatches.SelectMany(SampleTimes)], (await store.ReadMotionAsync("club-h", _t0, long.MaxValue, Cancel)).TimestampsMicros);
+        account.AssertNothingLostOrDuplicated(output.WriteLine);
+        var lines = await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName));
+        Assert.Equal(statistics.Quarantined, lines.Length);
+        Assert.All(lines, line => Assert.False(string.IsNullOrWhiteSpace(JsonDocument.Parse(line).RootElement.GetProperty("reason").GetString())));
+        var grown = Resident() - residentBefore;
+        output.WriteLine($"{corpus.Count} hostile messages: {statistics.Quarantined} quarantined with a reason, the rest valid enough to store; resident memory grew {grown / 1048576.0:0} MiB");
+        Assert.True(grown < 512L * 1024 * 1024, $"resident memory grew by {grown / 1048576.0:0} MiB");
+    }
+
+    /// <summary>
+    /// Every prefix and every single-bit flip of a valid motion batch, frame, label and status message, garbage of many
+    /// sizes up to the payload limit and past it, and JSON that is valid but says impossible things.
+    /// </summary>
+    private IEnumerable<(string Topic, byte[] Payload)> HostileCorpus()
+    {
+        var random = new Random(8);
+        var samples = new (string Topic, byte[] Payload)[]
+        {
+            (Topics.Motion("local", "club-z"), MotionBatchCodec.Encode(Motion("club-z", 7))),
+            (Topics.Frames("local", "scope-z"), MicroscopyFrameCodec.Encode(Frame("scope-z", 7))),
+            (Topics.Labels("local", "club-z"), ControlMessageCodec.Encode(new SessionLabel("club-z", "s-7", LearningTasks.Swing, _t0, _t0 + 1000, new SwingLabel("p1", "fade")))),
+            (Topics.Status("local", "club-z"), ControlMessageCodec.Encode(new DeviceStatus("club-z", LearningTasks.Swing, DeviceState.Online, _t0, 0))),
+        };
+        foreach (var (topic, valid) in samples)
+        {
+            for (var length = 0; length < valid.Length; length += 3)
+            {
+                yield return (topic, valid[..length]);
+            }
+
+            for (var bit = 0; bit < valid.Length * 8; bit += 7)
+            {
+                var flipped = (byte[])valid.Clone();
+                flipped[bit / 8] ^= (byte)(1 << (bit % 8));
+                yield return (topic, flipped);
+            }
+        }
+
+        foreach (var size in new[] { 1, 7, 64, 4096, 65_536, 1_048_576, 1_048_577, 3_000_000 })
+        {
+            var garbage = new byte[size];
+            random.NextBytes(garbage);
+            yield return (Topics.Motion("local", "club-z"), garbage);
+            yield return (Topics.Frames("local", "scope-z"), garbage);
+        }
+
+        foreach (var json in new[] { "null", "[]", "{}", "\"x\"", "{\"deviceId\":null}", $"{{\"deviceId\":\"{new string('d', 60_000)}\"}}",
+            new string('[', 5000) + new string(']', 5000) })
+        {
+            yield return (Topics.Labels("local", "club-z"), Encoding.UTF8.GetBytes(json));
+            yield return (Topics.Status("local", "club-z"), Encoding.UTF8.GetBytes(json));
+        }
+    }
+
+    private static long Resident()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.WorkingSet64;
     }
 
     [Fact]
