@@ -9,6 +9,7 @@ using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
+using static Pipeline.EdgeAgent.Tests.Agent.ModelAnnouncements;
 
 namespace Pipeline.EdgeAgent.Tests.Agent;
 
@@ -39,7 +40,7 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
         try
         {
             await Eventually.TrueAsync(() => Statuses(recorder, device).Count > 0, Patience, "the agent comes online");
-            var (good, goodArtifact) = BuildModel(1);
+            var (good, goodArtifact) = BuildModel(LearningTasks.Swing, 1, GolfClubSimulator.ClassNames);
             await AnnounceAsync(recorder, good, goodArtifact);
             await Eventually.TrueAsync(() => worker.ModelVersion == 1, Patience, "model v1 runs");
             var rssBefore = ResidentBytes();
@@ -64,7 +65,7 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
             output.WriteLine($"{corpus.Count} hostile announcements refused; resident memory {rssBefore / 1048576.0:0} MiB before, {rssAfter / 1048576.0:0} MiB after");
             Assert.True(rssAfter - rssBefore < 512L * 1024 * 1024, $"resident memory grew by {(rssAfter - rssBefore) / 1048576.0:0} MiB");
 
-            var (next, nextArtifact) = BuildModel(5);
+            var (next, nextArtifact) = BuildModel(LearningTasks.Swing, 5, GolfClubSimulator.ClassNames);
             await AnnounceAsync(recorder, next, nextArtifact);
             await Eventually.TrueAsync(() => worker.ModelVersion == 5, Patience, "a good model v5 is adopted after the corpus");
             var refusals = Statuses(recorder, device).Where(s => s.Message?.Contains("refused", StringComparison.Ordinal) == true).Select(s => s.Message!).ToList();
@@ -123,23 +124,6 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
         return decoded.IsSuccess ? decoded.Value.ArtifactTopic : null;
     }
 
-    private static (ModelManifest Manifest, byte[] Artifact) BuildModel(int version)
-    {
-        var architecture = ModelCatalog.ForTask(LearningTasks.Swing);
-        using var model = ModelCatalog.Create(architecture, GolfClubSimulator.ClassNames.Count, seed: version);
-        var artifact = ModelArtifacts.Save(model);
-        var manifest = new ModelManifest(LearningTasks.Swing, version, architecture, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
-            Topics.ModelArtifact(LearningTasks.Swing, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
-            [.. GolfClubSimulator.ClassNames], new ModelMetrics(0.5, 0.5, 10), "pipelined");
-        return (manifest, artifact);
-    }
-
-    private static async Task AnnounceAsync(TopicRecorder publisher, ModelManifest manifest, byte[] artifact)
-    {
-        await publisher.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
-        await publisher.PublishAsync(Topics.ModelManifest(manifest.Task), ControlMessageCodec.Encode(manifest), retain: true);
-    }
-
     private static long ResidentBytes()
     {
         using var process = Process.GetCurrentProcess();
@@ -147,9 +131,4 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
         return process.WorkingSet64;
     }
 
-    private static List<DeviceStatus> Statuses(TopicRecorder recorder, string device) =>
-        [.. recorder.On(Topics.Status(Topics.DefaultSite, device)).Select(m => ControlMessageCodec.DecodeDeviceStatus(m.Payload).Value!)];
-
-    private static List<Prediction> Predictions(TopicRecorder recorder, string device) =>
-        [.. recorder.On(Topics.Predictions(Topics.DefaultSite, device)).Select(m => ControlMessageCodec.DecodePrediction(m.Payload).Value!)];
 }

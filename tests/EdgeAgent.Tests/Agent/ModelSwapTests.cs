@@ -8,6 +8,7 @@ using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
+using static Pipeline.EdgeAgent.Tests.Agent.ModelAnnouncements;
 
 namespace Pipeline.EdgeAgent.Tests.Agent;
 
@@ -125,27 +126,4 @@ public sealed class ModelSwapTests(EmbeddedBrokerFixture fixture, ITestOutputHel
         _loggers.Dispose();
     }
 
-    /// <summary>A real, untrained model of the task's architecture, saved with the Models API, and its manifest.</summary>
-    private static (ModelManifest Manifest, byte[] Artifact) BuildModel(string task, int version, IReadOnlyList<string> classes)
-    {
-        var architecture = ModelCatalog.ForTask(task);
-        using var model = ModelCatalog.Create(architecture, classes.Count, seed: version);
-        var artifact = ModelArtifacts.Save(model);
-        var manifest = new ModelManifest(task, version, architecture, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
-            Topics.ModelArtifact(task, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape], [.. classes],
-            new ModelMetrics(0.5, 0.5, 10), "pipelined");
-        return (manifest, artifact);
-    }
-
-    private static async Task AnnounceAsync(TopicRecorder publisher, ModelManifest manifest, byte[] artifact)
-    {
-        await publisher.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
-        await publisher.PublishAsync(Topics.ModelManifest(manifest.Task), ControlMessageCodec.Encode(manifest), retain: true);
-    }
-
-    private static List<DeviceStatus> Statuses(TopicRecorder recorder, string device) =>
-        [.. recorder.On(Topics.Status(Topics.DefaultSite, device)).Select(m => ControlMessageCodec.DecodeDeviceStatus(m.Payload).Value!)];
-
-    private static List<Prediction> Predictions(TopicRecorder recorder, string device) =>
-        [.. recorder.On(Topics.Predictions(Topics.DefaultSite, device)).Select(m => ControlMessageCodec.DecodePrediction(m.Payload).Value!)];
 }
