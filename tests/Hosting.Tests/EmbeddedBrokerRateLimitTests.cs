@@ -11,7 +11,7 @@ namespace Pipeline.Hosting.Tests;
 /// <summary>One client over its publish rate is refused with "quota exceeded"; the others are not slowed.</summary>
 public sealed class EmbeddedBrokerRateLimitTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const double Rate = 20;
+    private const double Rate = 5;
     private readonly ILoggerFactory _logs = TestOutputLoggerProvider.CreateFactory(output, LogLevel.Information);
     private EmbeddedBroker? _broker;
 
