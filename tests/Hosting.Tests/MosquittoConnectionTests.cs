@@ -20,6 +20,7 @@ public sealed class MosquittoConnectionTests(ITestOutputHelper output) : MqttCon
     }
 
     [Fact]
+    [Trait("Category", "Faults")]
     public async Task BrokerRestart_ReconnectsAndPublishesAgain_WithoutLosingTheSubscription()
     {
         var received = Channel.CreateBounded<byte>(10);

@@ -20,6 +20,7 @@ public sealed class AgentRestartTests(EmbeddedBrokerFixture fixture, ITestOutput
     private BrokerOptions Broker => fixture.Broker.ToOptions();
 
     [Fact]
+    [Trait("Category", "Faults")]
     public async Task AgentRestarted_WithATornTailInItsOutbox_ContinuesTheSameStream_WithoutReusingOrSkippingASequenceNumber()
     {
         const string device = "club-torn";

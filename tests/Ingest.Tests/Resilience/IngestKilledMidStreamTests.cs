@@ -17,6 +17,7 @@ public sealed class IngestKilledMidStreamTests(MosquittoBrokerFixture broker, IT
     public void Dispose() => _data.Dispose();
 
     [Fact]
+    [Trait("Category", "Faults")]
     public async Task IngestKilledMidStream_AndRestarted_StoresEverySentBatchExactlyOnce()
     {
         const int Total = 1500;

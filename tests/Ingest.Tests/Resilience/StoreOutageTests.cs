@@ -28,6 +28,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
     public void Dispose() => _data.Dispose();
 
     [Fact]
+    [Trait("Category", "Faults")]
     public async Task InfluxStoppedForThirtySecondsMidStream_IngestKeepsAcknowledgingIntoTheSpill_AndTheStoreEndsWithEveryBatchOnce()
     {
         var motion = new SequencedMotion("club-outage");
@@ -88,6 +89,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
     }
 
     [Fact]
+    [Trait("Category", "Faults")]
     public async Task ASpillLeftByAnIngestThatStoppedDuringAnOutage_IsDrainedByTheNextIngestOnceTheStoreIsBack()
     {
         const int Total = 40;
@@ -119,6 +121,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
     }
 
     [Fact]
+    [Trait("Category", "Faults")]
     public async Task WhenTheSpillIsFull_IngestStopsAcknowledging_AndTheBrokerKeepsTheRestUntilTheStoreReturns()
     {
         const int Total = 200;
