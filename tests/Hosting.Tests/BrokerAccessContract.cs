@@ -31,7 +31,7 @@ public abstract class BrokerAccessContract(ITestOutputHelper output) : IAsyncLif
 
     private static string Club1 => Identity.DeviceName("local", "club-1");
 
-    private static string Club2 => Identity.DeviceName("local", "club-2");
+    protected static string Club2 => Identity.DeviceName("local", "club-2");
 
     protected abstract Task StartBrokerAsync(string accessFolder);
 
@@ -187,7 +187,7 @@ public abstract class BrokerAccessContract(ITestOutputHelper output) : IAsyncLif
     private MqttClientOptionsBuilder Options(string clientId) =>
         new MqttClientOptionsBuilder().WithTcpServer(Host, Port).WithClientId(clientId).WithProtocolVersion(MqttProtocolVersion.V500).WithTimeout(Patience);
 
-    private async Task<MqttConnection> ConnectAsync(string identity)
+    protected async Task<MqttConnection> ConnectAsync(string identity)
     {
         var connection = new MqttConnection(new BrokerOptions { Host = Host, Port = Port, CredentialsFolder = Identities.SecretsFolder }, identity, Logs.CreateLogger(identity));
         _owned.Add(connection);
