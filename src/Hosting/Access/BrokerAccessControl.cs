@@ -29,10 +29,6 @@ public sealed class BrokerAccessControl
         Current(force: true);
     }
 
-    private long _refusals;
-
-    /// <summary>Refusals so far (connections, publishes, subscriptions), for logs and tests.</summary>
-    public long Refusals => Interlocked.Read(ref _refusals);
 
     public Task ValidateConnectionAsync(ValidatingConnectionEventArgs args)
     {
@@ -41,7 +37,6 @@ public sealed class BrokerAccessControl
         if (string.IsNullOrEmpty(args.UserName) || !identities.TryGetValue(args.UserName, out var identity) || !PasswordHashing.Verify(args.Password, identity.PasswordHash))
         {
             args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
-            Interlocked.Increment(ref _refusals);
             _logger.LogWarning("connection of client {ClientId} refused: unknown user or wrong secret ({User})", args.ClientId, args.UserName ?? "anonymous");
             return Task.CompletedTask;
         }
@@ -50,7 +45,6 @@ public sealed class BrokerAccessControl
         {
             args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             args.ReasonString = $"identity {identity.Name} may only connect as client id {identity.Name}";
-            Interlocked.Increment(ref _refusals);
             _logger.LogWarning("connection of {User} refused: it asked for client id {ClientId}", identity.Name, args.ClientId);
         }
 
@@ -68,7 +62,6 @@ public sealed class BrokerAccessControl
         args.ProcessPublish = false;
         args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
         args.Response.ReasonString = $"{args.UserName} may not publish to {args.ApplicationMessage.Topic}";
-        Interlocked.Increment(ref _refusals);
         _logger.LogWarning("publish by {User} to {Topic} refused", args.UserName ?? "anonymous", args.ApplicationMessage.Topic);
         return true;
     }
@@ -80,7 +73,6 @@ public sealed class BrokerAccessControl
         {
             args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
             args.ProcessSubscription = false;
-            Interlocked.Increment(ref _refusals);
             _logger.LogWarning("subscription by {User} to {Filter} refused", args.UserName ?? "anonymous", filter);
         }
 

@@ -5,17 +5,13 @@ using MQTTnet.Server;
 namespace Pipeline.Hosting.Mqtt;
 
 /// <summary>
-/// A token bucket per client: each may publish <see cref="PerSecond"/> messages a second on average, in bursts of up
-/// to <see cref="Burst"/>. A publish beyond it is refused with "quota exceeded", which our publishers treat as "keep
+/// A token bucket per client: each may publish <c>perSecond</c> messages a second on average, in bursts of up
+/// to <c>burst</c>. A publish beyond it is refused with "quota exceeded", which our publishers treat as "keep
 /// it and retry later", so one noisy or hostile client slows only itself, never the broker or the other clients.
 /// </summary>
 internal sealed class PublishRateLimiter(double perSecond, double burst, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
-
-    public double PerSecond => perSecond;
-
-    public double Burst => burst;
 
     /// <summary>Takes a token for the sender of <paramref name="args"/>, or refuses the publish; true if refused.</summary>
     public bool RefuseIfOverRate(InterceptingPublishEventArgs args)

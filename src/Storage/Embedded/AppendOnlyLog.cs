@@ -88,9 +88,6 @@ internal sealed class AppendOnlyLog : IDisposable
         }
     }
 
-    /// <summary>Bytes skipped as corrupt in the middle of the file, over all scans.</summary>
-    public long CorruptBytes => _corrupt.Sum(c => c.Length);
-
     /// <summary>
     /// Copies each corrupt region skipped since the last call to "FILE.corrupt-OFFSET" beside the log and logs it, so
     /// what was skipped can be examined and nothing is destroyed unseen. The log itself is left as it is.
