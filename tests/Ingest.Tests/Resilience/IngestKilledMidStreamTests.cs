@@ -29,7 +29,7 @@ public sealed class IngestKilledMidStreamTests(MosquittoBrokerFixture broker, IT
         long storedAtKill;
         var published = 0;
         Task publishing;
-        using (var first = IngestProcess.Start(Arguments()))
+        using (var first = ComponentProcess.Start(typeof(IngestService).Assembly, Arguments()))
         {
             await Eventually.TrueAsync(() => first.HasExited || first.RecentLog.Contains("subscribed", StringComparison.Ordinal), Patience, "the first ingest subscribes");
             Assert.False(first.HasExited, $"the first ingest exited early:\n{first.RecentLog}");
@@ -49,7 +49,7 @@ public sealed class IngestKilledMidStreamTests(MosquittoBrokerFixture broker, IT
         }
 
         Assert.True(storedAtKill < Total, "the kill came mid-stream");
-        using var second = IngestProcess.Start(Arguments());
+        using var second = ComponentProcess.Start(typeof(IngestService).Assembly, Arguments());
         await publishing;
         await Eventually.TrueAsync(async () => await StoredAsync() == Total || second.HasExited, Patience,
             $"all {Total} batches stored after the restart:\n{second.RecentLog}");

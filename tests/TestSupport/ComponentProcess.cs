@@ -1,19 +1,19 @@
 using System.Diagnostics;
 
-namespace Pipeline.Ingest.Tests.Resilience;
+namespace Pipeline.TestSupport;
 
 /// <summary>
-/// The real ingest executable (src/Ingest's Ingest.dll, copied beside this test assembly by the project reference)
-/// run as a child process under the same dotnet host, so a test can SIGKILL it mid-stream. Disposing kills it if it
-/// still runs. Keeps the last lines it wrote for failure messages.
+/// A real component executable (ingest, trainer or edge agent: its .dll, copied beside the test assembly by the
+/// project reference) run as a child process under the same dotnet host, so a test can SIGKILL it mid-stream.
+/// Disposing kills it if it still runs. Keeps the last lines it wrote for failure messages.
 /// </summary>
-public sealed class IngestProcess : IDisposable
+public sealed class ComponentProcess : IDisposable
 {
     private const int MaxLogLines = 200;
     private readonly Process _process;
     private readonly Queue<string> _log = new();
 
-    private IngestProcess(Process process) => _process = process;
+    private ComponentProcess(Process process) => _process = process;
 
     public bool HasExited => _process.HasExited;
 
@@ -28,13 +28,14 @@ public sealed class IngestProcess : IDisposable
         }
     }
 
-    public static IngestProcess Start(IEnumerable<string> arguments)
+    /// <summary>Starts the executable whose entry assembly is <paramref name="component"/> (any type in it names it).</summary>
+    public static ComponentProcess Start(System.Reflection.Assembly component, IEnumerable<string> arguments)
     {
-        var ingest = typeof(IngestService).Assembly.Location;
-        var runtimeConfig = Path.ChangeExtension(ingest, ".runtimeconfig.json");
-        if (!File.Exists(ingest) || !File.Exists(runtimeConfig))
+        var executable = component.Location;
+        var runtimeConfig = Path.ChangeExtension(executable, ".runtimeconfig.json");
+        if (!File.Exists(executable) || !File.Exists(runtimeConfig))
         {
-            throw new InvalidOperationException($"the ingest executable is not built: expected {ingest} and {runtimeConfig} (build tests/Ingest.Tests, which references src/Ingest)");
+            throw new InvalidOperationException($"{Path.GetFileName(executable)} is not built as an executable: expected {executable} and {runtimeConfig} (reference its project from the test project)");
         }
 
         var start = new ProcessStartInfo(DotnetHost())
@@ -42,21 +43,21 @@ public sealed class IngestProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(ingest)!,
+            WorkingDirectory = Path.GetDirectoryName(executable)!,
         };
-        start.ArgumentList.Add(ingest);
+        start.ArgumentList.Add(executable);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
         var process = new Process { StartInfo = start };
-        var child = new IngestProcess(process);
+        var child = new ComponentProcess(process);
         process.OutputDataReceived += (_, e) => child.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
         if (!process.Start())
         {
-            throw new InvalidOperationException($"could not start {start.FileName} {ingest}");
+            throw new InvalidOperationException($"could not start {start.FileName} {executable}");
         }
 
         process.BeginOutputReadLine();
@@ -64,7 +65,7 @@ public sealed class IngestProcess : IDisposable
         return child;
     }
 
-    /// <summary>SIGKILL, no graceful stop: whatever ingest held in memory is gone, as in a crash.</summary>
+    /// <summary>SIGKILL, no graceful stop: whatever the component held in memory is gone, as in a crash.</summary>
     public async Task KillAsync()
     {
         if (!_process.HasExited)
