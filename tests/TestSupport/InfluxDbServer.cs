@@ -70,6 +70,9 @@ public sealed class InfluxDbServer : IAsyncDisposable
     /// <summary>Stops influxd gracefully (SIGTERM, so it closes its shards), killing it if it lingers.</summary>
     public Task StopAsync() => _server.StopAsync();
 
+    /// <summary>Kills influxd outright (SIGKILL): only what its write-ahead log fsynced before answering survives.</summary>
+    public Task KillAsync() => _server.KillAsync();
+
     /// <summary>Starts influxd (again) on the same port and data, returning once /ping answers.</summary>
     public Task RestartAsync(CancellationToken cancellationToken = default) =>
         _server.RestartAsync($"answering /ping on 127.0.0.1:{Port}", cancellationToken);

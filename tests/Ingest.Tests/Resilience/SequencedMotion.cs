@@ -32,6 +32,10 @@ public sealed class SequencedMotion(string deviceId)
     /// <summary>The samples a store must hold after batches 0 to <paramref name="count"/> - 1, each once.</summary>
     public IEnumerable<float> Samples(long count) => Enumerable.Range(0, checked((int)count)).SelectMany(i => Batch(i).Samples);
 
+    /// <summary>The time of every sample in batches 0 to <paramref name="count"/> - 1: what the fault suite's delivery account expects stored.</summary>
+    public IReadOnlyCollection<long> SampleTimes(long count) =>
+        [.. Enumerable.Range(0, checked((int)count)).SelectMany(i => Enumerable.Range(0, 4).Select(s => StartMicros + i * 4000L + s * 1000L))];
+
     /// <summary>Which sequence numbers a series read back from the store holds, how often each, and which are missing: for failure messages.</summary>
     public string Describe(MotionSeries series, long count)
     {

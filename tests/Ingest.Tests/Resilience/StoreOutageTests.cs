@@ -9,13 +9,14 @@ using Pipeline.Ingest.Receiving;
 using Pipeline.Ingest.Resilience;
 using Pipeline.Ingest.Spilling;
 using Pipeline.Storage;
+using Pipeline.Storage.Influx;
 using Pipeline.TestSupport;
 using Polly.CircuitBreaker;
 using Xunit.Abstractions;
 
 namespace Pipeline.Ingest.Tests.Resilience;
 
-/// <summary>Ingest against a real influxd that is stopped and restarted under it, on the embedded broker.</summary>
+/// <summary>Ingest against a real influxd that is stopped, killed and restarted under it, on the embedded broker.</summary>
 public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBrokerFixture broker, ITestOutputHelper output)
     : IClassFixture<InfluxDbServerFixture>, IClassFixture<EmbeddedBrokerFixture>, IDisposable
 {
@@ -150,7 +151,132 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         Assert.True(motion.Samples(Total).SequenceEqual(series.Samples), motion.Describe(series, Total));
     }
 
+    [Fact]
+    [Trait("Category", "Faults")]
+    public async Task InfluxKilledMidStream_AndRestarted_TheStoreEndsWithEverySampleOnce()
+    {
+        var fleet = Fleet("club-influx-killed");
+        await EnsureInfluxRunningAsync();
+        using var host = await StartIngestAsync();
+        await using var publisher = await ConnectPublisherAsync();
+        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        long published = 0;
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+
+        async Task PublishRoundAsync()
+        {
+            foreach (var device in fleet)
+            {
+                await publisher.PublishAsync(device.Topic, device.Payload(published), false, Cancel);
+            }
+
+            published++;
+        }
+
+        while (statistics.MotionBatches < 100 * fleet.Length && await pace.WaitForNextTickAsync(Cancel))
+        {
+            await PublishRoundAsync();
+        }
+
+        // SIGKILL while writes are in flight: a write influxd applied but never answered is written again, which the
+        // store's idempotent point identity turns into an overwrite, not a duplicate.
+        await influx.Server.KillAsync();
+        var killedAt = published;
+        var outage = Stopwatch.StartNew();
+        while (outage.Elapsed < TimeSpan.FromSeconds(10) && await pace.WaitForNextTickAsync(Cancel))
+        {
+            await PublishRoundAsync();
+        }
+
+        await influx.Server.RestartAsync(Cancel);
+        for (var i = 0; i < 100; i++)
+        {
+            await PublishRoundAsync();
+        }
+
+        await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches >= published * fleet.Length, Patience,
+            $"all {published * fleet.Length} batches stored after influxd came back: {statistics}");
+        output.WriteLine($"influxd killed after {killedAt} batches a device, {published} published a device in all: {statistics}");
+        await AssertStoredOnceAsync(store, fleet, published, "influxd SIGKILLed mid-stream and restarted");
+    }
+
+    [Fact]
+    [Trait("Category", "Faults")]
+    public async Task IngestKilledWhileDrainingItsSpill_AndRestarted_TheStoreEndsWithEverySampleOnce()
+    {
+        const int PerDevice = 1000;
+        var fleet = Fleet("club-drain-killed");
+        await EnsureInfluxRunningAsync();
+        await influx.Server.StopAsync();
+        await using var publisher = await ConnectPublisherAsync();
+        using (var first = ComponentProcess.Start(typeof(IngestService).Assembly, ProcessArguments()))
+        {
+            await Eventually.TrueAsync(() => first.HasExited || first.RecentLog.Contains("subscribed", StringComparison.Ordinal), Patience, "the first ingest subscribes");
+            for (var sequence = 0; sequence < PerDevice; sequence++)
+            {
+                foreach (var device in fleet)
+                {
+                    await publisher.PublishAsync(device.Topic, device.Payload(sequence), false, Cancel);
+                }
+            }
+
+            // Ingest acknowledges a message once it is fsynced into the spill: when the broker holds nothing
+            // unacknowledged, every batch is in the spill and none in the store.
+            Assert.True(await broker.Broker.WaitForDeliveryAsync(Patience, Cancel), $"ingest acknowledged every batch into its spill:\n{first.RecentLog}");
+            await influx.Server.RestartAsync(Cancel);
+            await using var reader = await InfluxTelemetryStore.OpenAsync(ReaderOptions(), cancellationToken: Cancel);
+            long storedAtKill = 0;
+            await Eventually.TrueAsync(async () => first.HasExited || (storedAtKill = (await reader.CountAsync(Cancel)).MotionBatches) > 0, Patience,
+                $"the drain starts once influxd is back:\n{first.RecentLog}");
+            await first.KillAsync();
+            storedAtKill = (await reader.CountAsync(Cancel)).MotionBatches;
+            output.WriteLine($"ingest killed mid-drain with {storedAtKill} of {PerDevice * fleet.Length} batches stored");
+            Assert.True(storedAtKill < PerDevice * fleet.Length, "the kill came mid-drain");
+        }
+
+        using var second = ComponentProcess.Start(typeof(IngestService).Assembly, ProcessArguments());
+        await using var store = await InfluxTelemetryStore.OpenAsync(ReaderOptions(), cancellationToken: Cancel);
+        await Eventually.TrueAsync(async () => second.HasExited || (await store.CountAsync(Cancel)).MotionBatches == PerDevice * fleet.Length, Patience,
+            $"the restarted ingest drains what the killed one left:\n{second.RecentLog}");
+        Assert.False(second.HasExited, second.RecentLog);
+        await Eventually.TrueAsync(() => second.HasExited || !Directory.EnumerateFiles(_data.Combine("spill")).Any(), Patience, $"the drained spill deleted:\n{second.RecentLog}");
+        await AssertStoredOnceAsync(store, fleet, PerDevice, "ingest SIGKILLed while draining its spill, then restarted");
+    }
+
     private static CancellationToken Cancel => CancellationToken.None;
+
+    private static SequencedMotion[] Fleet(string prefix) => [.. Enumerable.Range(1, 3).Select(i => new SequencedMotion($"{prefix}-{i}"))];
+
+    private async Task AssertStoredOnceAsync(ITelemetryStore store, SequencedMotion[] fleet, long perDevice, string scenario)
+    {
+        var account = new DeliveryAccount(scenario);
+        foreach (var device in fleet)
+        {
+            account.Add(device.DeviceId, device.SampleTimes(perDevice), (await store.ReadMotionAsync(device.DeviceId, device.StartMicros, long.MaxValue, Cancel)).TimestampsMicros);
+        }
+
+        account.AssertNothingLostOrDuplicated(output.WriteLine);
+    }
+
+    private InfluxOptions ReaderOptions() => new() { Url = influx.Server.Url, Database = _database, BlobFolder = _data.Combine("blobs") };
+
+    /// <summary>The real ingest executable's settings: the same store and timings as <see cref="StartIngestAsync"/>, small drain batches and spill segments so a drain takes long enough to be killed in.</summary>
+    private string[] ProcessArguments() =>
+    [
+        "--broker", $"{broker.Broker.Host}:{broker.Broker.Port}",
+        "--Ingest:DataFolder", _data.Path,
+        "--Ingest:ClientId", _clientId,
+        "--Ingest:BatchSize", "20",
+        "--Ingest:SpillSegmentBytes", "4096",
+        "--Ingest:StoreRetryBaseDelayMilliseconds", "50",
+        "--Ingest:StoreRetryMaxDelayMilliseconds", "200",
+        "--Ingest:StoreCircuitBreakMilliseconds", "1000",
+        "--Store:Backend", StoreBackendOptions.Influx,
+        "--Influx:Url", influx.Server.Url.ToString(),
+        "--Influx:Database", _database,
+        "--Influx:RequestTimeout", "00:00:05",
+    ];
 
     private async Task EnsureInfluxRunningAsync()
     {
