@@ -34,6 +34,12 @@ public sealed record EmbeddedBrokerSettings
     public System.Security.Cryptography.X509Certificates.X509Certificate2? TlsCertificate { get; init; }
 
     /// <summary>
+    /// Where the broker records the subscriptions of persistent sessions, so that after a restart it holds back the
+    /// publishes they would have received until their clients subscribe again; null keeps nothing across restarts.
+    /// </summary>
+    public string? StateFolder { get; init; }
+
+    /// <summary>
     /// The identities file (<see cref="Access.IdentityStore"/>) whose identities and topic policy the broker enforces;
     /// null runs it open, for anyone on loopback (tests, and deployments that put another broker in front).
     /// </summary>

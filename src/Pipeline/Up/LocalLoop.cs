@@ -39,7 +39,13 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         var tls = settings.ExternalBroker is null ? BrokerCertificates.Ensure(LoopIdentities.TlsFolder(folder.DataFolder)) : null;
         using var serverCertificate = tls?.LoadServerCertificate();
         await using var embedded = settings.ExternalBroker is null
-            ? await EmbeddedBroker.StartAsync(new EmbeddedBrokerSettings { Port = settings.BrokerPort, IdentitiesPath = identities.IdentitiesPath, TlsCertificate = serverCertificate },
+            ? await EmbeddedBroker.StartAsync(new EmbeddedBrokerSettings
+                {
+                    Port = settings.BrokerPort,
+                    IdentitiesPath = identities.IdentitiesPath,
+                    TlsCertificate = serverCertificate,
+                    StateFolder = Path.Combine(folder.DataFolder, "broker"),
+                },
                 bootstrapLogs.CreateLogger("broker"), cancellationToken)
             : null;
         var (host, port) = BrokerEndpoint(embedded);
