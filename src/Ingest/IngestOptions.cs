@@ -93,6 +93,12 @@ public sealed class IngestOptions
     /// <summary>Size at which the spill starts a new segment file; a segment is deleted once all its records are stored.</summary>
     public long SpillSegmentBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// The identities file (identities.json, as `pipeline devices` keeps it); set, ingest stores telemetry only from the
+    /// devices registered there and quarantines the rest as "UnregisteredDevice". Empty admits every device.
+    /// </summary>
+    public string IdentitiesPath { get; set; } = "";
+
     public string ResolvedSpillFolder => string.IsNullOrWhiteSpace(SpillFolder) ? Path.Combine(DataFolder, "spill") : SpillFolder;
 
     public string ResolvedQuarantineFolder => string.IsNullOrWhiteSpace(QuarantineFolder) ? Path.Combine(DataFolder, "quarantine") : QuarantineFolder;

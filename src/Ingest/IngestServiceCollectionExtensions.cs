@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Ingest.Admission;
 using Pipeline.Ingest.Decoding;
 using Pipeline.Ingest.Observability;
 using Pipeline.Ingest.Quarantining;
@@ -36,6 +37,7 @@ public static class IngestServiceCollectionExtensions
         services.TryAddSingleton<UnacknowledgedMessages>();
         services.TryAddSingleton<Quarantine>();
         services.TryAddSingleton<TelemetryValidator>();
+        services.TryAddSingleton<DeviceAdmission>();
         services.TryAddSingleton<TelemetryDecoder>();
         services.TryAddSingleton<DecodeStage>();
         services.TryAddSingleton<StoreResiliencePipeline>();

@@ -6,7 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Hosting;
+using Pipeline.Hosting.Access;
 using Pipeline.Hosting.Mqtt;
+using Pipeline.Ingest.Admission;
 using Pipeline.Ingest.Observability;
 using Pipeline.Ingest.Quarantining;
 using Pipeline.Ingest.Status;
@@ -68,6 +70,46 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         Assert.Equal(label, Assert.Single(await store.ReadLabelsAsync(LearningTasks.Swing, Cancel)));
         Assert.True(host.Services.GetRequiredService<DeviceStatusBoard>().TryGet("club-a", out var latest));
         Assert.Equal(status, latest);
+    }
+
+    [Fact]
+    public async Task WithAnIdentitiesFile_OnlyRegisteredDevicesAreStored_AndRegisteringOrRevokingOneTakesEffectWhileRunning()
+    {
+        using var security = new TemporaryFolder("ingest-identities");
+        var identities = IdentityStore.Open(security.Path);
+        identities.Add(IdentityRole.Device, Identity.DeviceName("local", "club-known"), "local", "club-known", LearningTasks.Swing);
+        using var host = await StartIngestAsync(("Ingest:IdentitiesPath", identities.IdentitiesPath));
+        var admission = host.Services.GetRequiredService<DeviceAdmission>();
+        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await using var publisher = await ConnectPublisherAsync();
+
+        async Task PublishAsync(string device, int from)
+        {
+            for (var i = from; i < from + 10; i++)
+            {
+                await publisher.PublishAsync(Topics.Motion("local", device), MotionBatchCodec.Encode(Motion(device, (ulong)i)), false, Cancel);
+            }
+        }
+
+        await PublishAsync("club-known", 0);
+        await PublishAsync("club-stranger", 0);
+        await Eventually.TrueAsync(() => statistics.MotionBatches == 10 && statistics.Quarantined == 10, Patience, $"the registered device stored, the stranger quarantined: {statistics}");
+        Assert.Equal(0, (await store.ReadMotionAsync("club-stranger", _t0, long.MaxValue, Cancel)).Count);
+        var reasons = (await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName)))
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("reason").GetString());
+        Assert.All(reasons, reason => Assert.Contains("club-stranger", reason, StringComparison.Ordinal));
+
+        identities.Add(IdentityRole.Device, Identity.DeviceName("local", "club-stranger"), "local", "club-stranger", LearningTasks.Swing);
+        await Eventually.TrueAsync(() => admission.Admits("local", "club-stranger"), Patience, "the registration read while ingest runs");
+        await PublishAsync("club-stranger", 10);
+        await Eventually.TrueAsync(async () => (await store.ReadMotionAsync("club-stranger", _t0, long.MaxValue, Cancel)).Count == 40, Patience, $"the newly registered device stored: {statistics}");
+
+        Assert.True(identities.Revoke(Identity.DeviceName("local", "club-known")));
+        await Eventually.TrueAsync(() => !admission.Admits("local", "club-known"), Patience, "the revocation read while ingest runs");
+        await PublishAsync("club-known", 10);
+        await Eventually.TrueAsync(() => statistics.Quarantined == 20, Patience, $"the revoked device quarantined: {statistics}");
+        Assert.Equal(40, (await store.ReadMotionAsync("club-known", _t0, long.MaxValue, Cancel)).Count);
     }
 
     [Fact]

@@ -1,19 +1,25 @@
+using Pipeline.Ingest.Admission;
 using Pipeline.Ingest.Receiving;
 using Pipeline.Protocol;
 
 namespace Pipeline.Ingest.Decoding;
 
 /// <summary>Turns an untrusted MQTT message into typed telemetry or a rejection; never throws for bad input.</summary>
-public sealed class TelemetryDecoder(TelemetryValidator validator, Microsoft.Extensions.Options.IOptions<IngestOptions> options)
+public sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmission admission, Microsoft.Extensions.Options.IOptions<IngestOptions> options)
 {
     private readonly int _maxPayloadBytes = options.Value.MaxPayloadBytes;
 
     /// <summary>The outcome for one message: decoded telemetry to store, a device status, or a rejection.</summary>
     public (DecodedTelemetry? Telemetry, DeviceStatus? Status, TelemetryRejection? Rejection) Decode(ReceivedMessage message)
     {
-        if (!Topics.TryParseTelemetry(message.Topic, out _, out var topicDevice, out var stream))
+        if (!Topics.TryParseTelemetry(message.Topic, out var site, out var topicDevice, out var stream))
         {
             return (null, null, new TelemetryRejection("UnknownTopic", $"topic \"{message.Topic}\" is not pipeline/v1/telemetry/SITE/DEVICE/STREAM"));
+        }
+
+        if (!admission.Admits(site, topicDevice))
+        {
+            return (null, null, new TelemetryRejection("UnregisteredDevice", $"device \"{topicDevice}\" at site \"{site}\" is not registered (pipeline devices add)"));
         }
 
         if (message.Payload.Length > _maxPayloadBytes)

@@ -51,8 +51,9 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         var (host, port) = BrokerEndpoint(embedded);
         await console.WriteLineAsync($"pipeline up: broker {host}:{port}{(embedded is null ? "" : " (embedded, TLS, identities in " + identities.Folder + ")")}, data {folder.DataFolder}, run folder {folder.Path}");
 
+        // Ingest admits only registered devices: the broker's rules are one gate, this is the second.
         var builder = ServiceDefaults.CreateBuilder([], [new("Broker:CredentialsFolder", identities.SecretsFolder), new("Broker:CaCertificate", tls?.CaPath ?? ""),
-            .. LoopComposition.Settings(settings, folder.DataFolder, host, port)]);
+            new("Ingest:IdentitiesPath", identities.IdentitiesPath), .. LoopComposition.Settings(settings, folder.DataFolder, host, port)]);
         var created = LoopIdentities.Ensure(identities, builder.Configuration);
         if (created.Count > 0)
         {
