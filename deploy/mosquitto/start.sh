@@ -3,7 +3,8 @@
 # data/mosquitto/. When data/security/ holds identities (written by `pipeline devices add` or a first `pipeline up`),
 # mosquitto admits only those identities and applies their topic rules: the listener then runs with
 # allow_anonymous false, use_username_as_clientid true, and the password and ACL files rendered there. When
-# data/security/tls/ holds the broker certificate (a first `pipeline up` creates it), the listener speaks only TLS.
+# data/security/tls/ holds the broker certificate (a first `pipeline up` creates it), the listener speaks only TLS and
+# requires a client certificate from the same authority (`pipeline up` and `pipeline devices add` issue them).
 # Started as root, mosquitto drops to the 'mosquitto' user, so that user gets the folders it reads and writes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +27,7 @@ if [ -f "$security/mosquitto.passwd" ] || [ -f "$security/tls/server.crt" ]; the
       echo "cafile $security/tls/ca.crt"
       echo "certfile $security/tls/server.crt"
       echo "keyfile $security/tls/server.key"
+      echo "require_certificate true"
     fi
   } > "$config"
 fi

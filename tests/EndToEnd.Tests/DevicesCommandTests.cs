@@ -37,6 +37,27 @@ public sealed class DevicesCommandTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting);
     }
 
+    [Fact]
+    public async Task OnceTheLoopHasAnAuthority_AnAddedDeviceGetsAClientCertificate_AndConnectsOverMutualTls()
+    {
+        var identities = IdentityStore.Open(LoopIdentities.Folder(_folder));
+        var tls = BrokerCertificates.Ensure(LoopIdentities.TlsFolder(_folder));
+        using var serverCertificate = tls.LoadServerCertificate();
+        using var authority = BrokerCertificates.LoadAuthority(tls.CaPath);
+        await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerSettings
+        {
+            IdentitiesPath = identities.IdentitiesPath,
+            TlsCertificate = serverCertificate,
+            ClientAuthority = authority,
+        }, NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(DevicesCommand.ExitOk, await RunAsync("add", "--id", "club-7", "--task", LearningTasks.Swing, "--data", _folder));
+
+        var options = new BrokerOptions { Host = broker.Host, Port = broker.Port, CredentialsFolder = identities.SecretsFolder, CaCertificate = tls.CaPath };
+        await using var device = new MqttConnection(options, Identity.DeviceName(Topics.DefaultSite, "club-7"), NullLogger.Instance);
+        await device.ConnectAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
+    }
+
     [Theory]
     [InlineData("add", "--id", "club/1", "--task", "swing")]
     [InlineData("add", "--id", "club-1", "--task", "tennis")]

@@ -22,12 +22,14 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     private readonly string? _accessFolder;
     private readonly BrokerCertificates? _tls;
+    private readonly bool _requireClientCertificates;
 
-    private MosquittoBroker(TemporaryFolder folder, int port, string? accessFolder, BrokerCertificates? tls)
+    private MosquittoBroker(TemporaryFolder folder, int port, string? accessFolder, BrokerCertificates? tls, bool requireClientCertificates)
     {
         _folder = folder;
         _accessFolder = accessFolder;
         _tls = tls;
+        _requireClientCertificates = requireClientCertificates;
         Port = port;
         _server = new ServerProcess("mosquitto", "/usr/sbin", MissingBinaryMessage, ["-c", ConfigPath], AcceptsConnectionsAsync,
             startTimeout: TimeSpan.FromSeconds(15), stopTimeout: TimeSpan.FromSeconds(10));
@@ -50,15 +52,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>
     /// Starts mosquitto; with <paramref name="accessFolder"/> (an identity store's folder) it admits only those identities
     /// and enforces their topic rules through the password and ACL files rendered there, as a secured deployment does;
-    /// with <paramref name="tls"/> its listener speaks only TLS, with that certificate.
+    /// with <paramref name="tls"/> its listener speaks only TLS, with that certificate, and with
+    /// <paramref name="requireClientCertificates"/> it also requires a client certificate from the same authority.
     /// </summary>
-    public static async Task<MosquittoBroker> StartAsync(string? accessFolder = null, BrokerCertificates? tls = null, CancellationToken cancellationToken = default)
+    public static async Task<MosquittoBroker> StartAsync(string? accessFolder = null, BrokerCertificates? tls = null, bool requireClientCertificates = false,
+        CancellationToken cancellationToken = default)
     {
         var folder = new TemporaryFolder("mosquitto");
         MosquittoBroker broker;
         try
         {
-            broker = new MosquittoBroker(folder, EmbeddedBroker.FreeLoopbackPort(), accessFolder, tls);
+            broker = new MosquittoBroker(folder, EmbeddedBroker.FreeLoopbackPort(), accessFolder, tls, requireClientCertificates);
         }
         catch
         {
@@ -121,7 +125,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         if (_tls is not null)
         {
             // Listener options: they apply to the one listener the shipped configuration declares.
-            lines = lines.Concat([$"cafile {_tls.CaPath}", $"certfile {_tls.CertificatePath}", $"keyfile {_tls.KeyPath}"]);
+            lines = lines.Concat([$"cafile {_tls.CaPath}", $"certfile {_tls.CertificatePath}", $"keyfile {_tls.KeyPath}",
+                _requireClientCertificates ? "require_certificate true" : ""]);
         }
 
         // As root, mosquitto otherwise drops to the 'mosquitto' user and cannot write the temporary folder.

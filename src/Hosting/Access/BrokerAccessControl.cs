@@ -6,7 +6,7 @@ namespace Pipeline.Hosting.Access;
 
 /// <summary>
 /// Makes the embedded broker enforce the identities and <see cref="TopicPolicy"/>: a client must present an identity's
-/// name and secret, its client id must be that name (so nobody can take over another's persistent session), and each
+/// name and secret (and, under mutual TLS, a client certificate naming that identity), its client id must be that name (so nobody can take over another's persistent session), and each
 /// publish and subscribe is checked against the policy. Identities are re-read when their file changes (looked at on
 /// every connection, and at most once a second for publishes and subscriptions), so a revoked identity is refused from
 /// its next connection on, and within a second on a connection it already holds.
@@ -38,6 +38,15 @@ public sealed class BrokerAccessControl
         {
             args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             _logger.LogWarning("connection of client {ClientId} refused: unknown user or wrong secret ({User})", args.ClientId, args.UserName ?? "anonymous");
+            return Task.CompletedTask;
+        }
+
+        if (args.ClientCertificate is { } certificate && certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false) != identity.Name)
+        {
+            // A valid certificate proves the authority issued it, not to whom: it must name the identity it comes with.
+            args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            args.ReasonString = $"the client certificate is not {identity.Name}'s";
+            _logger.LogWarning("connection of {User} refused: its client certificate names {Subject}", identity.Name, certificate.Subject);
             return Task.CompletedTask;
         }
 

@@ -97,7 +97,7 @@ public sealed class IdentityStore
         return secret;
     }
 
-    /// <summary>Removes an identity and its secret; the brokers refuse it from their next check on. False if there was none.</summary>
+    /// <summary>Removes an identity, its secret and its client certificate; the brokers refuse it from their next check on. False if there was none.</summary>
     public bool Revoke(string name)
     {
         using var _ = Lock();
@@ -108,7 +108,10 @@ public sealed class IdentityStore
         }
 
         Save(identities);
+        var (certificate, key) = BrokerCertificates.ClientCertificatePaths(SecretsFolder, name);
         File.Delete(SecretPath(SecretsFolder, name));
+        File.Delete(certificate);
+        File.Delete(key);
         return true;
     }
 

@@ -47,7 +47,8 @@ public sealed class BrokerOptions
 
     /// <summary>
     /// Where the secrets of this process's identities are (`&lt;name&gt;.secret`, named by client id). A connection whose
-    /// client id has a secret there authenticates as that identity; empty (or no such file) connects anonymously.
+    /// client id has a secret there authenticates as that identity; empty (or no such file) connects anonymously. Over
+    /// TLS, a client certificate there (`&lt;name&gt;.crt` with its key `&lt;name&gt;.key`) is presented as well.
     /// </summary>
     public string CredentialsFolder { get; set; } = "";
 
@@ -67,6 +68,20 @@ public sealed class BrokerOptions
     public string? SecretFor(string clientId) =>
         (CredentialsFolder.Length > 0 ? Access.IdentityStore.ReadSecretFile(CredentialsFolder, clientId) : null)
         ?? (Password.Length > 0 ? Password : null);
+
+    /// <summary>The client certificate (with its key) <paramref name="clientId"/> presents over TLS, or null when it has none.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificateFor(string clientId)
+    {
+        if (CredentialsFolder.Length == 0)
+        {
+            return null;
+        }
+
+        var (certificate, key) = Access.BrokerCertificates.ClientCertificatePaths(CredentialsFolder, clientId);
+        return File.Exists(certificate) && File.Exists(key)
+            ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certificate, key)
+            : null;
+    }
 
     public string? Validate() => string.IsNullOrWhiteSpace(Host) ? "Broker:Host is empty" : null;
 

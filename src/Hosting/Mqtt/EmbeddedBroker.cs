@@ -59,6 +59,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 .WithEncryptedEndpointBoundIPV6Address(IPAddress.None)
                 .WithEncryptedEndpointPort(chosen)
                 .WithEncryptionCertificate(certificate)
+                .WithClientCertificates(settings.ClientAuthority)
             : new MqttServerOptionsBuilder()
                 .WithDefaultEndpoint()
                 .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
@@ -128,7 +129,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         await server.StartAsync();
         logger.LogInformation("embedded MQTT broker listening on 127.0.0.1:{Port} ({Transport}, {Access})", chosen,
-            settings.TlsCertificate is null ? "plain TCP" : "TLS", access is null ? "open to any client" : "identities only");
+            settings.TlsCertificate is null ? "plain TCP" : settings.ClientAuthority is null ? "TLS" : "mutual TLS", access is null ? "open to any client" : "identities only");
         return broker;
     }
 

@@ -34,6 +34,13 @@ public sealed record EmbeddedBrokerSettings
     public System.Security.Cryptography.X509Certificates.X509Certificate2? TlsCertificate { get; init; }
 
     /// <summary>
+    /// The certificate authority whose client certificates the broker requires (mutual TLS), with
+    /// <see cref="TlsCertificate"/> set; null asks for none. With identities, a certificate must name the identity the
+    /// client authenticates as.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientAuthority { get; init; }
+
+    /// <summary>
     /// Where the broker records the subscriptions of persistent sessions, so that after a restart it holds back the
     /// publishes they would have received until their clients subscribe again; null keeps nothing across restarts.
     /// </summary>

@@ -34,6 +34,9 @@ public sealed class MqttConnection : IAsyncDisposable
 
     // Set when the broker is reached over TLS: the only authority its certificate may chain to.
     private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _authority;
+
+    // Presented over TLS when the identity has one, for brokers that require client certificates.
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _clientCertificate;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly ResiliencePipeline<bool> _reconnect;
@@ -57,6 +60,7 @@ public sealed class MqttConnection : IAsyncDisposable
         _reconnect = ReconnectPolicy.Create(broker, clientId, logger);
         _secret = broker.SecretFor(clientId);
         _authority = broker.CaCertificate.Length > 0 ? BrokerCertificates.LoadAuthority(broker.CaCertificate) : null;
+        _clientCertificate = _authority is null ? null : broker.ClientCertificateFor(clientId);
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -234,6 +238,7 @@ public sealed class MqttConnection : IAsyncDisposable
 
         _client.Dispose();
         _authority?.Dispose();
+        _clientCertificate?.Dispose();
         _connectLock.Dispose();
         _lifetime.Dispose();
     }
@@ -267,8 +272,15 @@ public sealed class MqttConnection : IAsyncDisposable
 
             if (_authority is { } authority)
             {
-                builder = builder.WithTlsOptions(tls => tls.UseTls().WithTargetHost(_broker.Host)
-                    .WithCertificateValidationHandler(check => BrokerCertificates.ValidateServer(check.Certificate, check.SslPolicyErrors, authority)));
+                builder = builder.WithTlsOptions(tls =>
+                {
+                    tls.UseTls().WithTargetHost(_broker.Host)
+                        .WithCertificateValidationHandler(check => BrokerCertificates.ValidateServer(check.Certificate, check.SslPolicyErrors, authority));
+                    if (_clientCertificate is not null)
+                    {
+                        tls.WithClientCertificates([_clientCertificate]);
+                    }
+                });
             }
 
             if (ReceiveMaximum > 0)

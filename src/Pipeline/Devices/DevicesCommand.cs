@@ -32,6 +32,11 @@ public static class DevicesCommand
             store.Add(IdentityRole.Device, name, parse.GetValue(site), parse.GetValue(id), parse.GetValue(task));
             Console.WriteLine($"added {name}: its secret is in {IdentityStore.SecretPath(store.SecretsFolder, name)}; install it on the device as "
                 + "Broker:CredentialsFolder (or PIPELINE_Broker__Password) and delete it here once installed");
+            var tls = new BrokerCertificates(LoopIdentities.TlsFolder(parse.GetValue(data)!));
+            if (File.Exists(tls.CaKeyPath))
+            {
+                Console.WriteLine($"its client certificate for mutual TLS is {tls.IssueClientCertificate(name, store.SecretsFolder)}, with its key beside it; install both in the same folder");
+            }
             Console.WriteLine($"mosquitto: {MosquittoAccessFiles.PasswordFileName} and {MosquittoAccessFiles.AclFileName} in {store.Folder} are rewritten; send mosquitto SIGHUP to apply");
         }));
 

@@ -38,12 +38,14 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         // alone. An external broker is the user's to configure (Broker:CaCertificate when it speaks TLS).
         var tls = settings.ExternalBroker is null ? BrokerCertificates.Ensure(LoopIdentities.TlsFolder(folder.DataFolder)) : null;
         using var serverCertificate = tls?.LoadServerCertificate();
+        using var clientAuthority = tls is null ? null : BrokerCertificates.LoadAuthority(tls.CaPath);
         await using var embedded = settings.ExternalBroker is null
             ? await EmbeddedBroker.StartAsync(new EmbeddedBrokerSettings
                 {
                     Port = settings.BrokerPort,
                     IdentitiesPath = identities.IdentitiesPath,
                     TlsCertificate = serverCertificate,
+                    ClientAuthority = clientAuthority,
                     StateFolder = Path.Combine(folder.DataFolder, "broker"),
                 },
                 bootstrapLogs.CreateLogger("broker"), cancellationToken)
@@ -54,7 +56,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         // Ingest admits only registered devices: the broker's rules are one gate, this is the second.
         var builder = ServiceDefaults.CreateBuilder([], [new("Broker:CredentialsFolder", identities.SecretsFolder), new("Broker:CaCertificate", tls?.CaPath ?? ""),
             new("Ingest:IdentitiesPath", identities.IdentitiesPath), .. LoopComposition.Settings(settings, folder.DataFolder, host, port)]);
-        var created = LoopIdentities.Ensure(identities, builder.Configuration);
+        var created = LoopIdentities.Ensure(identities, builder.Configuration, tls);
         if (created.Count > 0)
         {
             await console.WriteLineAsync($"pipeline up: created identities {string.Join(", ", created)} (secrets in {identities.SecretsFolder})");

@@ -18,8 +18,11 @@ public static class LoopIdentities
     /// <summary>The broker's certificate authority and certificate (<see cref="BrokerCertificates"/>).</summary>
     public static string TlsFolder(string dataFolder) => Path.Combine(Folder(dataFolder), "tls");
 
-    /// <summary>Adds the identities the configured components need and do not have yet; returns the names it added.</summary>
-    public static IReadOnlyList<string> Ensure(IdentityStore store, IConfiguration configuration)
+    /// <summary>
+    /// Adds the identities the configured components need and do not have yet, and with <paramref name="tls"/> gives
+    /// each identity whose secret this machine holds a current client certificate; returns the names it added.
+    /// </summary>
+    public static IReadOnlyList<string> Ensure(IdentityStore store, IConfiguration configuration, BrokerCertificates? tls)
     {
         var ingest = new IngestOptions();
         configuration.GetSection(IngestOptions.Section).Bind(ingest);
@@ -41,6 +44,11 @@ public static class LoopIdentities
         foreach (var agent in EdgeAgentFleetOptions.Bind(configuration).Agents)
         {
             Add(IdentityRole.Device, Identity.DeviceName(agent.Site, agent.DeviceId), agent.Site, agent.DeviceId, agent.Task);
+        }
+
+        foreach (var identity in tls is null ? [] : store.Load().Where(i => store.ReadSecret(i.Name) is not null))
+        {
+            tls!.IssueClientCertificate(identity.Name, store.SecretsFolder);
         }
 
         return added;
