@@ -7,7 +7,7 @@ var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture
 const int Repetitions = 3;
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(10));
 using var work = new TemporaryFolder("bench-ingest");
-await using var mosquitto = await MosquittoBroker.StartAsync(cancel.Token);
+await using var mosquitto = await MosquittoBroker.StartAsync(cancellationToken: cancel.Token);
 await using var influx = await InfluxDbServer.StartAsync(cancel.Token);
 var broker = mosquitto.ToOptions();
 Console.WriteLine($"""
