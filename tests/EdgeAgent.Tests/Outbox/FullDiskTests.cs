@@ -12,14 +12,22 @@ namespace Pipeline.EdgeAgent.Tests.Outbox;
 /// The agent's data folder, outbox included, on a small tmpfs that its outbox fills during a broker outage: the
 /// kernel's ENOSPC, not a simulated exception. Each test has its own mosquitto, stopped and restarted on the same port.
 /// </summary>
-public sealed class FullDiskTests(ITestOutputHelper output) : IDisposable
+public sealed class FullDiskTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    private readonly ITestOutputHelper _output;
     private readonly RecordingLogger _log = new();
-    private readonly ILoggerFactory _loggers = LoggerFactory.Create(builder => builder
-        .SetMinimumLevel(LogLevel.Information)
-        .AddProvider(new TestOutputLoggerProvider(output, LogLevel.Information)));
+    private readonly ILoggerFactory _loggers;
+
+    public FullDiskTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _loggers = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(LogLevel.Information)
+            .AddProvider(new TestOutputLoggerProvider(output, LogLevel.Information))
+            .AddProvider(new RecordingLoggerProvider(_log)));
+    }
 
     [Fact]
     [Trait("Category", "Faults")]
@@ -27,7 +35,6 @@ public sealed class FullDiskTests(ITestOutputHelper output) : IDisposable
     {
         const string device = "club-disk";
         const int sessions = 12;
-        _loggers.AddProvider(new RecordingLoggerProvider(_log));
         using var disk = TmpfsMount.Create(kibibytes: 256);
         await using var broker = await MosquittoBroker.StartAsync();
         await using var recorder = await TopicRecorder.StartPersistentAsync(broker.ToOptions(), _loggers.CreateLogger("recorder"),
@@ -45,7 +52,7 @@ public sealed class FullDiskTests(ITestOutputHelper output) : IDisposable
                 "the outbox fills the disk and says so");
             Assert.False(worker.ExecuteTask!.IsCompleted, $"the agent stopped on a full disk: {worker.ExecuteTask.Exception}");
             var full = worker.Snapshot();
-            output.WriteLine($"disk full: {full.OutboxDepth} messages waiting, {disk.AvailableBytes} bytes free; {DiskFullErrors(options.OutboxFolder).First()}");
+            _output.WriteLine($"disk full: {full.OutboxDepth} messages waiting, {disk.AvailableBytes} bytes free; {DiskFullErrors(options.OutboxFolder).First()}");
             Assert.True(full.OutboxDepth > 0, "nothing waited in the outbox");
             Assert.Equal(0, full.OutboxDropped);
 
@@ -70,7 +77,7 @@ public sealed class FullDiskTests(ITestOutputHelper output) : IDisposable
 
         var recorded = new RecordedStream(device);
         recorded.RunStarted(0);
-        recorded.Account("the edge outbox on a full 256 KiB disk during a broker outage", received, end).AssertNothingLostOrDuplicated(output.WriteLine);
+        recorded.Account("the edge outbox on a full 256 KiB disk during a broker outage", received, end).AssertNothingLostOrDuplicated(_output.WriteLine);
         received.AssertOneCompleteStreamInOrder();
     }
 
