@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.EdgeAgent.Outbox;
 using Pipeline.TestSupport;
 
