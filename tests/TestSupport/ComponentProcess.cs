@@ -17,6 +17,12 @@ public sealed class ComponentProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Raised with each line the component writes, as it arrives (on a reader thread), so a test can act on a log line
+    /// within about a millisecond: sooner than polling <see cref="RecentLog"/> would notice it.
+    /// </summary>
+    public event Action<string>? LineWritten;
+
     public string RecentLog
     {
         get
@@ -121,5 +127,7 @@ public sealed class ComponentProcess : IDisposable
                 _log.Dequeue();
             }
         }
+
+        LineWritten?.Invoke(line);
     }
 }

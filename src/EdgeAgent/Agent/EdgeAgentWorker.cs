@@ -80,7 +80,7 @@ public sealed class EdgeAgentWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var outbox = DiskOutbox.Open(_options.OutboxFolder, _options.OutboxMaxBytes, _loggers.CreateLogger($"EdgeAgent.{_options.DeviceId}.Outbox"));
+        using var outbox = DiskOutbox.Open(_options.OutboxFolder, _options.OutboxMaxBytes, _loggers.CreateLogger($"EdgeAgent.{_options.DeviceId}.Outbox"), _time);
         _outbox = outbox;
         var status = new StatusReporter(_options.Site, _options.DeviceId, _options.Task, _time, () => outbox.Depth);
         var clientId = Identity.DeviceName(_options.Site, _options.DeviceId);

@@ -1,33 +1,45 @@
+using System.Globalization;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.ModelUpdates;
 
 /// <summary>
-/// The agent's last good model on disk (its own private format): "manifest.json" as the protocol's manifest
-/// JSON and "model.bin" as the artifact bytes, each written to a temporary file and renamed into place.
-/// Reading trusts nothing: the manifest is decoded and checked, and the artifact's size and checksum are
-/// verified again when the model is loaded.
+/// The agent's last good model on disk (its own private format): "manifest.json" as the protocol's manifest JSON and
+/// "model-v&lt;version&gt;.bin" as the artifact bytes of the version it names. Saving writes the artifact under its own
+/// name first and then replaces the manifest, each through a temporary file that is fsync'd and renamed into place:
+/// the manifest's rename is the one step that switches models, so a crash at any point leaves the old model or the
+/// new one, each whole, never a manifest beside the other version's artifact. Reading trusts nothing: the manifest is
+/// decoded and checked, and the artifact's size and checksum are verified again when the model is loaded.
 /// </summary>
 public sealed class LastGoodModelStore(string folder)
 {
     public const string ManifestFile = "manifest.json";
-    public const string ArtifactFile = "model.bin";
+
+    private const string TemporaryExtension = ".tmp";
 
     public string Folder { get; } = folder;
 
     public string ManifestPath => Path.Combine(Folder, ManifestFile);
 
-    public string ArtifactPath => Path.Combine(Folder, ArtifactFile);
-
     public bool Exists => File.Exists(ManifestPath);
+
+    public string ArtifactPath(int version) => Path.Combine(Folder, string.Create(CultureInfo.InvariantCulture, $"model-v{version}.bin"));
 
     public async Task SaveAsync(ModelManifest manifest, byte[] artifact, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Folder);
-        // The artifact goes first: a crash between the two renames leaves an old manifest beside a new artifact,
-        // which the checksum then refuses, rather than a manifest pointing at bytes that never arrived.
-        await WriteAtomicallyAsync(ArtifactPath, artifact, cancellationToken);
-        await WriteAtomicallyAsync(ManifestPath, ControlMessageCodec.Encode(manifest), cancellationToken);
+        await WriteDurablyAsync(ArtifactPath(manifest.Version), artifact, cancellationToken);
+        await WriteDurablyAsync(ManifestPath, ControlMessageCodec.Encode(manifest), cancellationToken);
+
+        // Only now is the previous artifact unreferenced; so are temporary files a crash left behind.
+        var current = ArtifactPath(manifest.Version);
+        foreach (var stale in Directory.EnumerateFiles(Folder, "model*.bin").Concat(Directory.EnumerateFiles(Folder, "*" + TemporaryExtension)))
+        {
+            if (stale != current)
+            {
+                File.Delete(stale);
+            }
+        }
     }
 
     /// <summary>The stored manifest and artifact, or an error naming what is wrong with them.</summary>
@@ -47,18 +59,18 @@ public sealed class LastGoodModelStore(string folder)
                 return (null, null, $"{ManifestPath} is not a valid manifest: {decoded.Error.Message}");
             }
 
-            var artifactInfo = new FileInfo(ArtifactPath);
+            var artifactInfo = new FileInfo(ArtifactPath(decoded.Value.Version));
             if (!artifactInfo.Exists)
             {
-                return (null, null, $"{ArtifactPath} is missing");
+                return (null, null, $"{artifactInfo.FullName} is missing");
             }
 
             if (artifactInfo.Length != decoded.Value.SizeBytes)
             {
-                return (null, null, $"{ArtifactPath} is {artifactInfo.Length} bytes; its manifest says {decoded.Value.SizeBytes}");
+                return (null, null, $"{artifactInfo.FullName} is {artifactInfo.Length} bytes; its manifest says {decoded.Value.SizeBytes}");
             }
 
-            return (decoded.Value, await File.ReadAllBytesAsync(ArtifactPath, cancellationToken), null);
+            return (decoded.Value, await File.ReadAllBytesAsync(artifactInfo.FullName, cancellationToken), null);
         }
         catch (IOException e)
         {
@@ -70,10 +82,30 @@ public sealed class LastGoodModelStore(string folder)
         }
     }
 
-    private static async Task WriteAtomicallyAsync(string path, byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to a temporary file, fsyncs it and renames it over <paramref name="path"/>: the
+    /// rename never exposes a file whose data is still only in the page cache, so even a power loss leaves the old file
+    /// or the whole new one. (The folder itself is not fsync'd, which .NET cannot do: after a power loss the rename may
+    /// be undone, leaving the previous model, which is still whole.)
+    /// </summary>
+    private static async Task WriteDurablyAsync(string path, byte[] bytes, CancellationToken cancellationToken)
     {
-        var temporary = path + ".tmp";
-        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        var temporary = path + TemporaryExtension;
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync: true))
+            {
+                await file.WriteAsync(bytes, cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            // A full disk, say: the partial temporary file would only take the room that is short.
+            File.Delete(temporary);
+            throw;
+        }
     }
 }

@@ -140,6 +140,7 @@ internal sealed class ModelUpdater
             return;
         }
 
+        _logger.LogInformation("{Device}: fetched model v{Version} ({Bytes} bytes); verifying it", _options.DeviceId, manifest.Version, artifact.Length);
         var refusal = await VerifyAndSwapAsync(manifest, artifact, cancellationToken);
         if (refusal is not null)
         {

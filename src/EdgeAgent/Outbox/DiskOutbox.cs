@@ -10,10 +10,12 @@ namespace Pipeline.EdgeAgent.Outbox;
 /// file and fsync'd in groups by <see cref="KeepSyncingAsync"/> (one fsync for everything written so far); only
 /// messages already fsync'd are handed out for publishing, and a message leaves only once the broker acknowledged
 /// it, so a broker outage or an agent restart loses nothing that was ever published. Records live in numbered
-/// segment files, cut at session ends; acknowledged segments are deleted. When the cap is reached the oldest
+/// segment files, cut at session ends and at an eighth of the cap (or of the room on the disk, if less); acknowledged
+/// segments are deleted. When the cap is reached the oldest
 /// segment (mostly whole sessions) is dropped and its messages counted, so sampling never stops and the newest
-/// data survives. One writer (the device streamer), one syncer and one reader (<see cref="OutboxPublisher"/>, which
-/// may have several messages in flight); all may run at once.
+/// data survives. A disk that fills up before the cap is another matter (<see cref="AppendAsync"/>): nothing stored
+/// is dropped for it; the writer waits for room. One writer (the device streamer), one syncer and one reader
+/// (<see cref="OutboxPublisher"/>, which may have several messages in flight); all may run at once.
 /// </summary>
 public sealed class DiskOutbox : IDisposable
 {
@@ -32,10 +34,17 @@ public sealed class DiskOutbox : IDisposable
     /// <summary>Below this a segment would hold too few messages for the cap to mean anything.</summary>
     public const long MinMaxBytes = 64 * 1024;
 
+    /// <summary>How often <see cref="AppendAsync"/> tries again on a full disk; room made by acknowledgements or by anything else shows up within this.</summary>
+    public static readonly TimeSpan DiskFullRetryInterval = TimeSpan.FromMilliseconds(100);
+
+    // errno values of a full disk (ENOSPC) and of a full quota (EDQUOT), which .NET reports as the IOException's HResult on Linux.
+    private const int NoSpaceLeftOnDevice = 28;
+    private const int DiskQuotaExceeded = 122;
+
     private readonly string _folder;
     private readonly long _maxBytes;
-    private readonly long _segmentLimit;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly SortedDictionary<long, long> _segmentBytes = [];
     // Unacknowledged messages, oldest first: those handed out for publishing, then those not yet handed out.
@@ -45,9 +54,16 @@ public sealed class DiskOutbox : IDisposable
     // Rung after each append (wakes the syncer) and after each sync (wakes the publisher); one pending ring is enough.
     private readonly Channel<bool> _written = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly Channel<bool> _synced = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+    private long _segmentLimit;
     private long _writerSegment;
     private SafeFileHandle _writer;
+
+    // A session ended while the disk had no room for the next segment: it is cut before the next append instead.
+    private bool _cutPending;
     private OutboxCursorFile _cursorFile;
+
+    // Set while cursor saves fail for want of room, so that is logged once, not at every acknowledgement.
+    private bool _cursorSaveFailing;
 
     // Messages are numbered in append order; those numbered below _durableCount are fsync'd.
     private long _appendedCount;
@@ -61,12 +77,12 @@ public sealed class DiskOutbox : IDisposable
     private long _readerSegment;
     private SafeFileHandle? _reader;
 
-    private DiskOutbox(string folder, long maxBytes, ILogger logger)
+    private DiskOutbox(string folder, long maxBytes, ILogger logger, TimeProvider time)
     {
         _folder = folder;
         _maxBytes = maxBytes;
-        _segmentLimit = Math.Max(MinMaxBytes / 8, maxBytes / 8);
         _logger = logger;
+        _time = time;
         _writer = null!;
         _cursorFile = null!;
     }
@@ -114,7 +130,7 @@ public sealed class DiskOutbox : IDisposable
     /// Opens (or creates) the outbox in <paramref name="folder"/>: a torn tail left by a crash is cut off, a damaged
     /// record ends its segment, and every record after the persisted cursor is pending again.
     /// </summary>
-    public static DiskOutbox Open(string folder, long maxBytes, ILogger logger)
+    public static DiskOutbox Open(string folder, long maxBytes, ILogger logger, TimeProvider? time = null)
     {
         if (maxBytes < MinMaxBytes)
         {
@@ -122,7 +138,7 @@ public sealed class DiskOutbox : IDisposable
         }
 
         Directory.CreateDirectory(folder);
-        var outbox = new DiskOutbox(folder, maxBytes, logger);
+        var outbox = new DiskOutbox(folder, maxBytes, logger, time ?? TimeProvider.System);
         outbox.Recover();
         return outbox;
     }
@@ -131,7 +147,8 @@ public sealed class DiskOutbox : IDisposable
     /// Appends a message and the stream position after it. It is written to the file (a crash of the agent keeps it)
     /// but not fsync'd: it becomes publishable once <see cref="SyncToDisk"/> has run. <paramref name="endsSession"/>
     /// cuts the segment after it (fsync'ing it), so the cap drops whole sessions. Returns false when the message alone
-    /// does not fit under the cap (it is counted as dropped).
+    /// does not fit under the cap (it is counted as dropped). On a full disk it throws the <see cref="IOException"/>
+    /// (see <see cref="IsDiskFull"/>) with nothing appended and nothing half-written; <see cref="AppendAsync"/> waits instead.
     /// </summary>
     public bool Append(string topic, ReadOnlyMemory<byte> payload, StreamCheckpoint after, bool endsSession)
     {
@@ -143,7 +160,7 @@ public sealed class DiskOutbox : IDisposable
         var frame = OutboxRecordFormat.Encode(new OutboxRecord(after, topic, payload));
         lock (_gate)
         {
-            if (_segmentBytes[_writerSegment] > 0 && _segmentBytes[_writerSegment] + frame.Length > _segmentLimit)
+            if (_cutPending || (_segmentBytes[_writerSegment] > 0 && _segmentBytes[_writerSegment] + frame.Length > _segmentLimit))
             {
                 Roll();
             }
@@ -162,13 +179,53 @@ public sealed class DiskOutbox : IDisposable
             _checkpoint = after;
             if (endsSession)
             {
-                Roll();
+                CutAfterSession();
             }
         }
 
         _written.Writer.TryWrite(true);
         return true;
     }
+
+    /// <summary>
+    /// <see cref="Append"/>, waiting while the disk is full instead of failing: the writer (the device) pauses, and
+    /// nothing already stored is dropped to make room, since on a full disk the cap's trade-off (the newest data wins)
+    /// does not apply: the outbox did not choose that limit, and what is stored has been recorded. Room comes as the
+    /// broker acknowledges messages (their segments are deleted) or as something else frees the disk; it is tried
+    /// again every <see cref="DiskFullRetryInterval"/>. Logs an error naming the folder when the disk fills and a line
+    /// when appending resumes.
+    /// </summary>
+    public async Task<bool> AppendAsync(string topic, ReadOnlyMemory<byte> payload, StreamCheckpoint after, bool endsSession, CancellationToken cancellationToken)
+    {
+        long? fullSince = null;
+        while (true)
+        {
+            try
+            {
+                var appended = Append(topic, payload, after, endsSession);
+                if (fullSince is { } since)
+                {
+                    _logger.LogInformation("outbox {Folder}: room on the disk again after {Seconds:0.0} s; appending resumes", _folder, _time.GetElapsedTime(since).TotalSeconds);
+                }
+
+                return appended;
+            }
+            catch (IOException e) when (IsDiskFull(e))
+            {
+                if (fullSince is null)
+                {
+                    fullSince = _time.GetTimestamp();
+                    _logger.LogError("outbox {Folder}: no space left on device ({Error}); the device pauses until there is room, keeping all {Depth} messages not yet sent",
+                        _folder, e.Message, Depth);
+                }
+            }
+
+            await Task.Delay(DiskFullRetryInterval, _time, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether <paramref name="error"/> says the disk (or the user's quota on it) is full.</summary>
+    public static bool IsDiskFull(IOException error) => error.HResult is NoSpaceLeftOnDevice or DiskQuotaExceeded;
 
     /// <summary>
     /// Group commit: fsyncs everything appended so far with one fsync, making it publishable. Appends go on while
@@ -359,6 +416,9 @@ public sealed class DiskOutbox : IDisposable
             _bytes += _segmentBytes[segment];
         }
 
+        // A disk with less room than the cap would otherwise fill up with one segment, which is never deleted while it is
+        // being written: segments sized to the room there is keep several, and acknowledged ones are deleted to make room.
+        _segmentLimit = Math.Max(MinMaxBytes / 8, Math.Min(_maxBytes, new DriveInfo(_folder).AvailableFreeSpace + _bytes) / 8);
         _writerSegment = segments.Count > 0 ? segments[^1] : 1;
         _segmentBytes.TryAdd(_writerSegment, 0);
         _writer = File.OpenHandle(PathOf(_writerSegment), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
@@ -468,42 +528,105 @@ public sealed class DiskOutbox : IDisposable
         return dropped;
     }
 
+    /// <summary>Cuts the segment after a session's label; on a full disk the cut waits for the next append.</summary>
+    private void CutAfterSession()
+    {
+        try
+        {
+            Roll();
+        }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            // The label itself is stored: only the cut is put off, so the next append tries it first.
+            _cutPending = true;
+        }
+    }
+
     private void Roll()
     {
         // A segment is complete and durable before the next one starts, so only the newest can have an unsynced
         // tail (which a crash may tear) and syncing the newest covers everything (see SyncToDisk).
         RandomAccess.FlushToDisk(_writer);
-        _writer.Dispose();
         MarkDurable(_appendedCount);
-        _writerSegment++;
-        _segmentBytes[_writerSegment] = 0;
-        _writer = File.OpenHandle(PathOf(_writerSegment), FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-        if (_checkpoint is { } checkpoint)
+        var next = _writerSegment + 1;
+        var writer = File.OpenHandle(PathOf(next), FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+        var length = 0;
+        try
         {
-            // Each segment starts with the stream position, so it survives the deletion of every older segment;
-            // fsync'd, since the segments before it may be deleted right below.
-            Write(OutboxRecordFormat.Encode(new OutboxRecord(checkpoint, "", ReadOnlyMemory<byte>.Empty)));
-            RandomAccess.FlushToDisk(_writer);
+            if (_checkpoint is { } checkpoint)
+            {
+                // Each segment starts with the stream position, so it survives the deletion of every older segment;
+                // fsync'd, since the segments before it may be deleted right below.
+                var record = OutboxRecordFormat.Encode(new OutboxRecord(checkpoint, "", ReadOnlyMemory<byte>.Empty));
+                RandomAccess.Write(writer, record, 0);
+                RandomAccess.FlushToDisk(writer);
+                length = record.Length;
+            }
+        }
+        catch (IOException)
+        {
+            // No room for the new segment's first record (a full disk): writing goes on in the current segment, and no
+            // segment without the stream position is left behind.
+            writer.Dispose();
+            File.Delete(PathOf(next));
+            throw;
         }
 
+        _writer.Dispose();
+        _writer = writer;
+        _writerSegment = next;
+        _segmentBytes[next] = length;
+        _bytes += length;
+        _cutPending = false;
         DeleteAcknowledgedSegments();
     }
 
     private void Write(byte[] frame)
     {
-        RandomAccess.Write(_writer, frame, _segmentBytes[_writerSegment]);
+        var offset = _segmentBytes[_writerSegment];
+        try
+        {
+            RandomAccess.Write(_writer, frame, offset);
+        }
+        catch (IOException)
+        {
+            // A full disk can take part of a record before it refuses the rest: cut that part off, so the segment still
+            // ends with a whole record and the next one goes where this one would have.
+            RandomAccess.SetLength(_writer, offset);
+            throw;
+        }
+
         _segmentBytes[_writerSegment] += frame.Length;
         _bytes += frame.Length;
     }
 
     private void SaveCursor()
     {
-        if (_unsavedCursor is { } cursor)
+        if (_unsavedCursor is not { } cursor)
+        {
+            return;
+        }
+
+        try
         {
             _cursorFile.Save(cursor);
-            _unsavedCursor = null;
-            _acknowledgedSinceSave = 0;
         }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            // A cursor left behind only makes a restarted agent publish acknowledged messages again, which receivers
+            // de-duplicate; the acknowledgement itself must go on, since deleting what it acknowledged is what makes room.
+            if (!_cursorSaveFailing)
+            {
+                _logger.LogWarning("outbox {Folder}: the cursor cannot be saved, no space left on device; trying again with the next acknowledgement", _folder);
+                _cursorSaveFailing = true;
+            }
+
+            return;
+        }
+
+        _cursorSaveFailing = false;
+        _unsavedCursor = null;
+        _acknowledgedSinceSave = 0;
     }
 
     private void MarkDurable(long through)

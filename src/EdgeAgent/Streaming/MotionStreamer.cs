@@ -13,7 +13,8 @@ namespace Pipeline.EdgeAgent.Streaming;
 /// <summary>
 /// Streams the golf club: one continuous motion stream (sequence +1 per batch, continued across restarts from the
 /// outbox's checkpoint), each batch written to the outbox once its last sample has been recorded in simulated
-/// time, and a session label when each swing session ends. The outbox publisher sends them on. The sessions come
+/// time, and a session label when each swing session ends; while the outbox's disk is full the device waits (nothing
+/// recorded is dropped), then catches up. The outbox publisher sends them on. The sessions come
 /// from the simulator or from a recording (<see cref="SessionSource{T}"/>); a recording ends the stream when it ends.
 /// Each batch also goes, as it is recorded, through the <see cref="SwingDetector"/>, which knows nothing of session
 /// boundaries; every swing window it cuts is offered to inference, and scored against the labelled sessions by a
@@ -31,8 +32,8 @@ internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<Swing
         long streamSample = 0;
         var detector = new SwingDetector(options.SampleRateHz, options.SwingTriggerDegreesPerSecond, options.SwingReleaseDegreesPerSecond, options.SwingRefractorySeconds);
         var matcher = new SwingSessionMatcher(counters);
-        logger.LogInformation("{Device}: streaming golf swings at {Rate} Hz, stream {Stream:x8} ({How} at sequence {Sequence}), speed x{Speed}",
-            options.DeviceId, options.SampleRateHz, position.StreamId, position.Resumed ? "resumed" : "new", position.NextSequence, clock.SpeedFactor);
+        logger.LogInformation("{Device}: streaming golf swings at {Rate} Hz, stream {Stream:x8} ({How} at sequence {Sequence}, session {Session}), speed x{Speed}",
+            options.DeviceId, options.SampleRateHz, position.StreamId, position.Resumed ? "resumed" : "new", position.NextSequence, position.FirstSession, clock.SpeedFactor);
 
         var session = position.FirstSession;
         for (; options.MaxSessions == 0 || session < position.FirstSession + options.MaxSessions; session++)
@@ -57,7 +58,7 @@ internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<Swing
                     (float)options.SampleRateHz,
                     samples);
                 streamSample += count;
-                outbox.Append(motionTopic, MotionBatchCodec.Encode(batch), position.CheckpointAfter(session, TimestampOf(position, streamSample)), endsSession: false);
+                await outbox.AppendAsync(motionTopic, MotionBatchCodec.Encode(batch), position.CheckpointAfter(session, TimestampOf(position, streamSample)), endsSession: false, cancellationToken);
                 counters.AddSamples(count);
                 Detect(detector, matcher, samples, position, inference);
             }
@@ -66,7 +67,7 @@ internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<Swing
 
             var label = new SessionLabel(options.DeviceId, $"{position.StreamId:x8}-{session}", LearningTasks.Swing,
                 TimestampOf(position, sessionStart), TimestampOf(position, streamSample), swing.Label, Voc: null);
-            outbox.Append(labelTopic, ControlMessageCodec.Encode(label), position.CheckpointAfter(session + 1, TimestampOf(position, streamSample)), endsSession: true);
+            await outbox.AppendAsync(labelTopic, ControlMessageCodec.Encode(label), position.CheckpointAfter(session + 1, TimestampOf(position, streamSample)), endsSession: true, cancellationToken);
         }
 
         // Reached only when the stream ends by itself (not on cancellation): no swing can be detected any more.

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
+using Pipeline.EdgeAgent.ModelUpdates;
 using Pipeline.EdgeAgent.Simulation.Golf;
 using Pipeline.EdgeAgent.Simulation.Microscope;
 using Pipeline.Hosting.Mqtt;
@@ -99,7 +100,7 @@ public sealed class ModelSwapTests(EmbeddedBrokerFixture fixture, ITestOutputHel
             first.Dispose();
         }
 
-        Assert.True(File.Exists(Path.Combine(options.DataFolder, "model.bin")));
+        Assert.True(File.Exists(new LastGoodModelStore(options.DataFolder).ArtifactPath(1)));
         var predictionsBefore = Predictions(recorder, device).Count;
         var second = AgentFactory.Create(Broker, options, _loggers);
         await second.StartAsync(CancellationToken.None);

@@ -23,6 +23,10 @@ internal sealed class ReceivedStream(TopicRecorder recorder, string device)
     public IReadOnlyList<SessionLabel> Labels() =>
         [.. recorder.On(LabelTopic).Select(m => ControlMessageCodec.DecodeSessionLabel(m.Payload).Value!).DistinctBy(l => l.SessionId)];
 
+    /// <summary>One copy of each distinct payload received on <paramref name="topic"/>, in arrival order: identical redeliveries collapse, anything else stays.</summary>
+    public IReadOnlyList<byte[]> DistinctPayloads(string topic) =>
+        [.. recorder.On(topic).Select(m => m.Payload).DistinctBy(Convert.ToBase64String)];
+
     public static long SessionNumberOf(SessionLabel label) => long.Parse(label.SessionId[(label.SessionId.IndexOf('-', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Asserts one stream whose sequence numbers arrived in order from 0 with none missing, and whose timestamps only go forward.</summary>
