@@ -107,9 +107,10 @@ public sealed class EdgeAgentWorker : BackgroundService
         ];
         try
         {
-            await connection.ConnectAsync(stoppingToken);
-            await SubscribeUntilDoneAsync(updater.SubscribeAsync, "model announcements", stoppingToken);
-            await SubscribeUntilDoneAsync(ct => status.WatchOwnStatusAsync(connection, ct), "its own status", stoppingToken);
+            // The broker may be away for hours: a loop that fails meanwhile must stop the agent now, not once it answers.
+            await WatchingLoopsAsync(connection.ConnectAsync(stoppingToken), running);
+            await WatchingLoopsAsync(SubscribeUntilDoneAsync(updater.SubscribeAsync, "model announcements", stoppingToken), running);
+            await WatchingLoopsAsync(SubscribeUntilDoneAsync(ct => status.WatchOwnStatusAsync(connection, ct), "its own status", stoppingToken), running);
             await status.PublishAsync(connection, DeviceState.Online, _models.Version, startMessage, stoppingToken);
             _logger.LogInformation("{Device} ({Kind}) online at {Site}: {Message}", _options.DeviceId, _options.Kind, _options.Site, startMessage);
 
@@ -118,23 +119,38 @@ public sealed class EdgeAgentWorker : BackgroundService
             running.Add(Task.Run(() => status.ReportOutboxDepthAsync(connection, TimeSpan.FromSeconds(_options.StatusIntervalSeconds), loops.Token), CancellationToken.None));
 
             // The streamer may finish on its own (MaxSessions); any loop failing stops the whole agent.
-            var waiting = new List<Task>(running);
-            while (waiting.Count > 0)
-            {
-                var finished = await Task.WhenAny(waiting);
-                waiting.Remove(finished);
-                if (finished.IsFaulted)
-                {
-                    _logger.LogError(finished.Exception, "{Device}: a loop failed; the agent stops", _options.DeviceId);
-                    await finished;
-                }
-            }
+            await WatchingLoopsAsync(Task.WhenAll(running), running);
         }
         finally
         {
             await loops.CancelAsync();
             await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await SayGoodbyeAsync(status, connection);
+        }
+    }
+
+    /// <summary>
+    /// Awaits <paramref name="step"/> while watching <paramref name="loops"/>: a loop that fails first stops the agent with
+    /// its error logged; loops that finish on their own are let go.
+    /// </summary>
+    private async Task WatchingLoopsAsync(Task step, IReadOnlyList<Task> loops)
+    {
+        var watched = new List<Task>(loops);
+        while (true)
+        {
+            var finished = await Task.WhenAny([step, .. watched]);
+            if (finished == step)
+            {
+                await step;
+                return;
+            }
+
+            watched.Remove(finished);
+            if (finished.IsFaulted)
+            {
+                _logger.LogError(finished.Exception, "{Device}: a loop failed; the agent stops", _options.DeviceId);
+                await finished;
+            }
         }
     }
 

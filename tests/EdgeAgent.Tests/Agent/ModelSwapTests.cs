@@ -93,6 +93,9 @@ public sealed class ModelSwapTests(EmbeddedBrokerFixture fixture, ITestOutputHel
             var (manifest, artifact) = BuildModel(LearningTasks.Droplet, 1, [.. DropletMicroscopeSimulator.Vocs.Select(v => v.Name)]);
             await AnnounceAsync(recorder, manifest, artifact);
             await Eventually.TrueAsync(() => first.ModelVersion == 1, Patience, "the first agent runs model v1");
+            // The agent swaps a model in first and saves it after, so the save may still be under way.
+            var saved = new LastGoodModelStore(options.DataFolder);
+            await Eventually.TrueAsync(async () => (await saved.LoadAsync(CancellationToken.None)).Manifest?.Version == 1, Patience, "the first agent saved model v1");
         }
         finally
         {
@@ -100,7 +103,6 @@ public sealed class ModelSwapTests(EmbeddedBrokerFixture fixture, ITestOutputHel
             first.Dispose();
         }
 
-        Assert.True(File.Exists(new LastGoodModelStore(options.DataFolder).ArtifactPath(1)));
         var predictionsBefore = Predictions(recorder, device).Count;
         var second = AgentFactory.Create(Broker, options, _loggers);
         await second.StartAsync(CancellationToken.None);
