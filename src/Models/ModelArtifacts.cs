@@ -12,6 +12,9 @@ public static class ModelArtifacts
     /// <summary>Lower-case hex SHA-256, as in <see cref="ModelManifest.Sha256"/>.</summary>
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 
+    /// <summary>As <see cref="Sha256Hex(ReadOnlySpan{byte})"/>, over the rest of a stream, without holding it all in memory.</summary>
+    public static string Sha256Hex(Stream stream) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+
     /// <summary>
     /// Checks size and SHA-256 against the manifest, builds the manifest's architecture and loads the weights.
     /// Throws <see cref="ModelArtifactException"/> naming the problem for a bad artifact.

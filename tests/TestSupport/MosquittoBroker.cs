@@ -88,6 +88,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Stops mosquitto gracefully (SIGTERM, so it writes its persistence file), killing it if it lingers.</summary>
     public Task StopAsync() => _server.StopAsync();
 
+    /// <summary>Freezes mosquitto (SIGSTOP): clients stay connected, and what they publish is neither read nor acknowledged until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync() => _server.PauseAsync();
+
+    /// <summary>Lets a paused mosquitto run on: it reads what its clients sent meanwhile, in order.</summary>
+    public Task ResumeAsync() => _server.ResumeAsync();
+
     /// <summary>Kills mosquitto with SIGKILL: it saves nothing on the way out.</summary>
     public Task KillAsync() => _server.KillAsync();
 

@@ -58,14 +58,7 @@ public sealed class ServerProcess : IDisposable
             return;
         }
 
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
-        {
-            if (kill is not null)
-            {
-                await kill.WaitForExitAsync();
-            }
-        }
-
+        await SignalAsync(process, "TERM");
         using var timeout = new CancellationTokenSource(_stopTimeout);
         try
         {
@@ -77,6 +70,12 @@ public sealed class ServerProcess : IDisposable
             await process.WaitForExitAsync();
         }
     }
+
+    /// <summary>Freezes the server (SIGSTOP): its connections stay open, and what clients send waits unread in its socket buffers.</summary>
+    public Task PauseAsync() => _process is { HasExited: false } process ? SignalAsync(process, "STOP") : Task.CompletedTask;
+
+    /// <summary>Lets a paused server run on (SIGCONT): it reads what waited, in order.</summary>
+    public Task ResumeAsync() => _process is { HasExited: false } process ? SignalAsync(process, "CONT") : Task.CompletedTask;
 
     /// <summary>Kills the server outright (SIGKILL): no chance to save or flush anything, as in a crash or an OOM kill.</summary>
     public async Task KillAsync()
@@ -144,6 +143,15 @@ public sealed class ServerProcess : IDisposable
             }
 
             process.Dispose();
+        }
+    }
+
+    private static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+        if (kill is not null)
+        {
+            await kill.WaitForExitAsync();
         }
     }
 

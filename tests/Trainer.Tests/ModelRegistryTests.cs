@@ -1,3 +1,4 @@
+using Pipeline.Models;
 using Pipeline.Protocol;
 using Pipeline.Trainer.Registry;
 
@@ -9,15 +10,16 @@ public sealed class ModelRegistryTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static ModelManifest Manifest(int version, double accuracy) =>
+    private static ModelManifest Manifest(int version, double accuracy, byte[]? artifact = null) =>
         new(LearningTasks.Swing, version, "swing-cnn", 1_700_000_000_000_000 + version, Topics.ModelArtifact(LearningTasks.Swing, version),
-            3, new string('a', 64), [8, 512], ["a:x", "b:y"], new ModelMetrics(accuracy, accuracy, 5, null), "pipelined");
+            artifact?.Length ?? 3, artifact is null ? new string('a', 64) : ModelArtifacts.Sha256Hex(artifact), [8, 512], ["a:x", "b:y"],
+            new ModelMetrics(accuracy, accuracy, 5, null), "pipelined");
 
     [Fact]
     public void Store_TwoVersions_SurviveARestartAndNextVersionFollows()
     {
-        new ModelRegistry(_folder).Store(Manifest(1, 0.6), [1, 2, 3]);
-        new ModelRegistry(_folder).Store(Manifest(2, 0.7), [4, 5, 6]);
+        new ModelRegistry(_folder).Store(Manifest(1, 0.6, [1, 2, 3]), [1, 2, 3]);
+        new ModelRegistry(_folder).Store(Manifest(2, 0.7, [4, 5, 6]), [4, 5, 6]);
         var reopened = new ModelRegistry(_folder);
         Assert.Equal(2, reopened.Current(LearningTasks.Swing)!.Version);
         Assert.Equal(3, reopened.NextVersion(LearningTasks.Swing));
@@ -28,8 +30,8 @@ public sealed class ModelRegistryTests : IDisposable
     public void Current_NewestManifestCorrupt_FallsBackToPreviousVersion()
     {
         var registry = new ModelRegistry(_folder);
-        registry.Store(Manifest(1, 0.6), [1]);
-        registry.Store(Manifest(2, 0.7), [2]);
+        registry.Store(Manifest(1, 0.6, [1]), [1]);
+        registry.Store(Manifest(2, 0.7, [2]), [2]);
         File.WriteAllText(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v2", "manifest.json"), "{not json");
         Assert.Equal(1, registry.Current(LearningTasks.Swing)!.Version);
     }
@@ -38,8 +40,8 @@ public sealed class ModelRegistryTests : IDisposable
     public void Reject_Candidate_DoesNotBecomeCurrent()
     {
         var registry = new ModelRegistry(_folder);
-        registry.Store(Manifest(1, 0.8), [1]);
-        registry.Reject(Manifest(2, 0.5), [2]);
+        registry.Store(Manifest(1, 0.8, [1]), [1]);
+        registry.Reject(Manifest(2, 0.5, [2]), [2]);
         Assert.Equal(1, registry.Current(LearningTasks.Swing)!.Version);
     }
 

@@ -21,7 +21,7 @@ public sealed class TrainingRoundTests : IDisposable
     {
         await using var broker = await EmbeddedBroker.StartAsync(0, NullLogger.Instance, CancellationToken.None);
         await using var store = EmbeddedTelemetryStore.Open(Path.Combine(_folder, "store"));
-        await WriteSwingSessionsAsync(store, sessionsPerClass: 12);
+        await LabelledSwingSessions.WriteAsync(store, sessionsPerClass: 12);
 
         await using var publisherConnection = new MqttConnection(broker.ToOptions(), "trainer-test", NullLogger.Instance);
         await publisherConnection.ConnectAsync(CancellationToken.None);
@@ -42,14 +42,14 @@ public sealed class TrainingRoundTests : IDisposable
         Assert.True(decoded.IsSuccess, decoded.Error?.Message);
         using var model = ModelArtifacts.Load(registry.ReadArtifact(decoded.Value), decoded.Value);
         ModelArtifacts.SmokeCheck(model);
-        Assert.Equal(["alice:draw", "bob:fade"], decoded.Value.Classes);
+        Assert.Equal(LabelledSwingSessions.Classes, decoded.Value.Classes);
     }
 
     [Fact]
     public async Task SecondRound_JudgesTheCandidateAgainstTheCurrentModelOnTheSameHeldOutData()
     {
         await using var store = EmbeddedTelemetryStore.Open(Path.Combine(_folder, "store"));
-        await WriteSwingSessionsAsync(store, sessionsPerClass: 12);
+        await LabelledSwingSessions.WriteAsync(store, sessionsPerClass: 12);
         var options = new TrainerOptions { DataFolder = _folder, Epochs = 4, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25 };
         var registry = new ModelRegistry(_folder);
         var log = new RecordingLogger();
@@ -64,40 +64,4 @@ public sealed class TrainingRoundTests : IDisposable
         Assert.Contains("on the same held-out data", verdict, StringComparison.Ordinal);
         Assert.Equal(second.Version is null ? 1 : 2, registry.Current(LearningTasks.Swing)!.Version);
     }
-
-    private static async Task WriteSwingSessionsAsync(EmbeddedTelemetryStore store, int sessionsPerClass)
-    {
-        var random = new Random(11);
-        var start = 1_700_000_000_000_000L;
-        string[] players = ["alice", "bob"];
-        string[] shapes = ["draw", "fade"];
-        for (var c = 0; c < 2; c++)
-        {
-            for (var s = 0; s < sessionsPerClass; s++)
-            {
-                const int count = 1200;
-                var samples = new float[count * 8];
-                var impact = 400 + random.Next(400);
-                for (var i = 0; i < count; i++)
-                {
-                    var envelope = Math.Exp(-Math.Pow((i - impact) / 60.0, 2));
-                    for (var ch = 0; ch < 8; ch++)
-                    {
-                        var wave = ch >= 5 ? 900 * envelope * Math.Sin(i * (c + 1) * 0.06) : (c == 0 ? 1 : -1) * 0.3 * envelope * SwingWindowingScale(ch);
-                        samples[(i * 8) + ch] = (float)(wave + ((random.NextDouble() - 0.5) * 0.05 * SwingWindowingScale(ch)));
-                    }
-                }
-
-                // Make sure the impact is the peak gyro magnitude.
-                samples[(impact * 8) + MotionChannels.GyroX] = 1500;
-                var device = $"club-{s % 3}";
-                await store.WriteMotionAsync([new MotionBatch(device, 1, (ulong)((c * 1000) + s), start, 500f, samples)], CancellationToken.None);
-                var end = start + (count * 2000L);
-                await store.WriteLabelAsync(new SessionLabel(device, $"s{c}-{s}", LearningTasks.Swing, start, end, new SwingLabel(players[c], shapes[c]), null), CancellationToken.None);
-                start = end + 1_000_000;
-            }
-        }
-    }
-
-    private static double SwingWindowingScale(int channel) => SwingWindowing.ChannelScale[channel];
 }

@@ -1,3 +1,7 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Models;
 using Pipeline.Protocol;
 
 namespace Pipeline.Trainer.Registry;
@@ -5,15 +9,25 @@ namespace Pipeline.Trainer.Registry;
 /// <summary>
 /// Versioned models on disk: &lt;data&gt;/models/&lt;task&gt;/v&lt;N&gt;/model.bin and manifest.json (ControlMessageCodec),
 /// so versions survive a restart. Candidates that were not blessed are kept under rejected/ for inspection.
+/// A version appears whole or not at all: it is written into a hidden staging folder (.v&lt;N&gt;.partial), fsynced, and
+/// renamed into place (docs/TRAINING.md, "The model registry"). A number, once staged, is never given to another model.
 /// </summary>
-public sealed class ModelRegistry(string dataFolder)
+public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
 {
     private const string ArtifactFile = "model.bin";
     private const string ManifestFile = "manifest.json";
+    private const string RejectedFolder = "rejected";
+    private const string StagingPrefix = ".";
+    private const string StagingSuffix = ".partial";
+
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
     public string TaskFolder(string task) => Path.Combine(dataFolder, "models", Identifiers.Require(task, nameof(task)));
 
-    /// <summary>The highest stored version whose manifest decodes and whose artifact is present; null if none.</summary>
+    /// <summary>
+    /// The highest stored version that is whole: its manifest decodes and names it, and its artifact has the size and
+    /// SHA-256 the manifest gives; null if none. Each version passed over is logged with what is wrong with it.
+    /// </summary>
     public ModelManifest? Current(string task)
     {
         var folder = TaskFolder(task);
@@ -22,47 +36,203 @@ public sealed class ModelRegistry(string dataFolder)
             return null;
         }
 
-        foreach (var version in Versions(folder).OrderDescending())
+        foreach (var version in StoredVersions(folder).OrderDescending())
         {
-            var path = Path.Combine(folder, $"v{version}");
-            var decoded = ControlMessageCodec.DecodeModelManifest(File.ReadAllBytes(Path.Combine(path, ManifestFile)));
-            if (decoded.IsSuccess && decoded.Value.Version == version && File.Exists(Path.Combine(path, ArtifactFile)))
+            var (manifest, problem) = Check(task, version, Path.Combine(folder, VersionName(version)));
+            if (manifest is not null)
             {
-                return decoded.Value;
+                return manifest;
             }
+
+            _logger.LogWarning("{Task} v{Version} in the model registry is passed over: {Problem}", task, version, problem);
         }
 
         return null;
     }
 
+    /// <summary>One above every number a version holds, whether it is whole, damaged, or was interrupted while being stored.</summary>
     public int NextVersion(string task)
     {
         var folder = TaskFolder(task);
-        return Directory.Exists(folder) ? Versions(folder).DefaultIfEmpty(0).Max() + 1 : 1;
+        return Directory.Exists(folder) ? StoredVersions(folder).Concat(StagedVersions(folder)).DefaultIfEmpty(0).Max() + 1 : 1;
     }
 
-    public byte[] ReadArtifact(ModelManifest manifest) => File.ReadAllBytes(Path.Combine(TaskFolder(manifest.Task), $"v{manifest.Version}", ArtifactFile));
+    public byte[] ReadArtifact(ModelManifest manifest) => File.ReadAllBytes(Path.Combine(TaskFolder(manifest.Task), VersionName(manifest.Version), ArtifactFile));
 
-    /// <summary>Stores a blessed model as its version; the manifest is written last, so a half-written version is never current.</summary>
-    public void Store(ModelManifest manifest, byte[] artifact) =>
-        Write(Path.Combine(TaskFolder(manifest.Task), $"v{manifest.Version}"), manifest, artifact);
-
-    /// <summary>Records a candidate that was not blessed, without giving it a version.</summary>
-    public void Reject(ModelManifest manifest, byte[] artifact) =>
-        Write(Path.Combine(TaskFolder(manifest.Task), "rejected", manifest.CreatedMicros.ToString(System.Globalization.CultureInfo.InvariantCulture)), manifest, artifact);
-
-    private static void Write(string folder, ModelManifest manifest, byte[] artifact)
+    /// <summary>
+    /// Stores a blessed model as its version, which appears whole with the files <paramref name="writeAlongside"/> adds
+    /// to the folder it is given (a report), or not at all. Refuses a number that is already taken.
+    /// </summary>
+    public void Store(ModelManifest manifest, byte[] artifact, Action<string>? writeAlongside = null)
     {
-        Directory.CreateDirectory(folder);
-        File.WriteAllBytes(Path.Combine(folder, ArtifactFile), artifact);
-        var temporary = Path.Combine(folder, ManifestFile + ".tmp");
-        File.WriteAllBytes(temporary, ControlMessageCodec.Encode(manifest));
-        File.Move(temporary, Path.Combine(folder, ManifestFile), overwrite: true);
+        var folder = TaskFolder(manifest.Task);
+        var name = VersionName(manifest.Version);
+        if (Directory.Exists(Path.Combine(folder, name)) || Directory.Exists(Path.Combine(folder, StagingName(name))))
+        {
+            throw new InvalidOperationException($"{manifest.Task} v{manifest.Version} is already taken in the model registry; a version number names one model only");
+        }
+
+        WriteWhole(folder, name, manifest, artifact, writeAlongside);
+
+        // A finished version above them keeps NextVersion past their numbers, so the markers of interrupted stores can go.
+        foreach (var interrupted in StagedVersions(folder).Where(v => v < manifest.Version))
+        {
+            Directory.Delete(Path.Combine(folder, StagingName(VersionName(interrupted))), recursive: true);
+        }
     }
 
-    private static IEnumerable<int> Versions(string folder) =>
-        Directory.EnumerateDirectories(folder, "v*")
-            .Select(d => Path.GetFileName(d)[1..])
-            .Select(n => int.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0)
-            .Where(v => v > 0);
+    /// <summary>Records a candidate that was not blessed, without giving it a version; whole or not at all, as <see cref="Store"/>.</summary>
+    public void Reject(ModelManifest manifest, byte[] artifact, Action<string>? writeAlongside = null) =>
+        WriteWhole(Path.Combine(TaskFolder(manifest.Task), RejectedFolder), manifest.CreatedMicros.ToString(CultureInfo.InvariantCulture), manifest, artifact, writeAlongside);
+
+    /// <summary>
+    /// At start: what stores interrupted by a crash left. A staged version is emptied and kept as an empty marker, so its
+    /// number stays taken until a later version is stored; a staged rejected candidate is removed. Each is logged; returns
+    /// how many there were.
+    /// </summary>
+    public int ClearInterrupted(string task)
+    {
+        var folder = TaskFolder(task);
+        if (!Directory.Exists(folder))
+        {
+            return 0;
+        }
+
+        var cleared = 0;
+        foreach (var version in StagedVersions(folder))
+        {
+            var staging = Path.Combine(folder, StagingName(VersionName(version)));
+            if (Directory.EnumerateFileSystemEntries(staging).Any())
+            {
+                Empty(staging);
+                _logger.LogWarning("{Task} v{Version} was interrupted while being stored (the trainer stopped); it was never current nor published, and its number stays taken", task, version);
+                cleared++;
+            }
+        }
+
+        var rejected = Path.Combine(folder, RejectedFolder);
+        foreach (var staging in Directory.Exists(rejected) ? Directory.EnumerateDirectories(rejected, StagingName("*")) : [])
+        {
+            Directory.Delete(staging, recursive: true);
+            _logger.LogWarning("a rejected {Task} candidate was interrupted while being recorded; removed {Folder}", task, staging);
+            cleared++;
+        }
+
+        return cleared;
+    }
+
+    /// <summary>Writes into the staging folder, fsyncs every file and the folder, renames it to <paramref name="name"/> and fsyncs the parent.</summary>
+    private static void WriteWhole(string parent, string name, ModelManifest manifest, byte[] artifact, Action<string>? writeAlongside)
+    {
+        CreateDurably(parent);
+        var staging = Path.Combine(parent, StagingName(name));
+        Directory.CreateDirectory(staging);
+        try
+        {
+            File.WriteAllBytes(Path.Combine(staging, ArtifactFile), artifact);
+            File.WriteAllBytes(Path.Combine(staging, ManifestFile), ControlMessageCodec.Encode(manifest));
+            writeAlongside?.Invoke(staging);
+            foreach (var file in Directory.EnumerateFiles(staging))
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
+                stream.Flush(flushToDisk: true);
+            }
+
+            DirectoryFlush.ToDisk(staging);
+        }
+        catch
+        {
+            // Frees what a full disk let through; the empty folder keeps the number taken.
+            Empty(staging);
+            throw;
+        }
+
+        Directory.Move(staging, Path.Combine(parent, name));
+        DirectoryFlush.ToDisk(parent);
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and any missing parents, fsyncing the parent of each one created, so a rename inside it is not lost with it.</summary>
+    private static void CreateDurably(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
+        CreateDurably(parent);
+        Directory.CreateDirectory(folder);
+        DirectoryFlush.ToDisk(parent);
+    }
+
+    private static (ModelManifest? Manifest, string? Problem) Check(string task, int version, string folder)
+    {
+        try
+        {
+            var manifestPath = Path.Combine(folder, ManifestFile);
+            if (!File.Exists(manifestPath))
+            {
+                return (null, $"{ManifestFile} is missing");
+            }
+
+            var decoded = ControlMessageCodec.DecodeModelManifest(File.ReadAllBytes(manifestPath));
+            if (!decoded.IsSuccess)
+            {
+                return (null, $"{ManifestFile} does not decode: {decoded.Error.Message}");
+            }
+
+            var manifest = decoded.Value;
+            if (manifest.Task != task || manifest.Version != version)
+            {
+                return (null, $"{ManifestFile} names {manifest.Task} v{manifest.Version}");
+            }
+
+            var artifactPath = Path.Combine(folder, ArtifactFile);
+            if (!File.Exists(artifactPath))
+            {
+                return (null, $"{ArtifactFile} is missing");
+            }
+
+            using var artifact = File.OpenRead(artifactPath);
+            if (artifact.Length != manifest.SizeBytes)
+            {
+                return (null, $"{ArtifactFile} is {artifact.Length} bytes but the manifest says {manifest.SizeBytes}");
+            }
+
+            var sha = ModelArtifacts.Sha256Hex(artifact);
+            return sha == manifest.Sha256 ? (manifest, null) : (null, $"{ArtifactFile} has SHA-256 {sha} but the manifest says {manifest.Sha256}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"it cannot be read: {e.Message}");
+        }
+    }
+
+    private static void Empty(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            File.Delete(file);
+        }
+
+        foreach (var subfolder in Directory.EnumerateDirectories(folder))
+        {
+            Directory.Delete(subfolder, recursive: true);
+        }
+    }
+
+    private static string VersionName(int version) => FormattableString.Invariant($"v{version}");
+
+    private static string StagingName(string name) => StagingPrefix + name + StagingSuffix;
+
+    /// <summary>Numbers of the v&lt;N&gt; folders, whatever they hold.</summary>
+    private static IEnumerable<int> StoredVersions(string folder) =>
+        Numbers(Directory.EnumerateDirectories(folder, "v*").Select(d => Path.GetFileName(d)[1..]));
+
+    /// <summary>Numbers of the .v&lt;N&gt;.partial folders: stores that were interrupted, or one under way.</summary>
+    private static IEnumerable<int> StagedVersions(string folder) =>
+        Numbers(Directory.EnumerateDirectories(folder, StagingName("v*")).Select(d => Path.GetFileName(d)[(StagingPrefix.Length + 1)..^StagingSuffix.Length]));
+
+    private static IEnumerable<int> Numbers(IEnumerable<string> digits) =>
+        digits.Select(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0).Where(v => v > 0);
 }

@@ -37,7 +37,12 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         var settings = options.Value;
         await using var connection = connections.Create(settings.ClientId);
         await connection.ConnectAsync(stoppingToken);
-        var registry = new ModelRegistry(settings.DataFolder);
+        var registry = new ModelRegistry(settings.DataFolder, logger);
+        foreach (var task in settings.ResolvedTasks)
+        {
+            registry.ClearInterrupted(task);
+        }
+
         var publisher = new ModelPublisher(connection);
         await RepublishCurrentModelsAsync(registry, publisher, settings.ResolvedTasks, stoppingToken);
         var round = new TrainingRound(settings, store, registry, publisher, time, logger);

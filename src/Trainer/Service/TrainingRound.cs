@@ -65,9 +65,10 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             Topics.ModelArtifact(task, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
             [.. data.Classes], metrics, schedule.Name);
         var blessed = BlessingPolicy.IsBlessed(metrics, current, currentOnSameData);
+        var report = new ReportMetrics(schedule.Name, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, samplesPerSecond, history);
         if (blessed)
         {
-            registry.Store(manifest, artifact);
+            registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion));
             if (publisher is not null)
             {
                 await publisher.PublishAsync(manifest, artifact, cancellationToken);
@@ -75,13 +76,9 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
         else
         {
-            registry.Reject(manifest, artifact);
+            registry.Reject(manifest, artifact, folder => WriteReport(folder, report, confusion));
         }
 
-        WriteReport(blessed ? Path.Combine(registry.TaskFolder(task), $"v{version}")
-                : Path.Combine(registry.TaskFolder(task), "rejected", manifest.CreatedMicros.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new ReportMetrics(schedule.Name, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, samplesPerSecond, history),
-            confusion);
         training.Finish();
         logger.LogInformation(
             "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s{Stages}: {Outcome}",
@@ -121,7 +118,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
     }
 
-    /// <summary>Curves, confusion matrix and metrics beside the model; a chart that fails to render costs a warning, not the round.</summary>
+    /// <summary>Curves, confusion matrix and metrics beside the model, written before it appears in the registry; a chart that fails to render costs a warning, not the round.</summary>
     private void WriteReport(string folder, ReportMetrics metrics, ConfusionMatrix confusion)
     {
         try

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Pipeline.Hosting.Mqtt;
+using Pipeline.Models;
+using Pipeline.Protocol;
+using Pipeline.TestSupport;
+
+namespace Pipeline.Trainer.Tests.Faults;
+
+/// <summary>
+/// A real subscriber to one task's model topics that keeps every manifest and artifact the broker delivers (retained
+/// ones on subscribing, then live ones), and lets a test act on an arrival from the receive path itself.
+/// </summary>
+internal sealed class ModelTopicRecorder : IAsyncDisposable
+{
+    private readonly MqttConnection _connection;
+    private readonly string _task;
+    private readonly ConcurrentQueue<ModelManifest> _manifests = new();
+    private readonly ConcurrentQueue<(int Version, string Sha256, int Size)> _artifacts = new();
+    private readonly ConcurrentQueue<string> _refused = new();
+
+    private ModelTopicRecorder(MqttConnection connection, string task)
+    {
+        _connection = connection;
+        _task = task;
+    }
+
+    /// <summary>Raised on the receive path for every artifact, with its version, before the next message is taken.</summary>
+    public event Action<int>? ArtifactArrived;
+
+    public IReadOnlyList<ModelManifest> Manifests => [.. _manifests];
+
+    /// <summary>Every artifact delivered: its version (from its topic), SHA-256 and size.</summary>
+    public IReadOnlyList<(int Version, string Sha256, int Size)> Artifacts => [.. _artifacts];
+
+    /// <summary>Manifests that did not decode: a trainer never publishes one, so any is a failure.</summary>
+    public IReadOnlyList<string> Refused => [.. _refused];
+
+    public static async Task<ModelTopicRecorder> StartAsync(MosquittoBroker broker, string task, ILogger logger)
+    {
+        var connection = new MqttConnection(broker.ToOptions(), $"model-recorder-{Guid.NewGuid():N}", logger);
+        var recorder = new ModelTopicRecorder(connection, task);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await connection.ConnectAsync(timeout.Token);
+        foreach (var filter in new[] { Topics.ModelManifest(task), $"{Topics.Root}/models/{task}/artifacts/+" })
+        {
+            await connection.SubscribeAsync(filter, (message, _) =>
+            {
+                recorder.Keep(message);
+                return Task.CompletedTask;
+            }, timeout.Token);
+        }
+
+        return recorder;
+    }
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    private void Keep(MqttIncomingMessage message)
+    {
+        if (message.Topic == Topics.ModelManifest(_task))
+        {
+            var decoded = ControlMessageCodec.DecodeModelManifest(message.Payload);
+            if (decoded.IsSuccess)
+            {
+                _manifests.Enqueue(decoded.Value);
+            }
+            else
+            {
+                _refused.Enqueue($"{message.Topic}: {decoded.Error.Message}");
+            }
+
+            return;
+        }
+
+        if (int.TryParse(message.Topic[(message.Topic.LastIndexOf('/') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            && message.Topic == Topics.ModelArtifact(_task, version))
+        {
+            _artifacts.Enqueue((version, ModelArtifacts.Sha256Hex(message.Payload), message.Payload.Length));
+            ArtifactArrived?.Invoke(version);
+        }
+    }
+}
