@@ -48,7 +48,10 @@ internal static class ControlMessageRules
         ?? (m.Metrics.HeldOutExamples < 0 ? Invalid("metrics.heldOutExamples is negative") : null)
         ?? (m.Metrics.ConcentrationMae is { } mae && !(double.IsFinite(mae) && mae >= 0) ? Invalid($"metrics.concentrationMae {mae} is not a finite non-negative number") : null)
         ?? (m.Metrics.DropletAccuracy is { } droplet ? Metric(droplet, "metrics.dropletAccuracy") : null)
-        ?? Id(m.Schedule, "schedule");
+        ?? Id(m.Schedule, "schedule")
+        ?? (m.Signature is { } signature && !(signature.KeyId is { Length: 16 } && signature.KeyId.All(char.IsAsciiHexDigitLower) && signature.Value is { Length: > 0 and <= 128 })
+            ? Invalid("signature must have a keyId of 16 lower-case hex digits and a value of at most 128 characters")
+            : null);
 
     public static DecodeError? Check(Prediction m) =>
         Id(m.DeviceId, "deviceId") ?? Task(m.Task)

@@ -15,7 +15,8 @@ public sealed record ModelManifest(
     int[] InputShape,
     string[] Classes,
     ModelMetrics Metrics,
-    string Schedule)
+    string Schedule,
+    ModelSignature? Signature = null)
 {
     /// <summary>The most classes a model may have; the trainer keeps the most frequent ones beyond it.</summary>
     public const int MaxClasses = 1024;

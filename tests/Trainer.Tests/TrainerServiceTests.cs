@@ -6,6 +6,7 @@ using Pipeline.Hosting;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
 using Pipeline.Storage.Embedded;
+using Pipeline.TestSupport;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Service;
 
@@ -18,7 +19,7 @@ public sealed class TrainerServiceTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public async Task Start_WithAModelInTheRegistry_AnnouncesItAgainBeforeAnyNewData()
+    public async Task Start_WithAModelInTheRegistry_AnnouncesItAgainSigned_BeforeAnyNewData()
     {
         await using var broker = await EmbeddedBroker.StartAsync(0, NullLogger.Instance, CancellationToken.None);
         var manifest = new ModelManifest(LearningTasks.Swing, 3, "swing-cnn", 1_700_000_000_000_000, Topics.ModelArtifact(LearningTasks.Swing, 3),
@@ -29,7 +30,7 @@ public sealed class TrainerServiceTests : IDisposable
         var announced = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         await listener.SubscribeAsync(Topics.ModelManifest(LearningTasks.Swing), (m, _) => { announced.TrySetResult(m.Payload); return Task.CompletedTask; }, CancellationToken.None);
 
-        using var host = BuildHost(broker, ("Trainer:Tasks:0", LearningTasks.Swing));
+        using var host = BuildHost(broker, ("Trainer:Tasks:0", LearningTasks.Swing), ("Trainer:SigningKeyPath", TestModelKeys.PrivateKeyPath));
         await host.StartAsync();
         var payload = await announced.Task.WaitAsync(TimeSpan.FromSeconds(20));
         await host.StopAsync();
@@ -37,6 +38,8 @@ public sealed class TrainerServiceTests : IDisposable
         var decoded = ControlMessageCodec.DecodeModelManifest(payload);
         Assert.True(decoded.IsSuccess, decoded.Error?.Message);
         Assert.Equal(3, decoded.Value.Version);
+        using var trusted = TrustedModelKeys.Load(TestModelKeys.TrustedFolder);
+        Assert.Null(ModelManifestSigning.Verify(decoded.Value, trusted));
         Assert.Empty(host.Services.GetRequiredService<TrainerService>().Results);
     }
 

@@ -32,7 +32,7 @@ public sealed class TrainingRoundTests : IDisposable
 
         var options = new TrainerOptions { DataFolder = _folder, Epochs = 10, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25 };
         var registry = new ModelRegistry(_folder);
-        var round = new TrainingRound(options, store, registry, new ModelPublisher(publisherConnection), TimeProvider.System, NullLogger.Instance);
+        var round = new TrainingRound(options, store, registry, new ModelPublisher(publisherConnection, signingKey: null), TimeProvider.System, NullLogger.Instance);
         Assert.True(await round.HasEnoughDataAsync(LearningTasks.Swing, CancellationToken.None));
         var result = await round.RunAsync(1, LearningTasks.Swing, CancellationToken.None);
 

@@ -83,6 +83,13 @@ public sealed class EdgeAgentOptions
     public double ArtifactTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
+    /// The folder of public keys ("*.pub", ECDSA P-256 PEM) whose signatures on model manifests this device accepts.
+    /// A model not signed by one of them is refused before its artifact is fetched; empty trusts no key, so no model
+    /// is taken. `pipeline up` points its devices at the trainer's public key.
+    /// </summary>
+    public string TrustedModelKeysFolder { get; set; } = "";
+
+    /// <summary>
     /// Cap on the on-disk outbox (under DataFolder/outbox). When full, the oldest segment (whole sessions, oldest
     /// first) is dropped and counted, so sampling goes on and the newest data survives (docs/DEVICES.md, "Outbox").
     /// </summary>

@@ -10,9 +10,9 @@ using Pipeline.Protocol;
 namespace Pipeline.EdgeAgent.ModelUpdates;
 
 /// <summary>
-/// Follows the task's model announcements: for a manifest newer than the running model it fetches the
-/// artifact, verifies size and checksum, loads it, smoke-checks it, saves it as the last good model and swaps
-/// it in. Everything happens here, off the receive path and off the inference path; a model failing any
+/// Follows the task's model announcements: for a manifest newer than the running model that a trusted key signed
+/// (<see cref="ModelManifestSigning"/>) it fetches the artifact, verifies size and checksum, loads it, smoke-checks it,
+/// saves it as the last good model and swaps it in. Everything happens here, off the receive path and off the inference path; a model failing any
 /// step is refused with a status message naming why, and the running model carries on.
 /// </summary>
 internal sealed class ModelUpdater
@@ -75,6 +75,12 @@ internal sealed class ModelUpdater
             return Refuse($"last good model refused: {error}");
         }
 
+        // The file on disk is as untrusted as a message: someone may have replaced it, or the trusted keys changed.
+        if (SignatureRefusal(manifest) is { } unsigned)
+        {
+            return Refuse($"last good model v{manifest.Version} refused: {unsigned}");
+        }
+
         var refusal = await VerifyAndSwapAsync(manifest, artifact, cancellationToken);
         return refusal is null
             ? $"started with last good model v{manifest.Version} from {_store.Folder}"
@@ -124,6 +130,14 @@ internal sealed class ModelUpdater
         if (_refusedVersions.Contains(manifest.Version))
         {
             _logger.LogDebug("{Device}: ignoring model v{Version}, refused before", _options.DeviceId, manifest.Version);
+            return;
+        }
+
+        // Checked before anything is fetched: an artifact nobody trusted vouches for is not worth the download. Not
+        // remembered as refused, so the same version, signed once the keys are right, is still taken.
+        if (SignatureRefusal(manifest) is { } unsigned)
+        {
+            await RefuseAsync($"refused model v{manifest.Version}: {unsigned}", cancellationToken);
             return;
         }
 
@@ -198,6 +212,18 @@ internal sealed class ModelUpdater
             _models.Swap(model);
             return null;
         }, cancellationToken);
+    }
+
+    /// <summary>Null when a key in the trusted folder signed exactly this manifest; read afresh each time, so a rotation needs no restart.</summary>
+    private string? SignatureRefusal(ModelManifest manifest)
+    {
+        using var trusted = TrustedModelKeys.Load(_options.TrustedModelKeysFolder);
+        foreach (var problem in trusted.Problems)
+        {
+            _logger.LogWarning("{Device}: a trusted model key was skipped: {Problem}", _options.DeviceId, problem);
+        }
+
+        return ModelManifestSigning.Verify(manifest, trusted);
     }
 
     private void RememberRefused(int version)

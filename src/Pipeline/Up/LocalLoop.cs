@@ -34,6 +34,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         using var bootstrapLogs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
 
         var identities = IdentityStore.Open(LoopIdentities.Folder(folder.DataFolder));
+
         // The embedded broker speaks only TLS, with a certificate from the loop's own authority, which its clients trust
         // alone. An external broker is the user's to configure (Broker:CaCertificate when it speaks TLS).
         var tls = settings.ExternalBroker is null ? BrokerCertificates.Ensure(LoopIdentities.TlsFolder(folder.DataFolder)) : null;

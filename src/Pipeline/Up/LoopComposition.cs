@@ -24,18 +24,21 @@ public static class LoopComposition
             new("Trainer:MinExamplesPerClass", "12"),
             new("Trainer:MinClasses", "9"),
             new("Trainer:Epochs", "20"),
+            new("Trainer:SigningKeyPath", LoopIdentities.ModelSigningKeyPath(dataFolder)),
             // Small frames keep a droplet round short on two cores; the model resamples to its own input size anyway.
             new("Agents:0:DeviceId", GolfDevice),
             new("Agents:0:Kind", DeviceKinds.Golf),
             new("Agents:0:SpeedFactor", Text(up.Speed)),
             new("Agents:0:Seed", "1"),
             new("Agents:0:DataFolder", Path.Combine(dataFolder, "edge", GolfDevice)),
+            new("Agents:0:TrustedModelKeysFolder", LoopIdentities.TrustedModelKeysFolder(dataFolder)),
             new("Agents:1:DeviceId", MicroscopeDevice),
             new("Agents:1:Kind", DeviceKinds.Microscope),
             new("Agents:1:SpeedFactor", Text(up.Speed)),
             new("Agents:1:Seed", "2"),
             new("Agents:1:FrameSize", "64"),
             new("Agents:1:DataFolder", Path.Combine(dataFolder, "edge", MicroscopeDevice)),
+            new("Agents:1:TrustedModelKeysFolder", LoopIdentities.TrustedModelKeysFolder(dataFolder)),
         };
         if (up.Speed > 1)
         {

@@ -72,6 +72,17 @@ public sealed class TrainerOptions
 
     public int Seed { get; set; } = 1;
 
+    /// <summary>
+    /// The private key (ECDSA P-256, PKCS#8 PEM, readable by the trainer only) every published manifest is signed with;
+    /// devices run only models signed by a key they trust. Created on first start when missing, with its public key in
+    /// <see cref="TrustedModelKeysFolder"/>. Empty publishes unsigned manifests, which devices refuse.
+    /// </summary>
+    public string SigningKeyPath { get; set; } = "";
+
+    /// <summary>Where the signing key's public half is put ("&lt;key id&gt;.pub"), to be given to devices: "trusted-model-keys" beside the key.</summary>
+    public string TrustedModelKeysFolder =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(SigningKeyPath)) ?? ".", "trusted-model-keys");
+
     [Range(1, 3600)]
     public double PollSeconds { get; set; } = 2;
 

@@ -43,7 +43,17 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
             registry.ClearInterrupted(task);
         }
 
-        var publisher = new ModelPublisher(connection);
+        using var signingKey = settings.SigningKeyPath.Length > 0 ? ModelSigningKey.Ensure(settings.SigningKeyPath, settings.TrustedModelKeysFolder) : null;
+        if (signingKey is null)
+        {
+            logger.LogWarning("Trainer:SigningKeyPath is not set: models are announced unsigned, and devices refuse unsigned models");
+        }
+        else
+        {
+            logger.LogInformation("models are signed with key {KeyId} ({Path}); devices trust it from {Folder}", signingKey.KeyId, settings.SigningKeyPath, settings.TrustedModelKeysFolder);
+        }
+
+        var publisher = new ModelPublisher(connection, signingKey);
         await RepublishCurrentModelsAsync(registry, publisher, settings.ResolvedTasks, stoppingToken);
         var round = new TrainingRound(settings, store, registry, publisher, time, logger);
         var sessionsLastRound = new Dictionary<string, int>(StringComparer.Ordinal);

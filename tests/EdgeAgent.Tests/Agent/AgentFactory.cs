@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.Hosting.Mqtt;
+using Pipeline.TestSupport;
 
 namespace Pipeline.EdgeAgent.Tests.Agent;
 
@@ -19,6 +20,7 @@ internal static class AgentFactory
         Seed = 3,
         DataFolder = dataFolder,
         MaxSessions = maxSessions,
+        TrustedModelKeysFolder = TestModelKeys.TrustedFolder,
     };
 
     public static EdgeAgentOptions Microscope(string deviceId, string dataFolder, int maxSessions = 0) => new()
@@ -33,5 +35,6 @@ internal static class AgentFactory
         FrameIntervalSeconds = 1,
         MaxDegradation = 0.6f,
         MaxSessions = maxSessions,
+        TrustedModelKeysFolder = TestModelKeys.TrustedFolder,
     };
 }

@@ -48,7 +48,7 @@ public sealed partial class AgentKilledMidModelUpdateTests(MosquittoBrokerFixtur
         var store = new LastGoodModelStore(DataFolder);
         var version = 1;
         var (first, firstArtifact) = BuildModel(LearningTasks.Swing, version, GolfClubSimulator.ClassNames);
-        await store.SaveAsync(first, firstArtifact, CancellationToken.None);
+        await store.SaveAsync(TestModelKeys.Sign(first), firstArtifact, CancellationToken.None);
 
         var outcomes = new List<string>();
         foreach (var point in KillPoints)
@@ -111,6 +111,7 @@ public sealed partial class AgentKilledMidModelUpdateTests(MosquittoBrokerFixtur
             "--broker", $"{broker.Broker.Host}:{broker.Broker.Port}",
             "--Agent:DeviceId", Device,
             "--Agent:Kind", DeviceKinds.Golf,
+            "--Agent:TrustedModelKeysFolder", TestModelKeys.TrustedFolder,
             "--Agent:DataFolder", DataFolder,
             "--Agent:SpeedFactor", "10",
             "--Agent:Seed", "3",
@@ -149,7 +150,7 @@ public sealed partial class AgentKilledMidModelUpdateTests(MosquittoBrokerFixtur
                 // The manifest alone: the agent subscribes to the artifact's topic and waits for it. Published after the
                 // kill, retained, the artifact is there for the next run.
                 await KillOnLogLineAsync(agent, $"model v{manifest.Version} announced; fetching",
-                    () => recorder.PublishAsync(Topics.ModelManifest(manifest.Task), ControlMessageCodec.Encode(manifest), retain: true));
+                    () => recorder.PublishAsync(Topics.ModelManifest(manifest.Task), ControlMessageCodec.Encode(TestModelKeys.Sign(manifest)), retain: true));
                 await recorder.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
                 break;
             case "verification":

@@ -39,7 +39,7 @@ public sealed class DropletPredictionTests(EmbeddedBrokerFixture fixture, ITestO
                 new ModelMetrics(0.5, 0.5, 10, 0.5, 0.4), "pipelined");
             Assert.Equal([1, DropletSegmenter.CropSide, DropletSegmenter.CropSide], manifest.InputShape);
             await recorder.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
-            await recorder.PublishAsync(Topics.ModelManifest(LearningTasks.Droplet), ControlMessageCodec.Encode(manifest), retain: true);
+            await recorder.PublishAsync(Topics.ModelManifest(LearningTasks.Droplet), ControlMessageCodec.Encode(TestModelKeys.Sign(manifest)), retain: true);
 
             await Eventually.TrueAsync(() => Predictions(recorder, device).Count(p => p.Droplets is not null) >= 5, Patience, "five frames predicted per droplet");
 

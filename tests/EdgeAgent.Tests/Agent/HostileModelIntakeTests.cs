@@ -15,7 +15,7 @@ namespace Pipeline.EdgeAgent.Tests.Agent;
 
 /// <summary>
 /// The agent's model intake against a corpus of hostile announcements, each retained as an attacker on the broker
-/// would leave it: every one is refused with a reason, the agent keeps predicting with the model it runs, its memory
+/// would leave it (unsigned, signed by a stranger, altered after signing, and malformed ones signed with the trusted key): every one is refused with a reason, the agent keeps predicting with the model it runs, its memory
 /// stays bounded, and a good model announced afterwards is still adopted.
 /// </summary>
 public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITestOutputHelper output)
@@ -111,12 +111,27 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
         yield return ("not JSON at all", [0xff, 0x00, 0x13, 0x37], null);
         var garbage = new byte[4096];
         new Random(3).NextBytes(garbage);
-        yield return ("a garbage artifact near int.MaxValue", ControlMessageCodec.Encode(Declaring(int.MaxValue - 1, garbage)), garbage);
-        yield return ("a huge declared input shape", ControlMessageCodec.Encode(Declaring(3, goodArtifact, m => m with { InputShape = [65536, 65536, 65536, 65536] })), goodArtifact);
-        yield return ("another architecture", ControlMessageCodec.Encode(Declaring(4, goodArtifact, m => m with { Architecture = "resnet-56" })), goodArtifact);
-        yield return ("an architecture nobody knows", ControlMessageCodec.Encode(Declaring(6, goodArtifact, m => m with { Architecture = "no-such-net" })), goodArtifact);
-        yield return ("a task this device does not run", ControlMessageCodec.Encode(Declaring(7, goodArtifact, m => m with { Task = LearningTasks.Droplet, ArtifactTopic = Topics.ModelArtifact(LearningTasks.Droplet, 7) })), null);
+        // Signed with the trusted key, as if that key were stolen: the checks behind the signature must hold on their own.
+        yield return ("a garbage artifact near int.MaxValue", Signed(Declaring(int.MaxValue - 1, garbage)), garbage);
+        yield return ("a huge declared input shape", Signed(Declaring(3, goodArtifact, m => m with { InputShape = [65536, 65536, 65536, 65536] })), goodArtifact);
+        yield return ("another architecture", Signed(Declaring(4, goodArtifact, m => m with { Architecture = "resnet-56" })), goodArtifact);
+        yield return ("an architecture nobody knows", Signed(Declaring(6, goodArtifact, m => m with { Architecture = "no-such-net" })), goodArtifact);
+        yield return ("a task this device does not run", Signed(Declaring(7, goodArtifact, m => m with { Task = LearningTasks.Droplet, ArtifactTopic = Topics.ModelArtifact(LearningTasks.Droplet, 7) })), null);
+
+        // A manifest and artifact that would load and run, short only of a trusted signature.
+        yield return ("an unsigned manifest", ControlMessageCodec.Encode(Declaring(8, goodArtifact)), goodArtifact);
+        using (var stranger = new TemporaryFolder("stranger-key"))
+        using (var strangerKey = ModelSigningKey.Ensure(stranger.Combine("model-signing.key"), stranger.Combine("trusted")))
+        {
+            yield return ("a manifest signed by a key nobody trusts", ControlMessageCodec.Encode(ModelManifestSigning.Sign(Declaring(9, goodArtifact), strangerKey)), goodArtifact);
+        }
+
+        var substitute = BuildModel(LearningTasks.Swing, 77, GolfClubSimulator.ClassNames).Artifact;
+        yield return ("a signed manifest whose artifact was swapped after signing",
+            ControlMessageCodec.Encode(TestModelKeys.Sign(Declaring(10, goodArtifact)) with { SizeBytes = substitute.Length, Sha256 = ModelArtifacts.Sha256Hex(substitute) }), substitute);
     }
+
+    private static byte[] Signed(ModelManifest manifest) => ControlMessageCodec.Encode(TestModelKeys.Sign(manifest));
 
     private static string? ArtifactTopicOf(byte[] manifest)
     {

@@ -1,6 +1,7 @@
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
+using Pipeline.TestSupport;
 
 namespace Pipeline.EdgeAgent.Tests.Agent;
 
@@ -19,11 +20,11 @@ internal static class ModelAnnouncements
         return (manifest, artifact);
     }
 
-    /// <summary>Artifact first, then the manifest, both retained: the trainer's order.</summary>
+    /// <summary>Artifact first, then the manifest signed with the key the test agents trust, both retained: the trainer's order.</summary>
     public static async Task AnnounceAsync(TopicRecorder publisher, ModelManifest manifest, byte[] artifact)
     {
         await publisher.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
-        await publisher.PublishAsync(Topics.ModelManifest(manifest.Task), ControlMessageCodec.Encode(manifest), retain: true);
+        await publisher.PublishAsync(Topics.ModelManifest(manifest.Task), ControlMessageCodec.Encode(TestModelKeys.Sign(manifest)), retain: true);
     }
 
     public static List<DeviceStatus> Statuses(TopicRecorder recorder, string device) =>

@@ -85,6 +85,6 @@ public sealed class DetectedSwingPredictionTests(EmbeddedBrokerFixture fixture, 
             Topics.ModelArtifact(LearningTasks.Swing, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
             [.. GolfClubSimulator.ClassNames], new ModelMetrics(0.5, 0.5, 10), "pipelined");
         await publisher.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
-        await publisher.PublishAsync(Topics.ModelManifest(LearningTasks.Swing), ControlMessageCodec.Encode(manifest), retain: true);
+        await publisher.PublishAsync(Topics.ModelManifest(LearningTasks.Swing), ControlMessageCodec.Encode(TestModelKeys.Sign(manifest)), retain: true);
     }
 }

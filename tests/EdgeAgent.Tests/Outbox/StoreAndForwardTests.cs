@@ -137,9 +137,18 @@ public sealed class StoreAndForwardTests(ITestOutputHelper output) : IDisposable
             await worker.StopAsync(CancellationToken.None);
         }
 
-        // Lengths as the directory listing saw them: the outbox deletes segments meanwhile, and a FileInfo made from a
-        // listed name would throw for one deleted since.
-        long OutboxBytes() => new DirectoryInfo(options.OutboxFolder).EnumerateFiles().Sum(f => f.Length);
+        // The outbox deletes segments meanwhile: one listed and gone before its length is read holds nothing.
+        long OutboxBytes() => new DirectoryInfo(options.OutboxFolder).EnumerateFiles().Sum(f =>
+        {
+            try
+            {
+                return f.Length;
+            }
+            catch (FileNotFoundException)
+            {
+                return 0;
+            }
+        });
     }
 
     public void Dispose()
