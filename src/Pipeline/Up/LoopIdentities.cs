@@ -19,7 +19,7 @@ public static class LoopIdentities
     public static string ModelSigningKeyPath(string dataFolder) => Path.Combine(Folder(dataFolder), "model-signing.key");
 
     /// <summary>The public keys the loop's devices trust models from: where the trainer puts its own key's public half.</summary>
-    public static string TrustedModelKeysFolder(string dataFolder) => new TrainerOptions { SigningKeyPath = ModelSigningKeyPath(dataFolder) }.TrustedModelKeysFolder;
+    public static string TrustedModelKeysFolder(string dataFolder) => TrainerOptions.TrustedModelKeysFolderBeside(ModelSigningKeyPath(dataFolder));
 
     /// <summary>The broker's certificate authority and certificate (<see cref="BrokerCertificates"/>).</summary>
     public static string TlsFolder(string dataFolder) => Path.Combine(Folder(dataFolder), "tls");

@@ -75,13 +75,13 @@ public sealed class TrainerOptions
     /// <summary>
     /// The private key (ECDSA P-256, PKCS#8 PEM, readable by the trainer only) every published manifest is signed with;
     /// devices run only models signed by a key they trust. Created on first start when missing, with its public key in
-    /// <see cref="TrustedModelKeysFolder"/>. Empty publishes unsigned manifests, which devices refuse.
+    /// <see cref="TrustedModelKeysFolderBeside"/>. Empty publishes unsigned manifests, which devices refuse.
     /// </summary>
     public string SigningKeyPath { get; set; } = "";
 
-    /// <summary>Where the signing key's public half is put ("&lt;key id&gt;.pub"), to be given to devices: "trusted-model-keys" beside the key.</summary>
-    public string TrustedModelKeysFolder =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(SigningKeyPath)) ?? ".", "trusted-model-keys");
+    /// <summary>Where the public half of the key at <paramref name="signingKeyPath"/> is put for devices ("&lt;key id&gt;.pub"): "trusted-model-keys" beside it.</summary>
+    public static string TrustedModelKeysFolderBeside(string signingKeyPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(signingKeyPath)) ?? ".", "trusted-model-keys");
 
     [Range(1, 3600)]
     public double PollSeconds { get; set; } = 2;

@@ -43,14 +43,15 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
             registry.ClearInterrupted(task);
         }
 
-        using var signingKey = settings.SigningKeyPath.Length > 0 ? ModelSigningKey.Ensure(settings.SigningKeyPath, settings.TrustedModelKeysFolder) : null;
+        var trustedFolder = settings.SigningKeyPath.Length > 0 ? TrainerOptions.TrustedModelKeysFolderBeside(settings.SigningKeyPath) : "";
+        using var signingKey = settings.SigningKeyPath.Length > 0 ? ModelSigningKey.Ensure(settings.SigningKeyPath, trustedFolder) : null;
         if (signingKey is null)
         {
             logger.LogWarning("Trainer:SigningKeyPath is not set: models are announced unsigned, and devices refuse unsigned models");
         }
         else
         {
-            logger.LogInformation("models are signed with key {KeyId} ({Path}); devices trust it from {Folder}", signingKey.KeyId, settings.SigningKeyPath, settings.TrustedModelKeysFolder);
+            logger.LogInformation("models are signed with key {KeyId} ({Path}); devices trust it from {Folder}", signingKey.KeyId, settings.SigningKeyPath, trustedFolder);
         }
 
         var publisher = new ModelPublisher(connection, signingKey);
