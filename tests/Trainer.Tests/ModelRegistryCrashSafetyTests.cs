@@ -93,7 +93,7 @@ public sealed class ModelRegistryCrashSafetyTests : IDisposable
         restarted.Store(Manifest(3, [7, 8, 9]), [7, 8, 9]);
         Assert.Equal(3, restarted.Current(LearningTasks.Swing)!.Version);
         Assert.Equal(4, restarted.NextVersion(LearningTasks.Swing));
-        Assert.Equal(["v1", "v3"], Directory.EnumerateFileSystemEntries(restarted.TaskFolder(LearningTasks.Swing)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["v1", "v3"], Directory.EnumerateDirectories(restarted.TaskFolder(LearningTasks.Swing)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

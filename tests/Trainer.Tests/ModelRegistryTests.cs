@@ -27,6 +27,42 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public void DeletingTheNewestVersions_NeverFreesTheirNumbers()
+    {
+        var registry = new ModelRegistry(_folder);
+        registry.Store(Manifest(1, 0.6, [1]), [1]);
+        registry.Store(Manifest(2, 0.7, [2]), [2]);
+        registry.Store(Manifest(3, 0.8, [3]), [3]);
+
+        Directory.Delete(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v3"), recursive: true);
+        Directory.Delete(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v2"), recursive: true);
+
+        var reopened = new ModelRegistry(_folder);
+        Assert.Equal(1, reopened.Current(LearningTasks.Swing)!.Version);
+        Assert.Equal(4, reopened.NextVersion(LearningTasks.Swing));
+    }
+
+    [Fact]
+    public void Versions_ListsEveryVersionOldestFirst_WholeOnesWithTheirManifest_DamagedOnesWithTheProblem()
+    {
+        var registry = new ModelRegistry(_folder);
+        registry.Store(Manifest(1, 0.6, [1]), [1]);
+        registry.Store(Manifest(2, 0.7, [2]), [2]);
+        registry.Reject(Manifest(3, 0.5, [3]), [3]);
+        File.WriteAllBytes(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v2", "model.bin"), [9]);
+
+        var versions = registry.Versions(LearningTasks.Swing);
+
+        Assert.Equal([1, 2], versions.Select(v => v.Version));
+        Assert.Equal(0.6, versions[0].Manifest!.Metrics.Accuracy);
+        Assert.Null(versions[0].Problem);
+        Assert.Null(versions[1].Manifest);
+        Assert.Contains("SHA-256", versions[1].Problem);
+        Assert.Equal(1, registry.RejectedCount(LearningTasks.Swing));
+        Assert.Empty(registry.Versions(LearningTasks.Droplet));
+    }
+
+    [Fact]
     public void Current_NewestManifestCorrupt_FallsBackToPreviousVersion()
     {
         var registry = new ModelRegistry(_folder);

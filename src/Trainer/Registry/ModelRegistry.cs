@@ -20,6 +20,10 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     private const string StagingPrefix = ".";
     private const string StagingSuffix = ".partial";
 
+    // The highest number ever given to a version of the task, so deleting version folders never frees a number that
+    // devices may already have run (they ignore a version not newer than theirs).
+    private const string HighestVersionFile = "highest-version";
+
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
     public string TaskFolder(string task) => Path.Combine(dataFolder, "models", Identifiers.Require(task, nameof(task)));
@@ -50,11 +54,38 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
         return null;
     }
 
-    /// <summary>One above every number a version holds, whether it is whole, damaged, or was interrupted while being stored.</summary>
+    /// <summary>
+    /// One above every number ever given: those a version holds, whether it is whole, damaged, or was interrupted while
+    /// being stored, and those of versions deleted since (the registry keeps its highest number in a file of its own).
+    /// </summary>
     public int NextVersion(string task)
     {
         var folder = TaskFolder(task);
-        return Directory.Exists(folder) ? StoredVersions(folder).Concat(StagedVersions(folder)).DefaultIfEmpty(0).Max() + 1 : 1;
+        return Directory.Exists(folder) ? StoredVersions(folder).Concat(StagedVersions(folder)).Append(HighestVersion(folder)).Max() + 1 : 1;
+    }
+
+    /// <summary>Every stored version of <paramref name="task"/>, oldest first, each whole (its manifest) or with what is wrong with it.</summary>
+    public IReadOnlyList<RegisteredVersion> Versions(string task)
+    {
+        var folder = TaskFolder(task);
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        return [.. StoredVersions(folder).Order().Select(version =>
+        {
+            var path = Path.Combine(folder, VersionName(version));
+            var (manifest, problem) = Check(task, version, path);
+            return new RegisteredVersion(version, path, manifest, problem);
+        })];
+    }
+
+    /// <summary>How many candidates of <paramref name="task"/> were recorded as not blessed.</summary>
+    public int RejectedCount(string task)
+    {
+        var rejected = Path.Combine(TaskFolder(task), RejectedFolder);
+        return Directory.Exists(rejected) ? Directory.EnumerateDirectories(rejected).Count(d => !Path.GetFileName(d).StartsWith(StagingPrefix, StringComparison.Ordinal)) : 0;
     }
 
     public byte[] ReadArtifact(ModelManifest manifest) => File.ReadAllBytes(Path.Combine(TaskFolder(manifest.Task), VersionName(manifest.Version), ArtifactFile));
@@ -70,6 +101,12 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
         if (Directory.Exists(Path.Combine(folder, name)) || Directory.Exists(Path.Combine(folder, StagingName(name))))
         {
             throw new InvalidOperationException($"{manifest.Task} v{manifest.Version} is already taken in the model registry; a version number names one model only");
+        }
+
+        CreateDurably(folder);
+        if (manifest.Version > HighestVersion(folder))
+        {
+            RecordHighestVersion(folder, manifest.Version);
         }
 
         WriteWhole(folder, name, manifest, artifact, writeAlongside);
@@ -149,6 +186,34 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
 
         Directory.Move(staging, Path.Combine(parent, name));
         DirectoryFlush.ToDisk(parent);
+    }
+
+    private static int HighestVersion(string folder)
+    {
+        var path = Path.Combine(folder, HighestVersionFile);
+        try
+        {
+            return File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var highest) ? highest : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Written aside, fsynced and renamed over the old file before the version is staged, so a number never goes back.</summary>
+    private static void RecordHighestVersion(string folder, int version)
+    {
+        var path = Path.Combine(folder, HighestVersionFile);
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(version.ToString(CultureInfo.InvariantCulture)));
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        DirectoryFlush.ToDisk(folder);
     }
 
     /// <summary>Creates <paramref name="folder"/> and any missing parents, fsyncing the parent of each one created, so a rename inside it is not lost with it.</summary>
