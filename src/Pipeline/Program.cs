@@ -6,4 +6,5 @@ root.Subcommands.Add(UpCommand.Create());
 root.Subcommands.Add(Pipeline.Runner.Train.TrainCommand.Create());
 root.Subcommands.Add(Pipeline.Runner.Simulate.SimulateCommand.Create());
 root.Subcommands.Add(Pipeline.Runner.Devices.DevicesCommand.Create());
+root.Subcommands.Add(Pipeline.Runner.Registry.ModelsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Pipeline.Protocol;
+using Pipeline.Trainer.Registry;
+
+namespace Pipeline.Runner.Registry;
+
+/// <summary>
+/// `pipeline models list|show`: what the trainer's model registry (`&lt;data&gt;/models`) holds, read from disk, so it
+/// works whether or not anything runs. A version whose files do not check out is listed with what is wrong with it.
+/// </summary>
+public static class ModelsCommand
+{
+    public const int ExitOk = 0;
+    public const int ExitFailed = 1;
+
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "The data folder whose models/ holds the registry.", DefaultValueFactory = _ => "data" };
+        var task = new Option<string?>("--task") { Description = $"Only this task: {string.Join(" or ", LearningTasks.All)}." };
+        var json = new Option<bool>("--json") { Description = "One JSON array instead of a table." };
+
+        var list = new Command("list", "List every stored version, newest last, marking the current one.") { data, task, json };
+        list.SetAction(parse => Run(parse, "list", output =>
+        {
+            var registry = new ModelRegistry(parse.GetValue(data)!);
+            var tasks = Tasks(parse.GetValue(task));
+            var rows = tasks.SelectMany(t => Listings(registry, t)).ToList();
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(rows, ModelsJsonContext.Default.ListModelListing));
+                return;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"task",-8} {"version",7} {"",1} {"architecture",-16} {"schedule",-14} {"accuracy",8} {"macro-F1",8} {"held out",8} {"size",10} created (UTC)"));
+            foreach (var row in rows)
+            {
+                output.WriteLine(row.Problem is null
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"{row.Task,-8} {row.Version,7} {(row.Current ? "*" : ""),1} {row.Architecture,-16} {row.Schedule,-14} {row.Accuracy,8:P1} {row.MacroF1,8:F3} {row.HeldOutExamples,8} {row.SizeBytes,10} {row.Created}")
+                    : string.Create(CultureInfo.InvariantCulture, $"{row.Task,-8} {row.Version,7}   damaged: {row.Problem}"));
+            }
+
+            foreach (var t in tasks)
+            {
+                output.WriteLine($"{t}: {registry.Versions(t).Count} versions, {registry.RejectedCount(t)} candidates not blessed (kept under {Path.Combine(registry.TaskFolder(t), "rejected")})");
+            }
+        }));
+
+        var version = new Option<int?>("--version") { Description = "The version; the current one if omitted." };
+        var showTask = new Option<string>("--task") { Description = "The task.", Required = true };
+        var show = new Command("show", "Print a version's manifest and the files beside it.") { data, showTask, version };
+        show.SetAction(parse => Run(parse, "show", output =>
+        {
+            var registry = new ModelRegistry(parse.GetValue(data)!);
+            var t = Tasks(parse.GetValue(showTask)).Single();
+            var wanted = parse.GetValue(version) ?? registry.Current(t)?.Version
+                ?? throw new InvalidOperationException($"the registry holds no current {t} model");
+            var stored = registry.Versions(t).FirstOrDefault(v => v.Version == wanted)
+                ?? throw new InvalidOperationException($"the registry holds no {t} v{wanted}");
+            if (stored.Manifest is null)
+            {
+                throw new InvalidOperationException($"{t} v{wanted} is damaged: {stored.Problem}");
+            }
+
+            using var manifest = JsonDocument.Parse(ControlMessageCodec.Encode(stored.Manifest));
+            output.WriteLine(JsonSerializer.Serialize(manifest.RootElement, ModelsJsonContext.Indented.JsonElement));
+            output.WriteLine($"files in {stored.Folder}: {string.Join(", ", Directory.EnumerateFiles(stored.Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal))}");
+        }));
+
+        return new Command("models", "Inspect the trainer's model registry.") { list, show };
+    }
+
+    private static IEnumerable<ModelListing> Listings(ModelRegistry registry, string task)
+    {
+        var current = registry.Current(task)?.Version;
+        foreach (var stored in registry.Versions(task))
+        {
+            var m = stored.Manifest;
+            yield return m is null
+                ? new ModelListing(task, stored.Version, false, null, null, null, null, null, null, null, null, stored.Problem)
+                : new ModelListing(task, stored.Version, stored.Version == current, m.Architecture, m.Schedule, m.Metrics.Accuracy, m.Metrics.MacroF1,
+                    m.Metrics.HeldOutExamples, m.Metrics.ConcentrationMae, m.SizeBytes,
+                    DateTimeOffset.FromUnixTimeMilliseconds(m.CreatedMicros / 1000).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), null);
+        }
+    }
+
+    private static IReadOnlyList<string> Tasks(string? task) =>
+        task is null ? LearningTasks.All
+        : LearningTasks.IsKnown(task) ? [task]
+        : throw new ArgumentException($"unknown task \"{task}\" (expected {string.Join(" or ", LearningTasks.All)})");
+
+    private static int Run(ParseResult parse, string verb, Action<TextWriter> action)
+    {
+        try
+        {
+            action(parse.InvocationConfiguration.Output);
+            return ExitOk;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"pipeline models {verb}: {e.Message}");
+            return ExitFailed;
+        }
+    }
+}
