@@ -6,6 +6,7 @@ using Pipeline.Protocol;
 using Pipeline.Storage.Embedded;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
+using Pipeline.Trainer.Reporting;
 using Pipeline.Trainer.Service;
 
 namespace Pipeline.Trainer.Tests;
@@ -43,14 +44,25 @@ public sealed class TrainingRoundTests : IDisposable
         using var model = ModelArtifacts.Load(registry.ReadArtifact(decoded.Value), decoded.Value);
         ModelArtifacts.SmokeCheck(model);
         Assert.Equal(LabelledSwingSessions.Classes, decoded.Value.Classes);
+
+        var card = ModelCardFile.Read(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v1"));
+        Assert.NotNull(card);
+        Assert.Equal(1, card.Version);
+        Assert.Equal(LabelledSwingSessions.Classes, card.HeldOut.PerClass.Select(c => c.Class));
+        Assert.Equal(card.Data.HeldOutExamples, card.HeldOut.PerClass.Sum(c => c.Support));
+        Assert.Equal(64, card.Data.Identity.Length);
+        Assert.True(card.Data.Sessions > 0 && card.Data.From is not null && string.CompareOrdinal(card.Data.From, card.Data.To) < 0, $"{card.Data}");
+        Assert.True(card.Blessing.Blessed);
+        Assert.Equal(10, card.Training.Epochs);
     }
 
     [Fact]
-    public async Task SecondRound_JudgesTheCandidateAgainstTheCurrentModelOnTheSameHeldOutData()
+    public async Task SecondRound_JudgedAgainstTheCurrentModelOnTheSameHeldOutData_IsNotBlessedShortOfTheMargin_AndItsCardSaysWhy()
     {
         await using var store = EmbeddedTelemetryStore.Open(Path.Combine(_folder, "store"));
         await LabelledSwingSessions.WriteAsync(store, sessionsPerClass: 12);
-        var options = new TrainerOptions { DataFolder = _folder, Epochs = 4, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25 };
+        // A margin no candidate can gain (accuracy cannot rise by a whole 1): the second round is judged, and refused.
+        var options = new TrainerOptions { DataFolder = _folder, Epochs = 4, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25, BlessingMinimumMargin = 1 };
         var registry = new ModelRegistry(_folder);
         var log = new RecordingLogger();
         var round = new TrainingRound(options, store, registry, publisher: null, TimeProvider.System, log);
@@ -59,9 +71,16 @@ public sealed class TrainingRoundTests : IDisposable
         var second = await round.RunAsync(2, LearningTasks.Swing, CancellationToken.None);
 
         Assert.Equal(1, first.Version);
-        var verdict = Assert.Single(log.Messages, m => m.StartsWith("round 2 swing: accuracy", StringComparison.Ordinal));
-        Assert.Contains("current v1 scores", verdict, StringComparison.Ordinal);
-        Assert.Contains("on the same held-out data", verdict, StringComparison.Ordinal);
-        Assert.Equal(second.Version is null ? 1 : 2, registry.Current(LearningTasks.Swing)!.Version);
+        Assert.Null(second.Version);
+        Assert.Equal(1, registry.Current(LearningTasks.Swing)!.Version);
+        Assert.Equal(2, registry.NextVersion(LearningTasks.Swing));
+        var rejected = Assert.Single(Directory.GetDirectories(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "rejected")));
+        var card = ModelCardFile.Read(rejected)!;
+        Assert.Null(card.Version);
+        Assert.False(card.Blessing.Blessed);
+        Assert.Equal(1, card.Blessing.CurrentVersion);
+        Assert.Equal(first.Accuracy, card.Blessing.CurrentScoreOnSameData!.Value, 6);
+        Assert.Equal(second.Accuracy, card.Blessing.CandidateScore, 6);
+        Assert.Contains(log.Messages, m => m.StartsWith("round 2 swing: accuracy", StringComparison.Ordinal) && m.Contains("not blessed", StringComparison.Ordinal));
     }
 }

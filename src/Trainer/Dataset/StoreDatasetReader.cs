@@ -20,6 +20,9 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
 
     private readonly List<string> _skipped = [];
 
+    /// <summary>The labelled sessions the last read used: how many, and the span from the first start to the last end (null when none).</summary>
+    public (int Sessions, long? FromMicros, long? ToMicros) SessionSpan { get; private set; }
+
     /// <summary>
     /// Labels come from devices, and every new class name widens the model: a device inventing names by the thousand
     /// would otherwise make a model no device could load. Beyond <paramref name="max"/> classes, the ones with the most
@@ -44,6 +47,7 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
         _skipped.Clear();
         var labels = await store.ReadLabelsAsync(task, cancellationToken);
         labels = KeepMostFrequentClasses(labels, ModelManifest.MaxClasses);
+        SessionSpan = labels.Count == 0 ? (0, null, null) : (labels.Count, labels.Min(l => l.StartMicros), labels.Max(l => l.EndMicros));
         var classes = labels.Select(l => l.ClassName).Distinct().Order(StringComparer.Ordinal).ToArray();
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
 

@@ -31,6 +31,21 @@ public sealed class ConfusionMatrix
     /// <summary>The diagonal's share: what <see cref="Evaluation.Evaluator"/> reports as accuracy for the same model and examples.</summary>
     public double Accuracy => Total == 0 ? 0 : Enumerable.Range(0, Classes.Count).Sum(c => _counts[c, c]) / (double)Total;
 
+    /// <summary>Each class's support (its row), precision (its column), recall and F1; 0 where a denominator is 0.</summary>
+    public IReadOnlyList<ClassMetrics> PerClass() =>
+    [
+        .. Classes.Select((name, c) =>
+        {
+            var truePositives = _counts[c, c];
+            var support = Enumerable.Range(0, Classes.Count).Sum(p => _counts[c, p]);
+            var predicted = Enumerable.Range(0, Classes.Count).Sum(t => _counts[t, c]);
+            var precision = predicted == 0 ? 0 : truePositives / (double)predicted;
+            var recall = support == 0 ? 0 : truePositives / (double)support;
+            var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            return new ClassMetrics(name, support, precision, recall, f1);
+        }),
+    ];
+
     /// <summary>Predicts every example (synchronously on the calling thread, grad mode off; the model is left in eval mode).</summary>
     public static ConfusionMatrix Compute(BlockSequence model, IReadOnlyList<Example> examples, IReadOnlyList<string> classes, int batchSize = 64)
     {

@@ -72,6 +72,13 @@ public sealed class TrainerOptions
 
     public int Seed { get; set; } = 1;
 
+    /// <summary>The held-out measure a candidate must not lose on: accuracy, macro-f1 or concentration-mae (droplet models; others fall back to accuracy).</summary>
+    public string BlessingMetric { get; set; } = Registry.BlessingMetric.Accuracy;
+
+    /// <summary>How much better than the current model, on the same held-out data, a candidate must score to be blessed; 0 blesses a tie.</summary>
+    [Range(0, 100)]
+    public double BlessingMinimumMargin { get; set; }
+
     /// <summary>
     /// The private key (ECDSA P-256, PKCS#8 PEM, readable by the trainer only) every published manifest is signed with;
     /// devices run only models signed by a key they trust. Created on first start when missing, with its public key in
@@ -101,6 +108,11 @@ public sealed class TrainerOptions
         if (Schedule is not (StaleWeightPipeline.ScheduleName or NonPipelinedSchedule.ScheduleName or HybridSchedule.ScheduleName))
         {
             return $"Trainer:Schedule \"{Schedule}\" is unknown (expected {StaleWeightPipeline.ScheduleName}, {NonPipelinedSchedule.ScheduleName} or {HybridSchedule.ScheduleName})";
+        }
+
+        if (!Registry.BlessingMetric.All.Contains(BlessingMetric))
+        {
+            return $"Trainer:BlessingMetric \"{BlessingMetric}\" is unknown (expected {string.Join(", ", Registry.BlessingMetric.All)})";
         }
 
         return DeviceList.TryParse(Devices, out _, out var error) ? null : $"Trainer:Devices: {error}";

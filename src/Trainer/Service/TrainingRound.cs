@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
@@ -64,11 +66,13 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         var manifest = new ModelManifest(task, version, model.Architecture, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000,
             Topics.ModelArtifact(task, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
             [.. data.Classes], metrics, schedule.Name);
-        var blessed = BlessingPolicy.IsBlessed(metrics, current, currentOnSameData);
+        var decision = new BlessingPolicy(options.BlessingMetric, options.BlessingMinimumMargin).Decide(metrics, current, currentOnSameData);
+        var blessed = decision.Blessed;
         var report = new ReportMetrics(schedule.Name, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, samplesPerSecond, history);
+        var card = Card(manifest, blessed ? version : null, data, reader, schedule.Name, samplesPerSecond, metrics, confusion, decision);
         if (blessed)
         {
-            registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion));
+            registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion, card));
             if (publisher is not null)
             {
                 await publisher.PublishAsync(manifest, artifact, cancellationToken);
@@ -76,14 +80,14 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
         else
         {
-            registry.Reject(manifest, artifact, folder => WriteReport(folder, report, confusion));
+            registry.Reject(manifest, artifact, folder => WriteReport(folder, report, confusion, card));
         }
 
         training.Finish();
         logger.LogInformation(
             "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s{Stages}: {Outcome}",
             round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds, DescribeStages(training.StageBusyTimes),
-            Outcome(blessed, version, current, currentOnSameData));
+            blessed ? $"blessed as v{version}: {decision.Reason}" : $"not blessed: {decision.Reason}");
         if (metrics.DropletAccuracy is { } dropletAccuracy)
         {
             logger.LogInformation("round {Round} {Task}: accuracy per frame {FrameAccuracy:P1} (mean of each frame's droplet probabilities), per droplet {DropletAccuracy:P1}",
@@ -118,11 +122,15 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
     }
 
-    /// <summary>Curves, confusion matrix and metrics beside the model, written before it appears in the registry; a chart that fails to render costs a warning, not the round.</summary>
-    private void WriteReport(string folder, ReportMetrics metrics, ConfusionMatrix confusion)
+    /// <summary>
+    /// Curves, confusion matrix, metrics and the model card beside the model, written before it appears in the registry;
+    /// a chart that fails to render costs a warning, not the round.
+    /// </summary>
+    private void WriteReport(string folder, ReportMetrics metrics, ConfusionMatrix confusion, ModelCard card)
     {
         try
         {
+            ModelCardFile.Write(folder, card);
             TrainingReport.Write(folder, metrics, confusion);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -131,14 +139,25 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
     }
 
-    private static string Outcome(bool blessed, int version, ModelManifest? current, ModelMetrics? currentOnSameData) =>
-        (blessed, current, currentOnSameData) switch
-        {
-            (true, _, { } baseline) => $"blessed as v{version} (current v{current!.Version} scores {baseline.Accuracy:P1} on the same held-out data)",
-            (true, _, _) => $"blessed as v{version}",
-            (false, _, { } baseline) => $"not blessed (current v{current!.Version} scores {baseline.Accuracy:P1} on the same held-out data)",
-            _ => $"not blessed (current v{current!.Version} has {current.Metrics.Accuracy:P1})",
-        };
+    private ModelCard Card(ModelManifest manifest, int? version, TrainingData data, StoreDatasetReader reader, string schedule, double samplesPerSecond,
+        ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
+    {
+        var (sessions, from, to) = reader.SessionSpan;
+        return new ModelCard(
+            manifest.Task,
+            version,
+            manifest.Architecture,
+            Iso(manifest.CreatedMicros),
+            typeof(TrainingRound).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            new ModelCardTraining(schedule, options.Epochs, options.BatchSize, options.LearningRate, options.Momentum, options.Split, options.Devices, options.Seed,
+                options.HeldOutFraction, samplesPerSecond),
+            new ModelCardData(DataIdentity.Of(data), sessions, from is { } f ? Iso(f) : null, to is { } t ? Iso(t) : null, data.Train.Count, data.HeldOut.Count, [.. reader.Skipped]),
+            new ModelCardHeldOut(metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, confusion.PerClass()),
+            decision);
+    }
+
+    private static string Iso(long micros) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(micros / 1000).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
     private async Task<ITrainingSchedule> CreateScheduleAsync(int round, string task, BlockSequence model, int trainExamples, CancellationToken cancellationToken)
     {
