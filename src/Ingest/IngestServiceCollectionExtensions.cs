@@ -54,6 +54,7 @@ public static class IngestServiceCollectionExtensions
         services.TryAddSingleton<BatchingStoreWriter>();
         services.TryAddSingleton<IngestService>();
         services.AddHostedService(provider => provider.GetRequiredService<IngestService>());
+        services.AddHostedService<DeviceStatusSnapshotter>();
         return services;
     }
 }

@@ -29,7 +29,12 @@ internal static class ControlMessageRules
         ?? (Enum.IsDefined(m.State) ? null : Invalid($"state {(int)m.State} is unknown"))
         ?? (m.ModelVersion is < 0 ? Invalid($"modelVersion {m.ModelVersion} is negative") : null)
         ?? (m.OutboxDepth < 0 ? Invalid($"outboxDepth {m.OutboxDepth} is negative") : null)
-        ?? Text(m.Message, "message");
+        ?? Text(m.Message, "message")
+        ?? (m.FetchingVersion is < 1 ? Invalid($"fetchingVersion {m.FetchingVersion} is below 1") : null)
+        ?? (m.LastRefusal is { } refusal
+            ? (refusal.Version is < 1 ? Invalid($"lastRefusal.version {refusal.Version} is below 1") : null)
+                ?? (string.IsNullOrEmpty(refusal.Reason) ? Invalid("lastRefusal.reason is missing") : Text(refusal.Reason, "lastRefusal.reason"))
+            : null);
 
     public static DecodeError? Check(ModelManifest m) =>
         Task(m.Task)

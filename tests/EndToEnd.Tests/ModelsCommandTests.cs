@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Pipeline.Ingest.Status;
 using Pipeline.Models;
 using Pipeline.Protocol;
 using Pipeline.Runner.Registry;
@@ -54,6 +55,46 @@ public sealed class ModelsCommandTests : IDisposable
         Assert.Equal(ModelsCommand.ExitFailed, missingCode);
         Assert.Contains("v7", error);
     }
+
+    [Fact]
+    public async Task Status_ShowsPerVersion_WhoRunsIt_WhoFetchesIt_AndWhoRefusedItAndWhy()
+    {
+        var registry = new ModelRegistry(_data.Path);
+        registry.Store(Manifest(1, 0.6, [1]), [1]);
+        registry.Store(Manifest(2, 0.7, [2]), [2]);
+        const long Now = 1_700_000_000_000_000;
+        DeviceStatusFile.Write(_data.Path,
+        [
+            new DeviceStatus("club-1", LearningTasks.Swing, DeviceState.Online, Now, 0, ModelVersion: 2),
+            new DeviceStatus("club-2", LearningTasks.Swing, DeviceState.Online, Now, 0, ModelVersion: 1, FetchingVersion: 2),
+            new DeviceStatus("club-3", LearningTasks.Swing, DeviceState.Online, Now, 0, ModelVersion: 1, LastRefusal: new ModelRefusal("refused model v2: the manifest is not signed", 2)),
+            new DeviceStatus("club-4", LearningTasks.Swing, DeviceState.Offline, Now, 0),
+            new DeviceStatus("scope-1", LearningTasks.Droplet, DeviceState.Online, Now, 0),
+        ]);
+
+        var (code, output, _) = await RunAsync("status", "--json", "--task", LearningTasks.Swing, "--data", _data.Path);
+
+        Assert.Equal(ModelsCommand.ExitOk, code);
+        var rollouts = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        var current = Assert.Single(rollouts, r => r.GetProperty("current").GetBoolean());
+        Assert.Equal(2, current.GetProperty("version").GetInt32());
+        Assert.Equal(["club-1"], Names(current, "running"));
+        Assert.Equal(["club-2"], Names(current, "fetching"));
+        var refused = Assert.Single(current.GetProperty("refused").EnumerateArray());
+        Assert.Equal("club-3", refused.GetProperty("deviceId").GetString());
+        Assert.Contains("not signed", refused.GetProperty("reason").GetString());
+        var previous = Assert.Single(rollouts, r => r.TryGetProperty("version", out var v) && v.GetInt32() == 1);
+        Assert.Equal(["club-2", "club-3"], Names(previous, "running"));
+        // Devices that run no model: the entry without a version.
+        var none = Assert.Single(rollouts, r => !r.TryGetProperty("version", out _));
+        Assert.Equal(["club-4"], Names(none, "offline"));
+
+        var (tableCode, table, _) = await RunAsync("status", "--data", _data.Path);
+        Assert.Equal(ModelsCommand.ExitOk, tableCode);
+        Assert.Contains("club-3: refused model v2", table);
+    }
+
+    private static string[] Names(JsonElement rollout, string property) => [.. rollout.GetProperty(property).EnumerateArray().Select(e => e.GetString()!)];
 
     private static ModelManifest Manifest(int version, double accuracy, byte[] artifact) =>
         new(LearningTasks.Swing, version, "swing-cnn", 1_700_000_000_000_000 + version, Topics.ModelArtifact(LearningTasks.Swing, version),

@@ -45,6 +45,12 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
             var agent = Assert.Single(report.Agents, a => a.Task == task);
             Assert.Equal(model.Version, agent.ModelVersion);
             Assert.True(agent.Predictions > 0, $"{agent.Id} made no predictions");
+
+            // The rollout view: the current version reached the task's device (stopped by now, so it may show as offline) and nobody refused it.
+            var rollout = Assert.Single(report.Rollouts, r => r.Task == task && r.Current);
+            Assert.Equal(model.Version, rollout.Version);
+            Assert.Contains(agent.Id, rollout.Running.Concat(rollout.Offline));
+            Assert.Empty(rollout.Refused);
         }
 
         // report.json carries at least the documented fields, under the documented names.
@@ -53,6 +59,7 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
         Assert.Equal(report.Ingested.MotionSamples, root.GetProperty("ingested").GetProperty("motionSamples").GetInt64());
         Assert.Equal(report.Ingested.Frames, root.GetProperty("ingested").GetProperty("frames").GetInt64());
         Assert.Equal(0, root.GetProperty("ingested").GetProperty("quarantined").GetInt64());
+        Assert.Equal(report.Rollouts.Count, root.GetProperty("rollouts").GetArrayLength());
         Assert.Equal(
             report.Models.Select(m => (m.Task, m.Version, m.Accuracy)),
             root.GetProperty("models").EnumerateArray().Select(m => (m.GetProperty("task").GetString()!, m.GetProperty("version").GetInt32(), m.GetProperty("accuracy").GetDouble())));

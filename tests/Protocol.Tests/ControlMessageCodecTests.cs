@@ -74,6 +74,33 @@ public class ControlMessageCodecTests
     }
 
     [Fact]
+    public void DeviceStatus_WithRolloutFields_RoundTrips_AlsoARefusalWithoutAVersion()
+    {
+        var fetching = new DeviceStatus("club-1", LearningTasks.Swing, DeviceState.Online, 5, 0, 2, "fetching model v3", FetchingVersion: 3,
+            LastRefusal: new ModelRefusal("refused model v2: the manifest is not signed", 2));
+        var undecodable = new DeviceStatus("club-1", LearningTasks.Swing, DeviceState.Online, 5, 0, 2, null, LastRefusal: new ModelRefusal("refused a model manifest: not JSON"));
+
+        foreach (var status in new[] { fetching, undecodable })
+        {
+            var decoded = ControlMessageCodec.DecodeDeviceStatus(ControlMessageCodec.Encode(status));
+            Assert.True(decoded.IsSuccess, decoded.Error?.Message);
+            Assert.Equal(status, decoded.Value);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"deviceId\":\"c\",\"task\":\"swing\",\"state\":\"Online\",\"timestampMicros\":5,\"outboxDepth\":0,\"fetchingVersion\":0}", "fetchingVersion")]
+    [InlineData("{\"deviceId\":\"c\",\"task\":\"swing\",\"state\":\"Online\",\"timestampMicros\":5,\"outboxDepth\":0,\"lastRefusal\":{\"reason\":\"\"}}", "lastRefusal.reason")]
+    [InlineData("{\"deviceId\":\"c\",\"task\":\"swing\",\"state\":\"Online\",\"timestampMicros\":5,\"outboxDepth\":0,\"lastRefusal\":{\"reason\":\"x\",\"version\":-1}}", "lastRefusal.version")]
+    public void DeviceStatus_WithBadRolloutFields_IsRefusedNamingTheField(string json, string field)
+    {
+        var decoded = ControlMessageCodec.DecodeDeviceStatus(System.Text.Encoding.UTF8.GetBytes(json));
+
+        Assert.False(decoded.IsSuccess);
+        Assert.Contains(field, decoded.Error!.Message);
+    }
+
+    [Fact]
     public void DeviceStatus_UnknownState_IsRefused()
     {
         var json = """{"deviceId":"club-1","task":"swing","state":"Sleeping","timestampMicros":5,"outboxDepth":0}""";

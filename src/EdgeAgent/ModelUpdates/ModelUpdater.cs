@@ -100,7 +100,7 @@ internal sealed class ModelUpdater
                 // Whatever one announcement does, the next one is still handled and the running model carries on: a
                 // retained manifest that threw here would otherwise stop the agent again at every restart.
                 _logger.LogError(e, "{Device}: handling a model announcement failed; the running model carries on", _options.DeviceId);
-                await RefuseAsync($"refused a model announcement: {e.GetType().Name}: {e.Message}", cancellationToken);
+                await RefuseAsync(null, $"refused a model announcement: {e.GetType().Name}: {e.Message}", cancellationToken);
             }
         }
     }
@@ -110,14 +110,14 @@ internal sealed class ModelUpdater
         var decoded = ControlMessageCodec.DecodeModelManifest(payload);
         if (!decoded.IsSuccess)
         {
-            await RefuseAsync($"refused a model manifest: {decoded.Error.Message}", cancellationToken);
+            await RefuseAsync(null, $"refused a model manifest: {decoded.Error.Message}", cancellationToken);
             return;
         }
 
         var manifest = decoded.Value;
         if (manifest.Task != _options.Task)
         {
-            await RefuseAsync($"refused model v{manifest.Version}: it is for task \"{manifest.Task}\", this device runs \"{_options.Task}\"", cancellationToken);
+            await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: it is for task \"{manifest.Task}\", this device runs \"{_options.Task}\"", cancellationToken);
             return;
         }
 
@@ -137,11 +137,13 @@ internal sealed class ModelUpdater
         // remembered as refused, so the same version, signed once the keys are right, is still taken.
         if (SignatureRefusal(manifest) is { } unsigned)
         {
-            await RefuseAsync($"refused model v{manifest.Version}: {unsigned}", cancellationToken);
+            await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: {unsigned}", cancellationToken);
             return;
         }
 
         _logger.LogInformation("{Device}: model v{Version} announced; fetching {Topic}", _options.DeviceId, manifest.Version, manifest.ArtifactTopic);
+        _status.Fetching(manifest.Version);
+        await _status.PublishAsync(_connection, DeviceState.Online, _models.Version, $"fetching model v{manifest.Version}", cancellationToken);
         byte[] artifact;
         try
         {
@@ -150,7 +152,7 @@ internal sealed class ModelUpdater
         catch (TimeoutException e)
         {
             // Not remembered as refused: the artifact may simply be late, and a re-announcement should retry.
-            await RefuseAsync($"refused model v{manifest.Version}: {e.Message}", cancellationToken);
+            await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: {e.Message}", cancellationToken);
             return;
         }
 
@@ -159,7 +161,7 @@ internal sealed class ModelUpdater
         if (refusal is not null)
         {
             RememberRefused(manifest.Version);
-            await RefuseAsync($"refused model v{manifest.Version}: {refusal}", cancellationToken);
+            await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: {refusal}", cancellationToken);
             return;
         }
 
@@ -173,6 +175,7 @@ internal sealed class ModelUpdater
         }
 
         _logger.LogInformation("{Device}: now running model v{Version} ({Architecture})", _options.DeviceId, manifest.Version, manifest.Architecture);
+        _status.FetchEnded();
         await _status.PublishAsync(_connection, DeviceState.Online, manifest.Version, $"running model v{manifest.Version} ({manifest.Architecture})", cancellationToken);
     }
 
@@ -243,6 +246,9 @@ internal sealed class ModelUpdater
         return message;
     }
 
-    private Task RefuseAsync(string message, CancellationToken cancellationToken) =>
-        _status.PublishAsync(_connection, DeviceState.Online, _models.Version, Refuse(message), cancellationToken);
+    private Task RefuseAsync(int? version, string message, CancellationToken cancellationToken)
+    {
+        _status.FetchEnded(new ModelRefusal(message, version));
+        return _status.PublishAsync(_connection, DeviceState.Online, _models.Version, Refuse(message), cancellationToken);
+    }
 }

@@ -19,6 +19,8 @@ internal sealed class StatusReporter
     private readonly Func<int> _outboxDepth;
     private readonly Lock _gate = new();
     private DeviceStatus? _lastOnline;
+    private int? _fetching;
+    private ModelRefusal? _lastRefusal;
 
     // Publishing from inside a receive handler would wait on an acknowledgement that same handler holds up.
     private readonly Channel<bool> _offlineSeen = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -33,6 +35,25 @@ internal sealed class StatusReporter
     }
 
     public string Topic { get; }
+
+    /// <summary>From the next status on, says the device is fetching <paramref name="version"/>.</summary>
+    public void Fetching(int version)
+    {
+        lock (_gate)
+        {
+            _fetching = version;
+        }
+    }
+
+    /// <summary>From the next status on, says the device fetches nothing and, if given, which model it refused last and why.</summary>
+    public void FetchEnded(ModelRefusal? refusal = null)
+    {
+        lock (_gate)
+        {
+            _fetching = null;
+            _lastRefusal = refusal is null ? _lastRefusal : refusal with { Reason = Clip(refusal.Reason)! };
+        }
+    }
 
     public MqttWill CreateWill() =>
         new(Topic, ControlMessageCodec.Encode(Create(DeviceState.Offline, null, "connection lost without a goodbye")));
@@ -108,7 +129,14 @@ internal sealed class StatusReporter
     }
 
     // The will is built once, with the connection, so the depth it reports is the depth at that moment.
-    private DeviceStatus Create(DeviceState state, int? modelVersion, string? message) =>
-        new(_deviceId, _task, state, _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, OutboxDepth: _outboxDepth(), ModelVersion: modelVersion,
-            Message: message is { Length: > MaxMessageLength } ? message[..(MaxMessageLength - 1)] + "…" : message);
+    private DeviceStatus Create(DeviceState state, int? modelVersion, string? message)
+    {
+        lock (_gate)
+        {
+            return new(_deviceId, _task, state, _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, OutboxDepth: _outboxDepth(), ModelVersion: modelVersion,
+                Message: Clip(message), FetchingVersion: _fetching, LastRefusal: _lastRefusal);
+        }
+    }
+
+    private static string? Clip(string? text) => text is { Length: > MaxMessageLength } ? text[..(MaxMessageLength - 1)] + "…" : text;
 }

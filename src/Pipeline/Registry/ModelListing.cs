@@ -19,6 +19,7 @@ public sealed record ModelListing(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<ModelListing>))]
+[JsonSerializable(typeof(IReadOnlyList<Rollout>))]
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
 internal sealed partial class ModelsJsonContext : JsonSerializerContext
 {

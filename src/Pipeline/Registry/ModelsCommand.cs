@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Pipeline.Ingest.Status;
 using Pipeline.Protocol;
 using Pipeline.Trainer.Registry;
 
@@ -70,7 +71,34 @@ public static class ModelsCommand
             output.WriteLine($"files in {stored.Folder}: {string.Join(", ", Directory.EnumerateFiles(stored.Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal))}");
         }));
 
-        return new Command("models", "Inspect the trainer's model registry.") { list, show };
+        var rolloutTask = new Option<string?>("--task") { Description = $"Only this task: {string.Join(" or ", LearningTasks.All)}." };
+        var status = new Command("status", "Per version, which devices run it, fetch it or refused it (from ingest's view of their statuses).") { data, rolloutTask, json };
+        status.SetAction(parse => Run(parse, "status", output =>
+        {
+            var folder = parse.GetValue(data)!;
+            var registry = new ModelRegistry(folder);
+            var statuses = DeviceStatusFile.Read(folder);
+            var rollouts = Rollout.Of(statuses, Tasks(parse.GetValue(rolloutTask)), t => registry.Current(t)?.Version);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(rollouts, ModelsJsonContext.Default.IReadOnlyListRollout));
+                return;
+            }
+
+            output.WriteLine($"{statuses.Count} devices known to ingest ({DeviceStatusFile.PathIn(folder)})");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"task",-8} {"version",7} {"",1} {"running",7} {"offline",7} {"fetching",8} {"refused",7}"));
+            foreach (var r in rollouts)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Task,-8} {(r.Version is { } v ? $"v{v}" : "none"),7} {(r.Current ? "*" : ""),1} {r.Running.Count,7} {r.Offline.Count,7} {r.Fetching.Count,8} {r.Refused.Count,7}"));
+                foreach (var refusal in r.Refused)
+                {
+                    output.WriteLine($"    {refusal.DeviceId}: {refusal.Reason}");
+                }
+            }
+        }));
+
+        return new Command("models", "Inspect the trainer's model registry and how its models roll out.") { list, show, status };
     }
 
     private static IEnumerable<ModelListing> Listings(ModelRegistry registry, string task)

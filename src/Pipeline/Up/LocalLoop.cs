@@ -9,7 +9,9 @@ using Pipeline.Hosting.Access;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Ingest;
 using Pipeline.Ingest.Observability;
+using Pipeline.Ingest.Status;
 using Pipeline.Protocol;
+using Pipeline.Runner.Registry;
 using Pipeline.Storage;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Service;
@@ -106,7 +108,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
 
         // The report reads the store's own counts, which are exact, before the host disposes the store.
         var counts = await store.CountAsync(CancellationToken.None);
-        var report = BuildReport(folder, trainer, agents.Snapshots(), ingest, counts, startedAt, clock.Elapsed, $"{host}:{port}");
+        var report = BuildReport(folder, trainer, agents.Snapshots(), ingest, app.Services.GetRequiredService<DeviceStatusBoard>(), counts, startedAt, clock.Elapsed, $"{host}:{port}");
         await app.StopAsync(CancellationToken.None);
         await File.WriteAllTextAsync(folder.ReportPath, JsonSerializer.Serialize(report, RunReportJsonContext.Default.RunReport), CancellationToken.None);
         await console.WriteLineAsync($"pipeline up: report written to {folder.ReportPath}");
@@ -179,7 +181,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
     }
 
     private static RunReport BuildReport(RunFolder folder, TrainerService trainer, IReadOnlyList<AgentSnapshot> agents, IngestStatistics ingest,
-        StoreCounts counts, DateTimeOffset startedAt, TimeSpan elapsed, string broker)
+        DeviceStatusBoard statuses, StoreCounts counts, DateTimeOffset startedAt, TimeSpan elapsed, string broker)
     {
         var registry = new ModelRegistry(folder.DataFolder);
         var models = LearningTasks.All.Select(registry.Current).OfType<ModelManifest>()
@@ -196,7 +198,8 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
             .ToList();
         return new RunReport(
             new IngestedReport(counts.MotionSamples, counts.MotionBatches, counts.Frames, counts.Labels, ingest.Quarantined),
-            models, agentReports, rounds, startedAt, elapsed.TotalSeconds, broker, folder.DataFolder);
+            models, agentReports, rounds, startedAt, elapsed.TotalSeconds, broker, folder.DataFolder,
+            Rollout.Of([.. statuses.Snapshot().Values], LearningTasks.All, t => registry.Current(t)?.Version));
     }
 
     private static string Describe(RoundResult round) => round.Failure is { } failure

@@ -1,8 +1,12 @@
 using System.Text.Json.Serialization;
+using Pipeline.Runner.Registry;
 
 namespace Pipeline.Runner.Up;
 
-/// <summary>What `pipeline up` writes to report.json in its run folder when it stops.</summary>
+/// <summary>
+/// What `pipeline up` writes to report.json in its run folder when it stops; <see cref="Rollouts"/> is the same
+/// per-version view of the devices as `pipeline models status`.
+/// </summary>
 public sealed record RunReport(
     IngestedReport Ingested,
     IReadOnlyList<ModelReport> Models,
@@ -11,7 +15,8 @@ public sealed record RunReport(
     DateTimeOffset StartedAt,
     double DurationSeconds,
     string Broker,
-    string DataFolder);
+    string DataFolder,
+    IReadOnlyList<Rollout> Rollouts);
 
 public sealed record IngestedReport(long MotionSamples, long MotionBatches, long Frames, long Labels, long Quarantined);
 

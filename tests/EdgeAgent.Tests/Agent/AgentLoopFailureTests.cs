@@ -28,8 +28,9 @@ public sealed class AgentLoopFailureTests(ITestOutputHelper output) : IDisposabl
         {
             await Eventually.TrueAsync(() => worker.Snapshot().OutboxDepth > 0, TimeSpan.FromSeconds(30), "the device records into its outbox");
 
-            // The outbox's folder disappears under it: the next segment cannot be created, and the streamer fails.
-            Directory.Delete(options.OutboxFolder, recursive: true);
+            // The outbox's folder disappears under it (moved away in one step, as the agent keeps writing): the next
+            // segment cannot be created, and the streamer fails.
+            Directory.Move(options.OutboxFolder, options.OutboxFolder + "-gone");
 
             await Eventually.TrueAsync(() => worker.ExecuteTask!.IsCompleted, TimeSpan.FromSeconds(30), "the agent stops on its failed loop");
             Assert.True(worker.ExecuteTask!.IsFaulted, $"the agent ended {worker.ExecuteTask.Status}, not with the loop's error");

@@ -68,6 +68,10 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
             var (next, nextArtifact) = BuildModel(LearningTasks.Swing, 5, GolfClubSimulator.ClassNames);
             await AnnounceAsync(recorder, next, nextArtifact);
             await Eventually.TrueAsync(() => worker.ModelVersion == 5, Patience, "a good model v5 is adopted after the corpus");
+            // The retained status lets a rollout be followed: the refusal it carries names the version and why; v5 was shown as fetching, then running.
+            await Eventually.TrueAsync(() => Statuses(recorder, device).LastOrDefault() is { ModelVersion: 5, FetchingVersion: null }, Patience, "the status shows v5 running");
+            Assert.Contains(Statuses(recorder, device), s => s.LastRefusal is { Version: 10 } refusal && refusal.Reason.Contains("tampered", StringComparison.Ordinal));
+            Assert.Contains(Statuses(recorder, device), s => s.FetchingVersion == 5);
             var refusals = Statuses(recorder, device).Where(s => s.Message?.Contains("refused", StringComparison.Ordinal) == true).Select(s => s.Message!).ToList();
             Assert.All(refusals, message => Assert.True(message.Length > "refused".Length + 10, $"refusal without a reason: {message}"));
         }
