@@ -30,6 +30,12 @@ public sealed class BlessingPolicyTests
     public void AMinimumMargin_MustBeGained(double candidate, bool blessed) =>
         Assert.Equal(blessed, new BlessingPolicy(BlessingMetric.Accuracy, 0.05).Decide(Metrics(candidate), Current, Metrics(0.70)).Blessed);
 
+    [Theory]
+    [InlineData(0.61, true)]
+    [InlineData(0.59, false)]
+    public void ANegativeMargin_ToleratesThatMuchLoss(double candidate, bool blessed) =>
+        Assert.Equal(blessed, new BlessingPolicy(BlessingMetric.Accuracy, -0.1).Decide(Metrics(candidate), Current, Metrics(0.70)).Blessed);
+
     [Fact]
     public void MacroF1_JudgesByMacroF1_NotAccuracy()
     {

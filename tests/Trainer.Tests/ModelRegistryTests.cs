@@ -48,7 +48,7 @@ public sealed class ModelRegistryTests : IDisposable
         var registry = new ModelRegistry(_folder);
         registry.Store(Manifest(1, 0.6, [1]), [1]);
         registry.Store(Manifest(2, 0.7, [2]), [2]);
-        registry.Reject(Manifest(3, 0.5, [3]), [3]);
+        registry.Reject(LearningTasks.Swing, 1_700_000_000_000_003, [3]);
         File.WriteAllBytes(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v2", "model.bin"), [9]);
 
         var versions = registry.Versions(LearningTasks.Swing);
@@ -73,12 +73,14 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
-    public void Reject_Candidate_DoesNotBecomeCurrent()
+    public void Reject_Candidate_DoesNotBecomeCurrent_TakesNoNumber_AndHasNoManifestNamingAVersion()
     {
         var registry = new ModelRegistry(_folder);
         registry.Store(Manifest(1, 0.8, [1]), [1]);
-        registry.Reject(Manifest(2, 0.5, [2]), [2]);
+        registry.Reject(LearningTasks.Swing, 1_700_000_000_000_002, [2]);
         Assert.Equal(1, registry.Current(LearningTasks.Swing)!.Version);
+        Assert.Equal(2, registry.NextVersion(LearningTasks.Swing));
+        var rejected = Path.Combine(registry.TaskFolder(LearningTasks.Swing), "rejected", "1700000000000002");
+        Assert.Equal(["model.bin"], Directory.EnumerateFiles(rejected).Select(Path.GetFileName));
     }
-
 }

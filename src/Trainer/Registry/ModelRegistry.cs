@@ -118,9 +118,13 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
         }
     }
 
-    /// <summary>Records a candidate that was not blessed, without giving it a version; whole or not at all, as <see cref="Store"/>.</summary>
-    public void Reject(ModelManifest manifest, byte[] artifact, Action<string>? writeAlongside = null) =>
-        WriteWhole(Path.Combine(TaskFolder(manifest.Task), RejectedFolder), manifest.CreatedMicros.ToString(CultureInfo.InvariantCulture), manifest, artifact, writeAlongside);
+    /// <summary>
+    /// Records a candidate that was not blessed, under rejected/&lt;created&gt;/: its artifact and what
+    /// <paramref name="writeAlongside"/> adds (its model card), but no manifest, since it has no version to name.
+    /// Whole or not at all, as <see cref="Store"/>.
+    /// </summary>
+    public void Reject(string task, long createdMicros, byte[] artifact, Action<string>? writeAlongside = null) =>
+        WriteWhole(Path.Combine(TaskFolder(task), RejectedFolder), createdMicros.ToString(CultureInfo.InvariantCulture), manifest: null, artifact, writeAlongside);
 
     /// <summary>
     /// At start: what stores interrupted by a crash left. A staged version is emptied and kept as an empty marker, so its
@@ -159,7 +163,7 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     }
 
     /// <summary>Writes into the staging folder, fsyncs every file and the folder, renames it to <paramref name="name"/> and fsyncs the parent.</summary>
-    private static void WriteWhole(string parent, string name, ModelManifest manifest, byte[] artifact, Action<string>? writeAlongside)
+    private static void WriteWhole(string parent, string name, ModelManifest? manifest, byte[] artifact, Action<string>? writeAlongside)
     {
         CreateDurably(parent);
         var staging = Path.Combine(parent, StagingName(name));
@@ -167,7 +171,11 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
         try
         {
             File.WriteAllBytes(Path.Combine(staging, ArtifactFile), artifact);
-            File.WriteAllBytes(Path.Combine(staging, ManifestFile), ControlMessageCodec.Encode(manifest));
+            if (manifest is not null)
+            {
+                File.WriteAllBytes(Path.Combine(staging, ManifestFile), ControlMessageCodec.Encode(manifest));
+            }
+
             writeAlongside?.Invoke(staging);
             foreach (var file in Directory.EnumerateFiles(staging))
             {

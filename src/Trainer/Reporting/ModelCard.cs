@@ -16,4 +16,5 @@ public sealed record ModelCard(
     ModelCardTraining Training,
     ModelCardData Data,
     ModelCardHeldOut HeldOut,
-    BlessingDecision Blessing);
+    BlessingDecision Blessing,
+    ModelCardArtifact Artifact);

@@ -75,8 +75,11 @@ public sealed class TrainerOptions
     /// <summary>The held-out measure a candidate must not lose on: accuracy, macro-f1 or concentration-mae (droplet models; others fall back to accuracy).</summary>
     public string BlessingMetric { get; set; } = Registry.BlessingMetric.Accuracy;
 
-    /// <summary>How much better than the current model, on the same held-out data, a candidate must score to be blessed; 0 blesses a tie.</summary>
-    [Range(0, 100)]
+    /// <summary>
+    /// How much better than the current model, on the same held-out data, a candidate must score to be blessed; 0 blesses
+    /// a tie, a negative margin tolerates a loss of up to that much (-100 blesses every candidate).
+    /// </summary>
+    [Range(-100, 100)]
     public double BlessingMinimumMargin { get; set; }
 
     /// <summary>

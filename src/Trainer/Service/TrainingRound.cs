@@ -62,16 +62,17 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             return (Evaluator.Evaluate(model, data.HeldOut), ConfusionMatrix.Compute(model, data.HeldOut, data.Classes), EvaluateCurrent(current, data));
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var artifact = ModelArtifacts.Save(model);
-        var version = registry.NextVersion(task);
-        var manifest = new ModelManifest(task, version, model.Architecture, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000,
-            Topics.ModelArtifact(task, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
-            [.. data.Classes], metrics, schedule.Name);
+        var createdMicros = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         var decision = new BlessingPolicy(options.BlessingMetric, options.BlessingMinimumMargin).Decide(metrics, current, currentOnSameData);
         var blessed = decision.Blessed;
+        // Only a blessed model takes a number: a candidate that is refused never names a version.
+        int? version = blessed ? registry.NextVersion(task) : null;
         var report = new ReportMetrics(schedule.Name, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, samplesPerSecond, history);
-        var card = Card(manifest, blessed ? version : null, data, reader, schedule.Name, samplesPerSecond, metrics, confusion, decision);
-        if (blessed)
+        var card = Card(task, version, model, createdMicros, artifact, data, reader, schedule.Name, samplesPerSecond, metrics, confusion, decision);
+        if (version is { } number)
         {
+            var manifest = new ModelManifest(task, number, model.Architecture, createdMicros, Topics.ModelArtifact(task, number), artifact.Length, card.Artifact.Sha256,
+                [.. model.InputShape], [.. data.Classes], metrics, schedule.Name);
             registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion, card));
             if (publisher is not null)
             {
@@ -80,7 +81,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
         else
         {
-            registry.Reject(manifest, artifact, folder => WriteReport(folder, report, confusion, card));
+            registry.Reject(task, createdMicros, artifact, folder => WriteReport(folder, report, confusion, card));
         }
 
         training.Finish();
@@ -94,7 +95,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
                 round, task, metrics.Accuracy, dropletAccuracy);
         }
 
-        return new RoundResult(round, task, blessed ? version : null, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
+        return new RoundResult(round, task, version, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
             data.Train.Count + data.HeldOut.Count, schedule.Name, clock.Elapsed, samplesPerSecond);
     }
 
@@ -139,21 +140,22 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
     }
 
-    private ModelCard Card(ModelManifest manifest, int? version, TrainingData data, StoreDatasetReader reader, string schedule, double samplesPerSecond,
-        ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
+    private ModelCard Card(string task, int? version, BlockSequence model, long createdMicros, byte[] artifact, TrainingData data, StoreDatasetReader reader,
+        string schedule, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
     {
         var (sessions, from, to) = reader.SessionSpan;
         return new ModelCard(
-            manifest.Task,
+            task,
             version,
-            manifest.Architecture,
-            Iso(manifest.CreatedMicros),
+            model.Architecture,
+            Iso(createdMicros),
             typeof(TrainingRound).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             new ModelCardTraining(schedule, options.Epochs, options.BatchSize, options.LearningRate, options.Momentum, options.Split, options.Devices, options.Seed,
                 options.HeldOutFraction, samplesPerSecond),
             new ModelCardData(DataIdentity.Of(data), sessions, from is { } f ? Iso(f) : null, to is { } t ? Iso(t) : null, data.Train.Count, data.HeldOut.Count, [.. reader.Skipped]),
             new ModelCardHeldOut(metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, confusion.PerClass()),
-            decision);
+            decision,
+            new ModelCardArtifact(ModelArtifacts.Sha256Hex(artifact), artifact.Length, [.. model.InputShape], [.. data.Classes]));
     }
 
     private static string Iso(long micros) =>
