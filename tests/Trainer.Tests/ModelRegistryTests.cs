@@ -27,6 +27,18 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public void OnlyOneWriterAtATime_TheSecondIsRefusedNamingTheLock_UntilTheFirstLetsGo()
+    {
+        var first = new ModelRegistry(_folder).LockForWriting();
+
+        var refused = Assert.Throws<InvalidOperationException>(() => new ModelRegistry(_folder).LockForWriting());
+        Assert.Contains(".writer.lock", refused.Message);
+
+        first.Dispose();
+        new ModelRegistry(_folder).LockForWriting().Dispose();
+    }
+
+    [Fact]
     public void DeletingTheNewestVersions_NeverFreesTheirNumbers()
     {
         var registry = new ModelRegistry(_folder);

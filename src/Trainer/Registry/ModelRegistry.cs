@@ -26,6 +26,25 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
 
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
+    /// <summary>
+    /// Takes the registry for this process alone, until disposed: two trainers on one data folder would give out the
+    /// same version numbers. The lock is the operating system's (an exclusive open of models/.writer.lock), so it goes
+    /// with the process however that ends. Throws naming the file when another process holds it.
+    /// </summary>
+    public IDisposable LockForWriting()
+    {
+        var path = Path.Combine(dataFolder, "models", ".writer.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"another trainer is writing the model registry ({path} is locked); run one trainer per data folder", e);
+        }
+    }
+
     public string TaskFolder(string task) => Path.Combine(dataFolder, "models", Identifiers.Require(task, nameof(task)));
 
     /// <summary>

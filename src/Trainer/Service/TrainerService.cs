@@ -38,6 +38,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         await using var connection = connections.Create(settings.ClientId);
         await connection.ConnectAsync(stoppingToken);
         var registry = new ModelRegistry(settings.DataFolder, logger);
+        using var writing = registry.LockForWriting();
         foreach (var task in settings.ResolvedTasks)
         {
             registry.ClearInterrupted(task);
