@@ -14,9 +14,11 @@ using static Pipeline.EdgeAgent.Tests.Agent.ModelAnnouncements;
 
 namespace Pipeline.EdgeAgent.Tests.ModelUpdates;
 
-/// <summary>Models delivered to real agents in chunks through mosquitto: adopted whole, refused by the chunk, resumed after a cut link or a restart.</summary>
-public sealed class ChunkedModelDeliveryTests(MosquittoBrokerFixture fixture, ITestOutputHelper output)
-    : IClassFixture<MosquittoBrokerFixture>, IDisposable
+/// <summary>
+/// Models delivered to real agents in chunks through mosquitto: adopted whole, refused by the chunk, resumed after a cut
+/// link or a restart. Each test starts its own broker: retained manifests and chunks of another test would be announcements too.
+/// </summary>
+public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDisposable
 {
     private const int SmallChunkBytes = 64 * 1024;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -24,24 +26,24 @@ public sealed class ChunkedModelDeliveryTests(MosquittoBrokerFixture fixture, IT
     private readonly ILoggerFactory _loggers = TestOutputLoggerProvider.CreateFactory(output, LogLevel.Information);
     private readonly TemporaryFolder _folder = new("chunked-delivery");
 
-    private BrokerOptions Broker => fixture.Broker.ToOptions();
-
     [Fact]
     public async Task ModelOfSeveralMegabytes_ArrivesInChunks_AndIsAdopted()
     {
+        await using var mosquitto = await MosquittoBroker.StartAsync();
+        var broker = mosquitto.ToOptions();
         const string device = "scope-big-model";
-        await using var recorder = await TopicRecorder.StartAsync(Broker, _loggers.CreateLogger("recorder"), Topics.Status(Topics.DefaultSite, device));
+        await using var recorder = await TopicRecorder.StartAsync(broker, _loggers.CreateLogger("recorder"), Topics.Status(Topics.DefaultSite, device));
         var (manifest, artifact) = BigDropletModel(1, ArtifactChunks.DefaultChunkBytes);
         Assert.True(artifact.Length > 3_000_000, $"the model is {artifact.Length} bytes");
         Assert.True(manifest.Chunks!.Count >= 10, $"{manifest.Chunks.Count} chunks");
 
         var options = AgentFactory.Microscope(device, _folder.Combine(device));
-        var worker = AgentFactory.Create(Broker, options, _loggers);
+        var worker = AgentFactory.Create(broker, options, _loggers);
         await worker.StartAsync(CancellationToken.None);
         try
         {
             await AnnounceAsync(recorder, manifest, artifact);
-            await Eventually.TrueAsync(() => worker.ModelVersion == 1, Patience, $"the {artifact.Length}-byte model is adopted");
+            await Eventually.TrueAsync(() => worker.ModelVersion == manifest.Version, Patience, $"the {artifact.Length}-byte model is adopted");
             Assert.Equal(manifest.Chunks.Count, worker.Snapshot().ModelChunksFetched);
             Assert.False(Directory.Exists(Path.Combine(options.DataFolder, PartialModelDownload.FolderName)), "the finished download is cleaned up");
         }
@@ -54,12 +56,14 @@ public sealed class ChunkedModelDeliveryTests(MosquittoBrokerFixture fixture, IT
     [Fact]
     public async Task TamperedChunk_IsRefusedNamingTheChunk_AndTheRunningModelCarriesOn()
     {
+        await using var mosquitto = await MosquittoBroker.StartAsync();
+        var broker = mosquitto.ToOptions();
         const string device = "club-tampered-chunk";
-        await using var recorder = await TopicRecorder.StartAsync(Broker, _loggers.CreateLogger("recorder"),
+        await using var recorder = await TopicRecorder.StartAsync(broker, _loggers.CreateLogger("recorder"),
             Topics.Status(Topics.DefaultSite, device), Topics.Predictions(Topics.DefaultSite, device));
         var options = AgentFactory.Golf(device, _folder.Combine(device));
         options.SpeedFactor = 20;
-        var worker = AgentFactory.Create(Broker, options, _loggers);
+        var worker = AgentFactory.Create(broker, options, _loggers);
         await worker.StartAsync(CancellationToken.None);
         try
         {
@@ -91,9 +95,11 @@ public sealed class ChunkedModelDeliveryTests(MosquittoBrokerFixture fixture, IT
     [Fact]
     public async Task DownloadCutMidway_ResumesWithTheChunksItLacks()
     {
+        await using var mosquitto = await MosquittoBroker.StartAsync();
+        var broker = mosquitto.ToOptions();
         const string device = "scope-cut-link";
-        await using var relay = new TcpRelay(fixture.Broker.Port);
-        await using var recorder = await TopicRecorder.StartAsync(Broker, _loggers.CreateLogger("recorder"), Topics.Status(Topics.DefaultSite, device));
+        await using var relay = new TcpRelay(mosquitto.Port);
+        await using var recorder = await TopicRecorder.StartAsync(broker, _loggers.CreateLogger("recorder"), Topics.Status(Topics.DefaultSite, device));
         var (manifest, artifact) = BigDropletModel(1, SmallChunkBytes);
         var throughRelay = new BrokerOptions { Host = "127.0.0.1", Port = relay.Port, KeepAliveSeconds = 1, ReconnectMaxDelaySeconds = 0.5 };
         var options = Paced(AgentFactory.Microscope(device, _folder.Combine(device)), artifact.Length);
@@ -106,7 +112,7 @@ public sealed class ChunkedModelDeliveryTests(MosquittoBrokerFixture fixture, IT
             var beforeCut = worker.Snapshot().ModelChunksFetched;
             relay.ResetAll();
 
-            await Eventually.TrueAsync(() => worker.ModelVersion == 1, Patience, "the model is adopted after the cut");
+            await Eventually.TrueAsync(() => worker.ModelVersion == manifest.Version, Patience, "the model is adopted after the cut");
             output.WriteLine($"{beforeCut} of {manifest.Chunks!.Count} chunks before the cut; {worker.Snapshot().ModelChunksFetched} fetched in all");
             Assert.True(beforeCut < manifest.Chunks.Count, "the cut came before the download ended");
             Assert.Equal(manifest.Chunks.Count, worker.Snapshot().ModelChunksFetched);
@@ -120,11 +126,13 @@ public sealed class ChunkedModelDeliveryTests(MosquittoBrokerFixture fixture, IT
     [Fact]
     public async Task AgentStoppedMidDownload_FetchesOnlyTheRemainingChunksWhenItComesBack()
     {
+        await using var mosquitto = await MosquittoBroker.StartAsync();
+        var broker = mosquitto.ToOptions();
         const string device = "scope-restarted";
-        await using var recorder = await TopicRecorder.StartAsync(Broker, _loggers.CreateLogger("recorder"), Topics.Status(Topics.DefaultSite, device));
+        await using var recorder = await TopicRecorder.StartAsync(broker, _loggers.CreateLogger("recorder"), Topics.Status(Topics.DefaultSite, device));
         var (manifest, artifact) = BigDropletModel(1, SmallChunkBytes);
         var options = Paced(AgentFactory.Microscope(device, _folder.Combine(device)), artifact.Length);
-        var first = AgentFactory.Create(Broker, options, _loggers);
+        var first = AgentFactory.Create(broker, options, _loggers);
         await first.StartAsync(CancellationToken.None);
         try
         {
@@ -140,11 +148,11 @@ public sealed class ChunkedModelDeliveryTests(MosquittoBrokerFixture fixture, IT
         var kept = Directory.EnumerateFiles(downloads, "*.chunk", SearchOption.AllDirectories).Count();
         Assert.InRange(kept, 1, manifest.Chunks!.Count - 1);
 
-        var second = AgentFactory.Create(Broker, options, _loggers);
+        var second = AgentFactory.Create(broker, options, _loggers);
         await second.StartAsync(CancellationToken.None);
         try
         {
-            await Eventually.TrueAsync(() => second.ModelVersion == 1, Patience, "the restarted agent adopts the model");
+            await Eventually.TrueAsync(() => second.ModelVersion == manifest.Version, Patience, "the restarted agent adopts the model");
             output.WriteLine($"{kept} of {manifest.Chunks.Count} chunks kept on disk; {second.Snapshot().ModelChunksFetched} fetched after the restart");
             Assert.Equal(manifest.Chunks.Count - kept, second.Snapshot().ModelChunksFetched);
             Assert.False(Directory.Exists(downloads), "the finished download is cleaned up");
