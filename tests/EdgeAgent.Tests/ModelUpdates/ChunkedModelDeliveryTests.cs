@@ -45,7 +45,8 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
             await AnnounceAsync(recorder, manifest, artifact);
             await Eventually.TrueAsync(() => worker.ModelVersion == manifest.Version, Patience, $"the {artifact.Length}-byte model is adopted");
             Assert.Equal(manifest.Chunks.Count, worker.Snapshot().ModelChunksFetched);
-            Assert.False(Directory.Exists(Path.Combine(options.DataFolder, PartialModelDownload.FolderName)), "the finished download is cleaned up");
+            // Deleted right after the swap that ModelVersion reports.
+            await Eventually.TrueAsync(() => !Directory.Exists(Path.Combine(options.DataFolder, PartialModelDownload.FolderName)), Patience, "the finished download is cleaned up");
         }
         finally
         {
@@ -155,7 +156,7 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
             await Eventually.TrueAsync(() => second.ModelVersion == manifest.Version, Patience, "the restarted agent adopts the model");
             output.WriteLine($"{kept} of {manifest.Chunks.Count} chunks kept on disk; {second.Snapshot().ModelChunksFetched} fetched after the restart");
             Assert.Equal(manifest.Chunks.Count - kept, second.Snapshot().ModelChunksFetched);
-            Assert.False(Directory.Exists(downloads), "the finished download is cleaned up");
+            await Eventually.TrueAsync(() => !Directory.Exists(downloads), Patience, "the finished download is cleaned up");
         }
         finally
         {
