@@ -35,7 +35,7 @@ internal sealed class RolloutDevice : IAsyncDisposable
         {
             // Off the receive path, as the agent's updater is: the chunks arrive on the same connection.
             var payload = message.Payload;
-            _ = Task.Run(() => device.HandleAsync(payload));
+            device.Start(() => device.HandleAsync(payload));
             return Task.CompletedTask;
         }, CancellationToken.None);
         return device;
@@ -56,6 +56,8 @@ internal sealed class RolloutDevice : IAsyncDisposable
         await _connection.DisposeAsync();
         _stop.Dispose();
     }
+
+    private void Start(Func<Task> handle) => _ = Task.Run(handle, CancellationToken.None);
 
     private async Task HandleAsync(byte[] payload)
     {

@@ -7,8 +7,9 @@ namespace Pipeline.EdgeAgent.ModelUpdates;
 /// The verified chunks of the one model being downloaded, kept under "&lt;data folder&gt;/model-download/v&lt;version&gt;-&lt;first
 /// 16 hex digits of its SHA-256&gt;/" as "&lt;index&gt;.chunk", so a download cut by a dropped link or a restart resumes with
 /// the chunks it lacks. Opening a download deletes every other one (superseded); <see cref="Delete"/> ends it. A chunk
-/// is written to a temporary file, fsync'd and renamed into place, and read back only if its SHA-256 still matches the
-/// manifest: the disk is trusted no more than the broker.
+/// is written to a temporary file and renamed into place, and read back only if its SHA-256 still matches the manifest:
+/// the disk is trusted no more than the broker. That check is also why chunks are not fsync'd: a chunk a power loss
+/// left torn is found and fetched again, and a fsync for each of a fleet's chunks costs more than the rare refetch.
 /// </summary>
 internal sealed class PartialModelDownload
 {
@@ -91,7 +92,6 @@ internal sealed class PartialModelDownload
         await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync: true))
         {
             await file.WriteAsync(bytes, cancellationToken);
-            file.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, path, overwrite: true);
