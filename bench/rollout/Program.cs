@@ -1,15 +1,17 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Bench.Rollout;
+using Pipeline.EdgeAgent.Agent;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
 using Pipeline.Trainer.Publishing;
 
-// bench/run.sh rollout [devices] [model MB] [repetitions]: see run.sh.
+// bench/run.sh rollout [devices] [model MB] [repetitions] [chunks in flight]: see run.sh.
 var devices = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100;
 var modelMb = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var repetitions = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+var chunksInFlight = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : new EdgeAgentOptions().ModelFetchChunksInFlight;
 const string task = LearningTasks.Swing;
 const string rawFilter = "bench/raw/#";
 
@@ -23,7 +25,7 @@ var chunks = ArtifactChunks.Of(artifact, ArtifactChunks.DefaultChunkBytes);
 Console.WriteLine($"mosquitto with {MosquittoBroker.ShippedConfiguration}; a {artifact.Length}-byte artifact in {chunks.Count} chunks of {chunks.ChunkBytes} bytes; {devices} devices, " +
     "each its own MQTT 5 connection in this process");
 Console.WriteLine("rollout: from the start of ModelPublisher.PublishAsync (retained chunks, QoS 1, 8 in flight, then the signed manifest) until a device, " +
-    "having seen the manifest, fetched every chunk as the agent does (one subscription per chunk, the agent's default 2 in flight, each chunk " +
+    $"having seen the manifest, fetched every chunk as the agent does (one subscription per chunk, {chunksInFlight} in flight, each chunk " +
     "SHA-256-checked and written to disk) and checked the whole artifact's SHA-256; not loaded");
 Console.WriteLine($"raw: from the first publish until a subscriber has received the same {chunks.Count} payloads, published by one connection " +
     "as plain QoS 1 messages (8 in flight) to topics all subscribers follow; one warm-up round each, then repetitions interleaved");
@@ -35,7 +37,7 @@ using var key = ModelSigningKey.Ensure(signingFolder.Combine("model-signing.key"
 var publisher = new ModelPublisher(trainer, key);
 
 var fleet = await Task.WhenAll(Enumerable.Range(0, devices).Select(i =>
-    RolloutDevice.ConnectAsync(options, $"rollout-device-{i}", work.Combine($"device-{i}"), task)));
+    RolloutDevice.ConnectAsync(options, $"rollout-device-{i}", work.Combine($"device-{i}"), task, chunksInFlight)));
 var subscribers = await Task.WhenAll(Enumerable.Range(0, devices).Select(i =>
     RawSubscriber.ConnectAsync(options, $"rollout-raw-{i}", rawFilter)));
 
@@ -86,7 +88,7 @@ foreach (var subscriber in subscribers)
 var (p50, p99, rawMedianP50, rawMedianP99) = (Median(rolloutP50), Median(rolloutP99), Median(rawP50), Median(rawP99));
 Console.WriteLine($"median of {repetitions}: rollout p50 {p50:F0} ms, p99 {p99:F0} ms; raw p50 {rawMedianP50:F0} ms, p99 {rawMedianP99:F0} ms; ratio p99 {p99 / rawMedianP99:F2} (target ≤ 1.5)");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"bench\":\"rollout\",\"devices\":{devices},\"model_mb\":{artifact.Length / 1048576.0:F2},\"chunks\":{chunks.Count},\"chunk_bytes\":{chunks.ChunkBytes},\"repetitions\":{repetitions}," +
+    $"{{\"bench\":\"rollout\",\"devices\":{devices},\"model_mb\":{artifact.Length / 1048576.0:F2},\"chunks\":{chunks.Count},\"chunk_bytes\":{chunks.ChunkBytes},\"chunks_in_flight\":{chunksInFlight},\"repetitions\":{repetitions}," +
     $"\"p50_ms\":{p50:F0},\"p99_ms\":{p99:F0},\"raw_p50_ms\":{rawMedianP50:F0},\"raw_p99_ms\":{rawMedianP99:F0},\"ratio\":{p99 / rawMedianP99:F2}}}"));
 
 static double[] Latencies(long start, long[] ends) => [.. ends.Select(end => TimeProvider.System.GetElapsedTime(start, end).TotalMilliseconds).Order()];

@@ -7,8 +7,8 @@ namespace Pipeline.Bench.Rollout;
 
 /// <summary>
 /// One simulated device of the rollout: its own MQTT connection, following the task's manifest and fetching each new
-/// version as the agent does (<see cref="ChunkedArtifactDownload"/> over <see cref="MqttChunkSource"/>, the agent's
-/// defaults, chunks kept on disk), then checking the whole artifact's SHA-256. It stops short of loading the model: a
+/// version as the agent does (<see cref="ChunkedArtifactDownload"/> over <see cref="MqttChunkSource"/>, chunks kept
+/// on disk), then checking the whole artifact's SHA-256. It stops short of loading the model: a
 /// hundred TorchSharp loads on this machine would measure the CPU, not the delivery.
 /// </summary>
 internal sealed class RolloutDevice : IAsyncDisposable
@@ -20,16 +20,16 @@ internal sealed class RolloutDevice : IAsyncDisposable
     private TaskCompletionSource<long> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _wanted;
 
-    private RolloutDevice(MqttConnection connection, string dataFolder)
+    private RolloutDevice(MqttConnection connection, string dataFolder, int chunksInFlight)
     {
         _connection = connection;
         _dataFolder = dataFolder;
-        _download = new ChunkedArtifactDownload(new MqttChunkSource(connection), TimeProvider.System, NullLogger.Instance);
+        _download = new ChunkedArtifactDownload(new MqttChunkSource(connection), TimeProvider.System, NullLogger.Instance) { ChunksInFlight = chunksInFlight };
     }
 
-    public static async Task<RolloutDevice> ConnectAsync(BrokerOptions broker, string name, string dataFolder, string task)
+    public static async Task<RolloutDevice> ConnectAsync(BrokerOptions broker, string name, string dataFolder, string task, int chunksInFlight)
     {
-        var device = new RolloutDevice(new MqttConnection(broker, name, NullLogger.Instance), dataFolder);
+        var device = new RolloutDevice(new MqttConnection(broker, name, NullLogger.Instance), dataFolder, chunksInFlight);
         await device._connection.ConnectAsync(CancellationToken.None);
         await device._connection.SubscribeAsync(Topics.ModelManifest(task), (message, _) =>
         {
