@@ -54,9 +54,21 @@ internal static class ControlMessageRules
         ?? (m.Metrics.ConcentrationMae is { } mae && !(double.IsFinite(mae) && mae >= 0) ? Invalid($"metrics.concentrationMae {mae} is not a finite non-negative number") : null)
         ?? (m.Metrics.DropletAccuracy is { } droplet ? Metric(droplet, "metrics.dropletAccuracy") : null)
         ?? Id(m.Schedule, "schedule")
+        ?? (m.Chunks is { } chunks ? Chunks(chunks, m.SizeBytes) : null)
         ?? (m.Signature is { } signature && !(signature.KeyId is { Length: 16 } && signature.KeyId.All(char.IsAsciiHexDigitLower) && signature.Value is { Length: > 0 and <= 128 })
             ? Invalid("signature must have a keyId of 16 lower-case hex digits and a value of at most 128 characters")
             : null);
+
+    private static DecodeError? Chunks(ArtifactChunks chunks, long sizeBytes) =>
+        chunks.ChunkBytes is < ArtifactChunks.MinChunkBytes or > ArtifactChunks.MaxChunkBytes
+            ? Invalid($"chunks.chunkBytes {chunks.ChunkBytes} is outside {ArtifactChunks.MinChunkBytes}..{ArtifactChunks.MaxChunkBytes}")
+            : chunks.Sha256 is null || chunks.Sha256.LongLength != ArtifactChunks.CountFor(sizeBytes, chunks.ChunkBytes)
+                ? Invalid($"chunks.sha256 must list {ArtifactChunks.CountFor(sizeBytes, chunks.ChunkBytes)} chunks of {chunks.ChunkBytes} bytes for sizeBytes {sizeBytes}")
+                : chunks.Sha256.Length > ArtifactChunks.MaxChunks
+                    ? Invalid($"chunks.sha256 lists {chunks.Sha256.Length} chunks; the limit is {ArtifactChunks.MaxChunks}")
+                    : chunks.Sha256.All(h => h is { Length: 64 } && h.All(char.IsAsciiHexDigitLower))
+                        ? null
+                        : Invalid("chunks.sha256 must hold 64 lower-case hex digits for each chunk");
 
     public static DecodeError? Check(Prediction m) =>
         Id(m.DeviceId, "deviceId") ?? Task(m.Task)

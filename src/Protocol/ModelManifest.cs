@@ -3,6 +3,8 @@ namespace Pipeline.Protocol;
 /// <summary>
 /// Describes one trained model: what it is, how well it did on held-out data, and where and how to fetch
 /// and verify its artifact. Published retained on <see cref="Topics.ModelManifest"/> as the model announcement.
+/// <see cref="Chunks"/> is set on every announcement: the artifact travels in those chunks. Manifests written before
+/// chunked delivery, and those the trainer's registry keeps on disk, have none.
 /// </summary>
 public sealed record ModelManifest(
     string Task,
@@ -16,7 +18,8 @@ public sealed record ModelManifest(
     string[] Classes,
     ModelMetrics Metrics,
     string Schedule,
-    ModelSignature? Signature = null)
+    ModelSignature? Signature = null,
+    ArtifactChunks? Chunks = null)
 {
     /// <summary>The most classes a model may have; the trainer keeps the most frequent ones beyond it.</summary>
     public const int MaxClasses = 1024;

@@ -6,7 +6,7 @@ namespace Pipeline.Protocol;
 /// <summary>
 /// Signs and verifies model manifests. The signature covers a canonical encoding of everything that decides what a
 /// device runs (task, version, architecture, input shape, classes, artifact topic, size and SHA-256, created time and
-/// the key id), so the SHA-256 inside the manifest finally proves something: only a holder of a trusted private key
+/// the key id, and the chunk list when there is one), so the SHA-256 inside the manifest finally proves something: only a holder of a trusted private key
 /// can vouch for an artifact. Metrics and the schedule are informational and not covered.
 /// </summary>
 public static class ModelManifestSigning
@@ -43,6 +43,21 @@ public static class ModelManifestSigning
             writer.WriteStringValue(manifest.Sha256);
             writer.WriteNumberValue(manifest.CreatedMicros);
             writer.WriteStringValue(keyId);
+
+            // Appended only when present, so a manifest written before chunked delivery (such as a device's stored last
+            // good model) encodes as it did and its signature still holds; the different length keeps both unambiguous.
+            if (manifest.Chunks is { } chunks)
+            {
+                writer.WriteNumberValue(chunks.ChunkBytes);
+                writer.WriteStartArray();
+                foreach (var hash in chunks.Sha256)
+                {
+                    writer.WriteStringValue(hash);
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndArray();
         }
 

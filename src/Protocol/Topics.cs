@@ -50,6 +50,9 @@ public static class Topics
 
     public static string ModelArtifact(string task, int version) => $"{Root}/models/{Identifiers.Require(task, nameof(task))}/artifacts/{version}";
 
+    /// <summary>Chunk <paramref name="index"/> (from 0) of a version's artifact: below <see cref="ModelArtifact"/>, one retained message each.</summary>
+    public static string ModelArtifactChunk(string task, int version, int index) => $"{ModelArtifact(task, version)}/{index}";
+
     public static string StreamName(TelemetryStream stream) => stream switch
     {
         TelemetryStream.Motion => "motion",

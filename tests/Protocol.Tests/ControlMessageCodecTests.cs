@@ -131,6 +131,47 @@ public class ControlMessageCodecTests
     }
 
     [Fact]
+    public void ModelManifest_WithChunks_RoundTripsUnderTheDocumentedFieldNames()
+    {
+        var artifact = new byte[3 * ArtifactChunks.MinChunkBytes + 5];
+        new Random(2).NextBytes(artifact);
+        var manifest = Manifest() with { SizeBytes = artifact.Length, Chunks = ArtifactChunks.Of(artifact, ArtifactChunks.MinChunkBytes) };
+
+        var json = Encoding.UTF8.GetString(ControlMessageCodec.Encode(manifest));
+        var decoded = ControlMessageCodec.DecodeModelManifest(Encoding.UTF8.GetBytes(json)).Value!;
+
+        Assert.Contains($"\"chunks\":{{\"chunkBytes\":{ArtifactChunks.MinChunkBytes},\"sha256\":[\"", json, StringComparison.Ordinal);
+        Assert.Equal(manifest.Chunks!.Sha256, decoded.Chunks!.Sha256);
+        Assert.Equal(4, decoded.Chunks.Count);
+        Assert.Equal(artifact.AsSpan(3 * ArtifactChunks.MinChunkBytes).ToArray(), manifest.Chunks.Chunk(artifact, 3).ToArray());
+        Assert.DoesNotContain("\"chunks\"", Encoding.UTF8.GetString(ControlMessageCodec.Encode(Manifest())), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"chunkBytes\":4096,\"sha256\":[]}", "must list 1 chunks")]
+    [InlineData("{\"chunkBytes\":100,\"sha256\":[]}", "chunks.chunkBytes 100 is outside")]
+    [InlineData("{\"chunkBytes\":4096,\"sha256\":[\"XYZ\"]}", "64 lower-case hex digits")]
+    [InlineData("{\"chunkBytes\":4096,\"sha256\":[null]}", "64 lower-case hex digits")]
+    public void ModelManifest_BadChunkList_IsRefusedNamingIt(string chunks, string expected)
+    {
+        var json = Encoding.UTF8.GetString(ControlMessageCodec.Encode(Manifest()));
+        json = json[..^1] + ",\"chunks\":" + chunks + "}";
+
+        var decoded = ControlMessageCodec.DecodeModelManifest(Encoding.UTF8.GetBytes(json));
+
+        Assert.False(decoded.IsSuccess);
+        Assert.Contains(expected, decoded.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ArtifactChunks_GrowBeyondThePreferredSize_RatherThanExceedTheMostChunks()
+    {
+        Assert.Equal(ArtifactChunks.DefaultChunkBytes, ArtifactChunks.ChunkBytesFor(5_000_000, ArtifactChunks.DefaultChunkBytes));
+        Assert.Equal(1024 * 1024, ArtifactChunks.ChunkBytesFor(512L * 1024 * 1024, ArtifactChunks.DefaultChunkBytes));
+        Assert.Equal(ArtifactChunks.MaxChunks, ArtifactChunks.CountFor(512L * 1024 * 1024, 1024 * 1024));
+    }
+
+    [Fact]
     public void ModelManifest_ArtifactTopicForAnotherVersion_IsRefused()
     {
         var bad = Manifest() with { ArtifactTopic = Topics.ModelArtifact(LearningTasks.Swing, 2) };

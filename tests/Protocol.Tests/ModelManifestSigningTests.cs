@@ -7,6 +7,12 @@ public sealed class ModelManifestSigningTests : IDisposable
     private static readonly ModelManifest Manifest = new(LearningTasks.Swing, 7, "swing-cnn", 1_700_000_000_000_000, Topics.ModelArtifact(LearningTasks.Swing, 7),
         1234, new string('a', 64), [8, 512], ["ana:draw", "ben:fade"], new ModelMetrics(0.8, 0.75, 40), "pipelined");
 
+    private static readonly ModelManifest Chunked = Manifest with
+    {
+        SizeBytes = 10_000,
+        Chunks = new ArtifactChunks(ArtifactChunks.MinChunkBytes, [new string('1', 64), new string('2', 64), new string('3', 64)]),
+    };
+
     private readonly TemporaryFolder _folder = new("model-signing");
 
     public void Dispose() => _folder.Dispose();
@@ -52,6 +58,38 @@ public sealed class ModelManifestSigningTests : IDisposable
         };
 
         Assert.NotNull(ModelManifestSigning.Verify(tampered, trusted));
+    }
+
+    public static TheoryData<string> CoveredChunkChanges() => ["chunkBytes", "chunkHash", "chunkOrder", "chunksRemoved"];
+
+    [Theory]
+    [MemberData(nameof(CoveredChunkChanges))]
+    public void AnyChangeToTheChunkList_AfterSigning_IsRefusedAsTampered(string change)
+    {
+        using var key = NewKey("trainer");
+        using var trusted = TrustedModelKeys.Load(_folder.Combine("trainer", "trusted"));
+        var signed = ModelManifestSigning.Sign(Chunked, key);
+        var hashes = signed.Chunks!.Sha256;
+
+        var tampered = change switch
+        {
+            "chunkBytes" => signed with { Chunks = signed.Chunks with { ChunkBytes = 5000 } },
+            "chunkHash" => signed with { Chunks = signed.Chunks with { Sha256 = [hashes[0], new string('f', 64), hashes[2]] } },
+            "chunkOrder" => signed with { Chunks = signed.Chunks with { Sha256 = [hashes[1], hashes[0], hashes[2]] } },
+            "chunksRemoved" => signed with { Chunks = null },
+            _ => throw new ArgumentOutOfRangeException(nameof(change)),
+        };
+
+        Assert.Null(ModelManifestSigning.Verify(signed, trusted));
+        Assert.NotNull(ModelManifestSigning.Verify(tampered, trusted));
+    }
+
+    [Fact]
+    public void AManifestWithoutChunks_EncodesAsBeforeChunkedDelivery_SoStoredSignaturesStillHold()
+    {
+        var canonical = System.Text.Encoding.UTF8.GetString(ModelManifestSigning.CanonicalBytes(Manifest, "0123456789abcdef"));
+
+        Assert.Equal($"[\"pipeline/v1/model-manifest\",\"swing\",7,\"swing-cnn\",[8,512],[\"ana:draw\",\"ben:fade\"],\"pipeline/v1/models/swing/artifacts/7\",1234,\"{new string('a', 64)}\",1700000000000000,\"0123456789abcdef\"]", canonical);
     }
 
     [Fact]

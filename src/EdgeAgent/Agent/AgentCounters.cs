@@ -12,6 +12,7 @@ internal sealed class AgentCounters
     private long _swingsDetected;
     private long _swingsMissed;
     private long _falseSwingDetections;
+    private long _modelChunksFetched;
 
     public long Predictions => Interlocked.Read(ref _predictions);
 
@@ -33,6 +34,9 @@ internal sealed class AgentCounters
 
     /// <summary>Detections in no labelled session, or in one that already had a detection: the detector's false positives.</summary>
     public long FalseSwingDetections => Interlocked.Read(ref _falseSwingDetections);
+
+    /// <summary>Artifact chunks fetched and verified, not those restored from a resumed download on disk.</summary>
+    public long ModelChunksFetched => Interlocked.Read(ref _modelChunksFetched);
 
     public void AddPrediction(bool correct)
     {
@@ -56,4 +60,6 @@ internal sealed class AgentCounters
     public void AddSwingMissed() => Interlocked.Increment(ref _swingsMissed);
 
     public void AddFalseSwingDetection() => Interlocked.Increment(ref _falseSwingDetections);
+
+    public void AddModelChunkFetched() => Interlocked.Increment(ref _modelChunksFetched);
 }

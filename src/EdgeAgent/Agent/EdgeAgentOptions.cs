@@ -14,6 +14,9 @@ public sealed class EdgeAgentOptions
 {
     private const long MaxOutboxBytes = 1L << 40;
 
+    // Below mosquitto's 20 messages in flight to a client, which the outbox and predictions share.
+    private const int MaxModelFetchChunksInFlight = 8;
+
     public string DeviceId { get; set; } = "";
 
     public string Site { get; set; } = Topics.DefaultSite;
@@ -80,7 +83,17 @@ public sealed class EdgeAgentOptions
     /// <summary>Inputs waiting for inference; when full, the oldest is dropped so sampling never waits.</summary>
     public int InferenceQueueCapacity { get; set; } = 16;
 
+    /// <summary>How long one model artifact chunk may take to arrive before the download gives up (its verified chunks stay on disk).</summary>
     public double ArtifactTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Model artifact chunks requested at once (docs/DEVICES.md, "Model updates"); each is one subscription.</summary>
+    public int ModelFetchChunksInFlight { get; set; } = 2;
+
+    /// <summary>
+    /// The most model bytes a second the agent asks the broker for, so a download leaves room for telemetry on a thin
+    /// link; 0 does not limit. A chunk is requested only when the bytes requested before it fit the budget.
+    /// </summary>
+    public double ModelFetchBytesPerSecond { get; set; }
 
     /// <summary>
     /// The folder of public keys ("*.pub", ECDSA P-256 PEM) whose signatures on model manifests this device accepts.
@@ -149,6 +162,8 @@ public sealed class EdgeAgentOptions
         Check(SwingRefractorySeconds is >= 0 and <= 60, nameof(SwingRefractorySeconds), $"{SwingRefractorySeconds} is outside 0..60");
         Check(InferenceQueueCapacity is >= 1 and <= 10_000, nameof(InferenceQueueCapacity), $"{InferenceQueueCapacity} is outside 1..10000");
         Check(ArtifactTimeoutSeconds is > 0 and <= 3600, nameof(ArtifactTimeoutSeconds), $"{ArtifactTimeoutSeconds} is outside (0, 3600]");
+        Check(ModelFetchChunksInFlight is >= 1 and <= MaxModelFetchChunksInFlight, nameof(ModelFetchChunksInFlight), $"{ModelFetchChunksInFlight} is outside 1..{MaxModelFetchChunksInFlight}");
+        Check(double.IsFinite(ModelFetchBytesPerSecond) && ModelFetchBytesPerSecond >= 0, nameof(ModelFetchBytesPerSecond), $"{ModelFetchBytesPerSecond} is not a finite number of 0 or more");
         Check(OutboxMaxBytes is >= DiskOutbox.MinMaxBytes and <= MaxOutboxBytes, nameof(OutboxMaxBytes), $"{OutboxMaxBytes} is outside {DiskOutbox.MinMaxBytes}..{MaxOutboxBytes}");
         Check(OutboxInFlight is >= 1 and <= OutboxPublisher.MaxInFlight, nameof(OutboxInFlight), $"{OutboxInFlight} is outside 1..{OutboxPublisher.MaxInFlight}");
         Check(StatusIntervalSeconds is >= 0.1 and <= 86_400, nameof(StatusIntervalSeconds), $"{StatusIntervalSeconds} is outside 0.1..86400");

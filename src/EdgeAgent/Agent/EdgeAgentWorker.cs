@@ -70,7 +70,8 @@ public sealed class EdgeAgentWorker : BackgroundService
         _outbox?.DroppedMessages ?? 0,
         _counters.SwingsDetected,
         _counters.SwingsMissed,
-        _counters.FalseSwingDetections);
+        _counters.FalseSwingDetections,
+        _counters.ModelChunksFetched);
 
     public override void Dispose()
     {
@@ -86,8 +87,14 @@ public sealed class EdgeAgentWorker : BackgroundService
         var clientId = Identity.DeviceName(_options.Site, _options.DeviceId);
         await using var connection = _connections.Create(clientId, status.CreateWill());
         var store = new LastGoodModelStore(_options.ResolvedDataFolder);
-        var fetcher = new ArtifactFetcher(connection);
-        var updater = new ModelUpdater(_options, _models, store, fetcher, status, connection, _counters, _logger);
+        var download = new ChunkedArtifactDownload(new MqttChunkSource(connection), _time, _logger)
+        {
+            ChunksInFlight = _options.ModelFetchChunksInFlight,
+            BytesPerSecond = _options.ModelFetchBytesPerSecond,
+            ChunkTimeout = TimeSpan.FromSeconds(_options.ArtifactTimeoutSeconds),
+            ChunkFetched = _ => _counters.AddModelChunkFetched(),
+        };
+        var updater = new ModelUpdater(_options, _models, store, download, status, connection, _counters, _logger);
         var inference = new InferenceLoop(_options, _models, connection, _counters, _logger);
         var publisher = new OutboxPublisher(outbox, connection, _options.OutboxInFlight);
         var clock = new SimulatedClock(_time, _options.SpeedFactor);

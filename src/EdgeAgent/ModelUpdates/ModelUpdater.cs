@@ -11,7 +11,7 @@ namespace Pipeline.EdgeAgent.ModelUpdates;
 
 /// <summary>
 /// Follows the task's model announcements: for a manifest newer than the running model that a trusted key signed
-/// (<see cref="ModelManifestSigning"/>) it fetches the artifact, verifies size and checksum, loads it, smoke-checks it,
+/// (<see cref="ModelManifestSigning"/>) it downloads the artifact chunk by chunk (<see cref="ChunkedArtifactDownload"/>), verifies size and checksum, loads it, smoke-checks it,
 /// saves it as the last good model and swaps it in. Everything happens here, off the receive path and off the inference path; a model failing any
 /// step is refused with a status message naming why, and the running model carries on.
 /// </summary>
@@ -23,7 +23,7 @@ internal sealed class ModelUpdater
     private readonly EdgeAgentOptions _options;
     private readonly ModelSlot _models;
     private readonly LastGoodModelStore _store;
-    private readonly ArtifactFetcher _fetcher;
+    private readonly ChunkedArtifactDownload _download;
     private readonly StatusReporter _status;
     private readonly MqttConnection _connection;
     private readonly AgentCounters _counters;
@@ -38,7 +38,7 @@ internal sealed class ModelUpdater
         EdgeAgentOptions options,
         ModelSlot models,
         LastGoodModelStore store,
-        ArtifactFetcher fetcher,
+        ChunkedArtifactDownload download,
         StatusReporter status,
         MqttConnection connection,
         AgentCounters counters,
@@ -47,7 +47,7 @@ internal sealed class ModelUpdater
         _options = options;
         _models = models;
         _store = store;
-        _fetcher = fetcher;
+        _download = download;
         _status = status;
         _connection = connection;
         _counters = counters;
@@ -141,23 +141,38 @@ internal sealed class ModelUpdater
             return;
         }
 
-        _logger.LogInformation("{Device}: model v{Version} announced; fetching {Topic}", _options.DeviceId, manifest.Version, manifest.ArtifactTopic);
+        _logger.LogInformation("{Device}: model v{Version} announced; downloading it", _options.DeviceId, manifest.Version);
         _status.Fetching(manifest.Version);
         await _status.PublishAsync(_connection, DeviceState.Online, _models.Version, $"fetching model v{manifest.Version}", cancellationToken);
-        byte[] artifact;
+        byte[]? artifact;
+        string? refusal;
         try
         {
-            artifact = await _fetcher.FetchAsync(manifest.ArtifactTopic, TimeSpan.FromSeconds(_options.ArtifactTimeoutSeconds), cancellationToken);
+            (artifact, refusal) = await _download.RunAsync(manifest, _options.ResolvedDataFolder, cancellationToken);
         }
         catch (TimeoutException e)
         {
-            // Not remembered as refused: the artifact may simply be late, and a re-announcement should retry.
+            // Not remembered as refused: the chunk may simply be late, and a re-announcement (or a restart) resumes
+            // from the chunks already on disk.
             await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: {e.Message}", cancellationToken);
             return;
         }
 
+        if (artifact is null)
+        {
+            // A manifest without chunks is not remembered: the same version announced in chunks is still taken.
+            if (manifest.Chunks is not null)
+            {
+                RememberRefused(manifest.Version);
+            }
+
+            await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: {refusal}", cancellationToken);
+            return;
+        }
+
         _logger.LogInformation("{Device}: fetched model v{Version} ({Bytes} bytes); verifying it", _options.DeviceId, manifest.Version, artifact.Length);
-        var refusal = await VerifyAndSwapAsync(manifest, artifact, cancellationToken);
+        refusal = await VerifyAndSwapAsync(manifest, artifact, cancellationToken);
+        PartialModelDownload.DeleteAll(_options.ResolvedDataFolder);
         if (refusal is not null)
         {
             RememberRefused(manifest.Version);

@@ -93,6 +93,13 @@ public sealed class TrainerOptions
     public static string TrustedModelKeysFolderBeside(string signingKeyPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(signingKeyPath)) ?? ".", "trusted-model-keys");
 
+    /// <summary>
+    /// The size of the chunks a model artifact is announced in (docs/PROTOCOL.md, "Model artifact"); an artifact that
+    /// would need more than 512 chunks travels in larger ones.
+    /// </summary>
+    [Range(ArtifactChunks.MinChunkBytes, ArtifactChunks.MaxChunkBytes)]
+    public int ModelChunkBytes { get; set; } = ArtifactChunks.DefaultChunkBytes;
+
     [Range(1, 3600)]
     public double PollSeconds { get; set; } = 2;
 

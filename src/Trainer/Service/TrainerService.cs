@@ -55,7 +55,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
             logger.LogInformation("models are signed with key {KeyId} ({Path}); devices trust it from {Folder}", signingKey.KeyId, settings.SigningKeyPath, trustedFolder);
         }
 
-        var publisher = new ModelPublisher(connection, signingKey);
+        var publisher = new ModelPublisher(connection, signingKey, settings.ModelChunkBytes);
         await RepublishCurrentModelsAsync(registry, publisher, settings.ResolvedTasks, stoppingToken);
         var round = new TrainingRound(settings, store, registry, publisher, time, logger);
         var sessionsLastRound = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -114,7 +114,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
     {
         foreach (var manifest in tasks.Select(registry.Current).OfType<ModelManifest>())
         {
-            await publisher.PublishAsync(manifest, registry.ReadArtifact(manifest), cancellationToken);
+            await publisher.PublishAsync(manifest, registry.ReadArtifact(manifest), ModelPublisher.Superseded(registry.Versions(manifest.Task), manifest.Version), cancellationToken);
             logger.LogInformation("announced current {Task} model v{Version} again", manifest.Task, manifest.Version);
         }
     }

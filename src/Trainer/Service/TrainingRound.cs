@@ -76,7 +76,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion, card));
             if (publisher is not null)
             {
-                await publisher.PublishAsync(manifest, artifact, cancellationToken);
+                await publisher.PublishAsync(manifest, artifact, ModelPublisher.Superseded(registry.Versions(task), number), cancellationToken);
             }
         }
         else

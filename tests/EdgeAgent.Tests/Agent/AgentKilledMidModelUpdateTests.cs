@@ -26,7 +26,7 @@ public sealed partial class AgentKilledMidModelUpdateTests(MosquittoBrokerFixtur
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Where each kill lands: waiting for an artifact announced before it was published; as soon as the artifact has
+    /// Where each kill lands: waiting for an artifact whose chunks are announced before they were published; as soon as the artifact has
     /// arrived (it is being verified, loaded and smoke-checked); as soon as the new last good model's first temporary
     /// file appears (it is being saved); and once the agent says it runs the new model.
     /// </summary>
@@ -147,11 +147,10 @@ public sealed partial class AgentKilledMidModelUpdateTests(MosquittoBrokerFixtur
         switch (point)
         {
             case "download":
-                // The manifest alone: the agent subscribes to the artifact's topic and waits for it. Published after the
-                // kill, retained, the artifact is there for the next run.
-                await KillOnLogLineAsync(agent, $"model v{manifest.Version} announced; fetching",
-                    () => recorder.PublishAsync(Topics.ModelManifest(manifest.Task), ControlMessageCodec.Encode(TestModelKeys.Sign(manifest)), retain: true));
-                await recorder.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
+                // The manifest alone: the agent subscribes to the first chunk's topic and waits for it. Published after the
+                // kill, retained, the chunks are there for the next run.
+                await KillOnLogLineAsync(agent, $"model v{manifest.Version} announced; downloading", () => PublishManifestAsync(recorder, manifest));
+                await PublishChunksAsync(recorder, manifest, artifact);
                 break;
             case "verification":
                 await KillOnLogLineAsync(agent, $"fetched model v{manifest.Version}", () => AnnounceAsync(recorder, manifest, artifact));

@@ -32,14 +32,10 @@ public sealed class DropletPredictionTests(EmbeddedBrokerFixture fixture, ITestO
         try
         {
             var vocs = DropletMicroscopeSimulator.Vocs.Select(v => v.Name).Order(StringComparer.Ordinal).ToArray();
-            using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, vocs.Length, seed: 1);
-            var artifact = ModelArtifacts.Save(model);
-            var manifest = new ModelManifest(LearningTasks.Droplet, 1, model.Architecture, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
-                Topics.ModelArtifact(LearningTasks.Droplet, 1), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape], vocs,
-                new ModelMetrics(0.5, 0.5, 10, 0.5, 0.4), "pipelined");
+            var (manifest, artifact) = ModelAnnouncements.BuildModel(LearningTasks.Droplet, 1, vocs);
+            manifest = manifest with { Metrics = new ModelMetrics(0.5, 0.5, 10, 0.5, 0.4) };
             Assert.Equal([1, DropletSegmenter.CropSide, DropletSegmenter.CropSide], manifest.InputShape);
-            await recorder.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
-            await recorder.PublishAsync(Topics.ModelManifest(LearningTasks.Droplet), ControlMessageCodec.Encode(TestModelKeys.Sign(manifest)), retain: true);
+            await ModelAnnouncements.AnnounceAsync(recorder, manifest, artifact);
 
             await Eventually.TrueAsync(() => Predictions(recorder, device).Count(p => p.Droplets is not null) >= 5, Patience, "five frames predicted per droplet");
 

@@ -49,9 +49,9 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
             foreach (var (name, manifest, artifact) in corpus)
             {
                 var refusedBefore = worker.Snapshot().Rejections;
-                if (artifact is not null)
+                if (artifact is not null && Decoded(manifest) is { Chunks: not null } declared)
                 {
-                    await recorder.PublishAsync(ArtifactTopicOf(manifest) ?? Topics.ModelArtifact(LearningTasks.Swing, 9), artifact, retain: true);
+                    await PublishChunksAsync(recorder, declared, artifact);
                 }
 
                 await recorder.PublishAsync(Topics.ModelManifest(LearningTasks.Swing), manifest, retain: true);
@@ -103,6 +103,7 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
             var manifest = good with
             {
                 Version = version, ArtifactTopic = Topics.ModelArtifact(good.Task, version), SizeBytes = artifact.Length, Sha256 = ModelArtifacts.Sha256Hex(artifact),
+                Chunks = ArtifactChunks.Of(artifact, ArtifactChunks.DefaultChunkBytes),
             };
             return change is null ? manifest : change(manifest);
         }
@@ -132,15 +133,18 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
 
         var substitute = BuildModel(LearningTasks.Swing, 77, GolfClubSimulator.ClassNames).Artifact;
         yield return ("a signed manifest whose artifact was swapped after signing",
-            ControlMessageCodec.Encode(TestModelKeys.Sign(Declaring(10, goodArtifact)) with { SizeBytes = substitute.Length, Sha256 = ModelArtifacts.Sha256Hex(substitute) }), substitute);
+            ControlMessageCodec.Encode(TestModelKeys.Sign(Declaring(10, goodArtifact)) with
+            {
+                SizeBytes = substitute.Length, Sha256 = ModelArtifacts.Sha256Hex(substitute), Chunks = ArtifactChunks.Of(substitute, ArtifactChunks.DefaultChunkBytes),
+            }), substitute);
     }
 
     private static byte[] Signed(ModelManifest manifest) => ControlMessageCodec.Encode(TestModelKeys.Sign(manifest));
 
-    private static string? ArtifactTopicOf(byte[] manifest)
+    private static ModelManifest? Decoded(byte[] manifest)
     {
         var decoded = ControlMessageCodec.DecodeModelManifest(manifest);
-        return decoded.IsSuccess ? decoded.Value.ArtifactTopic : null;
+        return decoded.IsSuccess ? decoded.Value : null;
     }
 
     private static long ResidentBytes()

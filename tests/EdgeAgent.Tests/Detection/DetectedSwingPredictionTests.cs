@@ -75,16 +75,10 @@ public sealed class DetectedSwingPredictionTests(EmbeddedBrokerFixture fixture, 
         _loggers.Dispose();
     }
 
-    /// <summary>A real, untrained swing model saved with the Models API, announced as the trainer announces it: artifact first, then manifest.</summary>
+    /// <summary>A real, untrained swing model saved with the Models API, announced as the trainer announces it: chunks first, then manifest.</summary>
     private static async Task AnnounceModelAsync(TopicRecorder publisher, int version)
     {
-        var architecture = ModelCatalog.ForTask(LearningTasks.Swing);
-        using var model = ModelCatalog.Create(architecture, GolfClubSimulator.ClassNames.Count, seed: version);
-        var artifact = ModelArtifacts.Save(model);
-        var manifest = new ModelManifest(LearningTasks.Swing, version, architecture, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
-            Topics.ModelArtifact(LearningTasks.Swing, version), artifact.Length, ModelArtifacts.Sha256Hex(artifact), [.. model.InputShape],
-            [.. GolfClubSimulator.ClassNames], new ModelMetrics(0.5, 0.5, 10), "pipelined");
-        await publisher.PublishAsync(manifest.ArtifactTopic, artifact, retain: true);
-        await publisher.PublishAsync(Topics.ModelManifest(LearningTasks.Swing), ControlMessageCodec.Encode(TestModelKeys.Sign(manifest)), retain: true);
+        var (manifest, artifact) = ModelAnnouncements.BuildModel(LearningTasks.Swing, version, GolfClubSimulator.ClassNames);
+        await ModelAnnouncements.AnnounceAsync(publisher, manifest, artifact);
     }
 }
