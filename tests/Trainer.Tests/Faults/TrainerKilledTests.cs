@@ -134,7 +134,7 @@ public sealed partial class TrainerKilledTests(ITestOutputHelper output) : IDisp
     private async Task KillAtAsync(KillPoint point, MosquittoBroker broker, ModelTopicRecorder models, int epochs)
     {
         var before = RegistryOnDisk.WholeVersions(TaskFolder);
-        using var trainer = StartTrainer(broker, epochs);
+        using var trainer = StartTrainer(broker, epochs, rounds: 0);
 
         // Lazy: the first trigger acts, from the thread that noticed; the test awaits what it started afterwards.
         var kill = new Lazy<Task>(trainer.KillAsync);
@@ -194,14 +194,18 @@ public sealed partial class TrainerKilledTests(ITestOutputHelper output) : IDisp
 
     private string CheckpointPath => _data.Combine("checkpoints", $"{Swing}.checkpoint");
 
-    private ComponentProcess StartTrainer(MosquittoBroker broker, int epochs) =>
+    /// <summary>
+    /// A trainer on the test's data; with <paramref name="rounds"/> 0 it trains until killed, so a kill point that comes
+    /// as it publishes cannot be outrun by the trainer finishing and exiting.
+    /// </summary>
+    private ComponentProcess StartTrainer(MosquittoBroker broker, int epochs, int rounds = 1) =>
         ComponentProcess.Start(typeof(TrainerService).Assembly,
         [
             "--broker", $"{broker.Host}:{broker.Port}",
             "--Trainer:DataFolder", _data.Path,
             "--Trainer:ClientId", _clientId,
             "--Trainer:Tasks:0", Swing,
-            "--Trainer:Rounds", "1",
+            "--Trainer:Rounds", rounds.ToString(CultureInfo.InvariantCulture),
             // Every round must publish for the kill points to be reached; whether a resumed candidate beats the last
             // stored one is beside the point here.
             "--Trainer:BlessingMinimumMargin", "-100",
