@@ -126,7 +126,7 @@ public sealed class EdgeAgentWorker : BackgroundService
             running.Add(Task.Run(() => status.ReportOutboxDepthAsync(connection, TimeSpan.FromSeconds(_options.StatusIntervalSeconds), loops.Token), CancellationToken.None));
 
             // The streamer may finish on its own (MaxSessions); any loop failing stops the whole agent.
-            await WatchingLoopsAsync(Task.WhenAll(running), running);
+            await WatchingLoopsAsync(step: null, running);
         }
         finally
         {
@@ -137,15 +137,16 @@ public sealed class EdgeAgentWorker : BackgroundService
     }
 
     /// <summary>
-    /// Awaits <paramref name="step"/> while watching <paramref name="loops"/>: a loop that fails first stops the agent with
-    /// its error logged; loops that finish on their own are let go.
+    /// Awaits <paramref name="step"/> (or, when it is null, the end of every loop) while watching <paramref name="loops"/>:
+    /// a loop that fails first stops the agent with its error logged; loops that finish on their own, or are cancelled
+    /// by a stop, are let go.
     /// </summary>
-    private async Task WatchingLoopsAsync(Task step, IReadOnlyList<Task> loops)
+    private async Task WatchingLoopsAsync(Task? step, IReadOnlyList<Task> loops)
     {
         var watched = new List<Task>(loops);
-        while (true)
+        while (step is not null || watched.Count > 0)
         {
-            var finished = await Task.WhenAny([step, .. watched]);
+            var finished = await Task.WhenAny(step is null ? watched : [step, .. watched]);
             if (finished == step)
             {
                 await step;

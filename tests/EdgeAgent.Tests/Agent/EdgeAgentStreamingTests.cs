@@ -146,6 +146,8 @@ public sealed class EdgeAgentStreamingTests(EmbeddedBrokerFixture fixture, ITest
         }
 
         await worker.StopAsync(CancellationToken.None);
+        // A stop is not a failure: the agent ends cleanly, or a host that stops on a failed service would stop with it.
+        Assert.True(worker.ExecuteTask!.IsCompletedSuccessfully, $"the stopped agent ended {worker.ExecuteTask.Status}");
 
         await using var late = await TopicRecorder.StartAsync(Broker, _loggers.CreateLogger("late"), Topics.Status(Topics.DefaultSite, device));
         await Eventually.TrueAsync(() => late.Messages.Count > 0, Patience, "the retained status arrives");
