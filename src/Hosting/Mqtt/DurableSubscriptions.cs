@@ -24,6 +24,9 @@ internal sealed class DurableSubscriptions
     private readonly HashSet<(string ClientId, string Filter)> _awaited = [];
     private readonly Dictionary<string, uint> _sessionExpiry = new(StringComparer.Ordinal);
 
+    // Read on every publish without the lock: once every subscriber is back, holding back costs nothing.
+    private volatile bool _anyAwaited;
+
     private DurableSubscriptions(string path, TimeProvider time, ILogger logger)
     {
         _path = path;
@@ -42,7 +45,8 @@ internal sealed class DurableSubscriptions
             subscriptions._awaited.Add((subscription.ClientId, subscription.TopicFilter));
         }
 
-        if (subscriptions._awaited.Count > 0)
+        subscriptions._anyAwaited = subscriptions._awaited.Count > 0;
+        if (subscriptions._anyAwaited)
         {
             logger.LogInformation("embedded broker awaits {Count} subscriptions of persistent sessions from before its restart ({Clients}); publishes they would receive are held back until they return",
                 subscriptions._awaited.Count, string.Join(", ", subscriptions._awaited.Select(a => a.ClientId).Distinct()));
@@ -73,6 +77,7 @@ internal sealed class DurableSubscriptions
         lock (_gate)
         {
             _awaited.Remove((clientId, filter));
+            _anyAwaited = _awaited.Count > 0;
             if (!_sessionExpiry.TryGetValue(clientId, out var expiry))
             {
                 return;
@@ -88,6 +93,7 @@ internal sealed class DurableSubscriptions
         lock (_gate)
         {
             _awaited.Remove((clientId, filter));
+            _anyAwaited = _awaited.Count > 0;
             if (_recorded.Remove((clientId, filter)))
             {
                 SaveLocked();
@@ -111,12 +117,13 @@ internal sealed class DurableSubscriptions
     /// </summary>
     public string? AwaitedSubscriberOf(string topic)
     {
+        if (!_anyAwaited)
+        {
+            return null;
+        }
+
         lock (_gate)
         {
-            if (_awaited.Count == 0)
-            {
-                return null;
-            }
 
             var now = _time.GetUtcNow();
             foreach (var awaited in _awaited)
@@ -153,6 +160,7 @@ internal sealed class DurableSubscriptions
     private void ForgetLocked(string clientId)
     {
         _awaited.RemoveWhere(a => a.ClientId == clientId);
+        _anyAwaited = _awaited.Count > 0;
         var keys = _recorded.Keys.Where(k => k.ClientId == clientId).ToList();
         if (keys.Count == 0)
         {

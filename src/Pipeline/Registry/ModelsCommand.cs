@@ -27,7 +27,9 @@ public static class ModelsCommand
         {
             var registry = new ModelRegistry(parse.GetValue(data)!);
             var tasks = Tasks(parse.GetValue(task));
-            var rows = tasks.SelectMany(t => Listings(registry, t)).ToList();
+            // Reading a version checks its artifact's SHA-256: each is read once, for its row and the counts.
+            var versions = tasks.ToDictionary(t => t, registry.Versions);
+            var rows = tasks.SelectMany(t => Listings(t, versions[t])).ToList();
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(rows, ModelsJsonContext.Default.ListModelListing));
@@ -46,7 +48,7 @@ public static class ModelsCommand
 
             foreach (var t in tasks)
             {
-                output.WriteLine($"{t}: {registry.Versions(t).Count} versions, {registry.RejectedCount(t)} candidates not blessed (kept under {Path.Combine(registry.TaskFolder(t), "rejected")})");
+                output.WriteLine($"{t}: {versions[t].Count} versions, {registry.RejectedCount(t)} candidates not blessed (kept under {Path.Combine(registry.TaskFolder(t), "rejected")})");
             }
         }));
 
@@ -101,10 +103,11 @@ public static class ModelsCommand
         return new Command("models", "Inspect the trainer's model registry and how its models roll out.") { list, show, status };
     }
 
-    private static IEnumerable<ModelListing> Listings(ModelRegistry registry, string task)
+    private static IEnumerable<ModelListing> Listings(string task, IReadOnlyList<RegisteredVersion> versions)
     {
-        var current = registry.Current(task)?.Version;
-        foreach (var stored in registry.Versions(task))
+        // The registry's current version is its newest whole one.
+        var current = versions.LastOrDefault(v => v.Manifest is not null)?.Version;
+        foreach (var stored in versions)
         {
             var m = stored.Manifest;
             yield return m is null

@@ -29,6 +29,9 @@ public sealed class ResumableTraining(string? checkpointPath, ILogger logger)
     /// <summary>Each pipeline stage's busy time summed over the epochs the last <see cref="TrainAsync"/> trained; empty without stages.</summary>
     public IReadOnlyList<TimeSpan> StageBusyTimes => _stageBusy;
 
+    /// <summary>The <see cref="DataIdentity"/> of the data the last <see cref="TrainAsync"/> trained on.</summary>
+    public string DataIdentityHash { get; private set; } = "";
+
     /// <param name="settings">Everything besides the data that decides the result (schedule, split, epochs, batch size,
     /// learning rate, momentum, seed, …) as one string: a checkpoint is used only when it matches exactly.</param>
     /// <param name="onEpoch">Runs after each epoch, on the caller's flow.</param>
@@ -38,7 +41,7 @@ public sealed class ResumableTraining(string? checkpointPath, ILogger logger)
         BlockSequence model, ITrainingSchedule schedule, TrainingData data, int batchSize, int epochs, int seed, string settings,
         Action<EpochProgress>? onEpoch, CancellationToken cancellationToken, Action<StepResult>? onStep = null)
     {
-        var identity = DataIdentity.Of(data);
+        var identity = DataIdentityHash = DataIdentity.Of(data);
         var history = new List<EpochProgress>();
         var stepsTrained = Resume(model, schedule, identity, settings, history);
         (SamplesTrained, TrainingTime, _stageBusy) = (0, TimeSpan.Zero, []);

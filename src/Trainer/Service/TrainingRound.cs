@@ -68,7 +68,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         // Only a blessed model takes a number: a candidate that is refused never names a version.
         int? version = blessed ? registry.NextVersion(task) : null;
         var report = new ReportMetrics(schedule.Name, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, samplesPerSecond, history);
-        var card = Card(task, version, model, createdMicros, artifact, data, reader, schedule.Name, samplesPerSecond, metrics, confusion, decision);
+        var card = Card(task, version, model, createdMicros, artifact, data, training.DataIdentityHash, reader, schedule.Name, samplesPerSecond, metrics, confusion, decision);
         if (version is { } number)
         {
             var manifest = new ModelManifest(task, number, model.Architecture, createdMicros, Topics.ModelArtifact(task, number), artifact.Length, card.Artifact.Sha256,
@@ -140,7 +140,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
     }
 
-    private ModelCard Card(string task, int? version, BlockSequence model, long createdMicros, byte[] artifact, TrainingData data, StoreDatasetReader reader,
+    private ModelCard Card(string task, int? version, BlockSequence model, long createdMicros, byte[] artifact, TrainingData data, string dataIdentity, StoreDatasetReader reader,
         string schedule, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
     {
         var (sessions, from, to) = reader.SessionSpan;
@@ -152,7 +152,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             typeof(TrainingRound).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             new ModelCardTraining(schedule, options.Epochs, options.BatchSize, options.LearningRate, options.Momentum, options.Split, options.Devices, options.Seed,
                 options.HeldOutFraction, samplesPerSecond),
-            new ModelCardData(DataIdentity.Of(data), sessions, from is { } f ? Iso(f) : null, to is { } t ? Iso(t) : null, data.Train.Count, data.HeldOut.Count, [.. reader.Skipped]),
+            new ModelCardData(dataIdentity, sessions, from is { } f ? Iso(f) : null, to is { } t ? Iso(t) : null, data.Train.Count, data.HeldOut.Count, [.. reader.Skipped]),
             new ModelCardHeldOut(metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, confusion.PerClass()),
             decision,
             new ModelCardArtifact(ModelArtifacts.Sha256Hex(artifact), artifact.Length, [.. model.InputShape], [.. data.Classes]));
