@@ -55,6 +55,10 @@ internal static class ControlMessageRules
         ?? (m.Metrics.DropletAccuracy is { } droplet ? Metric(droplet, "metrics.dropletAccuracy") : null)
         ?? Id(m.Schedule, "schedule")
         ?? (m.Chunks is { } chunks ? Chunks(chunks, m.SizeBytes) : null)
+        ?? (m.Decision is { } decision
+            ? (decision.Sequence < 1 ? Invalid($"decision.sequence {decision.Sequence} is below 1") : null)
+                ?? (ModelDecision.Kinds.Contains(decision.Kind) ? null : Invalid($"decision.kind \"{Clip(decision.Kind)}\" is not one of {string.Join(", ", ModelDecision.Kinds)}"))
+            : null)
         ?? (m.Signature is { } signature && !(signature.KeyId is { Length: 16 } && signature.KeyId.All(char.IsAsciiHexDigitLower) && signature.Value is { Length: > 0 and <= 128 })
             ? Invalid("signature must have a keyId of 16 lower-case hex digits and a value of at most 128 characters")
             : null);

@@ -3,8 +3,9 @@ namespace Pipeline.Protocol;
 /// <summary>
 /// Describes one trained model: what it is, how well it did on held-out data, and where and how to fetch
 /// and verify its artifact. Published retained on <see cref="Topics.ModelManifest"/> as the model announcement.
-/// <see cref="Chunks"/> is set on every announcement: the artifact travels in those chunks. Manifests written before
-/// chunked delivery, and those the trainer's registry keeps on disk, have none.
+/// <see cref="Chunks"/> and <see cref="Decision"/> are set on every announcement: the artifact travels in those chunks,
+/// and the decision orders the announcement among the task's others. Manifests written before chunked delivery or
+/// decisions, and those the trainer's registry keeps on disk, have neither.
 /// </summary>
 public sealed record ModelManifest(
     string Task,
@@ -19,10 +20,15 @@ public sealed record ModelManifest(
     ModelMetrics Metrics,
     string Schedule,
     ModelSignature? Signature = null,
-    ArtifactChunks? Chunks = null)
+    ArtifactChunks? Chunks = null,
+    ModelDecision? Decision = null)
 {
     /// <summary>The most classes a model may have; the trainer keeps the most frequent ones beyond it.</summary>
     public const int MaxClasses = 1024;
+
+    /// <summary>The order of this announcement among the task's (<see cref="ModelDecision"/>); 0 for one without a decision, which any decision outranks.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long DecisionSequence => Decision?.Sequence ?? 0;
 }
 
 /// <summary>

@@ -6,7 +6,7 @@ namespace Pipeline.Protocol;
 /// <summary>
 /// Signs and verifies model manifests. The signature covers a canonical encoding of everything that decides what a
 /// device runs (task, version, architecture, input shape, classes, artifact topic, size and SHA-256, created time and
-/// the key id, and the chunk list when there is one), so the SHA-256 inside the manifest finally proves something: only a holder of a trusted private key
+/// the key id, and the chunk list and decision when there are), so the SHA-256 inside the manifest finally proves something: only a holder of a trusted private key
 /// can vouch for an artifact. Metrics and the schedule are informational and not covered.
 /// </summary>
 public static class ModelManifestSigning
@@ -56,6 +56,14 @@ public static class ModelManifestSigning
                 }
 
                 writer.WriteEndArray();
+            }
+
+            // Marked by name, so it cannot be read as part of a chunk list, and appended only when present, as above.
+            if (manifest.Decision is { } decision)
+            {
+                writer.WriteStringValue("decision");
+                writer.WriteNumberValue(decision.Sequence);
+                writer.WriteStringValue(decision.Kind);
             }
 
             writer.WriteEndArray();

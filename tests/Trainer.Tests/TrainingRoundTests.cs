@@ -33,7 +33,8 @@ public sealed class TrainingRoundTests : IDisposable
 
         var options = new TrainerOptions { DataFolder = _folder, Epochs = 10, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25 };
         var registry = new ModelRegistry(_folder);
-        var round = new TrainingRound(options, store, registry, new ModelPublisher(publisherConnection, signingKey: null), TimeProvider.System, NullLogger.Instance);
+        using var announcer = new DecisionAnnouncer(registry, new ModelPublisher(publisherConnection, signingKey: null), TimeProvider.System, NullLogger.Instance);
+        var round = new TrainingRound(options, store, registry, announcer, TimeProvider.System, NullLogger.Instance);
         Assert.True(await round.HasEnoughDataAsync(LearningTasks.Swing, CancellationToken.None));
         var result = await round.RunAsync(1, LearningTasks.Swing, CancellationToken.None);
 
@@ -41,6 +42,7 @@ public sealed class TrainingRoundTests : IDisposable
         Assert.True(result.Accuracy >= 0.8, $"held-out accuracy {result.Accuracy:P0}");
         var decoded = ControlMessageCodec.DecodeModelManifest(await manifests.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(decoded.IsSuccess, decoded.Error?.Message);
+        Assert.Equal(ModelDecision.Publish, decoded.Value.Decision!.Kind);
         using var model = ModelArtifacts.Load(registry.ReadArtifact(decoded.Value), decoded.Value);
         ModelArtifacts.SmokeCheck(model);
         Assert.Equal(LabelledSwingSessions.Classes, decoded.Value.Classes);
@@ -65,7 +67,7 @@ public sealed class TrainingRoundTests : IDisposable
         var options = new TrainerOptions { DataFolder = _folder, Epochs = 4, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25, BlessingMinimumMargin = 1 };
         var registry = new ModelRegistry(_folder);
         var log = new RecordingLogger();
-        var round = new TrainingRound(options, store, registry, publisher: null, TimeProvider.System, log);
+        var round = new TrainingRound(options, store, registry, announcer: null, TimeProvider.System, log);
 
         var first = await round.RunAsync(1, LearningTasks.Swing, CancellationToken.None);
         var second = await round.RunAsync(2, LearningTasks.Swing, CancellationToken.None);

@@ -42,6 +42,15 @@ public sealed class LastGoodModelStore(string folder)
         }
     }
 
+    /// <summary>
+    /// Replaces the stored manifest with <paramref name="manifest"/>, a newer announcement of the version stored (a
+    /// newer decision for it); its artifact stays as it is.
+    /// </summary>
+    public Task SaveManifestAsync(ModelManifest manifest, CancellationToken cancellationToken) =>
+        File.Exists(ArtifactPath(manifest.Version))
+            ? WriteDurablyAsync(ManifestPath, ControlMessageCodec.Encode(manifest), cancellationToken)
+            : throw new InvalidOperationException($"{ArtifactPath(manifest.Version)} is missing: only the stored version's manifest can be replaced");
+
     /// <summary>The stored manifest and artifact, or an error naming what is wrong with them.</summary>
     public async Task<(ModelManifest? Manifest, byte[]? Artifact, string? Error)> LoadAsync(CancellationToken cancellationToken)
     {

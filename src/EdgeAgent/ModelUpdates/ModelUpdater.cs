@@ -10,7 +10,8 @@ using Pipeline.Protocol;
 namespace Pipeline.EdgeAgent.ModelUpdates;
 
 /// <summary>
-/// Follows the task's model announcements: for a manifest newer than the running model that a trusted key signed
+/// Follows the task's model announcements: for a manifest whose decision is newer than the running model's
+/// (<see cref="ModelDecision"/>; a rollback's version is lower, its decision higher) that a trusted key signed
 /// (<see cref="ModelManifestSigning"/>) it downloads the artifact chunk by chunk (<see cref="ChunkedArtifactDownload"/>), verifies size and checksum, loads it, smoke-checks it,
 /// saves it as the last good model and swaps it in. Everything happens here, off the receive path and off the inference path; a model failing any
 /// step is refused with a status message naming why, and the running model carries on.
@@ -28,7 +29,10 @@ internal sealed class ModelUpdater
     private readonly MqttConnection _connection;
     private readonly AgentCounters _counters;
     private readonly ILogger _logger;
-    private readonly HashSet<int> _refusedVersions = [];
+    private readonly HashSet<(long Decision, int Version)> _refused = [];
+
+    // The manifest of the running model: its decision is what a newer announcement must outrank.
+    private ModelManifest? _running;
 
     // Only the newest announcements matter: when several arrive faster than models load, older ones are dropped.
     private readonly Channel<byte[]> _manifests = Channel.CreateBounded<byte[]>(
@@ -121,13 +125,15 @@ internal sealed class ModelUpdater
             return;
         }
 
-        if (_models.Version is { } running && manifest.Version <= running)
+        // The running model's own announcement again (retained, seen at every reconnect), or, from a trainer that predates
+        // decisions, a version not newer than the running one.
+        if (_running is { } running && manifest.DecisionSequence == running.DecisionSequence && manifest.Version <= running.Version)
         {
-            _logger.LogDebug("{Device}: ignoring model v{Version}, not newer than running v{Running}", _options.DeviceId, manifest.Version, running);
+            _logger.LogDebug("{Device}: ignoring model v{Version}, not newer than running v{Running}", _options.DeviceId, manifest.Version, running.Version);
             return;
         }
 
-        if (_refusedVersions.Contains(manifest.Version))
+        if (_refused.Contains((manifest.DecisionSequence, manifest.Version)))
         {
             _logger.LogDebug("{Device}: ignoring model v{Version}, refused before", _options.DeviceId, manifest.Version);
             return;
@@ -138,6 +144,25 @@ internal sealed class ModelUpdater
         if (SignatureRefusal(manifest) is { } unsigned)
         {
             await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: {unsigned}", cancellationToken);
+            return;
+        }
+
+        // A signature holds forever, so an old announcement is refused by its order, not its signature.
+        if (_running is { } current && manifest.DecisionSequence < current.DecisionSequence)
+        {
+            RememberRefused(manifest);
+            await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: its decision ({Describe(manifest.Decision)}) is older than that of running v{current.Version} "
+                + $"({Describe(current.Decision)}); an old announcement, replayed", cancellationToken);
+            return;
+        }
+
+        // A newer decision for the model already running (announced again as a promotion, say): nothing to fetch, but the
+        // decision is kept, so an announcement it outranks is refused after a restart too.
+        if (_running is { } same && manifest.Version == same.Version && manifest.Sha256 == same.Sha256)
+        {
+            await _store.SaveManifestAsync(manifest, cancellationToken);
+            _running = manifest;
+            await _status.PublishAsync(_connection, DeviceState.Online, manifest.Version, $"running model v{manifest.Version} ({Describe(manifest.Decision)})", cancellationToken);
             return;
         }
 
@@ -163,7 +188,7 @@ internal sealed class ModelUpdater
             // A manifest without chunks is not remembered: the same version announced in chunks is still taken.
             if (manifest.Chunks is not null)
             {
-                RememberRefused(manifest.Version);
+                RememberRefused(manifest);
             }
 
             await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: {refusal}", cancellationToken);
@@ -175,7 +200,7 @@ internal sealed class ModelUpdater
         PartialModelDownload.DeleteAll(_options.ResolvedDataFolder);
         if (refusal is not null)
         {
-            RememberRefused(manifest.Version);
+            RememberRefused(manifest);
             await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: {refusal}", cancellationToken);
             return;
         }
@@ -189,9 +214,9 @@ internal sealed class ModelUpdater
             _logger.LogWarning("{Device}: model v{Version} is running but could not be saved to {Folder}: {Error}", _options.DeviceId, manifest.Version, _store.Folder, e.Message);
         }
 
-        _logger.LogInformation("{Device}: now running model v{Version} ({Architecture})", _options.DeviceId, manifest.Version, manifest.Architecture);
+        _logger.LogInformation("{Device}: now running model v{Version} ({Architecture}, {Decision})", _options.DeviceId, manifest.Version, manifest.Architecture, Describe(manifest.Decision));
         _status.FetchEnded();
-        await _status.PublishAsync(_connection, DeviceState.Online, manifest.Version, $"running model v{manifest.Version} ({manifest.Architecture})", cancellationToken);
+        await _status.PublishAsync(_connection, DeviceState.Online, manifest.Version, $"running model v{manifest.Version} ({manifest.Architecture}, {Describe(manifest.Decision)})", cancellationToken);
     }
 
     /// <summary>Verifies, loads and smoke-checks the artifact and makes it current; null on success, else why it was refused.</summary>
@@ -228,6 +253,7 @@ internal sealed class ModelUpdater
             }
 
             _models.Swap(model);
+            _running = manifest;
             return null;
         }, cancellationToken);
     }
@@ -244,15 +270,17 @@ internal sealed class ModelUpdater
         return ModelManifestSigning.Verify(manifest, trusted);
     }
 
-    private void RememberRefused(int version)
+    private void RememberRefused(ModelManifest manifest)
     {
-        if (_refusedVersions.Count >= MaxRememberedRefusals)
+        if (_refused.Count >= MaxRememberedRefusals)
         {
-            _refusedVersions.Clear();
+            _refused.Clear();
         }
 
-        _refusedVersions.Add(version);
+        _refused.Add((manifest.DecisionSequence, manifest.Version));
     }
+
+    private static string Describe(ModelDecision? decision) => decision is null ? "no decision" : $"{decision.Kind} {decision.Sequence}";
 
     private string Refuse(string message)
     {

@@ -1,6 +1,5 @@
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
-using Pipeline.Trainer.Registry;
 
 namespace Pipeline.Trainer.Publishing;
 
@@ -8,7 +7,7 @@ namespace Pipeline.Trainer.Publishing;
 /// Announces a model: its artifact in chunks, each retained at its own topic, first; then the manifest, listing the
 /// chunks and signed with the trainer's key, retained at the task's manifest topic, so a device that reads the manifest
 /// always finds every chunk already there and can tell the trainer vouches for each. Last, the retained chunks of the
-/// version the announcement superseded are cleared: devices can roll back to the previous version, not further.
+/// version the announcement superseded are cleared (<see cref="DecisionAnnouncer"/> says which).
 /// </summary>
 public sealed class ModelPublisher(MqttConnection connection, ModelSigningKey? signingKey, int chunkBytes = ArtifactChunks.DefaultChunkBytes)
 {
@@ -32,13 +31,6 @@ public sealed class ModelPublisher(MqttConnection connection, ModelSigningKey? s
             await ClearAsync(superseded, cancellationToken);
         }
     }
-
-    /// <summary>
-    /// The version whose retained chunks go when <paramref name="announced"/> is announced: the newest whole version
-    /// older than the one before it. Each announcement clears one, so older ones were cleared before.
-    /// </summary>
-    public static ModelManifest? Superseded(IReadOnlyList<RegisteredVersion> registered, int announced) =>
-        registered.Select(v => v.Manifest).OfType<ModelManifest>().Where(m => m.Version < announced).SkipLast(1).LastOrDefault();
 
     /// <summary>
     /// An empty retained message clears a topic's retained message (MQTT 5, 3.3.1.3). The registry's manifests carry no

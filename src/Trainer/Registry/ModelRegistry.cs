@@ -11,6 +11,8 @@ namespace Pipeline.Trainer.Registry;
 /// so versions survive a restart. Candidates that were not blessed are kept under rejected/ for inspection.
 /// A version appears whole or not at all: it is written into a hidden staging folder (.v&lt;N&gt;.partial), fsynced, and
 /// renamed into place (docs/TRAINING.md, "The model registry"). A number, once staged, is never given to another model.
+/// Which version devices run is decided in the task's decision log (<see cref="ModelDecisionLog"/>): each blessed
+/// version, rollback and promotion is a decision, and <see cref="Current"/> follows them.
 /// </summary>
 public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
 {
@@ -23,6 +25,7 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     // The highest number ever given to a version of the task, so deleting version folders never frees a number that
     // devices may already have run (they ignore a version not newer than theirs).
     private const string HighestVersionFile = "highest-version";
+    private const string AnnouncedFile = "announced-decision";
 
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -48,10 +51,18 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     public string TaskFolder(string task) => Path.Combine(dataFolder, "models", Identifiers.Require(task, nameof(task)));
 
     /// <summary>
-    /// The highest stored version that is whole: its manifest decodes and names it, and its artifact has the size and
-    /// SHA-256 the manifest gives; null if none. Each version passed over is logged with what is wrong with it.
+    /// The version devices are to run, null if none is whole. That is the newest whole version stored above the latest
+    /// decision's ceiling (blessed since; its announcement decides it), else the version of the latest decision whose
+    /// version is whole. With no decisions yet (a registry older than them) every version is above the ceiling, so the
+    /// newest whole one is current. Each version passed over is logged with what is wrong with it.
     /// </summary>
-    public ModelManifest? Current(string task)
+    public ModelManifest? Current(string task) => Undecided(task) ?? Decided(task);
+
+    /// <summary>
+    /// The newest whole version stored above the latest decision's ceiling: blessed after every decision so far, and so
+    /// the next to announce (a trainer that stopped between storing and announcing it left it so). Null if none.
+    /// </summary>
+    public ModelManifest? Undecided(string task)
     {
         var folder = TaskFolder(task);
         if (!Directory.Exists(folder))
@@ -59,7 +70,8 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
             return null;
         }
 
-        foreach (var version in StoredVersions(folder).OrderDescending())
+        var ceiling = Decisions(task) is [.., var latest] ? latest.Ceiling : 0;
+        foreach (var version in StoredVersions(folder).Where(v => v > ceiling).OrderDescending())
         {
             var (manifest, problem) = Check(task, version, Path.Combine(folder, VersionName(version)));
             if (manifest is not null)
@@ -68,6 +80,85 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
             }
 
             _logger.LogWarning("{Task} v{Version} in the model registry is passed over: {Problem}", task, version, problem);
+        }
+
+        return null;
+    }
+
+    /// <summary>The task's decisions, oldest first (<see cref="ModelDecisionLog"/>); lines that do not read are logged and skipped.</summary>
+    public IReadOnlyList<RecordedDecision> Decisions(string task)
+    {
+        var (decisions, problems) = new ModelDecisionLog(TaskFolder(task)).Read();
+        foreach (var problem in problems)
+        {
+            _logger.LogWarning("{Problem}", problem);
+        }
+
+        return decisions;
+    }
+
+    /// <summary>
+    /// Records the decision to run <paramref name="version"/>, which must be whole, with a sequence above every earlier
+    /// one; <paramref name="kind"/> says why (Protocol's ModelDecision kinds). Safe against another process deciding at
+    /// the same time. Throws naming the problem when the version is not whole.
+    /// </summary>
+    public RecordedDecision Decide(string task, int version, string kind, long nowMicros, string? reason = null)
+    {
+        var folder = TaskFolder(task);
+        if (Manifest(task, version) is { Problem: { } problem })
+        {
+            throw new InvalidOperationException($"{task} v{version} cannot be run: {problem}");
+        }
+
+        // The ceiling is the highest version stored, not the highest number given: a version being stored meanwhile
+        // (blessed while an operator rolls back) lands above it and is announced after the rollback, as it would have been.
+        return new ModelDecisionLog(folder).Append(nowMicros, (_, sequence) =>
+            new RecordedDecision(sequence, kind, version, StoredVersions(folder).Append(version).Max(), ModelDecisionLog.Timestamp(nowMicros), reason));
+    }
+
+    /// <summary>The sequence of the task's latest decision that was announced to devices (0 if none), as the announcing trainer recorded it.</summary>
+    public long Announced(string task)
+    {
+        var path = Path.Combine(TaskFolder(task), AnnouncedFile);
+        try
+        {
+            return File.Exists(path) && long.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Notes that decision <paramref name="sequence"/> went out, for `pipeline models status`. Not fsync'd: losing it
+    /// costs only a repeated announcement, which devices ignore.
+    /// </summary>
+    public void RecordAnnounced(string task, long sequence)
+    {
+        var path = Path.Combine(TaskFolder(task), AnnouncedFile);
+        File.WriteAllText(path + ".tmp", sequence.ToString(CultureInfo.InvariantCulture));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    /// <summary>Version <paramref name="version"/>'s manifest when it is whole, else what is wrong with it (or that there is none).</summary>
+    public (ModelManifest? Manifest, string? Problem) Manifest(string task, int version)
+    {
+        var path = Path.Combine(TaskFolder(task), VersionName(version));
+        return Directory.Exists(path) ? Check(task, version, path) : (null, $"the registry holds no {task} v{version}");
+    }
+
+    private ModelManifest? Decided(string task)
+    {
+        foreach (var decision in Decisions(task).Reverse())
+        {
+            var (manifest, problem) = Manifest(task, decision.Version);
+            if (manifest is not null)
+            {
+                return manifest;
+            }
+
+            _logger.LogWarning("{Task} v{Version}, decided at {Decided}, is passed over: {Problem}", task, decision.Version, decision.Decided, problem);
         }
 
         return null;

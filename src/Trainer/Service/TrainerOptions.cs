@@ -103,6 +103,13 @@ public sealed class TrainerOptions
     [Range(1, 3600)]
     public double PollSeconds { get; set; } = 2;
 
+    /// <summary>
+    /// How often the trainer looks for a decision recorded by `pipeline models rollback|promote` in the registry's
+    /// decision log; it announces a new one within this time.
+    /// </summary>
+    [Range(0.05, 60)]
+    public double DecisionPollSeconds { get; set; } = 1;
+
     public string? Validate()
     {
         if (Tasks.FirstOrDefault(t => !LearningTasks.IsKnown(t)) is { } unknown)

@@ -55,9 +55,30 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
             logger.LogInformation("models are signed with key {KeyId} ({Path}); devices trust it from {Folder}", signingKey.KeyId, settings.SigningKeyPath, trustedFolder);
         }
 
-        var publisher = new ModelPublisher(connection, signingKey, settings.ModelChunkBytes);
-        await RepublishCurrentModelsAsync(registry, publisher, settings.ResolvedTasks, stoppingToken);
-        var round = new TrainingRound(settings, store, registry, publisher, time, logger);
+        using var announcer = new DecisionAnnouncer(registry, new ModelPublisher(connection, signingKey, settings.ModelChunkBytes), time, logger);
+        foreach (var task in settings.ResolvedTasks)
+        {
+            // Retained messages do not survive a broker without persistence (the embedded one), and a device that joins
+            // before the next blessed round still needs a model; devices ignore a decision they already follow.
+            await announcer.AnnounceAsync(task, again: true, stoppingToken);
+        }
+
+        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var watching = WatchDecisionsAsync(announcer, settings, stopWatching.Token);
+        try
+        {
+            await TrainAsync(settings, registry, announcer, stoppingToken);
+        }
+        finally
+        {
+            await stopWatching.CancelAsync();
+            await watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task TrainAsync(TrainerOptions settings, ModelRegistry registry, DecisionAnnouncer announcer, CancellationToken stoppingToken)
+    {
+        var round = new TrainingRound(settings, store, registry, announcer, time, logger);
         var sessionsLastRound = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var number = 1; settings.Rounds == 0 || number <= settings.Rounds; number++)
         {
@@ -106,16 +127,25 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
     }
 
     /// <summary>
-    /// Announces each task's current model again at start: retained messages do not survive a broker without
-    /// persistence (the embedded one), and a device that joins before the next blessed round still needs a model.
-    /// Devices ignore a version they already run.
+    /// Announces, every Trainer:DecisionPollSeconds, a decision recorded in the registry by another process
+    /// (`pipeline models rollback|promote`). A failure (the broker away) is logged and tried again at the next poll.
     /// </summary>
-    private async Task RepublishCurrentModelsAsync(ModelRegistry registry, ModelPublisher publisher, IEnumerable<string> tasks, CancellationToken cancellationToken)
+    private async Task WatchDecisionsAsync(DecisionAnnouncer announcer, TrainerOptions settings, CancellationToken cancellationToken)
     {
-        foreach (var manifest in tasks.Select(registry.Current).OfType<ModelManifest>())
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.DecisionPollSeconds), time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            await publisher.PublishAsync(manifest, registry.ReadArtifact(manifest), ModelPublisher.Superseded(registry.Versions(manifest.Task), manifest.Version), cancellationToken);
-            logger.LogInformation("announced current {Task} model v{Version} again", manifest.Task, manifest.Version);
+            foreach (var task in settings.ResolvedTasks)
+            {
+                try
+                {
+                    await announcer.AnnounceAsync(task, again: false, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogWarning("announcing the latest {Task} decision failed; trying again in {Seconds} s: {Error}", task, settings.DecisionPollSeconds, e.Message);
+                }
+            }
         }
     }
 }

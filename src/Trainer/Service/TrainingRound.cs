@@ -17,8 +17,8 @@ using Pipeline.Trainer.Schedules;
 
 namespace Pipeline.Trainer.Service;
 
-/// <summary>One round for one task: dataset from the store, train, evaluate held out, bless against the current version, store and publish.</summary>
-public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, ModelPublisher? publisher, TimeProvider time, ILogger logger)
+/// <summary>One round for one task: dataset from the store, train, evaluate held out, bless against the current version, store and announce.</summary>
+public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger)
 {
     /// <summary>Whether the store holds enough labelled sessions: at least MinClasses classes with MinExamplesPerClass sessions each.</summary>
     public async Task<bool> HasEnoughDataAsync(string task, CancellationToken cancellationToken) =>
@@ -74,9 +74,9 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             var manifest = new ModelManifest(task, number, model.Architecture, createdMicros, Topics.ModelArtifact(task, number), artifact.Length, card.Artifact.Sha256,
                 [.. model.InputShape], [.. data.Classes], metrics, schedule.Name);
             registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion, card));
-            if (publisher is not null)
+            if (announcer is not null)
             {
-                await publisher.PublishAsync(manifest, artifact, ModelPublisher.Superseded(registry.Versions(task), number), cancellationToken);
+                await announcer.AnnounceAsync(task, again: false, cancellationToken);
             }
         }
         else

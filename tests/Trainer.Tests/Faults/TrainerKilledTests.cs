@@ -174,7 +174,8 @@ public sealed partial class TrainerKilledTests(ITestOutputHelper output) : IDisp
             await pause.Value;
             try
             {
-                Assert.True(RegistryOnDisk.WholeVersions(TaskFolder).Count == before.Count, "the broker was paused before the new version was in place, so before it was published");
+                // The store may finish before the pause lands (on a busy machine it does); what matters is that the announcement does not.
+                Assert.DoesNotContain(models.Manifests, m => !before.ContainsKey(m.Version));
                 await Eventually.TrueAsync(() => trainer.HasExited
                         || (RegistryOnDisk.WholeVersions(TaskFolder).Count > before.Count && UnreadBytes.At(broker.Port) > 0),
                     Patience, $"the trainer stores the version and starts sending its artifact to the paused broker:\n{trainer.RecentLog}");
