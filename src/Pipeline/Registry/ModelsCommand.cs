@@ -8,8 +8,10 @@ using Pipeline.Trainer.Registry;
 namespace Pipeline.Runner.Registry;
 
 /// <summary>
-/// `pipeline models list|show`: what the trainer's model registry (`&lt;data&gt;/models`) holds, read from disk, so it
-/// works whether or not anything runs. A version whose files do not check out is listed with what is wrong with it.
+/// `pipeline models list|show|status|rollback|promote`: what the trainer's model registry (`&lt;data&gt;/models`) holds and
+/// how it rolls out, read from disk, so it works whether or not anything runs; and decisions to run another version,
+/// recorded in the registry for the trainer to sign and announce (<see cref="ModelDecisionCommands"/>). A version whose
+/// files do not check out is listed with what is wrong with it.
 /// </summary>
 public static class ModelsCommand
 {
@@ -29,7 +31,7 @@ public static class ModelsCommand
             var tasks = Tasks(parse.GetValue(task));
             // Reading a version checks its artifact's SHA-256: each is read once, for its row and the counts.
             var versions = tasks.ToDictionary(t => t, registry.Versions);
-            var rows = tasks.SelectMany(t => Listings(t, versions[t])).ToList();
+            var rows = tasks.SelectMany(t => Listings(t, versions[t], registry.Current(t)?.Version)).ToList();
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(rows, ModelsJsonContext.Default.ListModelListing));
@@ -49,6 +51,7 @@ public static class ModelsCommand
             foreach (var t in tasks)
             {
                 output.WriteLine($"{t}: {versions[t].Count} versions, {registry.RejectedCount(t)} candidates not blessed (kept under {Path.Combine(registry.TaskFolder(t), "rejected")})");
+                output.WriteLine($"{t}: {ModelDecisionCommands.Describe(registry, t)}");
             }
         }));
 
@@ -88,6 +91,11 @@ public static class ModelsCommand
             }
 
             output.WriteLine($"{statuses.Count} devices known to ingest ({DeviceStatusFile.PathIn(folder)})");
+            foreach (var t in Tasks(parse.GetValue(rolloutTask)))
+            {
+                output.WriteLine($"{t}: {ModelDecisionCommands.Describe(registry, t)}");
+            }
+
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"task",-8} {"version",7} {"",1} {"running",7} {"offline",7} {"fetching",8} {"refused",7}"));
             foreach (var r in rollouts)
             {
@@ -100,13 +108,14 @@ public static class ModelsCommand
             }
         }));
 
-        return new Command("models", "Inspect the trainer's model registry and how its models roll out.") { list, show, status };
+        return new Command("models", "Inspect the trainer's model registry and how its models roll out; roll back or promote a version.")
+        {
+            list, show, status, ModelDecisionCommands.Rollback(data), ModelDecisionCommands.Promote(data),
+        };
     }
 
-    private static IEnumerable<ModelListing> Listings(string task, IReadOnlyList<RegisteredVersion> versions)
+    private static IEnumerable<ModelListing> Listings(string task, IReadOnlyList<RegisteredVersion> versions, int? current)
     {
-        // The registry's current version is its newest whole one.
-        var current = versions.LastOrDefault(v => v.Manifest is not null)?.Version;
         foreach (var stored in versions)
         {
             var m = stored.Manifest;
@@ -118,12 +127,12 @@ public static class ModelsCommand
         }
     }
 
-    private static IReadOnlyList<string> Tasks(string? task) =>
+    internal static IReadOnlyList<string> Tasks(string? task) =>
         task is null ? LearningTasks.All
         : LearningTasks.IsKnown(task) ? [task]
         : throw new ArgumentException($"unknown task \"{task}\" (expected {string.Join(" or ", LearningTasks.All)})");
 
-    private static int Run(ParseResult parse, string verb, Action<TextWriter> action)
+    internal static int Run(ParseResult parse, string verb, Action<TextWriter> action)
     {
         try
         {
