@@ -94,6 +94,65 @@ public sealed class ModelsCommandTests : IDisposable
         Assert.Contains("club-3: refused model v2", table);
     }
 
+    [Fact]
+    public async Task Rollback_WithoutATarget_GoesToTheVersionBelowTheCurrent_AndAgainFurther_AndPromoteGoesForward()
+    {
+        var registry = new ModelRegistry(_data.Path);
+        for (var version = 1; version <= 3; version++)
+        {
+            registry.Store(Manifest(version, 0.5 + version / 10.0, [(byte)version]), [(byte)version]);
+        }
+
+        var (code, output, _) = await RunAsync("rollback", "--task", LearningTasks.Swing, "--data", _data.Path, "--reason", "v3 misreads drivers");
+        Assert.Equal(ModelsCommand.ExitOk, code);
+        Assert.Contains("run v2 (rollback from v3)", output);
+        Assert.Equal(2, registry.Current(LearningTasks.Swing)!.Version);
+
+        Assert.Equal(ModelsCommand.ExitOk, (await RunAsync("rollback", "--task", LearningTasks.Swing, "--data", _data.Path)).Code);
+        Assert.Equal(1, registry.Current(LearningTasks.Swing)!.Version);
+
+        Assert.Equal(ModelsCommand.ExitOk, (await RunAsync("promote", "--task", LearningTasks.Swing, "3", "--data", _data.Path)).Code);
+        Assert.Equal(3, registry.Current(LearningTasks.Swing)!.Version);
+
+        var decisions = registry.Decisions(LearningTasks.Swing);
+        Assert.Equal([(2, ModelDecision.Rollback), (1, ModelDecision.Rollback), (3, ModelDecision.Promote)], decisions.Select(d => (d.Version, d.Kind)));
+        Assert.Equal("v3 misreads drivers", decisions[0].Reason);
+        Assert.Equal(decisions.Select(d => d.Sequence).Order(), decisions.Select(d => d.Sequence));
+
+        var (_, list, _) = await RunAsync("list", "--json", "--task", LearningTasks.Swing, "--data", _data.Path);
+        Assert.Equal([false, false, true], JsonDocument.Parse(list).RootElement.EnumerateArray().Select(r => r.GetProperty("current").GetBoolean()));
+        var (_, status, _) = await RunAsync("status", "--task", LearningTasks.Swing, "--data", _data.Path);
+        Assert.Contains($"latest decision {decisions[^1].Sequence}: run v3 (promote at", status);
+        Assert.Contains("not announced yet", status);
+    }
+
+    [Fact]
+    public async Task RollbackAndPromote_RefuseWhatCannotBeRun_NamingWhy_AndRecordNothing()
+    {
+        var registry = new ModelRegistry(_data.Path);
+        registry.Store(Manifest(1, 0.6, [1]), [1]);
+        registry.Store(Manifest(2, 0.7, [2]), [2]);
+        File.WriteAllBytes(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v1", "model.bin"), [9, 9]);
+
+        var refusals = new[]
+        {
+            (await RunAsync("rollback", "--task", LearningTasks.Swing, "--data", _data.Path), "no whole swing version older than the current v2"),
+            (await RunAsync("rollback", "--task", LearningTasks.Swing, "--to", "1", "--data", _data.Path), "swing v1 cannot be run"),
+            (await RunAsync("rollback", "--task", LearningTasks.Swing, "--to", "2", "--data", _data.Path), "not older than the current swing v2"),
+            (await RunAsync("promote", "--task", LearningTasks.Swing, "2", "--data", _data.Path), "already current"),
+            (await RunAsync("promote", "--task", LearningTasks.Swing, "9", "--data", _data.Path), "holds no swing v9"),
+            (await RunAsync("rollback", "--task", LearningTasks.Droplet, "--data", _data.Path), "no current droplet model"),
+        };
+
+        foreach (var ((code, _, error), expected) in refusals)
+        {
+            Assert.Equal(ModelsCommand.ExitFailed, code);
+            Assert.Contains(expected, error);
+        }
+
+        Assert.Empty(registry.Decisions(LearningTasks.Swing));
+    }
+
     private static string[] Names(JsonElement rollout, string property) => [.. rollout.GetProperty(property).EnumerateArray().Select(e => e.GetString()!)];
 
     private static ModelManifest Manifest(int version, double accuracy, byte[] artifact) =>
