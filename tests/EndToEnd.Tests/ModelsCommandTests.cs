@@ -139,7 +139,7 @@ public sealed class ModelsCommandTests : IDisposable
             (await RunAsync("rollback", "--task", LearningTasks.Swing, "--data", _data.Path), "no whole swing version older than the current v2"),
             (await RunAsync("rollback", "--task", LearningTasks.Swing, "--to", "1", "--data", _data.Path), "swing v1 cannot be run"),
             (await RunAsync("rollback", "--task", LearningTasks.Swing, "--to", "2", "--data", _data.Path), "not older than the current swing v2"),
-            (await RunAsync("promote", "--task", LearningTasks.Swing, "2", "--data", _data.Path), "already current"),
+            (await RunAsync("promote", "--task", LearningTasks.Swing, "1", "--data", _data.Path), "swing v1 cannot be run"),
             (await RunAsync("promote", "--task", LearningTasks.Swing, "9", "--data", _data.Path), "holds no swing v9"),
             (await RunAsync("rollback", "--task", LearningTasks.Droplet, "--data", _data.Path), "no current droplet model"),
         };

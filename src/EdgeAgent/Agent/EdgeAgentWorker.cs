@@ -83,7 +83,7 @@ public sealed class EdgeAgentWorker : BackgroundService
     {
         using var outbox = DiskOutbox.Open(_options.OutboxFolder, _options.OutboxMaxBytes, _loggers.CreateLogger($"EdgeAgent.{_options.DeviceId}.Outbox"), _time);
         _outbox = outbox;
-        var status = new StatusReporter(_options.Site, _options.DeviceId, _options.Task, _time, () => outbox.Depth);
+        using var status = new StatusReporter(_options.Site, _options.DeviceId, _options.Task, _time, () => outbox.Depth);
         var clientId = Identity.DeviceName(_options.Site, _options.DeviceId);
         await using var connection = _connections.Create(clientId, status.CreateWill());
         var store = new LastGoodModelStore(_options.ResolvedDataFolder);

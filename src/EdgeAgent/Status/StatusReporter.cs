@@ -7,9 +7,11 @@ namespace Pipeline.EdgeAgent.Status;
 /// <summary>
 /// Publishes the device's retained <see cref="DeviceStatus"/>, provides the matching "offline" last will,
 /// says "online" again after the broker published that will while the agent was still running, and keeps the
-/// outbox depth it reports current.
+/// outbox depth it reports current. Statuses go out one at a time, each stamped as it goes: the retained one (the last
+/// to arrive) is then always the newest, and a repeat for the outbox depth can never bring back a model or fetch that
+/// a status published meanwhile had moved on from.
 /// </summary>
-internal sealed class StatusReporter
+internal sealed class StatusReporter : IDisposable
 {
     private const int MaxMessageLength = 256;
 
@@ -18,6 +20,7 @@ internal sealed class StatusReporter
     private readonly TimeProvider _time;
     private readonly Func<int> _outboxDepth;
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _publishing = new(1, 1);
     private DeviceStatus? _lastOnline;
     private int? _fetching;
     private ModelRefusal? _lastRefusal;
@@ -58,18 +61,50 @@ internal sealed class StatusReporter
     public MqttWill CreateWill() =>
         new(Topic, ControlMessageCodec.Encode(Create(DeviceState.Offline, null, "connection lost without a goodbye")));
 
-    public Task PublishAsync(MqttConnection connection, DeviceState state, int? modelVersion, string? message, CancellationToken cancellationToken)
-    {
-        var status = Create(state, modelVersion, message);
-        if (state == DeviceState.Online)
+    /// <summary>Publishes the device's state, the model it runs and what it is doing; later repeats (<see cref="KeepOnlineAsync"/>) say the same.</summary>
+    public Task PublishAsync(MqttConnection connection, DeviceState state, int? modelVersion, string? message, CancellationToken cancellationToken) =>
+        SendAsync(connection, () => Create(state, modelVersion, message), cancellationToken);
+
+    public void Dispose() => _publishing.Dispose();
+
+    /// <summary>The last online status again, with the current outbox depth, fetch and refusal, if there was one and <paramref name="worthIt"/> says so.</summary>
+    private Task RepeatOnlineAsync(MqttConnection connection, Func<DeviceStatus, bool> worthIt, CancellationToken cancellationToken) =>
+        SendAsync(connection, () =>
         {
+            DeviceStatus? last;
             lock (_gate)
             {
-                _lastOnline = status;
+                last = _lastOnline;
             }
-        }
 
-        return connection.PublishAsync(Topic, ControlMessageCodec.Encode(status), retain: true, cancellationToken);
+            return last is not null && worthIt(last) ? Create(DeviceState.Online, last.ModelVersion, last.Message) : null;
+        }, cancellationToken);
+
+    /// <summary>Composes (null: nothing to say) and publishes one status while no other is composed or on its way.</summary>
+    private async Task SendAsync(MqttConnection connection, Func<DeviceStatus?> compose, CancellationToken cancellationToken)
+    {
+        await _publishing.WaitAsync(cancellationToken);
+        try
+        {
+            if (compose() is not { } status)
+            {
+                return;
+            }
+
+            if (status.State == DeviceState.Online)
+            {
+                lock (_gate)
+                {
+                    _lastOnline = status;
+                }
+            }
+
+            await connection.PublishAsync(Topic, ControlMessageCodec.Encode(status), retain: true, cancellationToken);
+        }
+        finally
+        {
+            _publishing.Release();
+        }
     }
 
     /// <summary>
@@ -93,16 +128,7 @@ internal sealed class StatusReporter
     {
         await foreach (var _ in _offlineSeen.Reader.ReadAllAsync(cancellationToken))
         {
-            DeviceStatus? last;
-            lock (_gate)
-            {
-                last = _lastOnline;
-            }
-
-            if (last is not null)
-            {
-                await PublishAsync(connection, DeviceState.Online, last.ModelVersion, last.Message, cancellationToken);
-            }
+            await RepeatOnlineAsync(connection, _ => true, cancellationToken);
         }
     }
 
@@ -115,16 +141,7 @@ internal sealed class StatusReporter
         using var timer = new PeriodicTimer(interval, _time);
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            DeviceStatus? last;
-            lock (_gate)
-            {
-                last = _lastOnline;
-            }
-
-            if (last is not null && last.OutboxDepth != _outboxDepth())
-            {
-                await PublishAsync(connection, DeviceState.Online, last.ModelVersion, last.Message, cancellationToken);
-            }
+            await RepeatOnlineAsync(connection, last => last.OutboxDepth != _outboxDepth(), cancellationToken);
         }
     }
 

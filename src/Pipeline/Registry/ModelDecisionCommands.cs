@@ -42,19 +42,17 @@ internal static class ModelDecisionCommands
         var task = TaskOption();
         var version = new Argument<int>("version") { Description = "The stored version devices are to run." };
         var reason = ReasonOption();
-        var command = new Command("promote", "Make devices run a stored version, older or newer (a signed decision the trainer announces).") { data, task, version, reason };
+        var command = new Command("promote", "Make devices run a stored version, older or newer, or announce the current one again (a signed decision the trainer announces).")
+        {
+            data, task, version, reason,
+        };
         command.SetAction(parse => ModelsCommand.Run(parse, "promote", output =>
         {
             var registry = new ModelRegistry(parse.GetValue(data)!);
             var t = ModelsCommand.Tasks(parse.GetValue(task)).Single();
-            var target = parse.GetValue(version);
-            var current = registry.Current(t);
-            if (current?.Version == target)
-            {
-                throw new ArgumentException($"{t} v{target} is already current");
-            }
-
-            Decide(output, registry, t, target, ModelDecision.Promote, current, parse.GetValue(reason));
+            // The current version too: its new decision sends it out again, which devices that refused it take (after
+            // a damaged chunk, say) and devices that run it acknowledge without a download.
+            Decide(output, registry, t, parse.GetValue(version), ModelDecision.Promote, registry.Current(t), parse.GetValue(reason));
         }));
         return command;
     }

@@ -4,7 +4,7 @@ namespace Pipeline.Runner.Registry;
 
 /// <summary>
 /// Where one model version stands across the devices of its task, from their latest statuses: which run it, which are
-/// fetching it, and which refused it, with why. <see cref="Version"/> null gathers the devices that run no model.
+/// fetching it, and which refused it (and do not run it), with why. <see cref="Version"/> null gathers the devices that run no model.
 /// </summary>
 public sealed record Rollout(string Task, int? Version, bool Current, IReadOnlyList<string> Running, IReadOnlyList<string> Offline,
     IReadOnlyList<string> Fetching, IReadOnlyList<DeviceRefusal> Refused)
@@ -28,7 +28,8 @@ public sealed record Rollout(string Task, int? Version, bool Current, IReadOnlyL
                     [.. devices.Where(d => d.ModelVersion == version && d.State == DeviceState.Online).Select(d => d.DeviceId)],
                     [.. devices.Where(d => d.ModelVersion == version && d.State == DeviceState.Offline).Select(d => d.DeviceId)],
                     [.. devices.Where(d => d.FetchingVersion == version).Select(d => d.DeviceId)],
-                    [.. devices.Where(d => d.LastRefusal?.Version == version).Select(d => new DeviceRefusal(d.DeviceId, d.LastRefusal!.Reason))]));
+                    // A device that runs the version after all (announced again, whole this time) no longer counts as refusing it.
+                    [.. devices.Where(d => d.LastRefusal?.Version == version && d.ModelVersion != version).Select(d => new DeviceRefusal(d.DeviceId, d.LastRefusal!.Reason))]));
             }
 
             var without = devices.Where(d => d.ModelVersion is null).ToList();

@@ -67,19 +67,37 @@ public sealed class DecisionAnnouncer(ModelRegistry registry, ModelPublisher pub
     }
 
     /// <summary>
-    /// The version whose retained chunks go once the latest decision is announced: the one the decision before the
-    /// previous named, unless either of the last two names it. Each announcement clears one, so only the versions of the
-    /// last two decisions stay retained: the current one, and the one a rollback goes back to.
+    /// Announces, every <paramref name="interval"/>, a decision recorded in the registry by another process
+    /// (`pipeline models rollback|promote`), until cancelled. A failure (the broker away) is logged and tried again at the next poll.
+    /// </summary>
+    public async Task WatchAsync(IReadOnlyList<string> tasks, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            foreach (var task in tasks)
+            {
+                try
+                {
+                    await AnnounceAsync(task, again: false, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogWarning("announcing the latest {Task} decision failed; trying again in {Seconds} s: {Error}", task, interval.TotalSeconds, e.Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The version whose retained chunks go once the latest decision is announced: the third distinct version, counting
+    /// back from the latest decision. Each announcement clears the one it pushes out of the last two, so only those two
+    /// stay retained: the current version, and the one a rollback (or a promotion back) goes to.
     /// </summary>
     private ModelManifest? Superseded(string task, IReadOnlyList<RecordedDecision> decisions)
     {
-        if (decisions.Count < 3)
-        {
-            return null;
-        }
-
-        var version = decisions[^3].Version;
-        return version == decisions[^1].Version || version == decisions[^2].Version ? null : registry.Manifest(task, version).Manifest;
+        var recent = decisions.Reverse().Select(d => d.Version).Distinct().Take(3).ToList();
+        return recent.Count < 3 ? null : registry.Manifest(task, recent[2]).Manifest;
     }
 
     public void Dispose() => _gate.Dispose();

@@ -64,7 +64,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         }
 
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var watching = WatchDecisionsAsync(announcer, settings, stopWatching.Token);
+        var watching = announcer.WatchAsync(settings.ResolvedTasks, TimeSpan.FromSeconds(settings.DecisionPollSeconds), stopWatching.Token);
         try
         {
             await TrainAsync(settings, registry, announcer, stoppingToken);
@@ -123,29 +123,6 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         {
             logger.LogError(e, "round {Round} {Task} failed and was skipped; the current model stays: {Error}", number, task, e.Message);
             return RoundResult.Failed(number, task, time.GetElapsedTime(started), $"{e.GetType().Name}: {e.Message}");
-        }
-    }
-
-    /// <summary>
-    /// Announces, every Trainer:DecisionPollSeconds, a decision recorded in the registry by another process
-    /// (`pipeline models rollback|promote`). A failure (the broker away) is logged and tried again at the next poll.
-    /// </summary>
-    private async Task WatchDecisionsAsync(DecisionAnnouncer announcer, TrainerOptions settings, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.DecisionPollSeconds), time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
-        {
-            foreach (var task in settings.ResolvedTasks)
-            {
-                try
-                {
-                    await announcer.AnnounceAsync(task, again: false, cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    logger.LogWarning("announcing the latest {Task} decision failed; trying again in {Seconds} s: {Error}", task, settings.DecisionPollSeconds, e.Message);
-                }
-            }
         }
     }
 }

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Pipeline.EdgeAgent.Tests.Agent;
+namespace Pipeline.TestSupport;
 
 /// <summary>
 /// A loopback TCP relay between a client and a real broker, so a test can cut the link the way a failing
 /// network does (a reset, no MQTT DISCONNECT) while the broker itself keeps running.
 /// </summary>
-internal sealed class TcpRelay : IAsyncDisposable
+public sealed class TcpRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
