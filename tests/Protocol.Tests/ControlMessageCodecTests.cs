@@ -163,6 +163,35 @@ public class ControlMessageCodecTests
         Assert.Contains(expected, decoded.Error!.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"sequence\":0,\"kind\":\"publish\"}", "decision.sequence 0 is below 1")]
+    [InlineData("{\"sequence\":5,\"kind\":\"revert\"}", "decision.kind \"revert\" is not one of publish, rollback, promote")]
+    [InlineData("{\"sequence\":5}", "kind")]
+    public void ModelManifest_BadDecision_IsRefusedNamingIt(string decision, string expected)
+    {
+        var json = Encoding.UTF8.GetString(ControlMessageCodec.Encode(Manifest()));
+        json = json[..^1] + ",\"decision\":" + decision + "}";
+
+        var decoded = ControlMessageCodec.DecodeModelManifest(Encoding.UTF8.GetBytes(json));
+
+        Assert.False(decoded.IsSuccess);
+        Assert.Contains(expected, decoded.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ModelManifest_Decision_RoundTrips_AndItsSequenceOrdersAnnouncements()
+    {
+        var decided = Manifest() with { Decision = new ModelDecision(1_780_000_000_000_000, ModelDecision.Rollback) };
+
+        var decoded = ControlMessageCodec.DecodeModelManifest(ControlMessageCodec.Encode(decided)).Value!;
+
+        Assert.Equal(decided.Decision, decoded.Decision);
+        Assert.Equal(1_780_000_000_000_000, decoded.DecisionSequence);
+        Assert.Equal(0, Manifest().DecisionSequence);
+        Assert.DoesNotContain("decisionSequence", Encoding.UTF8.GetString(ControlMessageCodec.Encode(decided)), StringComparison.Ordinal);
+        Assert.Equal(1_780_000_000_000_001, ModelDecision.NextSequence(1_780_000_000_000_000, 1_700_000_000_000_000));
+    }
+
     [Fact]
     public void ArtifactChunks_GrowBeyondThePreferredSize_RatherThanExceedTheMostChunks()
     {

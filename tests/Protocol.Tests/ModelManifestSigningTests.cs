@@ -84,6 +84,29 @@ public sealed class ModelManifestSigningTests : IDisposable
         Assert.NotNull(ModelManifestSigning.Verify(tampered, trusted));
     }
 
+    public static TheoryData<string> CoveredDecisionChanges() => ["sequence", "kind", "decisionRemoved", "decisionAdded"];
+
+    [Theory]
+    [MemberData(nameof(CoveredDecisionChanges))]
+    public void AnyChangeToTheDecision_AfterSigning_IsRefusedAsTampered(string change)
+    {
+        using var key = NewKey("trainer");
+        using var trusted = TrustedModelKeys.Load(_folder.Combine("trainer", "trusted"));
+        var decided = ModelManifestSigning.Sign(Chunked with { Decision = new ModelDecision(1_780_000_000_000_000, ModelDecision.Publish) }, key);
+
+        var tampered = change switch
+        {
+            "sequence" => decided with { Decision = decided.Decision! with { Sequence = long.MaxValue } },
+            "kind" => decided with { Decision = decided.Decision! with { Kind = ModelDecision.Rollback } },
+            "decisionRemoved" => decided with { Decision = null },
+            "decisionAdded" => ModelManifestSigning.Sign(Chunked, key) with { Decision = new ModelDecision(1, ModelDecision.Promote) },
+            _ => throw new ArgumentOutOfRangeException(nameof(change)),
+        };
+
+        Assert.Null(ModelManifestSigning.Verify(decided, trusted));
+        Assert.NotNull(ModelManifestSigning.Verify(tampered, trusted));
+    }
+
     [Fact]
     public void AManifestWithoutChunks_EncodesAsBeforeChunkedDelivery_SoStoredSignaturesStillHold()
     {
