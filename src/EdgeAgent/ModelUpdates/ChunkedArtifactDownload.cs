@@ -33,7 +33,7 @@ internal sealed class ChunkedArtifactDownload(IArtifactSource source, TimeProvid
             return (null, "its manifest lists no chunks (a single-message artifact from an older trainer, no longer fetched; the trainer announces it again in chunks at start)");
         }
 
-        var download = PartialModelDownload.Open(dataFolder, manifest, chunks);
+        using var download = PartialModelDownload.Open(dataFolder, manifest, chunks);
         var artifact = new byte[manifest.SizeBytes];
         var restored = await download.RestoreAsync(artifact, cancellationToken);
         if (restored.Count > 0)
