@@ -33,7 +33,7 @@ internal sealed class ChunkedArtifactDownload(IArtifactSource source, TimeProvid
             return (null, "its manifest lists no chunks (a single-message artifact from an older trainer, no longer fetched; the trainer announces it again in chunks at start)");
         }
 
-        var download = PartialModelDownload.Open(dataFolder, manifest, chunks);
+        using var download = PartialModelDownload.Open(dataFolder, manifest, chunks);
         var artifact = new byte[manifest.SizeBytes];
         var restored = await download.RestoreAsync(artifact, cancellationToken);
         if (restored.Count > 0)
@@ -105,14 +105,17 @@ internal sealed class ChunkedArtifactDownload(IArtifactSource source, TimeProvid
             return $"chunk {index} of {chunks.Count} is {bytes.Length} bytes; the manifest says {length} (truncated or padded)";
         }
 
-        var sha256 = ArtifactChunks.Sha256Hex(bytes);
+        // Checked where it landed, not as received: every byte of the artifact returned has then been hashed in place
+        // against the signed chunk list, restored chunks included, so a misplaced copy could not pass either.
+        var placed = artifact.AsMemory((int)start, length);
+        bytes.CopyTo(placed);
+        var sha256 = ArtifactChunks.Sha256Hex(placed.Span);
         if (sha256 != chunks.Sha256[index])
         {
             return $"chunk {index} of {chunks.Count} has SHA-256 {sha256[..16]}…; the manifest says {chunks.Sha256[index][..16]}… (corrupted or substituted)";
         }
 
-        bytes.CopyTo(artifact.AsSpan((int)start));
-        await download.SaveAsync(index, bytes, cancellationToken);
+        await download.SaveAsync(index, placed, cancellationToken);
         ChunkFetched?.Invoke(index);
         return null;
     }

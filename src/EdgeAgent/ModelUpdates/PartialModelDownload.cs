@@ -1,47 +1,60 @@
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.ModelUpdates;
 
 /// <summary>
-/// The verified chunks of the one model being downloaded, kept under "&lt;data folder&gt;/model-download/v&lt;version&gt;-&lt;first
-/// 16 hex digits of its SHA-256&gt;/" as "&lt;index&gt;.chunk", so a download cut by a dropped link or a restart resumes with
-/// the chunks it lacks. Opening a download deletes every other one (superseded); <see cref="Delete"/> ends it. A chunk
-/// is written to a temporary file and renamed into place, and read back only if its SHA-256 still matches the manifest:
-/// the disk is trusted no more than the broker. That check is also why chunks are not fsync'd: a chunk a power loss
-/// left torn is found and fetched again, and a fsync for each of a fleet's chunks costs more than the rare refetch.
+/// The verified chunks of the one model being downloaded, each written at its place in one file,
+/// "&lt;data folder&gt;/model-download/v&lt;version&gt;-&lt;first 16 hex digits of its SHA-256&gt;.partial", so a download cut by a
+/// dropped link or a restart resumes with the chunks it lacks. One file rather than one per chunk: creating, renaming
+/// and deleting a file for each of a model's chunks cost more than writing the chunks themselves. Opening a download
+/// deletes every other one (superseded); <see cref="Delete"/> ends it. A chunk is read back only if its SHA-256 still
+/// matches the manifest: the disk is trusted no more than the broker. That check is also why nothing is fsync'd and
+/// why a chunk needs no temporary file: a chunk a power loss left torn, or a gap never written, is found and fetched again.
 /// </summary>
-internal sealed class PartialModelDownload
+internal sealed class PartialModelDownload : IDisposable
 {
     public const string FolderName = "model-download";
 
-    private const string ChunkExtension = ".chunk";
-    private const string TemporaryExtension = ".tmp";
+    private const string Extension = ".partial";
 
+    private readonly string _path;
     private readonly ModelManifest _manifest;
     private readonly ArtifactChunks _chunks;
+    private readonly SafeFileHandle _file;
 
-    private PartialModelDownload(string folder, ModelManifest manifest, ArtifactChunks chunks)
+    private PartialModelDownload(string path, ModelManifest manifest, ArtifactChunks chunks)
     {
-        Folder = folder;
+        _path = path;
         _manifest = manifest;
         _chunks = chunks;
+        _file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, FileOptions.Asynchronous);
     }
 
-    public string Folder { get; }
+    /// <summary>Where the download of <paramref name="manifest"/>'s artifact under <paramref name="dataFolder"/> keeps its chunks.</summary>
+    public static string PathOf(string dataFolder, ModelManifest manifest) =>
+        Path.Combine(dataFolder, FolderName, string.Create(CultureInfo.InvariantCulture, $"v{manifest.Version}-{manifest.Sha256[..16]}{Extension}"));
 
     /// <summary>The download of <paramref name="manifest"/>'s artifact under <paramref name="dataFolder"/>, made or resumed; any other one there is deleted.</summary>
     public static PartialModelDownload Open(string dataFolder, ModelManifest manifest, ArtifactChunks chunks)
     {
-        var root = Path.Combine(dataFolder, FolderName);
-        var folder = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"v{manifest.Version}-{manifest.Sha256[..16]}"));
-        Directory.CreateDirectory(folder);
-        foreach (var other in Directory.EnumerateDirectories(root).Where(d => d != folder))
+        var path = Path.GetFullPath(PathOf(dataFolder, manifest));
+        var root = Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        foreach (var other in root.EnumerateFileSystemInfos().Where(entry => entry.FullName != path))
         {
-            Directory.Delete(other, recursive: true);
+            // Folders too: agents before the one-file layout kept a folder of chunk files per download.
+            if (other is DirectoryInfo folder)
+            {
+                folder.Delete(recursive: true);
+            }
+            else
+            {
+                other.Delete();
+            }
         }
 
-        return new PartialModelDownload(folder, manifest, chunks);
+        return new PartialModelDownload(path, manifest, chunks);
     }
 
     /// <summary>Deletes every download under <paramref name="dataFolder"/>: none is wanted any more.</summary>
@@ -54,54 +67,47 @@ internal sealed class PartialModelDownload
         }
     }
 
-    /// <summary>Copies the chunks already on disk whose SHA-256 matches into <paramref name="artifact"/>; returns their indexes. Others are deleted.</summary>
+    /// <summary>
+    /// Reads what is on disk into <paramref name="artifact"/> and returns the indexes of the chunks whose SHA-256 matches;
+    /// the bytes of the others are left there to be overwritten by the chunks fetched in their place.
+    /// </summary>
     public async Task<HashSet<int>> RestoreAsync(byte[] artifact, CancellationToken cancellationToken)
     {
-        var restored = new HashSet<int>();
-        foreach (var path in Directory.EnumerateFiles(Folder))
+        var held = (int)Math.Min(RandomAccess.GetLength(_file), artifact.Length);
+        var read = 0;
+        while (read < held)
         {
-            var name = Path.GetFileName(path);
-            if (!name.EndsWith(ChunkExtension, StringComparison.Ordinal)
-                || !int.TryParse(name[..^ChunkExtension.Length], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-                || index >= _chunks.Count)
+            var count = await RandomAccess.ReadAsync(_file, artifact.AsMemory(read, held - read), read, cancellationToken);
+            if (count == 0)
             {
-                File.Delete(path);
-                continue;
+                break;
             }
 
-            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            read += count;
+        }
+
+        var restored = new HashSet<int>();
+        for (var index = 0; index < _chunks.Count; index++)
+        {
             var (start, length) = _chunks.Range(_manifest.SizeBytes, index);
-            if (bytes.Length != length || ArtifactChunks.Sha256Hex(bytes) != _chunks.Sha256[index])
+            if (start + length <= read && ArtifactChunks.Sha256Hex(artifact.AsSpan((int)start, length)) == _chunks.Sha256[index])
             {
-                File.Delete(path);
-                continue;
+                restored.Add(index);
             }
-
-            bytes.CopyTo(artifact.AsSpan((int)start));
-            restored.Add(index);
         }
 
         return restored;
     }
 
-    /// <summary>Keeps a verified chunk.</summary>
-    public async Task SaveAsync(int index, byte[] bytes, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(Folder, index.ToString(CultureInfo.InvariantCulture) + ChunkExtension);
-        var temporary = path + TemporaryExtension;
-        await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync: true))
-        {
-            await file.WriteAsync(bytes, cancellationToken);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    /// <summary>Keeps verified chunk <paramref name="index"/>.</summary>
+    public async Task SaveAsync(int index, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        await RandomAccess.WriteAsync(_file, bytes, _chunks.Range(_manifest.SizeBytes, index).Start, cancellationToken);
 
     public void Delete()
     {
-        if (Directory.Exists(Folder))
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
+        _file.Dispose();
+        File.Delete(_path);
     }
+
+    public void Dispose() => _file.Dispose();
 }

@@ -294,10 +294,12 @@ public sealed class MqttConnection : IAsyncDisposable
                     .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithWillRetain(true);
             }
 
+            var options = builder.Build();
+            ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = _broker.SocketBufferBytes;
             MqttClientConnectResult result;
             try
             {
-                result = await _client.ConnectAsync(builder.Build(), cancellationToken);
+                result = await _client.ConnectAsync(options, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
