@@ -12,6 +12,13 @@ internal static class AgentFactory
     public static EdgeAgentWorker Create(BrokerOptions broker, EdgeAgentOptions options, ILoggerFactory loggers) =>
         new(options, new MqttConnectionFactory(Options.Create(broker), loggers), TimeProvider.System, loggers);
 
+    /// <summary>Stops the agent as its host would, then lets it go.</summary>
+    public static async Task StopAsync(EdgeAgentWorker worker)
+    {
+        await worker.StopAsync(CancellationToken.None);
+        worker.Dispose();
+    }
+
     public static EdgeAgentOptions Golf(string deviceId, string dataFolder, int maxSessions = 0) => new()
     {
         DeviceId = deviceId,

@@ -50,7 +50,7 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
         }
         finally
         {
-            await StopAsync(worker);
+            await AgentFactory.StopAsync(worker);
         }
     }
 
@@ -89,7 +89,7 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
         }
         finally
         {
-            await StopAsync(worker);
+            await AgentFactory.StopAsync(worker);
         }
     }
 
@@ -120,7 +120,7 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
         }
         finally
         {
-            await StopAsync(worker);
+            await AgentFactory.StopAsync(worker);
         }
     }
 
@@ -142,7 +142,7 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
         }
         finally
         {
-            await StopAsync(first);
+            await AgentFactory.StopAsync(first);
         }
 
         var downloads = Path.Combine(options.DataFolder, PartialModelDownload.FolderName);
@@ -160,7 +160,7 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
         }
         finally
         {
-            await StopAsync(second);
+            await AgentFactory.StopAsync(second);
         }
     }
 
@@ -195,11 +195,5 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
         options.ModelFetchBytesPerSecond = artifactBytes / 4.0;
         options.ModelFetchChunksInFlight = 1;
         return options;
-    }
-
-    private static async Task StopAsync(EdgeAgentWorker worker)
-    {
-        await worker.StopAsync(CancellationToken.None);
-        worker.Dispose();
     }
 }

@@ -54,7 +54,7 @@ public sealed class ModelDecisionFollowingTests(ITestOutputHelper output) : IDis
         }
         finally
         {
-            await StopAsync(worker);
+            await AgentFactory.StopAsync(worker);
         }
 
         // The replayed v2 is what the broker retains now; the restarted device starts from its stored v1 and its decision.
@@ -69,7 +69,7 @@ public sealed class ModelDecisionFollowingTests(ITestOutputHelper output) : IDis
         }
         finally
         {
-            await StopAsync(restarted);
+            await AgentFactory.StopAsync(restarted);
         }
     }
 
@@ -99,7 +99,7 @@ public sealed class ModelDecisionFollowingTests(ITestOutputHelper output) : IDis
         }
         finally
         {
-            await StopAsync(worker);
+            await AgentFactory.StopAsync(worker);
         }
     }
 
@@ -119,11 +119,5 @@ public sealed class ModelDecisionFollowingTests(ITestOutputHelper output) : IDis
     {
         await Eventually.TrueAsync(() => Statuses(recorder, device).Skip(skip).Any(s => s.LastRefusal is not null), Patience, "the device reports a refusal");
         return Statuses(recorder, device).Skip(skip).First(s => s.LastRefusal is not null).LastRefusal!;
-    }
-
-    private static async Task StopAsync(EdgeAgentWorker worker)
-    {
-        await worker.StopAsync(CancellationToken.None);
-        worker.Dispose();
     }
 }
