@@ -128,6 +128,11 @@ public sealed class EdgeAgentWorker : BackgroundService
             // The streamer may finish on its own (MaxSessions); any loop failing stops the whole agent.
             await WatchingLoopsAsync(step: null, running);
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped while still coming online (connecting, subscribing, saying it is online): a stop all the same,
+            // which a host must not see as a failed service.
+        }
         finally
         {
             await loops.CancelAsync();
