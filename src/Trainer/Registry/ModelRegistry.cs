@@ -56,13 +56,20 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     /// version is whole. With no decisions yet (a registry older than them) every version is above the ceiling, so the
     /// newest whole one is current. Each version passed over is logged with what is wrong with it.
     /// </summary>
-    public ModelManifest? Current(string task) => Undecided(task) ?? Decided(task);
+    public ModelManifest? Current(string task)
+    {
+        // The log is read once for both: a decision appended in between would otherwise be half seen.
+        var decisions = Decisions(task);
+        return Undecided(task, decisions) ?? Decided(task, decisions);
+    }
 
     /// <summary>
     /// The newest whole version stored above the latest decision's ceiling: blessed after every decision so far, and so
     /// the next to announce (a trainer that stopped between storing and announcing it left it so). Null if none.
     /// </summary>
-    public ModelManifest? Undecided(string task)
+    public ModelManifest? Undecided(string task) => Undecided(task, Decisions(task));
+
+    private ModelManifest? Undecided(string task, IReadOnlyList<RecordedDecision> decisions)
     {
         var folder = TaskFolder(task);
         if (!Directory.Exists(folder))
@@ -70,7 +77,7 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
             return null;
         }
 
-        var ceiling = Decisions(task) is [.., var latest] ? latest.Ceiling : 0;
+        var ceiling = decisions is [.., var latest] ? latest.Ceiling : 0;
         foreach (var version in StoredVersions(folder).Where(v => v > ceiling).OrderDescending())
         {
             var (manifest, problem) = Check(task, version, Path.Combine(folder, VersionName(version)));
@@ -148,9 +155,9 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
         return Directory.Exists(path) ? Check(task, version, path) : (null, $"the registry holds no {task} v{version}");
     }
 
-    private ModelManifest? Decided(string task)
+    private ModelManifest? Decided(string task, IReadOnlyList<RecordedDecision> decisions)
     {
-        foreach (var decision in Decisions(task).Reverse())
+        foreach (var decision in decisions.Reverse())
         {
             var (manifest, problem) = Manifest(task, decision.Version);
             if (manifest is not null)
