@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.UserData;
 using static TorchSharp.torch;
@@ -32,7 +33,7 @@ if (arguments.ContainsKey("--variant"))
 {
     var variant = Argument("--variant", "");
     var data = SimulatedSwings.Generate(sessions, seed: 1);
-    var settings = new UserTrainingSettings([CPU, CPU])
+    var settings = new TrainingSettings([CPU, CPU])
     {
         Epochs = epochs,
         BatchSize = BatchSize,

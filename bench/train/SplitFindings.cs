@@ -1,6 +1,7 @@
 using System.Globalization;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
+using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.UserData;
 using static TorchSharp.torch;
@@ -53,7 +54,7 @@ internal static class SplitFindings
         var accuracies = new double[seeds];
         for (var seed = 1; seed <= seeds; seed++)
         {
-            var settings = new UserTrainingSettings([CPU, CPU]) { Epochs = epochs, Split = split, Seed = seed, HybridPipelinedFraction = hybridFraction, LearningRate = learningRate };
+            var settings = new TrainingSettings([CPU, CPU]) { Epochs = epochs, Split = split, Seed = seed, HybridPipelinedFraction = hybridFraction, LearningRate = learningRate };
             var outcome = await UserDataTraining.TrainAsync(data, shape, architecture, schedule, settings, null, null, CancellationToken.None);
             accuracies[seed - 1] = outcome.Metrics.Accuracy;
         }

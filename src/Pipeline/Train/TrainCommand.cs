@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Trainer.Reporting;
+using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.UserData;
 
@@ -20,7 +21,7 @@ public static class TrainCommand
 
     public static Command Create()
     {
-        var defaults = new UserTrainingSettings([]);
+        var defaults = new TrainingSettings([]);
         var data = new Option<string>("--data") { Description = "A CSV file of labelled windows, or a folder with one subfolder of images (PNG, PGM, PPM) per class; see docs/TRAINING.md.", Required = true };
         var schedule = new Option<string>("--schedule") { Description = "pipelined, non-pipelined, hybrid, or all (each in turn, same seed and data order).", DefaultValueFactory = _ => AllSchedules };
         var split = new Option<int>("--split") { Description = "Pipeline register: stage 1 holds the blocks before it; 0 picks the boundary that balances the stages' measured times.", DefaultValueFactory = _ => defaults.Split };
@@ -42,9 +43,9 @@ public static class TrainCommand
         {
             var error = Console.Error;
             var scheduleName = parse.GetValue(schedule)!;
-            if (scheduleName != AllSchedules && !UserDataTraining.Schedules.Contains(scheduleName))
+            if (scheduleName != AllSchedules && !ScheduleFactory.Names.Contains(scheduleName))
             {
-                await error.WriteLineAsync($"pipeline train: --schedule \"{scheduleName}\" is unknown (expected {string.Join(", ", UserDataTraining.Schedules)} or {AllSchedules})");
+                await error.WriteLineAsync($"pipeline train: --schedule \"{scheduleName}\" is unknown (expected {string.Join(", ", ScheduleFactory.Names)} or {AllSchedules})");
                 return ExitBadArguments;
             }
 
@@ -54,7 +55,7 @@ public static class TrainCommand
                 return ExitBadArguments;
             }
 
-            var settings = new UserTrainingSettings(stageDevices)
+            var settings = new TrainingSettings(stageDevices)
             {
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batchSize),
@@ -76,7 +77,7 @@ public static class TrainCommand
                 var split = dataset.Split(heldOutFraction);
                 Console.WriteLine($"{dataset.Source}: {dataset.Examples.Count} examples of [{string.Join(" × ", dataset.InputShape)}], "
                     + $"{dataset.Classes.Count} classes ({string.Join(", ", dataset.Classes)}); {split.Train.Count} train, {split.HeldOut.Count} held out; model {architecture}");
-                var schedules = scheduleName == AllSchedules ? UserDataTraining.Schedules : [scheduleName];
+                var schedules = scheduleName == AllSchedules ? ScheduleFactory.Names : [scheduleName];
                 var outcomes = new List<ScheduleOutcome>();
                 var reports = parse.GetValue(output) ?? Path.Combine("train-runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
@@ -121,7 +122,7 @@ public static class TrainCommand
         return command;
     }
 
-    private static string? RangeProblem(UserTrainingSettings settings, double heldOutFraction) =>
+    private static string? RangeProblem(TrainingSettings settings, double heldOutFraction) =>
         settings.Epochs is < 1 or > 1000 ? "--epochs must be 1..1000"
         : settings.BatchSize is < 1 or > 4096 ? "--batch-size must be 1..4096"
         : settings.Split is < 0 or > 16 ? "--split must be 0 (automatic) or a block index 1..16"

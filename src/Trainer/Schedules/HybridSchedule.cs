@@ -21,7 +21,7 @@ public sealed class HybridSchedule(double learningRate, double momentum, int reg
 
     public string Name => ScheduleName;
 
-    public int Register => register;
+    public int? Register => register;
 
     /// <summary>Minibatches trained pipelined before the switch.</summary>
     public int PipelinedSteps => pipelinedSteps;

@@ -10,6 +10,9 @@ public interface ITrainingSchedule
     /// <summary>The name recorded in the model manifest ("non-pipelined", "pipelined" or "hybrid").</summary>
     string Name { get; }
 
+    /// <summary>Where the model is split between the two pipeline stages (stage 1 holds the blocks before it); null for a schedule without stages.</summary>
+    int? Register { get; }
+
     /// <summary>How long each pipeline stage computed during the last <see cref="TrainAsync"/>, waits excluded; empty without stages.</summary>
     IReadOnlyList<TimeSpan> StageBusyTimes { get; }
 

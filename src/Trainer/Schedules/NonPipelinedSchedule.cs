@@ -12,6 +12,8 @@ public sealed class NonPipelinedSchedule(double learningRate, double momentum, D
 
     public string Name => ScheduleName;
 
+    public int? Register => null;
+
     /// <summary>No stages: the whole model is one.</summary>
     public IReadOnlyList<TimeSpan> StageBusyTimes => [];
 

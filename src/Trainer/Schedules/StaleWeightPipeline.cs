@@ -31,7 +31,7 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
 
     public string Name => ScheduleName;
 
-    public int Register => register;
+    public int? Register => register;
 
     /// <summary>How long each stage computed (forward, backward, update) during the last training, waits on the other stage excluded.
     /// The slower stage bounds the pipeline.</summary>

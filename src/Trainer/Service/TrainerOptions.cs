@@ -1,7 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Protocol;
 using Pipeline.Trainer.Partitioning;
+using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
+using static TorchSharp.torch;
 
 namespace Pipeline.Trainer.Service;
 
@@ -109,6 +111,18 @@ public sealed class TrainerOptions
     /// </summary>
     [Range(0.05, 60)]
     public double DecisionPollSeconds { get; set; } = 1;
+
+    /// <summary>What a round's training run uses, on <paramref name="devices"/> (<see cref="Devices"/>, parsed).</summary>
+    public TrainingSettings TrainingSettings(IReadOnlyList<Device> devices) => new(devices)
+    {
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        Momentum = Momentum,
+        Split = Split,
+        HybridPipelinedFraction = HybridPipelinedFraction,
+        Seed = Seed,
+    };
 
     public string? Validate()
     {

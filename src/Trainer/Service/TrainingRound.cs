@@ -6,13 +6,12 @@ using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.Storage;
-using Pipeline.Trainer.Checkpoints;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
-using Pipeline.Trainer.Partitioning;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Reporting;
+using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
 
 namespace Pipeline.Trainer.Service;
@@ -47,32 +46,31 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             throw new InvalidOperationException($"{task} has {data.Classes.Count} classes and {data.Train.Count} training examples; cannot train");
         }
 
+        if (!DeviceList.TryParse(options.Devices, out var devices, out var error))
+        {
+            throw new InvalidOperationException(error ?? options.Devices);
+        }
+
         using var model = ModelCatalog.Create(ModelCatalog.ForTask(task), data.Classes.Count, options.Seed);
-        var schedule = await CreateScheduleAsync(round, task, model, data.Train.Count, cancellationToken);
-        var training = new ResumableTraining(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
-        var history = await training.TrainAsync(model, schedule, data, options.BatchSize, options.Epochs, options.Seed,
-            RoundSettings(task, model, schedule), progress => logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), schedule.Name),
-            cancellationToken);
-        var samplesPerSecond = training.SamplesTrained / Math.Max(training.TrainingTime.TotalSeconds, 1e-9);
+        var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
+        var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: null, onPlan: null,
+            progress => logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), options.Schedule), cancellationToken);
+        var (metrics, confusion) = (outcome.Metrics, outcome.Confusion);
 
         var current = registry.Current(task);
-        var (metrics, confusion, currentOnSameData) = await Task.Factory.StartNew(() =>
-        {
-            BatchNormCalibration.Recalibrate(model, data.Train);
-            return (Evaluator.Evaluate(model, data.HeldOut), ConfusionMatrix.Compute(model, data.HeldOut, data.Classes), EvaluateCurrent(current, data));
-        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var currentOnSameData = await Task.Factory.StartNew(() => EvaluateCurrent(current, data), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var artifact = ModelArtifacts.Save(model);
         var createdMicros = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         var decision = new BlessingPolicy(options.BlessingMetric, options.BlessingMinimumMargin).Decide(metrics, current, currentOnSameData);
         var blessed = decision.Blessed;
         // Only a blessed model takes a number: a candidate that is refused never names a version.
         int? version = blessed ? registry.NextVersion(task) : null;
-        var report = new ReportMetrics(schedule.Name, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, samplesPerSecond, history);
-        var card = Card(task, version, model, createdMicros, artifact, data, training.DataIdentityHash, reader, schedule.Name, samplesPerSecond, metrics, confusion, decision);
+        var report = new ReportMetrics(outcome.Schedule, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, outcome.SamplesPerSecond, outcome.History);
+        var card = Card(task, version, model, createdMicros, artifact, data, outcome.DataIdentity, reader, outcome.Schedule, outcome.SamplesPerSecond, metrics, confusion, decision);
         if (version is { } number)
         {
             var manifest = new ModelManifest(task, number, model.Architecture, createdMicros, Topics.ModelArtifact(task, number), artifact.Length, card.Artifact.Sha256,
-                [.. model.InputShape], [.. data.Classes], metrics, schedule.Name);
+                [.. model.InputShape], [.. data.Classes], metrics, outcome.Schedule);
             registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion, card));
             if (announcer is not null)
             {
@@ -84,10 +82,10 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             registry.Reject(task, createdMicros, artifact, folder => WriteReport(folder, report, confusion, card));
         }
 
-        training.Finish();
+        run.Finish();
         logger.LogInformation(
             "round {Round} {Task}: accuracy {Accuracy:P1} macro-F1 {F1:F3} on {HeldOut} held out, {Examples} examples, {Rate:F0} samples/s, {Seconds:F1} s{Stages}: {Outcome}",
-            round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, samplesPerSecond, clock.Elapsed.TotalSeconds, DescribeStages(training.StageBusyTimes),
+            round, task, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, data.Train.Count, outcome.SamplesPerSecond, clock.Elapsed.TotalSeconds, DescribeStages(outcome.StageBusyTimes),
             blessed ? $"blessed as v{version}: {decision.Reason}" : $"not blessed: {decision.Reason}");
         if (metrics.DropletAccuracy is { } dropletAccuracy)
         {
@@ -96,7 +94,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
 
         return new RoundResult(round, task, version, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
-            data.Train.Count + data.HeldOut.Count, schedule.Name, clock.Elapsed, samplesPerSecond);
+            data.Train.Count + data.HeldOut.Count, outcome.Schedule, clock.Elapsed, outcome.SamplesPerSecond);
     }
 
     /// <summary>
@@ -160,45 +158,6 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
 
     private static string Iso(long micros) =>
         DateTimeOffset.FromUnixTimeMilliseconds(micros / 1000).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
-
-    private async Task<ITrainingSchedule> CreateScheduleAsync(int round, string task, BlockSequence model, int trainExamples, CancellationToken cancellationToken)
-    {
-        if (!DeviceList.TryParse(options.Devices, out var devices, out var error))
-        {
-            throw new InvalidOperationException(error ?? options.Devices);
-        }
-
-        if (options.Schedule == NonPipelinedSchedule.ScheduleName)
-        {
-            return new NonPipelinedSchedule(options.LearningRate, options.Momentum, devices[0]);
-        }
-
-        var plan = await new SplitPlanner(Math.Min(options.BatchSize, trainExamples), devices[0]).PlanAsync(model, options.Split).WaitAsync(cancellationToken);
-        logger.LogInformation("round {Round} {Task}: {Model} pipeline {Plan}", round, task, model.Architecture, plan);
-        if (options.Schedule != HybridSchedule.ScheduleName)
-        {
-            return new StaleWeightPipeline(options.LearningRate, options.Momentum, plan.Register, devices);
-        }
-
-        var steps = options.Epochs * (int)Math.Ceiling(trainExamples / (double)options.BatchSize);
-        var pipelinedSteps = (int)Math.Round(options.HybridPipelinedFraction * steps);
-        logger.LogInformation("round {Round} {Task}: hybrid trains {Pipelined} of {Steps} minibatches pipelined, then the rest non-pipelined", round, task, pipelinedSteps, steps);
-        return new HybridSchedule(options.LearningRate, options.Momentum, plan.Register, devices, pipelinedSteps);
-    }
-
-    /// <summary>Everything besides the data that decides a round's result: a checkpoint written under other settings is not resumed.</summary>
-    private string RoundSettings(string task, BlockSequence model, ITrainingSchedule schedule) =>
-        string.Join(';', [
-            $"task={task}", $"model={model.Architecture}", $"schedule={schedule.Name}", $"register={Register(schedule)}",
-            $"devices={options.Devices}", FormattableString.Invariant($"epochs={options.Epochs};batch={options.BatchSize};lr={options.LearningRate:R};momentum={options.Momentum:R}"),
-            FormattableString.Invariant($"hybrid-fraction={options.HybridPipelinedFraction:R};seed={options.Seed}")]);
-
-    private static int Register(ITrainingSchedule schedule) => schedule switch
-    {
-        StaleWeightPipeline pipeline => pipeline.Register,
-        HybridSchedule hybrid => hybrid.Register,
-        _ => 0,
-    };
 
     /// <summary>Each stage's busy time, for the round's log line: the slower stage bounds a pipeline.</summary>
     private static string DescribeStages(IReadOnlyList<TimeSpan> stageBusyTimes) =>

@@ -1,14 +1,15 @@
 using Pipeline.Trainer.Service;
 using static TorchSharp.torch;
 
-namespace Pipeline.Trainer.UserData;
+namespace Pipeline.Trainer.Runs;
 
 /// <summary>
-/// Everything a schedule comparison holds fixed so the comparison is fair: optimiser, learning rate, batch size,
-/// epochs, seed (weights and data order), split and devices. Defaults are the trainer's (<see cref="TrainerOptions"/>).
+/// Everything besides the data and the schedule that decides a training run: optimiser, learning rate, batch size,
+/// epochs, seed (weights and data order), split and devices. A schedule comparison holds it fixed so the comparison is
+/// fair. Defaults are the trainer's (<see cref="TrainerOptions"/>).
 /// <see cref="TorchThreads"/> applies to the non-pipelined schedule only; each pipeline stage runs one thread.
 /// </summary>
-public sealed record UserTrainingSettings(IReadOnlyList<Device> Devices)
+public sealed record TrainingSettings(IReadOnlyList<Device> Devices)
 {
     private static readonly TrainerOptions Defaults = new();
 

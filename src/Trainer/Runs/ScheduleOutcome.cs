@@ -1,0 +1,13 @@
+using Pipeline.Protocol;
+using Pipeline.Trainer.Partitioning;
+using Pipeline.Trainer.Reporting;
+
+namespace Pipeline.Trainer.Runs;
+
+/// <summary>
+/// One training run's result: held-out metrics, training throughput, the split it used (null without a pipeline), every
+/// epoch's progress, the held-out confusion matrix (for <see cref="TrainingReport"/>) and the identity of the data it
+/// trained on (for the model card).
+/// </summary>
+public sealed record ScheduleOutcome(string Schedule, ModelMetrics Metrics, double SamplesPerSecond, SplitPlan? Plan, IReadOnlyList<TimeSpan> StageBusyTimes,
+    IReadOnlyList<EpochProgress> History, ConfusionMatrix Confusion, string DataIdentity);
