@@ -48,6 +48,50 @@ public static class ImageFiles
         return [137, 80, 78, 71, 13, 10, 26, 10, .. Chunk("IHDR", header), .. Chunk("IDAT", compressed.ToArray()), .. Chunk("IEND", [])];
     }
 
+    /// <summary>
+    /// A grayscale PNG at 8 or 16 bits per sample, optionally Adam7-interlaced (the seven passes, each row unfiltered), as
+    /// image tools write progressive-display PNGs. 16-bit samples are <paramref name="pixel"/> × 257, so their high byte is it.
+    /// </summary>
+    public static byte[] GrayPng(int width, int height, Func<int, int, byte> pixel, bool sixteenBit, bool interlaced)
+    {
+        (int X, int Y, int Dx, int Dy)[] passes = interlaced
+            ? [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+            : [(0, 0, 1, 1)];
+        var raw = new List<byte>();
+        foreach (var (x0, y0, dx, dy) in passes)
+        {
+            for (var y = y0; y < height; y += dy)
+            {
+                if (x0 >= width)
+                {
+                    break;
+                }
+
+                raw.Add(0);
+                for (var x = x0; x < width; x += dx)
+                {
+                    raw.Add(pixel(x, y));
+                    if (sixteenBit)
+                    {
+                        raw.Add(pixel(x, y));
+                    }
+                }
+            }
+        }
+
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write([.. raw]);
+        }
+
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        (header[8], header[9], header[12]) = ((byte)(sixteenBit ? 16 : 8), 0, (byte)(interlaced ? 1 : 0));
+        return [137, 80, 78, 71, 13, 10, 26, 10, .. Chunk("IHDR", header), .. Chunk("IDAT", compressed.ToArray()), .. Chunk("IEND", [])];
+    }
+
     private static byte[] Chunk(string type, byte[] body)
     {
         var length = new byte[4];

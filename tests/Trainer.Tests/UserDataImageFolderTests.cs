@@ -1,35 +1,12 @@
 using Pipeline.Protocol;
 using Pipeline.Trainer.UserData;
-using Pipeline.Protocol.Imaging;
+using Pipeline.Imaging;
 using Pipeline.TestSupport;
 
 namespace Pipeline.Trainer.Tests;
 
 public class UserDataImageFolderTests
 {
-    [Fact]
-    public void PngDecoder_RgbWithSubAndUpFilters_RecoversEveryPixel()
-    {
-        static (byte, byte, byte) Pixel(int x, int y) => ((byte)(x * 20), (byte)(y * 30), (byte)((x * y) + 7));
-        var png = ImageFiles.RgbPng(5, 4, Pixel);
-
-        var image = PngDecoder.Decode(png);
-
-        Assert.Equal((5, 4, PixelFormat.Rgb24), (image.Width, image.Height, image.Format));
-        var expected = Enumerable.Range(0, 4).SelectMany(y => Enumerable.Range(0, 5).SelectMany(x => { var (r, g, b) = Pixel(x, y); return new[] { r, g, b }; }));
-        Assert.Equal(expected, image.Pixels);
-    }
-
-    [Fact]
-    public void PngDecoder_TruncatedFile_SaysWhatIsWrong()
-    {
-        var png = ImageFiles.RgbPng(5, 4, (x, y) => (1, 2, 3));
-
-        var error = Assert.Throws<InvalidDataException>(() => PngDecoder.Decode(png[..45]));
-
-        Assert.Contains("past the end of the file", error.Message, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void Read_FolderPerClass_GivesGrayscale64x64ExamplesLabelledByFolder()
     {

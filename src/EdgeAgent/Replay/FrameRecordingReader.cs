@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.Protocol;
-using Pipeline.Protocol.Imaging;
+using Pipeline.Imaging;
 
 namespace Pipeline.EdgeAgent.Replay;
 

@@ -1,6 +1,6 @@
 using Pipeline.Models;
 using Pipeline.Protocol;
-using Pipeline.Protocol.Imaging;
+using Pipeline.Imaging;
 using Pipeline.Trainer.Dataset;
 
 namespace Pipeline.Trainer.UserData;
@@ -59,7 +59,7 @@ public sealed class ImageFolderReader
         return new UserDataset(folder, UserDataKind.Images, classes, examples, [1, DropletImaging.Side, DropletImaging.Side]);
     }
 
-    /// <summary>8192² pixels stays within <see cref="DecodedImage.MaxPixels"/>, the same bound the PNG reader applies.</summary>
+    /// <summary>8192² pixels stays within <see cref="DecodedImage.MaxPixels"/>, the same bound the image reader applies.</summary>
     private const int MaxImageSide = 8192;
 
     private static DecodedImage Decode(string file)

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.EdgeAgent.Replay;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
-using Pipeline.Protocol.Imaging;
+using Pipeline.Imaging;
 
 namespace Pipeline.EdgeAgent.Tests.Replay;
 

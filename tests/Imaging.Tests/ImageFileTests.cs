@@ -1,8 +1,8 @@
 using Pipeline.Protocol;
-using Pipeline.Protocol.Imaging;
+using Pipeline.Imaging;
 using Pipeline.TestSupport;
 
-namespace Pipeline.Protocol.Tests.Imaging;
+namespace Pipeline.Imaging.Tests;
 
 public sealed class ImageFileTests
 {
@@ -42,6 +42,44 @@ public sealed class ImageFileTests
 
         Assert.Equal([4, 3, 7], png.Pixels[^3..]);
         Assert.Equal([1, 2, 3, 4, 5, 6], pgm.Pixels);
+    }
+
+    [Fact]
+    public void Decode_RgbPngWithSubAndUpFilters_RecoversEveryPixel()
+    {
+        static (byte, byte, byte) Pixel(int x, int y) => ((byte)(x * 20), (byte)(y * 30), (byte)((x * y) + 7));
+
+        var image = ImageFile.Decode(ImageFiles.RgbPng(5, 4, Pixel), maxSide: 1024);
+
+        Assert.Equal((5, 4, PixelFormat.Rgb24), (image.Width, image.Height, image.Format));
+        var expected = Enumerable.Range(0, 4).SelectMany(y => Enumerable.Range(0, 5).SelectMany(x => { var (r, g, b) = Pixel(x, y); return new[] { r, g, b }; }));
+        Assert.Equal(expected, image.Pixels);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Decode_GrayPngAt8Or16BitsInterlacedOrNot_GivesTheSameGray8Pixels(bool sixteenBit, bool interlaced)
+    {
+        // 13 × 11 leaves partial blocks in every Adam7 pass.
+        static byte Pixel(int x, int y) => (byte)((x * 19) + (y * 7));
+
+        var image = ImageFile.Decode(ImageFiles.GrayPng(13, 11, Pixel, sixteenBit, interlaced), maxSide: 1024);
+
+        Assert.Equal((13, 11, PixelFormat.Gray8), (image.Width, image.Height, image.Format));
+        Assert.Equal(Enumerable.Range(0, 11).SelectMany(y => Enumerable.Range(0, 13).Select(x => Pixel(x, y))), image.Pixels);
+    }
+
+    [Fact]
+    public void Decode_TruncatedPng_IsRefusedNamingPng()
+    {
+        var png = ImageFiles.RgbPng(5, 4, (x, y) => (1, 2, 3));
+
+        var error = Assert.Throws<InvalidDataException>(() => ImageFile.Decode(png[..45], maxSide: 1024));
+
+        Assert.Contains("PNG", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

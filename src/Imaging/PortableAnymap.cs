@@ -1,4 +1,6 @@
-namespace Pipeline.Protocol.Imaging;
+using Pipeline.Protocol;
+
+namespace Pipeline.Imaging;
 
 /// <summary>
 /// Decodes binary PGM (P5, grayscale) and PPM (P6, RGB) images with 8-bit samples (maxval 1..255, scaled to 0..255).
