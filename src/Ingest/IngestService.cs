@@ -68,8 +68,7 @@ public sealed class IngestService(
         // The spill is durable, so its drain stops as soon as ingest does; what it has not stored waits for the next run.
         var drainLoop = Task.Run(() => drainer.RunAsync(stoppingToken), CancellationToken.None);
 
-        var connection = connections.Create(settings.ClientId);
-        connection.ReceiveMaximum = (ushort)settings.InFlightMessages;
+        var connection = connections.Create(settings.ClientId, receiveMaximum: (ushort)settings.InFlightMessages);
         try
         {
             // Handlers are registered before connecting: a resumed session delivers its queued messages right

@@ -492,7 +492,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
 
     private protected async Task<MqttConnection> ConnectPublisherAsync()
     {
-        var connection = new MqttConnection(Broker, $"publisher-{Guid.NewGuid():N}", TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
+        var connection = new MqttConnectionFactory(Broker, TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning)).Create($"publisher-{Guid.NewGuid():N}");
         await connection.ConnectAsync(Cancel).WaitAsync(Patience);
         return connection;
     }

@@ -32,7 +32,7 @@ public sealed class SharedSubscriptionScaleOutTests(ITestOutputHelper output) : 
         await using var store = EmbeddedTelemetryStore.Open(_data.Combine("store"));
         using var first = await StartIngestAsync("ingest-a", store);
         using var second = await StartIngestAsync("ingest-b", store);
-        await using var publisher = new MqttConnection(_broker!.ToOptions(), "publisher", TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
+        await using var publisher = new MqttConnectionFactory(_broker!.ToOptions(), TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning)).Create("publisher");
         await publisher.ConnectAsync(CancellationToken.None);
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1000;
         const int batches = 200;

@@ -116,8 +116,8 @@ public sealed class EdgeAgentWorker : BackgroundService
         {
             // The broker may be away for hours: a loop that fails meanwhile must stop the agent now, not once it answers.
             await WatchingLoopsAsync(connection.ConnectAsync(stoppingToken), running);
-            await WatchingLoopsAsync(SubscribeUntilDoneAsync(updater.SubscribeAsync, "model announcements", stoppingToken), running);
-            await WatchingLoopsAsync(SubscribeUntilDoneAsync(ct => status.WatchOwnStatusAsync(connection, ct), "its own status", stoppingToken), running);
+            await WatchingLoopsAsync(updater.SubscribeAsync(stoppingToken), running);
+            await WatchingLoopsAsync(status.WatchOwnStatusAsync(connection, stoppingToken), running);
             await status.PublishAsync(connection, DeviceState.Online, _models.Version, startMessage, stoppingToken);
             _logger.LogInformation("{Device} ({Kind}) online at {Site}: {Message}", _options.DeviceId, _options.Kind, _options.Site, startMessage);
 
@@ -163,27 +163,6 @@ public sealed class EdgeAgentWorker : BackgroundService
             {
                 _logger.LogError(finished.Exception, "{Device}: a loop failed; the agent stops", _options.DeviceId);
                 await finished;
-            }
-        }
-    }
-
-    /// <summary>
-    /// A subscription interrupted by a dropped link fails; the connection re-subscribes only when the broker
-    /// lost the session, so retry until the broker has acknowledged it.
-    /// </summary>
-    private async Task SubscribeUntilDoneAsync(Func<CancellationToken, Task> subscribe, string what, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await subscribe(cancellationToken);
-                return;
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                _logger.LogWarning("{Device}: subscribing to {What} failed (attempt {Attempt}): {Error}; retrying", _options.DeviceId, what, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * attempt)), _time, cancellationToken);
             }
         }
     }

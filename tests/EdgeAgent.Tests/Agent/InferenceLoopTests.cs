@@ -13,7 +13,7 @@ public sealed class InferenceLoopTests
         var options = AgentFactory.Golf("club-queue", Path.GetTempPath());
         options.InferenceQueueCapacity = 2;
         var counters = new AgentCounters();
-        await using var connection = new MqttConnection(new BrokerOptions(), "unused", NullLogger.Instance);
+        await using var connection = new MqttConnectionFactory(new BrokerOptions(), NullLoggerFactory.Instance).Create("unused");
         using var models = new ModelSlot();
         var loop = new InferenceLoop(options, models, connection, counters, NullLogger.Instance);
 

@@ -32,7 +32,7 @@ public sealed class MotionStreamerDetectionTests : IDisposable
         options.SpeedFactor = 100_000;
         var counters = new AgentCounters();
         using var outbox = DiskOutbox.Open(options.OutboxFolder, options.OutboxMaxBytes, NullLogger.Instance);
-        await using var connection = new MqttConnection(new BrokerOptions(), "unused", NullLogger.Instance);
+        await using var connection = new MqttConnectionFactory(new BrokerOptions(), NullLoggerFactory.Instance).Create("unused");
         using var models = new ModelSlot();
         var inference = new InferenceLoop(options, models, connection, counters, NullLogger.Instance);
         var streamer = new MotionStreamer(options, sessions, outbox, new SimulatedClock(TimeProvider.System, options.SpeedFactor), counters, NullLogger.Instance);

@@ -321,7 +321,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
 
     private async Task<MqttConnection> ConnectPublisherAsync()
     {
-        var connection = new MqttConnection(broker.Broker.ToOptions(), $"publisher-{Guid.NewGuid():N}", TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
+        var connection = new MqttConnectionFactory(broker.Broker.ToOptions(), TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning)).Create($"publisher-{Guid.NewGuid():N}");
         await connection.ConnectAsync(Cancel).WaitAsync(Patience);
         return connection;
     }
