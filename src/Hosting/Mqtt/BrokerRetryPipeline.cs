@@ -20,8 +20,9 @@ internal static class BrokerRetryPipeline
         new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
+                // A caller that gave up gets its cancellation: from the attempt, or from the backoff that follows a failed one.
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && e is not MqttPublishException
-                    && !args.Context.CancellationToken.IsCancellationRequested && !lifetime.IsCancellationRequested),
+                    && !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested) && !lifetime.IsCancellationRequested),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
