@@ -43,13 +43,13 @@ public sealed class SharedSubscriptionScaleOutTests(ITestOutputHelper output) : 
             await publisher.PublishAsync(Topics.Motion("local", batch.DeviceId), MotionBatchCodec.Encode(batch), false, CancellationToken.None);
         }
 
-        var a = first.Services.GetRequiredService<IngestStatistics>();
-        var b = second.Services.GetRequiredService<IngestStatistics>();
-        await Eventually.TrueAsync(() => a.MotionBatches + b.MotionBatches + a.Duplicates + b.Duplicates >= batches, Patience, $"all batches handled: a {a}, b {b}");
+        var a = first.Services.GetRequiredService<IngestTelemetry>();
+        var b = second.Services.GetRequiredService<IngestTelemetry>();
+        await Eventually.TrueAsync(() => a.Totals.MotionBatches + b.Totals.MotionBatches + a.Totals.Duplicates + b.Totals.Duplicates >= batches, Patience, $"all batches handled: a {a}, b {b}");
 
-        Assert.True(a.MotionBatches > 0 && b.MotionBatches > 0, $"both instances take a share: a {a.MotionBatches}, b {b.MotionBatches}");
-        Assert.Equal(batches, a.MotionBatches + b.MotionBatches);
-        Assert.Equal(0, a.Duplicates + b.Duplicates);
+        Assert.True(a.Totals.MotionBatches > 0 && b.Totals.MotionBatches > 0, $"both instances take a share: a {a.Totals.MotionBatches}, b {b.Totals.MotionBatches}");
+        Assert.Equal(batches, a.Totals.MotionBatches + b.Totals.MotionBatches);
+        Assert.Equal(0, a.Totals.Duplicates + b.Totals.Duplicates);
         Assert.Equal(batches, (await store.CountAsync(CancellationToken.None)).MotionBatches);
     }
 

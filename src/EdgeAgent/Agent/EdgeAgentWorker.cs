@@ -27,7 +27,7 @@ public sealed class EdgeAgentWorker : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly AgentCounters _counters = new();
+    private readonly AgentTelemetry _telemetry = new();
     private readonly ModelSlot _models = new();
 
     // Opened when the agent starts; read by snapshots from any thread.
@@ -55,23 +55,23 @@ public sealed class EdgeAgentWorker : BackgroundService
     public int? ModelVersion => _models.Version;
 
     /// <summary>Inputs dropped because inference fell behind sampling.</summary>
-    public long InferenceDrops => _counters.InferenceDrops;
+    public long InferenceDrops => _telemetry.InferenceDrops;
 
     public AgentSnapshot Snapshot() => new(
         _options.DeviceId,
         _options.Task,
         _models.Version,
-        _counters.Predictions,
-        _counters.CorrectPredictions,
-        _counters.SamplesSent,
-        _counters.FramesSent,
-        _counters.Rejections,
+        _telemetry.Predictions,
+        _telemetry.CorrectPredictions,
+        _telemetry.SamplesSent,
+        _telemetry.FramesSent,
+        _telemetry.Rejections,
         _outbox?.Depth ?? 0,
         _outbox?.DroppedMessages ?? 0,
-        _counters.SwingsDetected,
-        _counters.SwingsMissed,
-        _counters.FalseSwingDetections,
-        _counters.ModelChunksFetched);
+        _telemetry.SwingsDetected,
+        _telemetry.SwingsMissed,
+        _telemetry.FalseSwingDetections,
+        _telemetry.ModelChunksFetched);
 
     public override void Dispose()
     {
@@ -92,15 +92,15 @@ public sealed class EdgeAgentWorker : BackgroundService
             ChunksInFlight = _options.ModelFetchChunksInFlight,
             BytesPerSecond = _options.ModelFetchBytesPerSecond,
             ChunkTimeout = TimeSpan.FromSeconds(_options.ArtifactTimeoutSeconds),
-            ChunkFetched = _ => _counters.AddModelChunkFetched(),
+            ChunkFetched = _ => _telemetry.ModelChunkFetched(),
         };
-        var updater = new ModelUpdater(_options, _models, store, download, status, connection, _counters, _logger);
-        var inference = new InferenceLoop(_options, _models, connection, _counters, _logger);
+        var updater = new ModelUpdater(_options, _models, store, download, status, connection, _telemetry, _logger);
+        var inference = new InferenceLoop(_options, _models, connection, _telemetry, _logger);
         var publisher = new OutboxPublisher(outbox, connection, _options.OutboxInFlight);
         var clock = new SimulatedClock(_time, _options.SpeedFactor);
         IDeviceStreamer streamer = _options.Kind == DeviceKinds.Golf
-            ? new MotionStreamer(_options, DeviceSessions.Swings(_options, _logger), outbox, clock, _counters, _logger)
-            : new FrameStreamer(_options, DeviceSessions.Exposures(_options, _logger), outbox, clock, _counters, _logger);
+            ? new MotionStreamer(_options, DeviceSessions.Swings(_options, _logger), outbox, clock, _telemetry, _logger)
+            : new FrameStreamer(_options, DeviceSessions.Exposures(_options, _logger), outbox, clock, _telemetry, _logger);
 
         var startMessage = await updater.LoadLastGoodAsync(stoppingToken);
 
