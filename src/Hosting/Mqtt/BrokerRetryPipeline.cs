@@ -7,9 +7,10 @@ namespace Pipeline.Hosting.Mqtt;
 /// <summary>
 /// The one way a connection retries the broker, whether it connects, publishes or subscribes: a Polly retry without an
 /// attempt limit, exponential backoff from <see cref="FirstDelay"/> up to <see cref="BrokerOptions.ReconnectMaxDelaySeconds"/>,
-/// with jitter so that a fleet of agents cut off together does not come back in lockstep. It retries whatever the
-/// broker may still accept later (a failed connect, a publish or subscribe cut off by a dropped link, a publish refused
-/// with "quota exceeded"); a refusal for good (<see cref="MqttPublishException"/>) and a cancellation end it.
+/// with jitter so that a fleet of agents cut off together does not come back in lockstep (<see cref="Backoff"/>). It
+/// retries whatever the broker may still accept later (a failed connect, a publish or subscribe cut off by a dropped
+/// link, a publish refused with "quota exceeded"); a refusal for good (<see cref="MqttPublishException"/>) and a
+/// cancellation end it.
 /// </summary>
 internal static class BrokerRetryPipeline
 {
@@ -24,10 +25,7 @@ internal static class BrokerRetryPipeline
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && e is not MqttPublishException
                     && !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested) && !lifetime.IsCancellationRequested),
                 MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = FirstDelay,
-                MaxDelay = TimeSpan.FromSeconds(broker.ReconnectMaxDelaySeconds),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Backoff(args.AttemptNumber, broker)),
                 OnRetry = args =>
                 {
                     var error = args.Outcome.Exception!;
@@ -46,4 +44,15 @@ internal static class BrokerRetryPipeline
                 },
             })
             .Build();
+
+    /// <summary>
+    /// The wait before retry <paramref name="attempt"/> (0 for the first): doubling from <see cref="FirstDelay"/> up to the
+    /// cap, then jittered down by at most half. So no retry comes sooner than 50 ms, which the edge outbox's publisher
+    /// counts on to stop the retries of publishes cut off by a lost link before any is sent (they could overtake each other).
+    /// </summary>
+    public static TimeSpan Backoff(int attempt, BrokerOptions broker)
+    {
+        var ceiling = Math.Min(broker.ReconnectMaxDelaySeconds * 1000, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
+        return TimeSpan.FromMilliseconds(ceiling * (0.5 + (Random.Shared.NextDouble() / 2)));
+    }
 }
