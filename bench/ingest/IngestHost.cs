@@ -41,13 +41,13 @@ public static class IngestHost
     /// <summary>Waits (polling, with a deadline) until ingest has stored <paramref name="expectedSamples"/> motion samples.</summary>
     public static async Task WaitForStoredAsync(IHost host, long expectedSamples, CancellationToken cancellationToken)
     {
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (statistics.MotionSamples < expectedSamples)
+        while (telemetry.Totals.MotionSamples < expectedSamples)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"ingest stored {statistics.MotionSamples} of {expectedSamples} samples within 120 s ({statistics})");
+                throw new TimeoutException($"ingest stored {telemetry.Totals.MotionSamples} of {expectedSamples} samples within 120 s ({telemetry})");
             }
 
             await Task.Delay(1, cancellationToken);

@@ -13,7 +13,7 @@ public static class LoadPublisher
         {
             for (var c = 0; c < connections; c++)
             {
-                var client = new MqttConnection(broker, $"bench-pub-{Guid.NewGuid():N}", NullLogger.Instance);
+                var client = new MqttConnectionFactory(broker, NullLoggerFactory.Instance).Create($"bench-pub-{Guid.NewGuid():N}");
                 clients.Add(client);
                 await client.ConnectAsync(cancellationToken);
             }

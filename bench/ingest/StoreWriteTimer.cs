@@ -18,7 +18,7 @@ public sealed class StoreWriteTimer : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == IngestMetrics.MeterName && instrument.Name == "pipeline.ingest.write_latency")
+            if (instrument.Meter.Name == IngestTelemetry.MeterName && instrument.Name == "pipeline.ingest.write_latency")
             {
                 listener.EnableMeasurementEvents(instrument);
             }

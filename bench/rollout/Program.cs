@@ -30,7 +30,7 @@ Console.WriteLine("rollout: from the start of ModelPublisher.PublishAsync (retai
 Console.WriteLine($"raw: from the first publish until a subscriber has received the same {chunks.Count} payloads, published by one connection " +
     "as plain QoS 1 messages (8 in flight) to topics all subscribers follow; one warm-up round each, then repetitions interleaved");
 
-await using var trainer = new MqttConnection(options, "rollout-trainer", NullLogger.Instance);
+await using var trainer = new MqttConnectionFactory(options, NullLoggerFactory.Instance).Create("rollout-trainer");
 await trainer.ConnectAsync(CancellationToken.None);
 using var signingFolder = new TemporaryFolder("rollout-key");
 using var key = ModelSigningKey.Ensure(signingFolder.Combine("model-signing.key"), signingFolder.Combine("trusted"));

@@ -15,7 +15,7 @@ internal sealed class RawSubscriber : IAsyncDisposable
 
     public static async Task<RawSubscriber> ConnectAsync(BrokerOptions broker, string name, string filter)
     {
-        var subscriber = new RawSubscriber(new MqttConnection(broker, name, NullLogger.Instance));
+        var subscriber = new RawSubscriber(new MqttConnectionFactory(broker, NullLoggerFactory.Instance).Create(name));
         await subscriber._connection.ConnectAsync(CancellationToken.None);
         await subscriber._connection.SubscribeAsync(filter, (message, _) =>
         {

@@ -29,7 +29,7 @@ internal sealed class RolloutDevice : IAsyncDisposable
 
     public static async Task<RolloutDevice> ConnectAsync(BrokerOptions broker, string name, string dataFolder, string task, int chunksInFlight)
     {
-        var device = new RolloutDevice(new MqttConnection(broker, name, NullLogger.Instance), dataFolder, chunksInFlight);
+        var device = new RolloutDevice(new MqttConnectionFactory(broker, NullLoggerFactory.Instance).Create(name), dataFolder, chunksInFlight);
         await device._connection.ConnectAsync(CancellationToken.None);
         await device._connection.SubscribeAsync(Topics.ModelManifest(task), (message, _) =>
         {

@@ -30,7 +30,7 @@ public sealed class IngestService(
     SpillDrainer drainer,
     Quarantine quarantine,
     UnacknowledgedMessages unacknowledged,
-    IngestMetrics metrics,
+    IngestTelemetry telemetry,
     IOptions<IngestOptions> options,
     TimeProvider time,
     ILogger<IngestService> logger) : BackgroundService
@@ -58,8 +58,8 @@ public sealed class IngestService(
             SingleReader = true,
             SingleWriter = true,
         });
-        metrics.ObserveQueue("received", () => received.Reader.Count);
-        metrics.ObserveQueue("decoded", () => decoded.Reader.Count);
+        telemetry.ObserveQueue("received", () => received.Reader.Count);
+        telemetry.ObserveQueue("decoded", () => decoded.Reader.Count);
 
         // The stages outlive stoppingToken so they can drain; _abandon stops them only if draining itself is cut short.
         var decodeLoop = Task.Run(() => decodeStage.RunAsync(received.Reader, decoded.Writer, _abandon.Token), CancellationToken.None);
@@ -68,8 +68,7 @@ public sealed class IngestService(
         // The spill is durable, so its drain stops as soon as ingest does; what it has not stored waits for the next run.
         var drainLoop = Task.Run(() => drainer.RunAsync(stoppingToken), CancellationToken.None);
 
-        var connection = connections.Create(settings.ClientId);
-        connection.ReceiveMaximum = (ushort)settings.InFlightMessages;
+        var connection = connections.Create(settings.ClientId, receiveMaximum: (ushort)settings.InFlightMessages);
         try
         {
             // Handlers are registered before connecting: a resumed session delivers its queued messages right
@@ -162,7 +161,7 @@ public sealed class IngestService(
     private async Task OnMessageAsync(ChannelWriter<ReceivedMessage> queue, MqttDelivery delivery, CancellationToken cancellationToken)
     {
         var incoming = delivery.Message;
-        metrics.Received(Topics.TryParseTelemetry(incoming.Topic, out _, out _, out var stream) ? stream : null);
+        telemetry.Received(Topics.TryParseTelemetry(incoming.Topic, out _, out _, out var stream) ? stream : null);
         // The acknowledgement never throws for a lost connection (the broker then redelivers); it is not awaited
         // so that the writer acknowledges a whole batch without waiting on the socket for each message.
         var message = new ReceivedMessage(incoming.Topic, incoming.Payload, time.GetUtcNow(), unacknowledged,

@@ -22,7 +22,7 @@ public static class IngestServiceCollectionExtensions
     /// Adds ingest as a hosted service, with its options from the "Ingest" section (checked at start).
     /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the one "Store:Backend" names (embedded under Ingest:DataFolder/store by default).
     /// Needs the shared hosting defaults (<c>AddServiceDefaults</c>): broker options, metrics and a <see cref="TimeProvider"/>.
-    /// <see cref="IngestStatistics"/> and <see cref="DeviceStatusBoard"/> can be resolved to watch it.
+    /// <see cref="IngestTelemetry"/> and <see cref="DeviceStatusBoard"/> can be resolved to watch it.
     /// Store writes go through <see cref="StoreResiliencePipeline"/>; what the store cannot take spills to <see cref="SpillBuffer"/> (Ingest:SpillFolder).
     /// </summary>
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
@@ -31,8 +31,7 @@ public static class IngestServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddConfiguredTelemetryStore(configuration, configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.DataFolder)}"] ?? new IngestOptions().DataFolder, StoreAccess.ReadWrite);
-        services.TryAddSingleton<IngestStatistics>();
-        services.TryAddSingleton<IngestMetrics>();
+        services.TryAddSingleton<IngestTelemetry>();
         services.TryAddSingleton<DeviceStatusBoard>();
         services.TryAddSingleton<UnacknowledgedMessages>();
         services.TryAddSingleton<Quarantine>();
@@ -47,7 +46,7 @@ public static class IngestServiceCollectionExtensions
             var settings = provider.GetRequiredService<IOptions<IngestOptions>>().Value;
             var spill = SpillBuffer.Open(settings.ResolvedSpillFolder, settings.SpillMaxBytes, settings.SpillSegmentBytes,
                 provider.GetRequiredService<ILoggerFactory>().CreateLogger<SpillBuffer>());
-            provider.GetRequiredService<IngestMetrics>().ObserveSpill(spill);
+            provider.GetRequiredService<IngestTelemetry>().ObserveSpill(spill);
             return spill;
         });
         services.TryAddSingleton<SpillDrainer>();

@@ -23,7 +23,7 @@ public sealed class DevicesCommandTests : IDisposable
         var name = Identity.DeviceName("field-2", "club-9");
 
         Assert.Equal(DevicesCommand.ExitOk, await RunAsync("add", "--id", "club-9", "--site", "field-2", "--task", LearningTasks.Swing, "--data", _folder));
-        await using (var device = new MqttConnection(options, name, NullLogger.Instance))
+        await using (var device = new MqttConnectionFactory(options, NullLoggerFactory.Instance).Create(name))
         {
             await device.ConnectAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
             await device.PublishAsync(Topics.Motion("field-2", "club-9"), new byte[] { 1 }, retain: false, CancellationToken.None);
@@ -32,7 +32,7 @@ public sealed class DevicesCommandTests : IDisposable
         var secret = identities.ReadSecret(name);
         Assert.Equal(DevicesCommand.ExitOk, await RunAsync("revoke", "--id", "club-9", "--site", "field-2", "--data", _folder));
         var withOldSecret = new BrokerOptions { Host = broker.Host, Port = broker.Port, Password = secret!, ReconnectMaxDelaySeconds = 0.2 };
-        await using var revoked = new MqttConnection(withOldSecret, name, NullLogger.Instance);
+        await using var revoked = new MqttConnectionFactory(withOldSecret, NullLoggerFactory.Instance).Create(name);
         var connecting = revoked.ConnectAsync(new CancellationTokenSource(TimeSpan.FromSeconds(2)).Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting);
     }
@@ -54,7 +54,7 @@ public sealed class DevicesCommandTests : IDisposable
         Assert.Equal(DevicesCommand.ExitOk, await RunAsync("add", "--id", "club-7", "--task", LearningTasks.Swing, "--data", _folder));
 
         var options = new BrokerOptions { Host = broker.Host, Port = broker.Port, CredentialsFolder = identities.SecretsFolder, CaCertificate = tls.CaPath };
-        await using var device = new MqttConnection(options, Identity.DeviceName(Topics.DefaultSite, "club-7"), NullLogger.Instance);
+        await using var device = new MqttConnectionFactory(options, NullLoggerFactory.Instance).Create(Identity.DeviceName(Topics.DefaultSite, "club-7"));
         await device.ConnectAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
     }
 

@@ -109,14 +109,14 @@ public sealed class ModelDeliveryEndToEndTests(ITestOutputHelper output) : IAsyn
         await _edge.StartAsync();
 
         var direct = new BrokerOptions { Host = _broker.Host, Port = _broker.Port, CredentialsFolder = identities.SecretsFolder };
-        _trainerConnection = new MqttConnection(direct, "pipeline-trainer", _loggers.CreateLogger("trainer"));
+        _trainerConnection = new MqttConnectionFactory(direct, _loggers).Create("pipeline-trainer");
         await _trainerConnection.ConnectAsync(CancellationToken.None);
         _registry = new ModelRegistry(Data, _loggers.CreateLogger("registry"));
         _announcer = new DecisionAnnouncer(_registry, new ModelPublisher(_trainerConnection, _key, ChunkBytes), TimeProvider.System, _loggers.CreateLogger("announcer"));
         _stopWatching = new CancellationTokenSource();
         _watching = _announcer.WatchAsync([Task], TimeSpan.FromMilliseconds(200), _stopWatching.Token);
 
-        _rogue = new MqttConnection(direct, RogueTrainer, _loggers.CreateLogger("rogue"));
+        _rogue = new MqttConnectionFactory(direct, _loggers).Create(RogueTrainer);
         await _rogue.ConnectAsync(CancellationToken.None);
         await _rogue.SubscribeAsync(Topics.ModelManifest(Task), (message, _) =>
         {

@@ -189,7 +189,7 @@ public abstract class BrokerAccessContract(ITestOutputHelper output) : IAsyncLif
 
     protected async Task<MqttConnection> ConnectAsync(string identity)
     {
-        var connection = new MqttConnection(new BrokerOptions { Host = Host, Port = Port, CredentialsFolder = Identities.SecretsFolder }, identity, Logs.CreateLogger(identity));
+        var connection = new MqttConnectionFactory(new BrokerOptions { Host = Host, Port = Port, CredentialsFolder = Identities.SecretsFolder }, Logs).Create(identity);
         _owned.Add(connection);
         await connection.ConnectAsync(new CancellationTokenSource(Patience).Token);
         return connection;

@@ -57,7 +57,7 @@ public abstract class BrokerClientCertificateContract(ITestOutputHelper output) 
     [Fact]
     public async Task IdentityWithItsSecretAndCertificate_Connects_AndPublishes()
     {
-        await using var client = new MqttConnection(Options(Identities.SecretsFolder), Device, Logs.CreateLogger("device"));
+        await using var client = new MqttConnectionFactory(Options(Identities.SecretsFolder), Logs).Create(Device);
         await client.ConnectAsync(new CancellationTokenSource(Patience).Token);
 
         await client.PublishAsync(Topics.Status("local", "club-a"), new byte[] { 1 }, retain: false, new CancellationTokenSource(Patience).Token);
@@ -126,7 +126,7 @@ public abstract class BrokerClientCertificateContract(ITestOutputHelper output) 
 
     protected async Task AssertRefusedAsync(string credentialsFolder, string clientId)
     {
-        await using var client = new MqttConnection(Options(credentialsFolder), clientId, Logs.CreateLogger("refused"));
+        await using var client = new MqttConnectionFactory(Options(credentialsFolder), Logs).Create(clientId);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ConnectAsync(new CancellationTokenSource(TimeSpan.FromSeconds(3)).Token));
     }

@@ -46,8 +46,8 @@ public abstract class BrokerTlsContract(ITestOutputHelper output) : IAsyncLifeti
     public async Task ClientTrustingTheBrokersAuthority_ConnectsOverTls_AndMessagesFlow()
     {
         var options = new BrokerOptions { Host = Host, Port = Port, CaCertificate = Certificates.CaPath };
-        await using var subscriber = new MqttConnection(options, "tls-subscriber", Logs.CreateLogger("subscriber"));
-        await using var publisher = new MqttConnection(options, "tls-publisher", Logs.CreateLogger("publisher"));
+        await using var subscriber = new MqttConnectionFactory(options, Logs).Create("tls-subscriber");
+        await using var publisher = new MqttConnectionFactory(options, Logs).Create("tls-publisher");
         var received = Channel.CreateUnbounded<byte>();
         await subscriber.ConnectAsync(new CancellationTokenSource(Patience).Token);
         await subscriber.SubscribeAsync("tls/t", (m, ct) => received.Writer.WriteAsync(m.Payload[0], ct).AsTask(), CancellationToken.None);
@@ -61,7 +61,7 @@ public abstract class BrokerTlsContract(ITestOutputHelper output) : IAsyncLifeti
     [Fact]
     public async Task PlainTcpClient_CannotConnect()
     {
-        await using var plain = new MqttConnection(new BrokerOptions { Host = Host, Port = Port }, "plain", Logs.CreateLogger("plain"));
+        await using var plain = new MqttConnectionFactory(new BrokerOptions { Host = Host, Port = Port }, Logs).Create("plain");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => plain.ConnectAsync(new CancellationTokenSource(TimeSpan.FromSeconds(2)).Token));
     }
@@ -71,7 +71,7 @@ public abstract class BrokerTlsContract(ITestOutputHelper output) : IAsyncLifeti
     {
         using var other = new TemporaryFolder("other-ca");
         var stranger = BrokerCertificates.Ensure(other.Path);
-        await using var client = new MqttConnection(new BrokerOptions { Host = Host, Port = Port, CaCertificate = stranger.CaPath }, "wary", Logs.CreateLogger("wary"));
+        await using var client = new MqttConnectionFactory(new BrokerOptions { Host = Host, Port = Port, CaCertificate = stranger.CaPath }, Logs).Create("wary");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ConnectAsync(new CancellationTokenSource(TimeSpan.FromSeconds(2)).Token));
     }

@@ -69,7 +69,7 @@ public sealed class EmbeddedBrokerQueueLimitTests(ITestOutputHelper output) : IA
     {
         const int Total = Limit * 3;
         await LeaveDurableSubscriptionAsync("q/data");
-        await using var publisher = new MqttConnection(_broker!.ToOptions(), "publisher", _logs.CreateLogger("publisher"));
+        await using var publisher = new MqttConnectionFactory(_broker!.ToOptions(), _logs).Create("publisher");
         await publisher.ConnectAsync(CancellationToken.None);
         var published = 0;
         var publishing = Task.Run(async () =>
@@ -95,11 +95,11 @@ public sealed class EmbeddedBrokerQueueLimitTests(ITestOutputHelper output) : IA
     public async Task WaitForDelivery_HoldsUntilTheConnectedSubscriberAcknowledgedEverything()
     {
         var held = Channel.CreateUnbounded<MqttDelivery>();
-        await using var subscriber = new MqttConnection(_broker!.ToOptions(), _subscriberId, _logs.CreateLogger("subscriber"));
+        await using var subscriber = new MqttConnectionFactory(_broker!.ToOptions(), _logs).Create(_subscriberId);
         var subscribed = subscriber.SubscribeManuallyAcknowledgedAsync("q/data", (d, ct) => held.Writer.WriteAsync(d, ct).AsTask(), CancellationToken.None);
         await subscriber.ConnectAsync(CancellationToken.None);
         await subscribed;
-        await using var publisher = new MqttConnection(_broker.ToOptions(), "publisher", _logs.CreateLogger("publisher"));
+        await using var publisher = new MqttConnectionFactory(_broker.ToOptions(), _logs).Create("publisher");
         await publisher.ConnectAsync(CancellationToken.None);
         for (var i = 0; i < 5; i++)
         {
@@ -119,7 +119,7 @@ public sealed class EmbeddedBrokerQueueLimitTests(ITestOutputHelper output) : IA
 
     private async Task LeaveDurableSubscriptionAsync(string filter)
     {
-        await using var first = new MqttConnection(_broker!.ToOptions(), _subscriberId, _logs.CreateLogger("subscriber"));
+        await using var first = new MqttConnectionFactory(_broker!.ToOptions(), _logs).Create(_subscriberId);
         await first.ConnectAsync(CancellationToken.None);
         await first.SubscribeAsync(filter, (_, _) => Task.CompletedTask, CancellationToken.None);
     }
@@ -127,7 +127,7 @@ public sealed class EmbeddedBrokerQueueLimitTests(ITestOutputHelper output) : IA
     private async Task<List<byte>> ReturnAndReceiveAsync(string filter, int count)
     {
         var received = Channel.CreateUnbounded<byte>();
-        await using var second = new MqttConnection(_broker!.ToOptions(), _subscriberId, _logs.CreateLogger("subscriber"));
+        await using var second = new MqttConnectionFactory(_broker!.ToOptions(), _logs).Create(_subscriberId);
         var subscribed = second.SubscribeAsync(filter, (m, ct) => received.Writer.WriteAsync(m.Payload[0], ct).AsTask(), CancellationToken.None);
         await second.ConnectAsync(CancellationToken.None);
         await subscribed;

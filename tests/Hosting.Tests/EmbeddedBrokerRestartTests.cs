@@ -95,7 +95,7 @@ public sealed class EmbeddedBrokerRestartTests(ITestOutputHelper output) : IAsyn
     {
         await StartAsync();
         var held = Channel.CreateUnbounded<MqttDelivery>();
-        await using var subscriber = new MqttConnection(_broker!.ToOptions(), "ingest", _logs.CreateLogger("subscriber"));
+        await using var subscriber = new MqttConnectionFactory(_broker!.ToOptions(), _logs).Create("ingest");
         var subscribed = subscriber.SubscribeManuallyAcknowledgedAsync("t/#", (d, ct) => held.Writer.WriteAsync(d, ct).AsTask(), CancellationToken.None);
         await subscriber.ConnectAsync(CancellationToken.None);
         await subscribed;

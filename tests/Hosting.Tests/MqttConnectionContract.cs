@@ -63,7 +63,7 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
     public async Task PersistentSession_QueuesMessagesWhileTheSubscriberIsAway()
     {
         var clientId = $"durable-{Guid.NewGuid():N}";
-        var first = Track(new MqttConnection(Broker, clientId, Logs.CreateLogger("first")));
+        var first = Track(new MqttConnectionFactory(Broker, Logs).Create(clientId));
         await first.ConnectAsync(Cancel());
         await first.SubscribeAsync("q/data", (_, _) => Task.CompletedTask, Cancel());
         await first.DisposeAsync();
@@ -76,7 +76,7 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
         }
 
         var received = Channel.CreateBounded<byte>(10);
-        var second = Track(new MqttConnection(Broker, clientId, Logs.CreateLogger("second")));
+        var second = Track(new MqttConnectionFactory(Broker, Logs).Create(clientId));
         var subscribed = second.SubscribeAsync("q/data", (m, ct) => received.Writer.WriteAsync(m.Payload[0], ct).AsTask(), Cancel());
         await second.ConnectAsync(Cancel());
         await subscribed;
@@ -95,7 +95,7 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
     {
         var clientId = $"manual-{Guid.NewGuid():N}";
         var deliveries = Channel.CreateBounded<MqttDelivery>(10);
-        var first = Track(new MqttConnection(Broker, clientId, Logs.CreateLogger("first")));
+        var first = Track(new MqttConnectionFactory(Broker, Logs).Create(clientId));
         var subscribed = first.SubscribeManuallyAcknowledgedAsync("m/data", (d, ct) => deliveries.Writer.WriteAsync(d, ct).AsTask(), Cancel());
         await first.ConnectAsync(Cancel());
         await subscribed;
@@ -118,7 +118,7 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
         _connections.Remove(first);
 
         var again = Channel.CreateBounded<MqttDelivery>(10);
-        var second = Track(new MqttConnection(Broker, clientId, Logs.CreateLogger("second")));
+        var second = Track(new MqttConnectionFactory(Broker, Logs).Create(clientId));
         subscribed = second.SubscribeManuallyAcknowledgedAsync("m/data", (d, ct) => again.Writer.WriteAsync(d, ct).AsTask(), Cancel());
         await second.ConnectAsync(Cancel());
         await subscribed;
@@ -140,7 +140,7 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
     {
         const int count = 200;
         var deliveries = Channel.CreateBounded<MqttDelivery>(count);
-        var subscriber = Track(new MqttConnection(Broker, $"window-{Guid.NewGuid():N}", Logs.CreateLogger("window")) { ReceiveMaximum = count });
+        var subscriber = Track(new MqttConnectionFactory(Broker, Logs).Create($"window-{Guid.NewGuid():N}", receiveMaximum: count));
         var subscribed = subscriber.SubscribeManuallyAcknowledgedAsync("w/data", (d, ct) => deliveries.Writer.WriteAsync(d, ct).AsTask(), Cancel());
         await subscriber.ConnectAsync(Cancel());
         await subscribed;
@@ -197,7 +197,7 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
     public async Task Publish_Cancelled_StopsPromptly()
     {
         var unreachable = new BrokerOptions { Host = "127.0.0.1", Port = EmbeddedBroker.FreeLoopbackPort() };
-        var connection = Track(new MqttConnection(unreachable, "nobody", Logs.CreateLogger("nobody")));
+        var connection = Track(new MqttConnectionFactory(unreachable, Logs).Create("nobody"));
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connection.PublishAsync("x", new byte[] { 1 }, false, cancel.Token).WaitAsync(Patience));
@@ -209,7 +209,7 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
         var seen = Channel.CreateBounded<string>(10);
         var watcher = await ConnectAsync("watcher");
         await watcher.SubscribeAsync("will/#", (m, ct) => seen.Writer.WriteAsync(m.Topic, ct).AsTask(), Cancel());
-        var client = Track(new MqttConnection(Broker, $"willing-{Guid.NewGuid():N}", Logs.CreateLogger("willing"), new MqttWill("will/gone", [0])));
+        var client = Track(new MqttConnectionFactory(Broker, Logs).Create($"willing-{Guid.NewGuid():N}", new MqttWill("will/gone", [0])));
         await client.ConnectAsync(Cancel());
 
         // The caller stops waiting at once; the publish itself runs on. It usually is still in flight then
@@ -238,7 +238,7 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
 
     protected async Task<MqttConnection> ConnectAsync(string name)
     {
-        var connection = Track(new MqttConnection(Broker, $"{name}-{Guid.NewGuid():N}", Logs.CreateLogger(name)));
+        var connection = Track(new MqttConnectionFactory(Broker, Logs).Create($"{name}-{Guid.NewGuid():N}"));
         await connection.ConnectAsync(Cancel());
         return connection;
     }

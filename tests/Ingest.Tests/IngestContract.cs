@@ -59,11 +59,11 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         var status = new DeviceStatus("club-a", LearningTasks.Swing, DeviceState.Online, _t0, 3, 0, null);
         await publisher.PublishAsync(Topics.Status("local", "club-a"), ControlMessageCodec.Encode(status), false, Cancel);
 
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
-        await Eventually.TrueAsync(() => statistics.Duplicates == 24 && statistics.StatusMessages == 1, Patience, $"every message handled: {statistics}");
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
+        await Eventually.TrueAsync(() => telemetry.Totals.Duplicates == 24 && telemetry.Totals.StatusMessages == 1, Patience, $"every message handled: {telemetry}");
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         Assert.Equal(new StoreCounts(20, 20 * 4, 3, 1), await store.CountAsync(Cancel));
-        Assert.Equal((20, 3, 1, 0), (statistics.MotionBatches, statistics.Frames, statistics.Labels, statistics.Quarantined));
+        Assert.Equal((20, 3, 1, 0), (telemetry.Totals.MotionBatches, telemetry.Totals.Frames, telemetry.Totals.Labels, telemetry.Totals.Quarantined));
         var series = await store.ReadMotionAsync("club-a", _t0, _t0 + 1_000_000_000, Cancel);
         Assert.Equal(motion.SelectMany(b => b.Samples), series.Samples);
         Assert.Equal(frames.Select(f => f.Pixels), (await store.ReadFramesAsync("scope-a", _t0, _t0 + 1_000_000_000, Cancel)).Select(f => f.Pixels));
@@ -80,7 +80,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         identities.Add(IdentityRole.Device, Identity.DeviceName("local", "club-known"), "local", "club-known", LearningTasks.Swing);
         using var host = await StartIngestAsync(("Ingest:IdentitiesPath", identities.IdentitiesPath));
         var admission = host.Services.GetRequiredService<DeviceAdmission>();
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         await using var publisher = await ConnectPublisherAsync();
 
@@ -94,7 +94,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
 
         await PublishAsync("club-known", 0);
         await PublishAsync("club-stranger", 0);
-        await Eventually.TrueAsync(() => statistics.MotionBatches == 10 && statistics.Quarantined == 10, Patience, $"the registered device stored, the stranger quarantined: {statistics}");
+        await Eventually.TrueAsync(() => telemetry.Totals.MotionBatches == 10 && telemetry.Totals.Quarantined == 10, Patience, $"the registered device stored, the stranger quarantined: {telemetry}");
         Assert.Equal(0, (await store.ReadMotionAsync("club-stranger", _t0, long.MaxValue, Cancel)).Count);
         var reasons = (await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName)))
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("reason").GetString());
@@ -103,12 +103,12 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         identities.Add(IdentityRole.Device, Identity.DeviceName("local", "club-stranger"), "local", "club-stranger", LearningTasks.Swing);
         await Eventually.TrueAsync(() => admission.Admits("local", "club-stranger"), Patience, "the registration read while ingest runs");
         await PublishAsync("club-stranger", 10);
-        await Eventually.TrueAsync(async () => (await store.ReadMotionAsync("club-stranger", _t0, long.MaxValue, Cancel)).Count == 40, Patience, $"the newly registered device stored: {statistics}");
+        await Eventually.TrueAsync(async () => (await store.ReadMotionAsync("club-stranger", _t0, long.MaxValue, Cancel)).Count == 40, Patience, $"the newly registered device stored: {telemetry}");
 
         Assert.True(identities.Revoke(Identity.DeviceName("local", "club-known")));
         await Eventually.TrueAsync(() => !admission.Admits("local", "club-known"), Patience, "the revocation read while ingest runs");
         await PublishAsync("club-known", 10);
-        await Eventually.TrueAsync(() => statistics.Quarantined == 20, Patience, $"the revoked device quarantined: {statistics}");
+        await Eventually.TrueAsync(() => telemetry.Totals.Quarantined == 20, Patience, $"the revoked device quarantined: {telemetry}");
         Assert.Equal(40, (await store.ReadMotionAsync("club-known", _t0, long.MaxValue, Cancel)).Count);
     }
 
@@ -142,8 +142,8 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
             await publisher.PublishAsync(Topics.Motion("local", "club-b"), MotionBatchCodec.Encode(batch), false, Cancel);
         }
 
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
-        await Eventually.TrueAsync(() => statistics.Quarantined == bad.Length && statistics.MotionBatches == bad.Length, Patience, $"all handled: {statistics}");
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
+        await Eventually.TrueAsync(() => telemetry.Totals.Quarantined == bad.Length && telemetry.Totals.MotionBatches == bad.Length, Patience, $"all handled: {telemetry}");
         Assert.Equal(bad.Length * 4, (await host.Services.GetRequiredService<ITelemetryStore>().CountAsync(Cancel)).MotionSamples);
 
         var lines = await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName));
@@ -177,23 +177,23 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
             }
         });
 
-        var firstStatistics = first.Services.GetRequiredService<IngestStatistics>();
-        await Eventually.TrueAsync(() => firstStatistics.MotionBatches >= 30, Patience, "the first ingest stores some batches");
+        var firstTelemetry = first.Services.GetRequiredService<IngestTelemetry>();
+        await Eventually.TrueAsync(() => firstTelemetry.Totals.MotionBatches >= 30, Patience, "the first ingest stores some batches");
         await first.StopAsync(Cancel);
         first.Dispose();
-        var storedByFirst = firstStatistics.MotionBatches;
+        var storedByFirst = firstTelemetry.Totals.MotionBatches;
         await Eventually.TrueAsync(() => Volatile.Read(ref published) >= storedByFirst + 50 || publishing.IsCompleted, Patience, "the broker takes messages while ingest is down");
 
         using var second = await StartIngestAsync();
         await publishing;
         var store = second.Services.GetRequiredService<ITelemetryStore>();
         await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total, Patience,
-            $"all {Total} batches stored (first run stored {storedByFirst}, second run so far: {second.Services.GetRequiredService<IngestStatistics>()})");
+            $"all {Total} batches stored (first run stored {storedByFirst}, second run so far: {second.Services.GetRequiredService<IngestTelemetry>()})");
 
         var series = await store.ReadMotionAsync("club-c", _t0, long.MaxValue, Cancel);
         Assert.Equal(Total * 4, series.Count);
         Assert.Equal(Enumerable.Range(0, Total).SelectMany(i => Motion("club-c", (ulong)i).Samples), series.Samples);
-        output.WriteLine($"first run stored {storedByFirst}; second run: {second.Services.GetRequiredService<IngestStatistics>()}");
+        output.WriteLine($"first run stored {storedByFirst}; second run: {second.Services.GetRequiredService<IngestTelemetry>()}");
     }
 
     [Fact]
@@ -223,7 +223,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
 
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total, Patience,
-            $"all {Total} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}; {Volatile.Read(ref writes)} store writes so far");
+            $"all {Total} batches stored: {host.Services.GetRequiredService<IngestTelemetry>()}; {Volatile.Read(ref writes)} store writes so far");
         output.WriteLine($"{Total} messages took {Volatile.Read(ref writes)} store writes");
         Assert.InRange(Volatile.Read(ref writes), 1, Total / 10);
     }
@@ -240,10 +240,10 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
             ? publisher.PublishAsync(Topics.Motion("local", "club-good"), MotionBatchCodec.Encode(Motion("club-good", (ulong)(i / 11))), false, Cancel)
             : publisher.PublishAsync(Topics.Motion("local", "club-bad"), new byte[] { 0x50, 0x4C, 0x09, 0x01, (byte)i }, false, Cancel)));
 
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
         var store = host.Services.GetRequiredService<ITelemetryStore>();
-        await Eventually.TrueAsync(async () => statistics.Quarantined == Bad && (await store.CountAsync(Cancel)).MotionBatches == Good, Patience,
-            $"every bad message quarantined and every good one stored: {statistics}");
+        await Eventually.TrueAsync(async () => telemetry.Totals.Quarantined == Bad && (await store.CountAsync(Cancel)).MotionBatches == Good, Patience,
+            $"every bad message quarantined and every good one stored: {telemetry}");
         var lines = await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName));
         Assert.Equal(Bad, lines.Length);
         Assert.All(lines, line => Assert.Contains("UnsupportedVersion", line, StringComparison.Ordinal));
@@ -268,7 +268,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         using var host = await StartIngestAsync();
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total, Patience,
-            $"all {Total} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}");
+            $"all {Total} batches stored: {host.Services.GetRequiredService<IngestTelemetry>()}");
     }
 
     [Fact]
@@ -294,7 +294,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         using var host = await StartIngestAsync(("Ingest:MaxPayloadBytes", "1048576"));
         await using var attacker = await ConnectPublisherAsync();
         await using var honest = await ConnectPublisherAsync();
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
         var residentBefore = Resident();
 
         var corpus = HostileCorpus().ToList();
@@ -313,18 +313,18 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
 
         await honestSending;
         var total = corpus.Count + honestBatches.Count;
-        long Handled() => statistics.MotionBatches + statistics.Frames + statistics.Labels + statistics.StatusMessages + statistics.Quarantined + statistics.Duplicates;
-        await Eventually.TrueAsync(() => Handled() == total, TimeSpan.FromSeconds(120), $"all {total} messages handled: {statistics}");
+        long Handled() => telemetry.Totals.MotionBatches + telemetry.Totals.Frames + telemetry.Totals.Labels + telemetry.Totals.StatusMessages + telemetry.Totals.Quarantined + telemetry.Totals.Duplicates;
+        await Eventually.TrueAsync(() => Handled() == total, TimeSpan.FromSeconds(120), $"all {total} messages handled: {telemetry}");
 
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         var account = new DeliveryAccount($"honest traffic beside {corpus.Count} hostile messages ({GetType().Name})");
         account.Add("club-h", [.. honestBatches.SelectMany(SampleTimes)], (await store.ReadMotionAsync("club-h", _t0, long.MaxValue, Cancel)).TimestampsMicros);
         account.AssertNothingLostOrDuplicated(output.WriteLine);
         var lines = await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName));
-        Assert.Equal(statistics.Quarantined, lines.Length);
+        Assert.Equal(telemetry.Totals.Quarantined, lines.Length);
         Assert.All(lines, line => Assert.False(string.IsNullOrWhiteSpace(JsonDocument.Parse(line).RootElement.GetProperty("reason").GetString())));
         var grown = Resident() - residentBefore;
-        output.WriteLine($"{corpus.Count} hostile messages: {statistics.Quarantined} quarantined with a reason, the rest valid enough to store; resident memory grew {grown / 1048576.0:0} MiB");
+        output.WriteLine($"{corpus.Count} hostile messages: {telemetry.Totals.Quarantined} quarantined with a reason, the rest valid enough to store; resident memory grew {grown / 1048576.0:0} MiB");
         Assert.True(grown < 512L * 1024 * 1024, $"resident memory grew by {grown / 1048576.0:0} MiB");
     }
 
@@ -394,11 +394,11 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
 
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         await Eventually.TrueAsync(async () => (await store.ReadMotionAsync("club-ahead", ahead, long.MaxValue, Cancel)).Count == 200, Patience,
-            $"all 50 batches from a device 10 minutes ahead stored: {host.Services.GetRequiredService<IngestStatistics>()}");
+            $"all 50 batches from a device 10 minutes ahead stored: {host.Services.GetRequiredService<IngestTelemetry>()}");
         var account = new DeliveryAccount("a device clock 10 minutes ahead");
         account.Add("club-ahead", [.. batches.SelectMany(SampleTimes)], (await store.ReadMotionAsync("club-ahead", ahead, long.MaxValue, Cancel)).TimestampsMicros);
         account.AssertNothingLostOrDuplicated(output.WriteLine);
-        Assert.Equal(0, host.Services.GetRequiredService<IngestStatistics>().Quarantined);
+        Assert.Equal(0, host.Services.GetRequiredService<IngestTelemetry>().Totals.Quarantined);
     }
 
     // Sample values follow the sequence number and stay within a working sensor's range up to sequence 400, hence 30 devices of 400.
@@ -423,7 +423,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         try
         {
             await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches >= FleetDevices * FleetBatchesPerDevice, TimeSpan.FromSeconds(120),
-                $"all {FleetDevices * FleetBatchesPerDevice} batches stored: {host.Services.GetRequiredService<IngestStatistics>()}");
+                $"all {FleetDevices * FleetBatchesPerDevice} batches stored: {host.Services.GetRequiredService<IngestTelemetry>()}");
         }
         finally
         {
@@ -492,7 +492,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
 
     private protected async Task<MqttConnection> ConnectPublisherAsync()
     {
-        var connection = new MqttConnection(Broker, $"publisher-{Guid.NewGuid():N}", TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
+        var connection = new MqttConnectionFactory(Broker, TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning)).Create($"publisher-{Guid.NewGuid():N}");
         await connection.ConnectAsync(Cancel).WaitAsync(Patience);
         return connection;
     }

@@ -11,7 +11,7 @@ public sealed class MosquittoBrokerTests
     public async Task Restart_OnTheSamePortAndData_KeepsPersistedRetainedMessages()
     {
         await using var broker = await MosquittoBroker.StartAsync();
-        await using (var publisher = new MqttConnection(broker.ToOptions(), "retainer", NullLogger.Instance))
+        await using (var publisher = new MqttConnectionFactory(broker.ToOptions(), NullLoggerFactory.Instance).Create("retainer"))
         {
             await publisher.ConnectAsync(CancellationToken.None);
             await publisher.PublishAsync("pipeline/test/retained", "kept"u8.ToArray(), retain: true, CancellationToken.None);
@@ -22,7 +22,7 @@ public sealed class MosquittoBrokerTests
         await broker.RestartAsync();
 
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var subscriber = new MqttConnection(broker.ToOptions(), "reader", NullLogger.Instance);
+        await using var subscriber = new MqttConnectionFactory(broker.ToOptions(), NullLoggerFactory.Instance).Create("reader");
         var subscribed = subscriber.SubscribeAsync("pipeline/test/#", (message, _) =>
         {
             received.TrySetResult(Encoding.UTF8.GetString(message.Payload));

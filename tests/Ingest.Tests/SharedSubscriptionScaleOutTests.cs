@@ -32,7 +32,7 @@ public sealed class SharedSubscriptionScaleOutTests(ITestOutputHelper output) : 
         await using var store = EmbeddedTelemetryStore.Open(_data.Combine("store"));
         using var first = await StartIngestAsync("ingest-a", store);
         using var second = await StartIngestAsync("ingest-b", store);
-        await using var publisher = new MqttConnection(_broker!.ToOptions(), "publisher", TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
+        await using var publisher = new MqttConnectionFactory(_broker!.ToOptions(), TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning)).Create("publisher");
         await publisher.ConnectAsync(CancellationToken.None);
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1000;
         const int batches = 200;
@@ -43,13 +43,13 @@ public sealed class SharedSubscriptionScaleOutTests(ITestOutputHelper output) : 
             await publisher.PublishAsync(Topics.Motion("local", batch.DeviceId), MotionBatchCodec.Encode(batch), false, CancellationToken.None);
         }
 
-        var a = first.Services.GetRequiredService<IngestStatistics>();
-        var b = second.Services.GetRequiredService<IngestStatistics>();
-        await Eventually.TrueAsync(() => a.MotionBatches + b.MotionBatches + a.Duplicates + b.Duplicates >= batches, Patience, $"all batches handled: a {a}, b {b}");
+        var a = first.Services.GetRequiredService<IngestTelemetry>();
+        var b = second.Services.GetRequiredService<IngestTelemetry>();
+        await Eventually.TrueAsync(() => a.Totals.MotionBatches + b.Totals.MotionBatches + a.Totals.Duplicates + b.Totals.Duplicates >= batches, Patience, $"all batches handled: a {a}, b {b}");
 
-        Assert.True(a.MotionBatches > 0 && b.MotionBatches > 0, $"both instances take a share: a {a.MotionBatches}, b {b.MotionBatches}");
-        Assert.Equal(batches, a.MotionBatches + b.MotionBatches);
-        Assert.Equal(0, a.Duplicates + b.Duplicates);
+        Assert.True(a.Totals.MotionBatches > 0 && b.Totals.MotionBatches > 0, $"both instances take a share: a {a.Totals.MotionBatches}, b {b.Totals.MotionBatches}");
+        Assert.Equal(batches, a.Totals.MotionBatches + b.Totals.MotionBatches);
+        Assert.Equal(0, a.Totals.Duplicates + b.Totals.Duplicates);
         Assert.Equal(batches, (await store.CountAsync(CancellationToken.None)).MotionBatches);
     }
 

@@ -25,7 +25,7 @@ public sealed class TrainerServiceTests : IDisposable
         var manifest = new ModelManifest(LearningTasks.Swing, 3, "swing-cnn", 1_700_000_000_000_000, Topics.ModelArtifact(LearningTasks.Swing, 3),
             3, ModelArtifactsSha([7, 8, 9]), [8, 512], ["a:x", "b:y"], new ModelMetrics(0.8, 0.8, 10, null), "pipelined");
         new ModelRegistry(_folder).Store(manifest, [7, 8, 9]);
-        await using var listener = new MqttConnection(broker.ToOptions(), "listener", NullLogger.Instance);
+        await using var listener = new MqttConnectionFactory(broker.ToOptions(), NullLoggerFactory.Instance).Create("listener");
         await listener.ConnectAsync(CancellationToken.None);
         var announced = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         await listener.SubscribeAsync(Topics.ModelManifest(LearningTasks.Swing), (m, _) => { announced.TrySetResult(m.Payload); return Task.CompletedTask; }, CancellationToken.None);

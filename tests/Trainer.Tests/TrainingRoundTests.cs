@@ -24,9 +24,9 @@ public sealed class TrainingRoundTests : IDisposable
         await using var store = EmbeddedTelemetryStore.Open(Path.Combine(_folder, "store"));
         await LabelledSwingSessions.WriteAsync(store, sessionsPerClass: 12);
 
-        await using var publisherConnection = new MqttConnection(broker.ToOptions(), "trainer-test", NullLogger.Instance);
+        await using var publisherConnection = new MqttConnectionFactory(broker.ToOptions(), NullLoggerFactory.Instance).Create("trainer-test");
         await publisherConnection.ConnectAsync(CancellationToken.None);
-        await using var listener = new MqttConnection(broker.ToOptions(), "listener-test", NullLogger.Instance);
+        await using var listener = new MqttConnectionFactory(broker.ToOptions(), NullLoggerFactory.Instance).Create("listener-test");
         await listener.ConnectAsync(CancellationToken.None);
         var manifests = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         await listener.SubscribeAsync(Topics.ModelManifest(LearningTasks.Swing), (m, _) => { manifests.TrySetResult(m.Payload); return Task.CompletedTask; }, CancellationToken.None);

@@ -1,7 +1,7 @@
 namespace Pipeline.EdgeAgent.Agent;
 
 /// <summary>
-/// A consistent-enough moment of one agent's counters, for reports; each number is read atomically.
+/// A consistent-enough moment of one agent's telemetry, for reports; each number is read atomically.
 /// SamplesSent and FramesSent count what was recorded into the outbox; OutboxDepth is what still waits for the
 /// broker's acknowledgement, OutboxDropped what the outbox's size cap discarded. For a golf club, SwingsDetected,
 /// SwingsMissed and FalseSwingDetections score the edge swing detector against the labelled sessions

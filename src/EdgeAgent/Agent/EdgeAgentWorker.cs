@@ -27,7 +27,7 @@ public sealed class EdgeAgentWorker : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly AgentCounters _counters = new();
+    private readonly AgentTelemetry _telemetry = new();
     private readonly ModelSlot _models = new();
 
     // Opened when the agent starts; read by snapshots from any thread.
@@ -55,23 +55,23 @@ public sealed class EdgeAgentWorker : BackgroundService
     public int? ModelVersion => _models.Version;
 
     /// <summary>Inputs dropped because inference fell behind sampling.</summary>
-    public long InferenceDrops => _counters.InferenceDrops;
+    public long InferenceDrops => _telemetry.InferenceDrops;
 
     public AgentSnapshot Snapshot() => new(
         _options.DeviceId,
         _options.Task,
         _models.Version,
-        _counters.Predictions,
-        _counters.CorrectPredictions,
-        _counters.SamplesSent,
-        _counters.FramesSent,
-        _counters.Rejections,
+        _telemetry.Predictions,
+        _telemetry.CorrectPredictions,
+        _telemetry.SamplesSent,
+        _telemetry.FramesSent,
+        _telemetry.Rejections,
         _outbox?.Depth ?? 0,
         _outbox?.DroppedMessages ?? 0,
-        _counters.SwingsDetected,
-        _counters.SwingsMissed,
-        _counters.FalseSwingDetections,
-        _counters.ModelChunksFetched);
+        _telemetry.SwingsDetected,
+        _telemetry.SwingsMissed,
+        _telemetry.FalseSwingDetections,
+        _telemetry.ModelChunksFetched);
 
     public override void Dispose()
     {
@@ -92,15 +92,15 @@ public sealed class EdgeAgentWorker : BackgroundService
             ChunksInFlight = _options.ModelFetchChunksInFlight,
             BytesPerSecond = _options.ModelFetchBytesPerSecond,
             ChunkTimeout = TimeSpan.FromSeconds(_options.ArtifactTimeoutSeconds),
-            ChunkFetched = _ => _counters.AddModelChunkFetched(),
+            ChunkFetched = _ => _telemetry.ModelChunkFetched(),
         };
-        var updater = new ModelUpdater(_options, _models, store, download, status, connection, _counters, _logger);
-        var inference = new InferenceLoop(_options, _models, connection, _counters, _logger);
+        var updater = new ModelUpdater(_options, _models, store, download, status, connection, _telemetry, _logger);
+        var inference = new InferenceLoop(_options, _models, connection, _telemetry, _logger);
         var publisher = new OutboxPublisher(outbox, connection, _options.OutboxInFlight);
         var clock = new SimulatedClock(_time, _options.SpeedFactor);
         IDeviceStreamer streamer = _options.Kind == DeviceKinds.Golf
-            ? new MotionStreamer(_options, DeviceSessions.Swings(_options, _logger), outbox, clock, _counters, _logger)
-            : new FrameStreamer(_options, DeviceSessions.Exposures(_options, _logger), outbox, clock, _counters, _logger);
+            ? new MotionStreamer(_options, DeviceSessions.Swings(_options, _logger), outbox, clock, _telemetry, _logger)
+            : new FrameStreamer(_options, DeviceSessions.Exposures(_options, _logger), outbox, clock, _telemetry, _logger);
 
         var startMessage = await updater.LoadLastGoodAsync(stoppingToken);
 
@@ -116,8 +116,8 @@ public sealed class EdgeAgentWorker : BackgroundService
         {
             // The broker may be away for hours: a loop that fails meanwhile must stop the agent now, not once it answers.
             await WatchingLoopsAsync(connection.ConnectAsync(stoppingToken), running);
-            await WatchingLoopsAsync(SubscribeUntilDoneAsync(updater.SubscribeAsync, "model announcements", stoppingToken), running);
-            await WatchingLoopsAsync(SubscribeUntilDoneAsync(ct => status.WatchOwnStatusAsync(connection, ct), "its own status", stoppingToken), running);
+            await WatchingLoopsAsync(updater.SubscribeAsync(stoppingToken), running);
+            await WatchingLoopsAsync(status.WatchOwnStatusAsync(connection, stoppingToken), running);
             await status.PublishAsync(connection, DeviceState.Online, _models.Version, startMessage, stoppingToken);
             _logger.LogInformation("{Device} ({Kind}) online at {Site}: {Message}", _options.DeviceId, _options.Kind, _options.Site, startMessage);
 
@@ -163,27 +163,6 @@ public sealed class EdgeAgentWorker : BackgroundService
             {
                 _logger.LogError(finished.Exception, "{Device}: a loop failed; the agent stops", _options.DeviceId);
                 await finished;
-            }
-        }
-    }
-
-    /// <summary>
-    /// A subscription interrupted by a dropped link fails; the connection re-subscribes only when the broker
-    /// lost the session, so retry until the broker has acknowledged it.
-    /// </summary>
-    private async Task SubscribeUntilDoneAsync(Func<CancellationToken, Task> subscribe, string what, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await subscribe(cancellationToken);
-                return;
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                _logger.LogWarning("{Device}: subscribing to {What} failed (attempt {Attempt}): {Error}; retrying", _options.DeviceId, what, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * attempt)), _time, cancellationToken);
             }
         }
     }

@@ -22,21 +22,21 @@ internal sealed class InferenceLoop
     private readonly ModelSlot _models;
     private readonly MqttConnection _connection;
     private readonly EdgeAgentOptions _options;
-    private readonly AgentCounters _counters;
+    private readonly AgentTelemetry _telemetry;
     private readonly ILogger _logger;
     private readonly string _topic;
 
-    public InferenceLoop(EdgeAgentOptions options, ModelSlot models, MqttConnection connection, AgentCounters counters, ILogger logger)
+    public InferenceLoop(EdgeAgentOptions options, ModelSlot models, MqttConnection connection, AgentTelemetry telemetry, ILogger logger)
     {
         _options = options;
         _models = models;
         _connection = connection;
-        _counters = counters;
+        _telemetry = telemetry;
         _logger = logger;
         _topic = Topics.Predictions(options.Site, options.DeviceId);
         _queue = Channel.CreateBounded<InferenceRequest>(
             new BoundedChannelOptions(options.InferenceQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => counters.AddInferenceDrop());
+            _ => telemetry.InferenceDropped());
     }
 
     /// <summary>Queues an input; never waits (a full queue drops its oldest input and counts the drop).</summary>
@@ -60,7 +60,7 @@ internal sealed class InferenceLoop
             if (prediction is not null)
             {
                 await _connection.PublishAsync(_topic, ControlMessageCodec.Encode(prediction), retain: false, cancellationToken);
-                _counters.AddPrediction(prediction.PredictedClass == prediction.TrueClass);
+                _telemetry.Predicted(prediction.PredictedClass == prediction.TrueClass);
             }
         }
     }

@@ -27,7 +27,7 @@ internal sealed class ModelUpdater
     private readonly ChunkedArtifactDownload _download;
     private readonly StatusReporter _status;
     private readonly MqttConnection _connection;
-    private readonly AgentCounters _counters;
+    private readonly AgentTelemetry _telemetry;
     private readonly ILogger _logger;
     private readonly HashSet<(long Decision, int Version)> _refused = [];
 
@@ -45,7 +45,7 @@ internal sealed class ModelUpdater
         ChunkedArtifactDownload download,
         StatusReporter status,
         MqttConnection connection,
-        AgentCounters counters,
+        AgentTelemetry telemetry,
         ILogger logger)
     {
         _options = options;
@@ -54,7 +54,7 @@ internal sealed class ModelUpdater
         _download = download;
         _status = status;
         _connection = connection;
-        _counters = counters;
+        _telemetry = telemetry;
         _logger = logger;
     }
 
@@ -284,7 +284,7 @@ internal sealed class ModelUpdater
 
     private string Refuse(string message)
     {
-        _counters.AddRejection();
+        _telemetry.ModelRefused();
         _logger.LogWarning("{Device}: {Message}", _options.DeviceId, message);
         return message;
     }

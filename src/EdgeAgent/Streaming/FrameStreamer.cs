@@ -15,7 +15,7 @@ namespace Pipeline.EdgeAgent.Streaming;
 /// up. The outbox publisher sends them on. The exposures come from the simulator or from a
 /// recording (<see cref="SessionSource{T}"/>); a recording ends the stream when it ends.
 /// </summary>
-internal sealed class FrameStreamer(EdgeAgentOptions options, IEnumerable<FrameExposure> exposures, DiskOutbox outbox, SimulatedClock clock, AgentCounters counters, ILogger logger)
+internal sealed class FrameStreamer(EdgeAgentOptions options, IEnumerable<FrameExposure> exposures, DiskOutbox outbox, SimulatedClock clock, AgentTelemetry telemetry, ILogger logger)
     : IDeviceStreamer
 {
     public async Task RunAsync(InferenceLoop inference, CancellationToken cancellationToken)
@@ -46,7 +46,7 @@ internal sealed class FrameStreamer(EdgeAgentOptions options, IEnumerable<FrameE
                     recorded.Format, recorded.Label, exposure.DegradationLevel, recorded.Pixels);
                 streamFrame++;
                 await outbox.AppendAsync(frameTopic, MicroscopyFrameCodec.Encode(frame), position.CheckpointAfter(session, TimestampOf(position, streamFrame)), endsSession: false, cancellationToken);
-                counters.AddFrame();
+                telemetry.FrameRecorded();
                 inference.Offer(new FrameInferenceRequest(frame, exposure.Label.Name));
             }
 

@@ -20,7 +20,7 @@ namespace Pipeline.EdgeAgent.Streaming;
 /// boundaries; every swing window it cuts is offered to inference, and scored against the labelled sessions by a
 /// <see cref="SwingSessionMatcher"/>, which gives the prediction its true class.
 /// </summary>
-internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<SwingSession> sessions, DiskOutbox outbox, SimulatedClock clock, AgentCounters counters, ILogger logger)
+internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<SwingSession> sessions, DiskOutbox outbox, SimulatedClock clock, AgentTelemetry telemetry, ILogger logger)
     : IDeviceStreamer
 {
     public async Task RunAsync(InferenceLoop inference, CancellationToken cancellationToken)
@@ -31,7 +31,7 @@ internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<Swing
         var labelTopic = Topics.Labels(options.Site, options.DeviceId);
         long streamSample = 0;
         var detector = new SwingDetector(options.SampleRateHz, options.SwingTriggerDegreesPerSecond, options.SwingReleaseDegreesPerSecond, options.SwingRefractorySeconds);
-        var matcher = new SwingSessionMatcher(counters);
+        var matcher = new SwingSessionMatcher(telemetry);
         logger.LogInformation("{Device}: streaming golf swings at {Rate} Hz, stream {Stream:x8} ({How} at sequence {Sequence}, session {Session}), speed x{Speed}",
             options.DeviceId, options.SampleRateHz, position.StreamId, position.Resumed ? "resumed" : "new", position.NextSequence, position.FirstSession, clock.SpeedFactor);
 
@@ -59,7 +59,7 @@ internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<Swing
                     samples);
                 streamSample += count;
                 await outbox.AppendAsync(motionTopic, MotionBatchCodec.Encode(batch), position.CheckpointAfter(session, TimestampOf(position, streamSample)), endsSession: false, cancellationToken);
-                counters.AddSamples(count);
+                telemetry.SamplesRecorded(count);
                 Detect(detector, matcher, samples, position, inference);
             }
 
@@ -73,7 +73,7 @@ internal sealed class MotionStreamer(EdgeAgentOptions options, IEnumerable<Swing
         // Reached only when the stream ends by itself (not on cancellation): no swing can be detected any more.
         matcher.Finish();
         logger.LogInformation("{Device}: streamed {Sessions} sessions ({Detected} swings detected, {Missed} missed, {False} false detections); streaming stops",
-            options.DeviceId, session - position.FirstSession, counters.SwingsDetected, counters.SwingsMissed, counters.FalseSwingDetections);
+            options.DeviceId, session - position.FirstSession, telemetry.SwingsDetected, telemetry.SwingsMissed, telemetry.FalseSwingDetections);
     }
 
     private void Detect(SwingDetector detector, SwingSessionMatcher matcher, float[] samples, StreamPosition position, InferenceLoop inference)

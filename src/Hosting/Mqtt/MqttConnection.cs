@@ -1,9 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
-using MQTTnet.Formatter;
 using MQTTnet.Protocol;
-using Pipeline.Hosting.Access;
 using Polly;
 using Pipeline.Protocol;
 
@@ -11,15 +9,17 @@ namespace Pipeline.Hosting.Mqtt;
 
 /// <summary>
 /// One MQTT 5 client session that stays connected: a persistent session (clean start off, session expiry),
-/// reconnects with jittered exponential backoff (<see cref="ReconnectPolicy"/>), re-subscribes when the broker lost the session, and
-/// publishes at QoS 1, returning only once the broker acknowledged (PUBACK). MQTTnet v5 has no managed
-/// client, hence this class.
+/// reconnects when the client reports the link lost, re-subscribes when the broker lost the session, and
+/// publishes at QoS 1, returning only once the broker acknowledged (PUBACK). Connecting, reconnecting, publishing and
+/// subscribing all retry through one pipeline (<see cref="BrokerRetryPipeline"/>). MQTTnet v5 has no managed
+/// client, hence this class. Created by <see cref="MqttConnectionFactory"/>, which sets transport and credentials.
 /// Register subscriptions (<see cref="SubscribeAsync"/>, which waits for the connection) before or while calling
 /// <see cref="ConnectAsync"/>: a resumed session delivers its queued messages right after CONNACK, and a message
 /// that arrives with no handler registered for it is acknowledged and ignored.
 /// A subscription is either acknowledged automatically, after its handler returns (<see cref="SubscribeAsync"/>), or
 /// manually (<see cref="SubscribeManuallyAcknowledgedAsync"/>): then the receive path moves on as soon as the handler
-/// returns, and up to <see cref="ReceiveMaximum"/> messages can be in flight while the receiver works on them.
+/// returns, and up to the receive maximum given to <see cref="MqttConnectionFactory.Create"/> messages can be in flight
+/// while the receiver works on them.
 /// </summary>
 public sealed class MqttConnection : IAsyncDisposable
 {
@@ -27,40 +27,36 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private readonly BrokerOptions _broker;
     private readonly string _clientId;
-    private readonly MqttWill? _will;
+    private readonly MqttClientOptions _options;
 
-    // The identity's secret; the username is always the client id, which is how brokers bind a session to an identity.
-    private readonly string? _secret;
-
-    // Set when the broker is reached over TLS: the only authority its certificate may chain to.
-    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _authority;
-
-    // Presented over TLS when the identity has one, for brokers that require client certificates.
-    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _clientCertificate;
+    // The TLS authority and client certificate the options refer to; this connection owns them.
+    private readonly IReadOnlyList<IDisposable?> _owned;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
-    private readonly ResiliencePipeline<bool> _reconnect;
+    private readonly ResiliencePipeline _retry;
     private readonly Dictionary<string, (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)> _handlers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly Lock _reconnectGate = new();
     private readonly CancellationTokenSource _lifetime = new();
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _reconnectLoop;
+
+    // The latest reconnect started by a lost link; each waits for the one before it, so at most one runs.
+    private Task _reconnecting = Task.CompletedTask;
+    private bool _disposing;
 
     // Counts connections: an acknowledgement owed from an earlier connection is not sent, because packet
     // identifiers are reused and the broker redelivers that message on the resumed session anyway.
     private int _connectionNumber;
 
-    public MqttConnection(BrokerOptions broker, string clientId, ILogger logger, MqttWill? will = null)
+    internal MqttConnection(IMqttClient client, MqttClientOptions options, BrokerOptions broker, ILogger logger, IReadOnlyList<IDisposable?> owned)
     {
+        _client = client;
+        _options = options;
         _broker = broker;
-        _clientId = clientId;
-        _will = will;
+        _clientId = options.ClientId;
         _logger = logger;
-        _client = new MqttClientFactory().CreateMqttClient();
-        _reconnect = ReconnectPolicy.Create(broker, clientId, logger);
-        _secret = broker.SecretFor(clientId);
-        _authority = broker.CaCertificate.Length > 0 ? BrokerCertificates.LoadAuthority(broker.CaCertificate) : null;
-        _clientCertificate = _authority is null ? null : broker.ClientCertificateFor(clientId);
+        _owned = owned;
+        _retry = BrokerRetryPipeline.Create(broker, _clientId, logger, _lifetime.Token);
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -69,18 +65,9 @@ public sealed class MqttConnection : IAsyncDisposable
 
     public bool IsConnected => _client.IsConnected;
 
-    /// <summary>
-    /// The MQTT 5 receive maximum sent on connect: how many unacknowledged QoS 1 messages the broker may have in
-    /// flight to us (0 leaves the broker's default). Matters for manually acknowledged subscriptions; set it before connecting.
-    /// </summary>
-    public ushort ReceiveMaximum { get; set; }
-
-    /// <summary>Connects, retrying until the broker answers or <paramref name="cancellationToken"/> fires.</summary>
-    public async Task ConnectAsync(CancellationToken cancellationToken)
-    {
-        await _reconnect.ExecuteAsync(async ct => await TryConnectOnceAsync(ct), cancellationToken);
-        _reconnectLoop ??= Task.Run(() => KeepConnectedAsync(_lifetime.Token), CancellationToken.None);
-    }
+    /// <summary>Connects, retrying until the broker answers or <paramref name="cancellationToken"/> fires; from then on a lost link is reconnected.</summary>
+    public Task ConnectAsync(CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(static (connection, ct) => connection.ConnectOnceAsync(ct), this, cancellationToken).AsTask();
 
     /// <summary>Subscribes at QoS 1. The handler runs on the receive path: the message is acknowledged after it returns.</summary>
     public Task SubscribeAsync(string filter, Func<MqttIncomingMessage, CancellationToken, Task> handler, CancellationToken cancellationToken) =>
@@ -102,22 +89,13 @@ public sealed class MqttConnection : IAsyncDisposable
             _handlers[filter] = (manual, handler);
         }
 
-        var attempt = 0;
-        while (true)
+        // A link that drops before the SUBACK fails the attempt; the reconnect re-subscribes only if the broker lost the
+        // session, so the retry asks again.
+        await _retry.ExecuteAsync(static async (state, ct) =>
         {
-            await WaitConnectedAsync(cancellationToken);
-            try
-            {
-                await SubscribeOnBrokerAsync([filter], cancellationToken);
-                return;
-            }
-            catch (Exception e) when (e is not MqttPublishException && !cancellationToken.IsCancellationRequested)
-            {
-                // The link dropped before the SUBACK; the reconnect re-subscribes only if the broker lost the session, so ask again.
-                _logger.LogDebug(e, "subscribe to {Filter} interrupted; retrying", filter);
-                await Task.Delay(ReconnectPolicy.RetryDelay(attempt++, _broker), cancellationToken);
-            }
-        }
+            await state.Connection.WaitConnectedAsync(ct);
+            await state.Connection.SubscribeOnBrokerAsync([state.Filter], ct);
+        }, (Connection: this, Filter: filter), cancellationToken);
     }
 
     /// <summary>Stops delivering <paramref name="filter"/> to its handler and tells the broker, if connected.</summary>
@@ -142,7 +120,10 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes at QoS 1 and returns after the broker's PUBACK; waits through disconnections.</summary>
+    /// <summary>
+    /// Publishes at QoS 1 and returns after the broker's PUBACK; waits through disconnections, and offers the message
+    /// again while the broker refuses it with "quota exceeded". Throws <see cref="MqttPublishException"/> for a refusal for good.
+    /// </summary>
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
     {
         // Built directly rather than through MqttApplicationMessageBuilder: this runs once per message on the outbox's hot path.
@@ -153,56 +134,44 @@ public sealed class MqttConnection : IAsyncDisposable
             QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
             Retain = retain,
         };
-        var attempt = 0;
-        while (true)
+        await _retry.ExecuteAsync(static (state, ct) => state.Connection.PublishOnceAsync(state.Message, ct), (Connection: this, Message: message), cancellationToken);
+    }
+
+    private async ValueTask PublishOnceAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        await WaitConnectedAsync(cancellationToken);
+
+        // MQTTnet tears the whole connection down when a publish in flight is cancelled, which would make the broker
+        // fire our last will. So the caller's token only stops our waiting; the publish itself runs on. A link that
+        // drops with the PUBACK outstanding fails the attempt, and the retry publishes again (at-least-once; receivers
+        // de-duplicate).
+        var inFlight = _client.PublishAsync(message, _lifetime.Token);
+        MqttClientPublishResult result;
+        try
         {
-            await WaitConnectedAsync(cancellationToken);
-            MqttClientPublishResult result;
-            try
-            {
-                // MQTTnet tears the whole connection down when a publish in flight is cancelled, which would make the
-                // broker fire our last will. So the caller's token only stops our waiting; the publish itself runs on.
-                var inFlight = _client.PublishAsync(message, _lifetime.Token);
-                try
-                {
-                    result = await inFlight.WaitAsync(cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Nobody awaits the abandoned publish any more: observe its failure, should it fail. Only here, so
-                    // that a publish awaited to its end (nearly all of them) costs no continuation.
-                    _ = inFlight.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                    throw;
-                }
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The connection dropped with the PUBACK outstanding: publish again (at-least-once; receivers de-duplicate).
-                _logger.LogDebug(e, "publish to {Topic} interrupted; retrying", topic);
-                await Task.Delay(ReconnectPolicy.RetryDelay(attempt++, _broker), cancellationToken);
-                continue;
-            }
-
-            if (result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
-            {
-                return;
-            }
-
-            if (IsTransientRefusal(result.ReasonCode))
-            {
-                // The broker cannot take it now (a subscriber's queue is full): the message is not acknowledged, so
-                // the caller still holds it. Back off and offer it again; this is how a full queue pushes back.
-                if (attempt == 0)
-                {
-                    _logger.LogInformation("broker is holding back publishes to {Topic} ({Code} {Reason}); retrying with backoff", topic, result.ReasonCode, result.ReasonString);
-                }
-
-                await Task.Delay(ReconnectPolicy.RetryDelay(attempt++, _broker), cancellationToken);
-                continue;
-            }
-
-            throw new MqttPublishException($"broker refused publish to {topic}: {result.ReasonCode} {result.ReasonString}");
+            result = await inFlight.WaitAsync(cancellationToken);
         }
+        catch (OperationCanceledException)
+        {
+            // Nobody awaits the abandoned publish any more: observe its failure, should it fail. Only here, so
+            // that a publish awaited to its end (nearly all of them) costs no continuation.
+            _ = inFlight.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+
+        if (result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
+        {
+            return;
+        }
+
+        if (IsTransientRefusal(result.ReasonCode))
+        {
+            // The broker cannot take it now (a subscriber's queue is full): the message is not acknowledged, so the
+            // caller still holds it, and the retry offers it again after a backoff. This is how a full queue pushes back.
+            throw new BrokerNotReadyException($"broker is holding back publishes to {message.Topic}", $"{result.ReasonCode} {result.ReasonString}");
+        }
+
+        throw new MqttPublishException($"broker refused publish to {message.Topic}: {result.ReasonCode} {result.ReasonString}");
     }
 
     /// <summary>The one refusal that says "not now" rather than "never": the broker's queue for a subscriber is full.</summary>
@@ -210,12 +179,16 @@ public sealed class MqttConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Task reconnecting;
+        lock (_reconnectGate)
+        {
+            _disposing = true;
+            reconnecting = _reconnecting;
+        }
+
         await _lifetime.CancelAsync();
         _connected.TrySetCanceled();
-        if (_reconnectLoop is not null)
-        {
-            await _reconnectLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
+        await reconnecting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         if (_client.IsConnected)
         {
@@ -237,8 +210,11 @@ public sealed class MqttConnection : IAsyncDisposable
         }
 
         _client.Dispose();
-        _authority?.Dispose();
-        _clientCertificate?.Dispose();
+        foreach (var owned in _owned)
+        {
+            owned?.Dispose();
+        }
+
         _connectLock.Dispose();
         _lifetime.Dispose();
     }
@@ -246,94 +222,70 @@ public sealed class MqttConnection : IAsyncDisposable
     private Task WaitConnectedAsync(CancellationToken cancellationToken) =>
         _client.IsConnected ? Task.CompletedTask : _connected.Task.WaitAsync(cancellationToken);
 
-    private async Task<bool> TryConnectOnceAsync(CancellationToken cancellationToken)
+    /// <summary>One connect attempt: done when connected (now or already), throws for the retry when not.</summary>
+    private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
     {
         await _connectLock.WaitAsync(cancellationToken);
         try
         {
             if (_client.IsConnected)
             {
-                return true;
+                _connected.TrySetResult();
+                return;
             }
 
-            var builder = new MqttClientOptionsBuilder()
-                .WithTcpServer(_broker.Host, _broker.Port)
-                .WithClientId(_clientId)
-                .WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithCleanStart(false)
-                .WithSessionExpiryInterval((uint)_broker.SessionExpirySeconds)
-                .WithKeepAlivePeriod(TimeSpan.FromSeconds(_broker.KeepAliveSeconds))
-                .WithMaximumPacketSize((uint)_broker.MaxPacketBytes)
-                .WithTimeout(_broker.ResponseTimeout);
-            if (_secret is not null)
-            {
-                builder = builder.WithCredentials(_clientId, _secret);
-            }
-
-            if (_authority is { } authority)
-            {
-                builder = builder.WithTlsOptions(tls =>
-                {
-                    tls.UseTls().WithTargetHost(_broker.Host)
-                        .WithCertificateValidationHandler(check => BrokerCertificates.ValidateServer(check.Certificate, check.SslPolicyErrors, authority));
-                    if (_clientCertificate is not null)
-                    {
-                        tls.WithClientCertificates([_clientCertificate]);
-                    }
-                });
-            }
-
-            if (ReceiveMaximum > 0)
-            {
-                builder = builder.WithReceiveMaximum(ReceiveMaximum);
-            }
-
-            if (_will is not null)
-            {
-                builder = builder.WithWillTopic(_will.Topic).WithWillPayload(_will.Payload)
-                    .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithWillRetain(true);
-            }
-
-            var options = builder.Build();
-            ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = _broker.SocketBufferBytes;
             MqttClientConnectResult result;
             try
             {
-                result = await _client.ConnectAsync(options, cancellationToken);
+                result = await _client.ConnectAsync(_options, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                _logger.LogDebug("connect of {ClientId} to {Host}:{Port} failed: {Error}", _clientId, _broker.Host, _broker.Port, e.Message);
-                return false;
+                throw new BrokerNotReadyException($"cannot reach {_broker.Host}:{_broker.Port}", e.Message);
             }
 
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
                 _logger.LogWarning("broker {Host}:{Port} refused {ClientId}: {Code} {Reason}", _broker.Host, _broker.Port, _clientId, result.ResultCode, result.ReasonString);
-                return false;
+                throw new BrokerNotReadyException($"cannot reach {_broker.Host}:{_broker.Port}", "the broker did not accept the connection");
             }
 
             if (!result.IsSessionPresent)
             {
-                string[] filters;
-                lock (_handlers)
-                {
-                    filters = [.. _handlers.Keys];
-                }
-
-                if (filters.Length > 0)
-                {
-                    await SubscribeOnBrokerAsync(filters, cancellationToken);
-                }
+                await ResubscribeAsync(cancellationToken);
             }
 
             _connected.TrySetResult();
             _logger.LogDebug("{ClientId} connected to {Host}:{Port} (session present: {Present})", _clientId, _broker.Host, _broker.Port, result.IsSessionPresent);
-            return true;
         }
         finally
         {
             _connectLock.Release();
+        }
+    }
+
+    /// <summary>The broker lost the session (or never had it): subscribe to every registered filter again.</summary>
+    private async Task ResubscribeAsync(CancellationToken cancellationToken)
+    {
+        string[] filters;
+        lock (_handlers)
+        {
+            filters = [.. _handlers.Keys];
+        }
+
+        if (filters.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await SubscribeOnBrokerAsync(filters, cancellationToken);
+        }
+        catch (MqttPublishException e)
+        {
+            // Nobody waits on a re-subscription to be told; a first subscription reports the refusal to its caller itself.
+            _logger.LogError("{ClientId}: {Error}", _clientId, e.Message);
         }
     }
 
@@ -355,36 +307,49 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
-    private async Task KeepConnectedAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (!_client.IsConnected)
-                {
-                    await _reconnect.ExecuteAsync(async ct => await TryConnectOnceAsync(ct), cancellationToken);
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
-
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
     {
         Interlocked.Increment(ref _connectionNumber);
-        if (_connected.Task.IsCompleted && !_lifetime.IsCancellationRequested)
+
+        // A failed connect attempt reports a disconnect too (the client was not connected): the retry owns that one.
+        if (!args.ClientWasConnected)
         {
-            _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return Task.CompletedTask;
+        }
+
+        lock (_reconnectGate)
+        {
+            if (_disposing)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_connected.Task.IsCompleted)
+            {
+                _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             _logger.LogInformation("{ClientId} lost the broker ({Reason}); reconnecting", _clientId, args.Reason);
+
+            // Not awaited here: the client raises this event on its own connection path, which must not wait for the broker.
+            var previous = _reconnecting;
+            _reconnecting = Task.Run(() => ReconnectAfterAsync(previous), CancellationToken.None);
         }
 
         return Task.CompletedTask;
+    }
+
+    private async Task ReconnectAfterAsync(Task previous)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await _retry.ExecuteAsync(static (connection, ct) => connection.ConnectOnceAsync(ct), this, _lifetime.Token);
+        }
+        catch (Exception) when (_lifetime.IsCancellationRequested)
+        {
+            // Disposed while reconnecting: nothing more to do.
+        }
     }
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs args)

@@ -1,13 +1,86 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using Pipeline.Hosting.Access;
 
 namespace Pipeline.Hosting.Mqtt;
 
-/// <summary>Creates connections to the configured broker, so components never read broker options themselves.</summary>
-public sealed class MqttConnectionFactory(IOptions<BrokerOptions> options, ILoggerFactory loggers)
+/// <summary>
+/// Creates every MQTT connection of the code base from the broker options, so each one carries the same transport
+/// (TLS with the configured authority, the identity's client certificate), the identity's credentials, the persistent
+/// session and the buffer sizes, and components never read broker options themselves.
+/// </summary>
+public sealed class MqttConnectionFactory
 {
-    public BrokerOptions Broker => options.Value;
+    private readonly ILoggerFactory _loggers;
 
-    public MqttConnection Create(string clientId, MqttWill? will = null) =>
-        new(options.Value, clientId, loggers.CreateLogger($"Mqtt.{clientId}"), will);
+    public MqttConnectionFactory(IOptions<BrokerOptions> options, ILoggerFactory loggers)
+        : this(options.Value, loggers)
+    {
+    }
+
+    public MqttConnectionFactory(BrokerOptions broker, ILoggerFactory loggers)
+    {
+        Broker = broker;
+        _loggers = loggers;
+    }
+
+    public BrokerOptions Broker { get; }
+
+    /// <summary>
+    /// A connection for <paramref name="clientId"/>, not yet connected. <paramref name="receiveMaximum"/> is the MQTT 5
+    /// receive maximum: how many unacknowledged QoS 1 messages the broker may have in flight to this client (0 leaves
+    /// the broker's default); it matters for manually acknowledged subscriptions.
+    /// </summary>
+    public MqttConnection Create(string clientId, MqttWill? will = null, ushort receiveMaximum = 0)
+    {
+        // The username is always the client id: that is how brokers bind a session to an identity.
+        var secret = Broker.SecretFor(clientId);
+        var authority = Broker.CaCertificate.Length > 0 ? BrokerCertificates.LoadAuthority(Broker.CaCertificate) : null;
+        var clientCertificate = authority is null ? null : Broker.ClientCertificateFor(clientId);
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(Broker.Host, Broker.Port)
+            .WithClientId(clientId)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)Broker.SessionExpirySeconds)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(Broker.KeepAliveSeconds))
+            .WithMaximumPacketSize((uint)Broker.MaxPacketBytes)
+            .WithTimeout(Broker.ResponseTimeout);
+        if (secret is not null)
+        {
+            builder = builder.WithCredentials(clientId, secret);
+        }
+
+        if (authority is not null)
+        {
+            builder = builder.WithTlsOptions(tls =>
+            {
+                // The only authority the broker's certificate may chain to; the client certificate is for brokers that require one.
+                tls.UseTls().WithTargetHost(Broker.Host)
+                    .WithCertificateValidationHandler(check => BrokerCertificates.ValidateServer(check.Certificate, check.SslPolicyErrors, authority));
+                if (clientCertificate is not null)
+                {
+                    tls.WithClientCertificates([clientCertificate]);
+                }
+            });
+        }
+
+        if (receiveMaximum > 0)
+        {
+            builder = builder.WithReceiveMaximum(receiveMaximum);
+        }
+
+        if (will is not null)
+        {
+            builder = builder.WithWillTopic(will.Topic).WithWillPayload(will.Payload)
+                .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithWillRetain(true);
+        }
+
+        var options = builder.Build();
+        ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = Broker.SocketBufferBytes;
+        return new MqttConnection(new MqttClientFactory().CreateMqttClient(), options, Broker, _loggers.CreateLogger($"Mqtt.{clientId}"), [authority, clientCertificate]);
+    }
 }

@@ -16,7 +16,7 @@ namespace Pipeline.Ingest.Quarantining;
 /// Refusals are written in groups by <see cref="RunAsync"/>, one fsync per group: a flood of bad input from one
 /// producer then costs one disk flush per group, not per message, and never holds up good traffic behind it.
 /// </summary>
-public sealed class Quarantine(IOptions<IngestOptions> options, TimeProvider time, IngestStatistics statistics, IngestMetrics metrics, ILogger<Quarantine> logger)
+public sealed class Quarantine(IOptions<IngestOptions> options, TimeProvider time, IngestTelemetry telemetry, ILogger<Quarantine> logger)
 {
     public const string FileName = "quarantine.jsonl";
     public const string PreviousFileName = "quarantine.1.jsonl";
@@ -58,8 +58,7 @@ public sealed class Quarantine(IOptions<IngestOptions> options, TimeProvider tim
 
             foreach (var refusal in group)
             {
-                statistics.AddQuarantined();
-                metrics.Quarantined(refusal.Stream, refusal.Rejection.Code);
+                telemetry.Quarantined(refusal.Stream, refusal.Rejection.Code);
                 refusal.Message.MarkHandled();
             }
 

@@ -19,7 +19,7 @@ public sealed class StoreResiliencePipeline
     private readonly CircuitBreakerStateProvider _circuit = new();
     private int _down;
 
-    public StoreResiliencePipeline(IOptions<IngestOptions> options, TimeProvider time, IngestMetrics metrics, ILogger<StoreResiliencePipeline> logger)
+    public StoreResiliencePipeline(IOptions<IngestOptions> options, TimeProvider time, IngestTelemetry telemetry, ILogger<StoreResiliencePipeline> logger)
     {
         var settings = options.Value;
         var storeFailure = new PredicateBuilder().Handle<Exception>(IsStoreFailure);
@@ -74,7 +74,7 @@ public sealed class StoreResiliencePipeline
             })
             .AddTimeout(TimeSpan.FromMilliseconds(settings.StoreAttemptTimeoutMilliseconds))
             .Build();
-        metrics.ObserveCircuit(() => _circuit.CircuitState);
+        telemetry.ObserveCircuit(() => _circuit.CircuitState);
     }
 
     public CircuitState CircuitState => _circuit.CircuitState;

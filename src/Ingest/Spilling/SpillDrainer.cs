@@ -21,8 +21,7 @@ public sealed class SpillDrainer(
     TelemetryDecoder decoder,
     ResilientStoreWriter storeWriter,
     Quarantine quarantine,
-    IngestStatistics statistics,
-    IngestMetrics metrics,
+    IngestTelemetry telemetry,
     IOptions<IngestOptions> options,
     TimeProvider time,
     ILogger<SpillDrainer> logger)
@@ -90,8 +89,7 @@ public sealed class SpillDrainer(
             }
 
             await Task.WhenAll(messages.Select(m => m.Handled)).WaitAsync(cancellationToken);
-            metrics.Drained(messages.Count);
-            statistics.AddDrained(messages.Count);
+            telemetry.Drained(messages.Count);
         }
 
         return records.Count;

@@ -20,8 +20,7 @@ namespace Pipeline.Ingest.Writing;
 public sealed class BatchingStoreWriter(
     ResilientStoreWriter storeWriter,
     SpillBuffer spill,
-    IngestStatistics statistics,
-    IngestMetrics metrics,
+    IngestTelemetry telemetry,
     UnacknowledgedMessages unacknowledged,
     IOptions<IngestOptions> options,
     TimeProvider time,
@@ -104,8 +103,7 @@ public sealed class BatchingStoreWriter(
                 item.Message.MarkHandled();
             }
 
-            metrics.Spilled(spilled);
-            statistics.AddSpilled(spilled);
+            telemetry.Spilled(spilled);
             if (spilled == pending.Count)
             {
                 return;

@@ -19,8 +19,7 @@ public sealed class ResilientStoreWriter(
     ITelemetryStore store,
     StoreResiliencePipeline resilience,
     Quarantine quarantine,
-    IngestStatistics statistics,
-    IngestMetrics metrics,
+    IngestTelemetry telemetry,
     ILogger<ResilientStoreWriter> logger)
 {
     /// <summary>
@@ -55,21 +54,18 @@ public sealed class ResilientStoreWriter(
 
         if (motion.Count > 0)
         {
-            await WriteGroupAsync(motion, TelemetryStream.Motion, items => store.WriteMotionAsync([.. items.Select(t => t.Motion!)], cancellationToken),
-                (items, stored) => statistics.AddMotion(stored, items.Sum(t => (long)t.Motion!.SampleCount)), cancellationToken);
+            await WriteGroupAsync(motion, TelemetryStream.Motion, items => store.WriteMotionAsync([.. items.Select(t => t.Motion!)], cancellationToken), cancellationToken);
         }
 
         if (frames.Count > 0)
         {
-            await WriteGroupAsync(frames, TelemetryStream.Frames, items => store.WriteFramesAsync([.. items.Select(t => t.Frame!)], cancellationToken),
-                (_, stored) => statistics.AddFrames(stored), cancellationToken);
+            await WriteGroupAsync(frames, TelemetryStream.Frames, items => store.WriteFramesAsync([.. items.Select(t => t.Frame!)], cancellationToken), cancellationToken);
         }
 
         foreach (var label in labels)
         {
             await WriteGroupAsync([label], TelemetryStream.Labels,
-                async items => await store.WriteLabelAsync(items[0].Label!, cancellationToken) ? 1 : 0,
-                (_, stored) => statistics.AddLabels(stored), cancellationToken);
+                async items => await store.WriteLabelAsync(items[0].Label!, cancellationToken) ? 1 : 0, cancellationToken);
         }
     }
 
@@ -77,7 +73,6 @@ public sealed class ResilientStoreWriter(
         List<DecodedTelemetry> items,
         TelemetryStream stream,
         Func<List<DecodedTelemetry>, ValueTask<int>> write,
-        Action<List<DecodedTelemetry>, int> count,
         CancellationToken cancellationToken)
     {
         int stored;
@@ -91,7 +86,7 @@ public sealed class ResilientStoreWriter(
             // One item the store cannot hold must not cost the others: write them one by one.
             foreach (var item in items)
             {
-                await WriteGroupAsync([item], stream, write, count, cancellationToken);
+                await WriteGroupAsync([item], stream, write, cancellationToken);
             }
 
             return;
@@ -104,11 +99,7 @@ public sealed class ResilientStoreWriter(
             return;
         }
 
-        metrics.WriteLatency(Stopwatch.GetElapsedTime(started), stream);
-        metrics.Stored(stream, stored);
-        metrics.Duplicates(stream, items.Count - stored);
-        count(items, stored);
-        statistics.AddDuplicates(items.Count - stored);
+        telemetry.Stored(stream, items.Count, stored, items.Sum(t => (long)(t.Motion?.SampleCount ?? 0)), Stopwatch.GetElapsedTime(started));
         foreach (var item in items)
         {
             item.Message.MarkHandled();

@@ -78,7 +78,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         using var app = builder.Build();
         var trainer = app.Services.GetRequiredService<TrainerService>();
         var agents = app.Services.GetRequiredService<EdgeAgentRegistry>();
-        var ingest = app.Services.GetRequiredService<IngestStatistics>();
+        var ingest = app.Services.GetRequiredService<IngestTelemetry>();
         var store = app.Services.GetRequiredService<ITelemetryStore>();
         trainer.RoundCompleted += round => console.WriteLine(Describe(round));
 
@@ -121,7 +121,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
     }
 
     private async Task<(bool Completed, string? Problem)> WatchAsync(
-        TrainerService trainer, EdgeAgentRegistry agents, IngestStatistics ingest, RunFolder folder, CancellationToken cancellationToken)
+        TrainerService trainer, EdgeAgentRegistry agents, IngestTelemetry ingest, RunFolder folder, CancellationToken cancellationToken)
     {
         var trainerTask = trainer.ExecuteTask ?? Task.CompletedTask;
         LoopSettlement? settlement = null;
@@ -132,7 +132,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
             var tick = Task.Delay(ProgressInterval, cancellationToken);
             await (trainerTask.IsCompleted ? tick : Task.WhenAny(tick, trainerTask));
             cancellationToken.ThrowIfCancellationRequested();
-            await console.WriteLineAsync(Progress(ingest, agents.Snapshots()));
+            await console.WriteLineAsync(Progress(ingest.Totals, agents.Snapshots()));
 
             if (trainerTask.IsFaulted)
             {
@@ -180,7 +180,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
             : throw new ArgumentException(error);
     }
 
-    private static RunReport BuildReport(RunFolder folder, TrainerService trainer, IReadOnlyList<AgentSnapshot> agents, IngestStatistics ingest,
+    private static RunReport BuildReport(RunFolder folder, TrainerService trainer, IReadOnlyList<AgentSnapshot> agents, IngestTelemetry ingest,
         DeviceStatusBoard statuses, StoreCounts counts, DateTimeOffset startedAt, TimeSpan elapsed, string broker)
     {
         var registry = new ModelRegistry(folder.DataFolder);
@@ -197,7 +197,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
                 a.Predictions > 0 ? (double)a.CorrectPredictions / a.Predictions : null))
             .ToList();
         return new RunReport(
-            new IngestedReport(counts.MotionSamples, counts.MotionBatches, counts.Frames, counts.Labels, ingest.Quarantined),
+            new IngestedReport(counts.MotionSamples, counts.MotionBatches, counts.Frames, counts.Labels, ingest.Totals.Quarantined),
             models, agentReports, rounds, startedAt, elapsed.TotalSeconds, broker, folder.DataFolder,
             Rollout.Of([.. statuses.Snapshot().Values], LearningTasks.All, t => registry.Current(t)?.Version));
     }
@@ -209,7 +209,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         + $", {round.SamplesPerSecond:0} samples/s, {round.Duration.TotalSeconds:0.0} s -> "
         + (round.Version is { } v ? $"published v{v}" : "not better than the current model; kept it");
 
-    private static string Progress(IngestStatistics ingest, IReadOnlyList<AgentSnapshot> agents) =>
+    private static string Progress(IngestTotals ingest, IReadOnlyList<AgentSnapshot> agents) =>
         $"ingested {ingest.MotionSamples} samples, {ingest.Frames} frames, {ingest.Labels} labels, {ingest.Quarantined} quarantined | "
         + string.Join(" | ", agents.Select(a => $"{a.DeviceId}: model v{a.ModelVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, {a.Predictions} predictions"
             + (a.Predictions > 0 ? $" ({(double)a.CorrectPredictions / a.Predictions:P0} right)" : "")));

@@ -12,16 +12,16 @@ public sealed class InferenceLoopTests
     {
         var options = AgentFactory.Golf("club-queue", Path.GetTempPath());
         options.InferenceQueueCapacity = 2;
-        var counters = new AgentCounters();
-        await using var connection = new MqttConnection(new BrokerOptions(), "unused", NullLogger.Instance);
+        var telemetry = new AgentTelemetry();
+        await using var connection = new MqttConnectionFactory(new BrokerOptions(), NullLoggerFactory.Instance).Create("unused");
         using var models = new ModelSlot();
-        var loop = new InferenceLoop(options, models, connection, counters, NullLogger.Instance);
+        var loop = new InferenceLoop(options, models, connection, telemetry, NullLogger.Instance);
 
         for (var i = 0; i < 5; i++)
         {
             loop.Offer(new SwingInferenceRequest(1 + i, new float[8], "p1:draw"));
         }
 
-        Assert.Equal(3, counters.InferenceDrops);
+        Assert.Equal(3, telemetry.InferenceDrops);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Pipeline.Hosting.Mqtt;
+using Pipeline.TestSupport;
 
 namespace Pipeline.EdgeAgent.Tests.Agent;
 
@@ -20,15 +21,28 @@ internal sealed class TopicRecorder : IAsyncDisposable
     public IReadOnlyList<MqttIncomingMessage> On(string topic) => [.. _messages.Where(m => m.Topic == topic)];
 
     public static Task<TopicRecorder> StartAsync(BrokerOptions broker, ILogger logger, params string[] filters) =>
-        StartAsync(broker, logger, sessionExpirySeconds: 0, filters);
+        StartAsync(broker, $"recorder-{Guid.NewGuid():N}", logger, sessionExpirySeconds: 0, filters);
 
     /// <summary>A recorder whose broker session outlives its connection, so what is published while it is away (or the broker restarts) still reaches it.</summary>
     public static Task<TopicRecorder> StartPersistentAsync(BrokerOptions broker, ILogger logger, params string[] filters) =>
-        StartAsync(broker, logger, sessionExpirySeconds: 3600, filters);
+        StartAsync(broker, $"recorder-{Guid.NewGuid():N}", logger, sessionExpirySeconds: 3600, filters);
 
-    private static async Task<TopicRecorder> StartAsync(BrokerOptions broker, ILogger logger, int sessionExpirySeconds, string[] filters)
+    /// <summary>A recorder that connects as the identity <paramref name="clientId"/>, for a broker that admits identities only.</summary>
+    public static Task<TopicRecorder> StartAsIdentityAsync(BrokerOptions broker, string clientId, ILogger logger, params string[] filters) =>
+        StartAsync(broker, clientId, logger, sessionExpirySeconds: 0, filters);
+
+    private static async Task<TopicRecorder> StartAsync(BrokerOptions broker, string clientId, ILogger logger, int sessionExpirySeconds, string[] filters)
     {
-        var connection = new MqttConnection(new BrokerOptions { Host = broker.Host, Port = broker.Port, SessionExpirySeconds = sessionExpirySeconds }, $"recorder-{Guid.NewGuid():N}", logger);
+        // The broker's transport and credentials as given; only the session's lifetime is the recorder's own.
+        var options = new BrokerOptions
+        {
+            Host = broker.Host,
+            Port = broker.Port,
+            CaCertificate = broker.CaCertificate,
+            CredentialsFolder = broker.CredentialsFolder,
+            SessionExpirySeconds = sessionExpirySeconds,
+        };
+        var connection = new MqttConnectionFactory(options, new SingleLoggerFactory(logger)).Create(clientId);
         var recorder = new TopicRecorder(connection);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await connection.ConnectAsync(timeout.Token);

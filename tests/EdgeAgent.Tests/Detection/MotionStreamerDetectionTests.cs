@@ -30,21 +30,21 @@ public sealed class MotionStreamerDetectionTests : IDisposable
 
         var options = AgentFactory.Golf("club-detect", _folder.Combine("club-detect"));
         options.SpeedFactor = 100_000;
-        var counters = new AgentCounters();
+        var telemetry = new AgentTelemetry();
         using var outbox = DiskOutbox.Open(options.OutboxFolder, options.OutboxMaxBytes, NullLogger.Instance);
-        await using var connection = new MqttConnection(new BrokerOptions(), "unused", NullLogger.Instance);
+        await using var connection = new MqttConnectionFactory(new BrokerOptions(), NullLoggerFactory.Instance).Create("unused");
         using var models = new ModelSlot();
-        var inference = new InferenceLoop(options, models, connection, counters, NullLogger.Instance);
-        var streamer = new MotionStreamer(options, sessions, outbox, new SimulatedClock(TimeProvider.System, options.SpeedFactor), counters, NullLogger.Instance);
+        var inference = new InferenceLoop(options, models, connection, telemetry, NullLogger.Instance);
+        var streamer = new MotionStreamer(options, sessions, outbox, new SimulatedClock(TimeProvider.System, options.SpeedFactor), telemetry, NullLogger.Instance);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await streamer.RunAsync(inference, timeout.Token);
 
-        Assert.Equal(sessions.Sum(s => (long)s.SampleCount), counters.SamplesSent);
-        Assert.Equal(4, counters.SwingsDetected);
-        Assert.Equal(1, counters.SwingsMissed);
-        Assert.Equal(1, counters.FalseSwingDetections);
-        Assert.Equal(0, counters.InferenceDrops);
+        Assert.Equal(sessions.Sum(s => (long)s.SampleCount), telemetry.SamplesSent);
+        Assert.Equal(4, telemetry.SwingsDetected);
+        Assert.Equal(1, telemetry.SwingsMissed);
+        Assert.Equal(1, telemetry.FalseSwingDetections);
+        Assert.Equal(0, telemetry.InferenceDrops);
     }
 
     public void Dispose() => _folder.Dispose();

@@ -27,7 +27,7 @@ public sealed class OutboxPublisherTests(EmbeddedBrokerFixture fixture, ITestOut
         var folder = _folder.Combine("outbox");
         using (var outbox = DiskOutbox.Open(folder, 16L * 1024 * 1024, NullLogger.Instance))
         {
-            await using var connection = new MqttConnection(broker, "outbox-publisher-window", _loggers.CreateLogger("publisher"));
+            await using var connection = new MqttConnectionFactory(broker, _loggers).Create("outbox-publisher-window");
             using var timeout = new CancellationTokenSource(Patience);
             await connection.ConnectAsync(timeout.Token);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);

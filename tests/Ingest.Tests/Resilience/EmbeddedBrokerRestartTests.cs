@@ -92,7 +92,7 @@ public sealed class EmbeddedBrokerRestartTests(ITestOutputHelper output) : IAsyn
     /// <summary>Each device on its own connection, publishing its batches in order, each held until acknowledged (through reconnections).</summary>
     private Task PublishAsync(SequencedMotion[] fleet) => Task.WhenAll(fleet.Select(device => Task.Run(async () =>
     {
-        await using var connection = new MqttConnection(BrokerOptions, $"edge-{device.DeviceId}", _loggers.CreateLogger(device.DeviceId));
+        await using var connection = new MqttConnectionFactory(BrokerOptions, _loggers).Create($"edge-{device.DeviceId}");
         await connection.ConnectAsync(Cancel).WaitAsync(Patience);
         for (var sequence = 0; sequence < PerDevice; sequence++)
         {

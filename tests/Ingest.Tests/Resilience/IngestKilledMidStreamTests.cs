@@ -22,8 +22,7 @@ public sealed class IngestKilledMidStreamTests(MosquittoBrokerFixture broker, IT
     {
         const int Total = 1500;
         var motion = new SequencedMotion("club-killed");
-        await using var publisher = new MqttConnection(broker.Broker.ToOptions(), $"publisher-{Guid.NewGuid():N}",
-            TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
+        await using var publisher = new MqttConnectionFactory(broker.Broker.ToOptions(), TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning)).Create($"publisher-{Guid.NewGuid():N}");
         await publisher.ConnectAsync(Cancel).WaitAsync(Patience);
 
         long storedAtKill;

@@ -36,7 +36,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         await EnsureInfluxRunningAsync();
         using var host = await StartIngestAsync();
         await using var publisher = await ConnectPublisherAsync();
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
         long published = 0;
 
         for (; published < 100; published++)
@@ -44,7 +44,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
             await publisher.PublishAsync(motion.Topic, motion.Payload(published), false, Cancel);
         }
 
-        await Eventually.TrueAsync(() => statistics.MotionBatches == 100, Patience, $"the first 100 batches stored before the outage: {statistics}");
+        await Eventually.TrueAsync(() => telemetry.Totals.MotionBatches == 100, Patience, $"the first 100 batches stored before the outage: {telemetry}");
 
         await influx.Server.StopAsync();
         var outage = Stopwatch.StartNew();
@@ -63,10 +63,10 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
 
         var unacknowledged = host.Services.GetRequiredService<UnacknowledgedMessages>();
         var sentDuringOutage = published - publishedBeforeOutage;
-        await Eventually.TrueAsync(() => statistics.Spilled == sentDuringOutage && unacknowledged.Count == 0, Patience,
-            $"every batch sent during the outage acknowledged through the spill ({sentDuringOutage} sent): {statistics}, {unacknowledged.Count} unacknowledged");
+        await Eventually.TrueAsync(() => telemetry.Totals.Spilled == sentDuringOutage && unacknowledged.Count == 0, Patience,
+            $"every batch sent during the outage acknowledged through the spill ({sentDuringOutage} sent): {telemetry}, {unacknowledged.Count} unacknowledged");
         Assert.True(circuitOpened, "the store's circuit opened during the outage");
-        Assert.Equal(100, statistics.MotionBatches);
+        Assert.Equal(100, telemetry.Totals.MotionBatches);
         output.WriteLine($"outage of {outage.Elapsed.TotalSeconds:0.0} s: {sentDuringOutage} batches sent and spilled; {host.Services.GetRequiredService<SpillBuffer>().Bytes} bytes on disk");
 
         await influx.Server.RestartAsync(Cancel);
@@ -78,15 +78,15 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         var spill = host.Services.GetRequiredService<SpillBuffer>();
         await Eventually.TrueAsync(async () => spill.Records == 0 && (await store.CountAsync(Cancel)).MotionBatches == published, Patience,
-            $"all {published} batches stored and the spill drained: {statistics}; {spill.Records} records still spilled");
+            $"all {published} batches stored and the spill drained: {telemetry}; {spill.Records} records still spilled");
         var series = await store.ReadMotionAsync(motion.DeviceId, motion.StartMicros, long.MaxValue, Cancel);
         Assert.True(motion.Samples(published).SequenceEqual(series.Samples), motion.Describe(series, published));
         // Batches sent right after the restart may spill too, while the circuit waits out its break.
-        Assert.Equal(statistics.Spilled, statistics.Drained);
-        Assert.True(statistics.Spilled >= sentDuringOutage, statistics.ToString());
+        Assert.Equal(telemetry.Totals.Spilled, telemetry.Totals.Drained);
+        Assert.True(telemetry.Totals.Spilled >= sentDuringOutage, telemetry.ToString());
         Assert.Equal(CircuitState.Closed, circuit.CircuitState);
         Assert.Empty(Directory.GetFiles(spill.Folder));
-        output.WriteLine(statistics.ToString());
+        output.WriteLine(telemetry.ToString());
     }
 
     [Fact]
@@ -105,20 +105,20 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
                 await publisher.PublishAsync(motion.Topic, motion.Payload(i), false, Cancel);
             }
 
-            var statistics = first.Services.GetRequiredService<IngestStatistics>();
-            await Eventually.TrueAsync(() => statistics.Spilled == Total, Patience, $"every batch spilled while influxd is down: {statistics}");
+            var telemetry = first.Services.GetRequiredService<IngestTelemetry>();
+            await Eventually.TrueAsync(() => telemetry.Totals.Spilled == Total, Patience, $"every batch spilled while influxd is down: {telemetry}");
             await first.StopAsync(Cancel);
         }
 
         await influx.Server.RestartAsync(Cancel);
         using var second = await StartIngestAsync();
         var store = second.Services.GetRequiredService<ITelemetryStore>();
-        var secondStatistics = second.Services.GetRequiredService<IngestStatistics>();
-        await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total, Patience, $"the spill drained into the store: {secondStatistics}");
+        var secondTelemetry = second.Services.GetRequiredService<IngestTelemetry>();
+        await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total, Patience, $"the spill drained into the store: {secondTelemetry}");
         var series = await store.ReadMotionAsync(motion.DeviceId, motion.StartMicros, long.MaxValue, Cancel);
         Assert.True(motion.Samples(Total).SequenceEqual(series.Samples), motion.Describe(series, Total));
         await Eventually.TrueAsync(() => second.Services.GetRequiredService<SpillBuffer>().Records == 0, Patience, "the drained segment deleted");
-        Assert.Equal(Total, secondStatistics.Drained);
+        Assert.Equal(Total, secondTelemetry.Totals.Drained);
     }
 
     [Fact]
@@ -131,22 +131,22 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         await influx.Server.StopAsync();
         await using var publisher = await ConnectPublisherAsync();
         using var host = await StartIngestAsync(("Ingest:SpillMaxBytes", "4096"), ("Ingest:SpillSegmentBytes", "4096"));
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
         var unacknowledged = host.Services.GetRequiredService<UnacknowledgedMessages>();
         for (var i = 0; i < Total; i++)
         {
             await publisher.PublishAsync(motion.Topic, motion.Payload(i), false, Cancel);
         }
 
-        await Eventually.TrueAsync(() => statistics.Spilled > 0 && statistics.Spilled + unacknowledged.Count == Total, Patience,
-            $"the spill filled and ingest holds the rest unacknowledged: {statistics}, {unacknowledged.Count} unacknowledged");
-        Assert.True(statistics.Spilled < Total, $"only what fits in 4096 bytes is spilled: {statistics}");
+        await Eventually.TrueAsync(() => telemetry.Totals.Spilled > 0 && telemetry.Totals.Spilled + unacknowledged.Count == Total, Patience,
+            $"the spill filled and ingest holds the rest unacknowledged: {telemetry}, {unacknowledged.Count} unacknowledged");
+        Assert.True(telemetry.Totals.Spilled < Total, $"only what fits in 4096 bytes is spilled: {telemetry}");
         Assert.InRange(host.Services.GetRequiredService<SpillBuffer>().Bytes, 1, 4096);
 
         await influx.Server.RestartAsync(Cancel);
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches == Total && unacknowledged.Count == 0, Patience,
-            $"every batch stored once the store returns: {statistics}, {unacknowledged.Count} unacknowledged");
+            $"every batch stored once the store returns: {telemetry}, {unacknowledged.Count} unacknowledged");
         var series = await store.ReadMotionAsync(motion.DeviceId, motion.StartMicros, long.MaxValue, Cancel);
         Assert.True(motion.Samples(Total).SequenceEqual(series.Samples), motion.Describe(series, Total));
     }
@@ -159,7 +159,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         await EnsureInfluxRunningAsync();
         using var host = await StartIngestAsync();
         await using var publisher = await ConnectPublisherAsync();
-        var statistics = host.Services.GetRequiredService<IngestStatistics>();
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
         var store = host.Services.GetRequiredService<ITelemetryStore>();
         long published = 0;
         using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
@@ -174,7 +174,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
             published++;
         }
 
-        while (statistics.MotionBatches < 100 * fleet.Length && await pace.WaitForNextTickAsync(Cancel))
+        while (telemetry.Totals.MotionBatches < 100 * fleet.Length && await pace.WaitForNextTickAsync(Cancel))
         {
             await PublishRoundAsync();
         }
@@ -196,8 +196,8 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         }
 
         await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel)).MotionBatches >= published * fleet.Length, Patience,
-            $"all {published * fleet.Length} batches stored after influxd came back: {statistics}");
-        output.WriteLine($"influxd killed after {killedAt} batches a device, {published} published a device in all: {statistics}");
+            $"all {published * fleet.Length} batches stored after influxd came back: {telemetry}");
+        output.WriteLine($"influxd killed after {killedAt} batches a device, {published} published a device in all: {telemetry}");
         await AssertStoredOnceAsync(store, fleet, published, "influxd SIGKILLed mid-stream and restarted");
     }
 
@@ -321,7 +321,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
 
     private async Task<MqttConnection> ConnectPublisherAsync()
     {
-        var connection = new MqttConnection(broker.Broker.ToOptions(), $"publisher-{Guid.NewGuid():N}", TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning).CreateLogger("publisher"));
+        var connection = new MqttConnectionFactory(broker.Broker.ToOptions(), TestOutputLoggerProvider.CreateFactory(output, LogLevel.Warning)).Create($"publisher-{Guid.NewGuid():N}");
         await connection.ConnectAsync(Cancel).WaitAsync(Patience);
         return connection;
     }

@@ -41,7 +41,7 @@ internal sealed class ModelTopicRecorder : IAsyncDisposable
 
     public static async Task<ModelTopicRecorder> StartAsync(MosquittoBroker broker, string task, ILogger logger)
     {
-        var connection = new MqttConnection(broker.ToOptions(), $"model-recorder-{Guid.NewGuid():N}", logger);
+        var connection = new MqttConnectionFactory(broker.ToOptions(), new SingleLoggerFactory(logger)).Create($"model-recorder-{Guid.NewGuid():N}");
         var recorder = new ModelTopicRecorder(connection, task);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await connection.ConnectAsync(timeout.Token);

@@ -45,7 +45,7 @@ internal static class RetainedModelTopics
 
     public static async Task<MqttConnection> ConnectAsync(BrokerOptions broker, string clientId)
     {
-        var connection = new MqttConnection(broker, $"{clientId}-{Guid.NewGuid():N}", NullLogger.Instance);
+        var connection = new MqttConnectionFactory(broker, NullLoggerFactory.Instance).Create($"{clientId}-{Guid.NewGuid():N}");
         await connection.ConnectAsync(CancellationToken.None);
         return connection;
     }

@@ -9,7 +9,7 @@ namespace Pipeline.EdgeAgent.Inference.Detection;
 /// one, is a false detection; a session that ends with no detection, once no detection can still land in it, is
 /// a missed swing. Only the few sessions a detection can still reach are kept.
 /// </summary>
-internal sealed class SwingSessionMatcher(AgentCounters counters)
+internal sealed class SwingSessionMatcher(AgentTelemetry telemetry)
 {
     /// <summary>Sessions kept at most; sessions shorter than a detector's reach are not expected, and the oldest goes first.</summary>
     public const int MaxOpenSessions = 64;
@@ -46,19 +46,19 @@ internal sealed class SwingSessionMatcher(AgentCounters counters)
             {
                 if (session.Detected)
                 {
-                    counters.AddFalseSwingDetection();
+                    telemetry.FalseSwingDetected();
                 }
                 else
                 {
                     session.Detected = true;
-                    counters.AddSwingDetected();
+                    telemetry.SwingDetected();
                 }
 
                 return session.ClassName;
             }
         }
 
-        counters.AddFalseSwingDetection();
+        telemetry.FalseSwingDetected();
         return null;
     }
 
@@ -90,7 +90,7 @@ internal sealed class SwingSessionMatcher(AgentCounters counters)
     {
         if (!session.Detected)
         {
-            counters.AddSwingMissed();
+            telemetry.SwingMissed();
         }
     }
 

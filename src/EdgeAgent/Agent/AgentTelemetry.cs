@@ -1,7 +1,10 @@
 namespace Pipeline.EdgeAgent.Agent;
 
-/// <summary>One agent's running totals, updated from its loops and read by snapshots on any thread.</summary>
-internal sealed class AgentCounters
+/// <summary>
+/// One agent's telemetry: each event is counted once, here, by the loop it happens in, into running totals that
+/// snapshots (<see cref="AgentSnapshot"/>) read on any thread.
+/// </summary>
+internal sealed class AgentTelemetry
 {
     private long _predictions;
     private long _correctPredictions;
@@ -38,7 +41,8 @@ internal sealed class AgentCounters
     /// <summary>Artifact chunks fetched and verified, not those restored from a resumed download on disk.</summary>
     public long ModelChunksFetched => Interlocked.Read(ref _modelChunksFetched);
 
-    public void AddPrediction(bool correct)
+    /// <summary>A prediction was published; <paramref name="correct"/> when it matched the simulated truth.</summary>
+    public void Predicted(bool correct)
     {
         Interlocked.Increment(ref _predictions);
         if (correct)
@@ -47,19 +51,23 @@ internal sealed class AgentCounters
         }
     }
 
-    public void AddSamples(int count) => Interlocked.Add(ref _samplesSent, count);
+    /// <summary>Motion samples were recorded into the outbox.</summary>
+    public void SamplesRecorded(int count) => Interlocked.Add(ref _samplesSent, count);
 
-    public void AddFrame() => Interlocked.Increment(ref _framesSent);
+    /// <summary>A frame was recorded into the outbox.</summary>
+    public void FrameRecorded() => Interlocked.Increment(ref _framesSent);
 
-    public void AddRejection() => Interlocked.Increment(ref _rejections);
+    /// <summary>An announced model was refused.</summary>
+    public void ModelRefused() => Interlocked.Increment(ref _rejections);
 
-    public void AddInferenceDrop() => Interlocked.Increment(ref _inferenceDrops);
+    /// <summary>An input was dropped because inference fell behind sampling.</summary>
+    public void InferenceDropped() => Interlocked.Increment(ref _inferenceDrops);
 
-    public void AddSwingDetected() => Interlocked.Increment(ref _swingsDetected);
+    public void SwingDetected() => Interlocked.Increment(ref _swingsDetected);
 
-    public void AddSwingMissed() => Interlocked.Increment(ref _swingsMissed);
+    public void SwingMissed() => Interlocked.Increment(ref _swingsMissed);
 
-    public void AddFalseSwingDetection() => Interlocked.Increment(ref _falseSwingDetections);
+    public void FalseSwingDetected() => Interlocked.Increment(ref _falseSwingDetections);
 
-    public void AddModelChunkFetched() => Interlocked.Increment(ref _modelChunksFetched);
+    public void ModelChunkFetched() => Interlocked.Increment(ref _modelChunksFetched);
 }

@@ -6,8 +6,12 @@ using Polly.CircuitBreaker;
 
 namespace Pipeline.Ingest.Observability;
 
-/// <summary>Ingest's instruments on the "Pipeline.Ingest" meter.</summary>
-public sealed class IngestMetrics
+/// <summary>
+/// Ingest's telemetry: each event is counted once, here, on its instrument of the "Pipeline.Ingest" meter (for exporters)
+/// and in this process's running totals (<see cref="Totals"/>, for reports and tests) alike, so the two cannot drift apart.
+/// Safe to use from any thread.
+/// </summary>
+public sealed class IngestTelemetry
 {
     public const string MeterName = "Pipeline.Ingest";
 
@@ -22,7 +26,17 @@ public sealed class IngestMetrics
     private Func<CircuitState> _circuit = () => CircuitState.Closed;
     private SpillBuffer? _spill;
 
-    public IngestMetrics(IMeterFactory meters)
+    private long _motionBatches;
+    private long _motionSamples;
+    private long _frames;
+    private long _labels;
+    private long _statusMessages;
+    private long _quarantinedTotal;
+    private long _duplicatesTotal;
+    private long _spilledTotal;
+    private long _drainedTotal;
+
+    public IngestTelemetry(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
         _received = meter.CreateCounter<long>("pipeline.ingest.received", "{message}", "MQTT messages received, by stream");
@@ -41,29 +55,82 @@ public sealed class IngestMetrics
             "The store's circuit breaker: 0 closed, 1 open, 2 half-open, 3 isolated");
     }
 
+    /// <summary>This process's running totals, each read atomically.</summary>
+    public IngestTotals Totals => new(
+        Interlocked.Read(ref _motionBatches),
+        Interlocked.Read(ref _motionSamples),
+        Interlocked.Read(ref _frames),
+        Interlocked.Read(ref _labels),
+        Interlocked.Read(ref _statusMessages),
+        Interlocked.Read(ref _quarantinedTotal),
+        Interlocked.Read(ref _duplicatesTotal),
+        Interlocked.Read(ref _spilledTotal),
+        Interlocked.Read(ref _drainedTotal));
+
     /// <summary>Reports the spill's depth.</summary>
     public void ObserveSpill(SpillBuffer spill) => Volatile.Write(ref _spill, spill);
 
     /// <summary>Reports the store circuit breaker's state.</summary>
     public void ObserveCircuit(Func<CircuitState> state) => Volatile.Write(ref _circuit, state);
 
-    public void Spilled(long count) => _spilled.Add(count);
-
-    public void Drained(long count) => _drained.Add(count);
-
     /// <summary>Reports the depth of a queue under <paramref name="name"/> until the queue is replaced.</summary>
     public void ObserveQueue(string name, Func<int> depth) => _queues[name] = depth;
 
+    /// <summary>A message came off the broker (its stream, or null when its topic names none).</summary>
     public void Received(TelemetryStream? stream) => _received.Add(1, Tag(stream));
 
-    public void Stored(TelemetryStream stream, long count) => _stored.Add(count, Tag(stream));
+    /// <summary>A device status message was taken.</summary>
+    public void StatusReceived() => Interlocked.Increment(ref _statusMessages);
 
-    public void Duplicates(TelemetryStream stream, long count) => _duplicates.Add(count, Tag(stream));
+    /// <summary>
+    /// One store write of <paramref name="offered"/> messages of <paramref name="stream"/> took <paramref name="elapsed"/>; the
+    /// store took <paramref name="stored"/> as new and already had the rest. <paramref name="samples"/> are the motion samples
+    /// offered, duplicates included (0 for other streams).
+    /// </summary>
+    public void Stored(TelemetryStream stream, int offered, int stored, long samples, TimeSpan elapsed)
+    {
+        var tag = Tag(stream);
+        _writeLatency.Record(elapsed.TotalMilliseconds, tag);
+        _stored.Add(stored, tag);
+        _duplicates.Add(offered - stored, tag);
+        Interlocked.Add(ref _duplicatesTotal, offered - stored);
+        switch (stream)
+        {
+            case TelemetryStream.Motion:
+                Interlocked.Add(ref _motionBatches, stored);
+                Interlocked.Add(ref _motionSamples, samples);
+                break;
+            case TelemetryStream.Frames:
+                Interlocked.Add(ref _frames, stored);
+                break;
+            case TelemetryStream.Labels:
+                Interlocked.Add(ref _labels, stored);
+                break;
+        }
+    }
 
-    public void Quarantined(TelemetryStream? stream, string code) =>
+    /// <summary>A message was refused with the reason <paramref name="code"/> and quarantined.</summary>
+    public void Quarantined(TelemetryStream? stream, string code)
+    {
         _quarantined.Add(1, Tag(stream), new KeyValuePair<string, object?>("reason", code));
+        Interlocked.Increment(ref _quarantinedTotal);
+    }
 
-    public void WriteLatency(TimeSpan elapsed, TelemetryStream stream) => _writeLatency.Record(elapsed.TotalMilliseconds, Tag(stream));
+    /// <summary>Messages written to the on-disk spill (and then acknowledged) while the store was unavailable.</summary>
+    public void Spilled(long count)
+    {
+        _spilled.Add(count);
+        Interlocked.Add(ref _spilledTotal, count);
+    }
+
+    /// <summary>Spilled messages replayed into the store.</summary>
+    public void Drained(long count)
+    {
+        _drained.Add(count);
+        Interlocked.Add(ref _drainedTotal, count);
+    }
+
+    public override string ToString() => Totals.ToString();
 
     private static KeyValuePair<string, object?> Tag(TelemetryStream? stream) =>
         new("stream", stream is { } s ? Topics.StreamName(s) : "unknown");
