@@ -258,7 +258,8 @@ public sealed class RecordFile : IDisposable
     public byte[] ReadBody(long offset)
     {
         var handle = Handle() ?? throw new InvalidDataException($"{Path} does not exist");
-        return ReadRecord(handle, offset, RandomAccess.GetLength(handle), out var problem)
+        // No end is known without a system call: a record running past the file's end reads short, which fails just the same.
+        return ReadRecord(handle, offset, long.MaxValue, out var problem)
             ?? throw new InvalidDataException($"{Path}: no intact record at offset {offset} ({problem})");
     }
 
