@@ -9,12 +9,14 @@ namespace Pipeline.Durability.Tests;
 /// strace attached to this test process, recording the file system calls an action makes: what a power cut would lose
 /// (an fsync left out, or made in the wrong order) cannot be seen from inside the process, but the system calls can.
 /// A failed open of a unique marker path before and after the action brackets its calls in the trace, so waiting for
-/// strace to attach, and for its output, is waiting on a condition rather than for a guessed time.
+/// strace to attach, and for its output, is waiting on a condition rather than for a guessed time. A thread takes only
+/// one tracer, so one trace at a time is attached (tests of several classes run in parallel).
 /// </summary>
 internal sealed partial class SyscallTrace : IDisposable
 {
     private const string Calls = "openat,fsync,rename,renameat,renameat2";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
     private readonly TemporaryFolder _folder = new("strace");
     private readonly Process _strace;
@@ -28,15 +30,24 @@ internal sealed partial class SyscallTrace : IDisposable
 
     public static async Task<SyscallTrace> AttachAsync()
     {
+        await OneAtATime.WaitAsync();
         var trace = new SyscallTrace(new Process());
         trace._strace.StartInfo = new ProcessStartInfo("strace", ["-f", "-qq", "-p", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "-e", "trace=" + Calls, "-o", trace.LogPath])
         {
             UseShellExecute = false,
         };
-        trace._strace.Start();
-        var marker = trace.NewMarker();
-        await Eventually.TrueAsync(() => Touch(marker) && trace.Log().Contains(marker, StringComparison.Ordinal), Patience, "strace attaches to the test process");
-        return trace;
+        try
+        {
+            trace._strace.Start();
+            var marker = trace.NewMarker();
+            await Eventually.TrueAsync(() => Touch(marker) && trace.Log().Contains(marker, StringComparison.Ordinal), Patience, "strace attaches to the test process");
+            return trace;
+        }
+        catch
+        {
+            trace.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The calls <paramref name="action"/> made, one per line, as strace writes them ("openat(AT_FDCWD, \"/x\", O_RDONLY) = 5").</summary>
@@ -85,7 +96,7 @@ internal sealed partial class SyscallTrace : IDisposable
 
     public void Dispose()
     {
-        if (!_strace.HasExited)
+        if (IsRunning())
         {
             // SIGINT makes strace detach cleanly; killing it outright could leave this process stopped mid-call.
             using var interrupt = Process.Start("kill", ["-INT", _strace.Id.ToString(CultureInfo.InvariantCulture)]);
@@ -95,6 +106,20 @@ internal sealed partial class SyscallTrace : IDisposable
 
         _strace.Dispose();
         _folder.Dispose();
+        OneAtATime.Release();
+    }
+
+    private bool IsRunning()
+    {
+        try
+        {
+            return !_strace.HasExited;
+        }
+        catch (InvalidOperationException)
+        {
+            // It never started.
+            return false;
+        }
     }
 
     private string NewMarker() => _folder.Combine($"marker-{Guid.NewGuid():N}");

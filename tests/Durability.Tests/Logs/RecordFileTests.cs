@@ -27,7 +27,7 @@ public sealed class RecordFileTests : RecordLogContract
     }
 
     [Fact]
-    public void Commit_OnAnotherThreadWhileWritesGoOn_LosesNothing()
+    public async Task Commit_OnAnotherThreadWhileWritesGoOn_LosesNothing()
     {
         const int records = 2000;
         using (var file = RecordFile.OpenForAppend(LogPath, Limits))
@@ -47,7 +47,7 @@ public sealed class RecordFileTests : RecordLogContract
             }
 
             Volatile.Write(ref writing, false);
-            committer.Wait();
+            await committer;
             file.Commit();
             Assert.Equal(file.WrittenLength, file.Length);
         }
@@ -153,7 +153,7 @@ public sealed class RecordFileTests : RecordLogContract
     {
         using var file = RecordFile.OpenForAppend(LogPath, Limits);
         file.Scan((_, _) => null, skipDamage: true);
-        file.Write([.. bodies.SelectMany(RecordFraming.Frame)]);
+        file.Write([.. bodies.SelectMany(body => RecordFraming.Frame(body))]);
         file.Commit();
     }
 

@@ -63,7 +63,7 @@ public sealed class SegmentedLogTests : RecordLogContract
     }
 
     [Fact]
-    public void Sync_OnAnotherThreadWhileAppendsAndRollOversGoOn_LosesNothing()
+    public async Task Sync_OnAnotherThreadWhileAppendsAndRollOversGoOn_LosesNothing()
     {
         const int records = 3000;
         using (var log = Open().Log)
@@ -88,7 +88,7 @@ public sealed class SegmentedLogTests : RecordLogContract
             }
 
             Volatile.Write(ref appending, false);
-            syncer.Wait();
+            await syncer;
             log.Sync();
             Assert.Equal(7, log.Segments.Count);
         }
@@ -193,7 +193,7 @@ public sealed class SegmentedLogTests : RecordLogContract
     protected override void AppendDurably(params byte[][] bodies)
     {
         using var log = Open().Log;
-        log.Append([.. bodies.SelectMany(RecordFraming.Frame)]);
+        log.Append([.. bodies.SelectMany(body => RecordFraming.Frame(body))]);
         log.Sync();
     }
 
