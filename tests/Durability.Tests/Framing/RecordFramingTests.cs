@@ -1,68 +1,48 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using Pipeline.Durability.Framing;
 
 namespace Pipeline.Durability.Tests.Framing;
 
 public sealed class RecordFramingTests
 {
-    private static readonly FrameLimits Limits = new(0, 1024);
-
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(1000)]
-    public void Frame_ThenTryRead_RoundTripsTheBody(int length)
+    public void WriteHeader_PutsTheBodyLengthAndItsCrc32BeforeTheBody_LittleEndian(int length)
     {
         var body = Body(length);
-        var frame = RecordFraming.Frame(body);
+        var frame = Frames.Of(body);
 
         Assert.Equal(RecordFraming.HeaderSize + length, frame.Length);
         Assert.Equal((uint)length, BinaryPrimitives.ReadUInt32LittleEndian(frame));
-        Assert.Equal(length, RecordFraming.TryRead(frame, Limits, out var problem));
-        Assert.Null(problem);
-        Assert.Equal(body, frame[RecordFraming.HeaderSize..]);
+        Assert.Equal((uint)length, RecordFraming.AnnouncedBodyLength(frame));
+        Assert.Equal(Crc32.HashToUInt32(body), BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(4)));
+        Assert.True(RecordFraming.ChecksumHolds(frame));
+        Assert.True(RecordFraming.ChecksumHolds(frame.AsSpan(0, RecordFraming.HeaderSize), body));
     }
 
     [Fact]
-    public void TryRead_OfAFrameCutAtEveryByteOffset_NamesTheProblem()
+    public void ChecksumHolds_IsFalse_WithAnyByteOfTheBodyOrChecksumFlipped()
     {
-        var frame = RecordFraming.Frame(Body(40));
-        for (var cut = 0; cut < frame.Length; cut++)
-        {
-            Assert.Null(RecordFraming.TryRead(frame.AsSpan(0, cut), Limits, out var problem));
-            Assert.False(string.IsNullOrEmpty(problem), $"no problem named for a frame cut at {cut}");
-        }
-    }
-
-    [Fact]
-    public void TryRead_WithAnyByteOfTheFrameFlipped_RefusesIt()
-    {
-        var intact = RecordFraming.Frame(Body(40));
-        for (var at = 0; at < intact.Length; at++)
+        var intact = Frames.Of(Body(40));
+        for (var at = 4; at < intact.Length; at++)
         {
             var frame = intact.ToArray();
             frame[at] ^= 0x41;
-            Assert.Null(RecordFraming.TryRead(frame, Limits, out _));
+            Assert.False(RecordFraming.ChecksumHolds(frame), $"a flipped byte at {at} went unnoticed");
         }
     }
 
-    [Fact]
-    public void TryRead_OfALengthOutsideTheLimits_RefusesItWithoutReadingFurther()
-    {
-        var frame = RecordFraming.Frame(Body(10));
-        BinaryPrimitives.WriteUInt32LittleEndian(frame, uint.MaxValue);
-
-        Assert.Null(RecordFraming.TryRead(frame, Limits, out var problem));
-        Assert.Contains("outside 0..1024", problem);
-    }
-
-    [Fact]
-    public void TryRead_LooksOnlyAtTheFirstRecord()
-    {
-        var two = RecordFraming.Frame(Body(5)).Concat(RecordFraming.Frame(Body(7))).ToArray();
-
-        Assert.Equal(5, RecordFraming.TryRead(two, Limits, out _));
-    }
+    [Theory]
+    [InlineData(0L, false)]
+    [InlineData(1L, true)]
+    [InlineData(1024L, true)]
+    [InlineData(1025L, false)]
+    [InlineData(uint.MaxValue, false)]
+    public void FrameLimits_AllowOnlyTheBodyLengthsBetweenThem(long length, bool allowed) =>
+        Assert.Equal(allowed, new FrameLimits(1, 1024).Allows(length));
 
     private static byte[] Body(int length) => [.. Enumerable.Range(0, length).Select(i => (byte)(i * 31 + 7))];
 }

@@ -15,8 +15,8 @@ public sealed class RecordFileTests : RecordLogContract
     {
         using var file = RecordFile.OpenForAppend(LogPath, Limits);
         file.Scan((_, _) => null);
-        var first = file.Write(RecordFraming.Frame(Body(1, 10)));
-        var second = file.Write(RecordFraming.Frame(Body(2, 10)));
+        var first = file.Write(Frames.Of(Body(1, 10)));
+        var second = file.Write(Frames.Of(Body(2, 10)));
 
         Assert.Equal((0L, 18L), (first, second));
         Assert.Equal(0, file.Length);
@@ -43,7 +43,7 @@ public sealed class RecordFileTests : RecordLogContract
             });
             for (var i = 0; i < records; i++)
             {
-                file.Write(RecordFraming.Frame(Body(i, 1 + (i % 50))));
+                file.Write(Frames.Of(Body(i, 1 + (i % 50))));
             }
 
             Volatile.Write(ref writing, false);
@@ -61,11 +61,11 @@ public sealed class RecordFileTests : RecordLogContract
         using (var file = RecordFile.OpenForAppend(LogPath, Limits))
         {
             file.Scan((_, _) => null);
-            file.Write(RecordFraming.Frame(Body(1, 10)));
+            file.Write(Frames.Of(Body(1, 10)));
             file.Commit();
-            file.Write(RecordFraming.Frame(Body(2, 10)));
+            file.Write(Frames.Of(Body(2, 10)));
             file.DiscardUncommitted();
-            Assert.Equal(18, file.Write(RecordFraming.Frame(Body(3, 10))));
+            Assert.Equal(18, file.Write(Frames.Of(Body(3, 10))));
             file.Commit();
         }
 
@@ -100,8 +100,8 @@ public sealed class RecordFileTests : RecordLogContract
         using var writer = RecordFile.OpenForAppend(LogPath, Limits);
         writer.Scan((_, _) => null);
         using var reader = RecordFile.OpenForReading(LogPath, Limits);
-        var frame = RecordFraming.Frame(Body(2, 100));
-        writer.Write(RecordFraming.Frame(Body(1, 10)));
+        var frame = Frames.Of(Body(2, 100));
+        writer.Write(Frames.Of(Body(1, 10)));
         writer.Write(frame.AsSpan(0, 50));
         var seen = new List<byte[]>();
 
@@ -142,7 +142,7 @@ public sealed class RecordFileTests : RecordLogContract
         var path = Folder.Combine("a", "b", "records.log");
         using (var file = RecordFile.OpenForAppend(path, Limits))
         {
-            file.Write(RecordFraming.Frame(Body(1, 5)));
+            file.Write(Frames.Of(Body(1, 5)));
             file.Commit();
         }
 
@@ -153,7 +153,7 @@ public sealed class RecordFileTests : RecordLogContract
     {
         using var file = RecordFile.OpenForAppend(LogPath, Limits);
         file.Scan((_, _) => null, skipDamage: true);
-        file.Write([.. bodies.SelectMany(body => RecordFraming.Frame(body))]);
+        file.Write([.. bodies.SelectMany(body => Frames.Of(body))]);
         file.Commit();
     }
 

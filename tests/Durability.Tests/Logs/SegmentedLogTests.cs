@@ -26,12 +26,12 @@ public sealed class SegmentedLogTests : RecordLogContract
     {
         using (var log = Open().Log)
         {
-            Assert.Equal((1L, 0L), log.Append(RecordFraming.Frame(Body(1, 10))));
-            Assert.Equal(2, log.StartSegment(RecordFraming.Frame(Body(2, 10))));
-            Assert.Equal((2L, 18L), log.Append(RecordFraming.Frame(Body(3, 10))));
+            Assert.Equal((1L, 0L), log.Append(Frames.Of(Body(1, 10))));
+            Assert.Equal(2, log.StartSegment(Frames.Of(Body(2, 10))));
+            Assert.Equal((2L, 18L), log.Append(Frames.Of(Body(3, 10))));
             log.Seal();
             Assert.Null(log.ActiveSegment);
-            Assert.Equal((3L, 0L), log.Append(RecordFraming.Frame(Body(4, 10))));
+            Assert.Equal((3L, 0L), log.Append(Frames.Of(Body(4, 10))));
             log.Sync();
             Assert.Equal([1L, 2L, 3L], log.Segments);
             Assert.Equal(18 * 4, log.Bytes);
@@ -41,17 +41,17 @@ public sealed class SegmentedLogTests : RecordLogContract
         using var reopened = SegmentedLog.Open(Folder.Path, Naming, Limits, (segment, offset, _) => { seen.Add((segment, offset)); return null; }).Log;
         Assert.Equal([(1L, 0L), (2L, 0L), (2L, 18L), (3L, 0L)], seen);
         Assert.Equal(3, reopened.ActiveSegment);
-        Assert.Equal((3L, 18L), reopened.Append(RecordFraming.Frame(Body(5, 10))));
+        Assert.Equal((3L, 18L), reopened.Append(Frames.Of(Body(5, 10))));
     }
 
     [Fact]
     public async Task ANewSegment_IsCreatedWithItsFirstRecordsFsynced_AndThenAnFsyncOfItsFolder()
     {
         using var log = Open().Log;
-        log.Append(RecordFraming.Frame(Body(1, 10)));
+        log.Append(Frames.Of(Body(1, 10)));
         using var trace = await SyscallTrace.AttachAsync();
 
-        var calls = await trace.CallsOfAsync(() => log.StartSegment(RecordFraming.Frame(Body(2, 10))));
+        var calls = await trace.CallsOfAsync(() => log.StartSegment(Frames.Of(Body(2, 10))));
 
         var segment = SyscallTrace.Opened(calls, Folder.Combine("log-000000000002.seg"));
         Assert.True(segment is not null, "the new segment was not created:\n" + string.Join('\n', calls));
@@ -80,11 +80,11 @@ public sealed class SegmentedLogTests : RecordLogContract
             {
                 if (i % 500 == 499)
                 {
-                    log.StartSegment(RecordFraming.Frame(Body(i, 8)));
+                    log.StartSegment(Frames.Of(Body(i, 8)));
                     continue;
                 }
 
-                log.Append(RecordFraming.Frame(Body(i, 8)));
+                log.Append(Frames.Of(Body(i, 8)));
             }
 
             Volatile.Write(ref appending, false);
@@ -101,8 +101,8 @@ public sealed class SegmentedLogTests : RecordLogContract
     {
         using (var log = Open().Log)
         {
-            log.Append([.. RecordFraming.Frame(Body(1, 10)), .. RecordFraming.Frame(Body(2, 10))]);
-            log.StartSegment(RecordFraming.Frame(Body(3, 10)));
+            log.Append([.. Frames.Of(Body(1, 10)), .. Frames.Of(Body(2, 10))]);
+            log.StartSegment(Frames.Of(Body(3, 10)));
             log.Sync();
         }
 
@@ -132,7 +132,7 @@ public sealed class SegmentedLogTests : RecordLogContract
             log.Seal();
             Assert.Empty(log.Segments);
             Assert.False(File.Exists(Folder.Combine("log-000000000001.seg")));
-            log.Append(RecordFraming.Frame(Body(1, 10)));
+            log.Append(Frames.Of(Body(1, 10)));
             Assert.Equal([2L], log.Segments);
         }
 
@@ -149,12 +149,12 @@ public sealed class SegmentedLogTests : RecordLogContract
     {
         using (var log = Open().Log)
         {
-            log.Append(RecordFraming.Frame(Body(1, 10)));
+            log.Append(Frames.Of(Body(1, 10)));
             log.Sync();
-            log.Append(RecordFraming.Frame(Body(2, 10)));
+            log.Append(Frames.Of(Body(2, 10)));
             log.DiscardUnsynced();
             Assert.Equal(18, log.Bytes);
-            Assert.Equal((1L, 18L), log.Append(RecordFraming.Frame(Body(3, 10))));
+            Assert.Equal((1L, 18L), log.Append(Frames.Of(Body(3, 10))));
             log.Sync();
         }
 
@@ -165,7 +165,7 @@ public sealed class SegmentedLogTests : RecordLogContract
     public void TheActiveSegment_CannotBeDeleted_AnOlderOneCan()
     {
         using var log = Open().Log;
-        log.Append(RecordFraming.Frame(Body(1, 10)));
+        log.Append(Frames.Of(Body(1, 10)));
         log.StartSegment([]);
 
         Assert.Throws<InvalidOperationException>(() => log.Delete(2));
@@ -178,9 +178,9 @@ public sealed class SegmentedLogTests : RecordLogContract
     public void Read_ReturnsTheRawFrames_OfAnySegment()
     {
         using var log = Open().Log;
-        var first = RecordFraming.Frame(Body(1, 10));
+        var first = Frames.Of(Body(1, 10));
         log.Append(first);
-        log.StartSegment(RecordFraming.Frame(Body(2, 10)));
+        log.StartSegment(Frames.Of(Body(2, 10)));
         var buffer = new byte[first.Length];
 
         Assert.Equal(first.Length, log.Read(1, 0, buffer));
@@ -193,7 +193,7 @@ public sealed class SegmentedLogTests : RecordLogContract
     protected override void AppendDurably(params byte[][] bodies)
     {
         using var log = Open().Log;
-        log.Append([.. bodies.SelectMany(body => RecordFraming.Frame(body))]);
+        log.Append([.. bodies.SelectMany(body => Frames.Of(body))]);
         log.Sync();
     }
 
