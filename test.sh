@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real servers. Installs the Debian packages the tests start
-# (mosquitto, influxdb) and the font the training charts are drawn with (fonts-dejavu-core) when they are missing, so a fresh Debian 12 machine with the .NET SDK needs nothing else.
+# (mosquitto, influxdb), the font the training charts are drawn with (fonts-dejavu-core) and strace (which the durability
+# tests attach to check the order of fsyncs) when they are missing, so a fresh Debian 12 machine with the .NET SDK needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +10,7 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mos
 command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v influxd >/dev/null 2>&1 || [ -x /usr/bin/influxd ] || need+=(influxdb)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+command -v strace >/dev/null 2>&1 || need+=(strace)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   sudo_cmd=""

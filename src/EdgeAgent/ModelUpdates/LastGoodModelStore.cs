@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Durability.Files;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.ModelUpdates;
@@ -6,7 +7,7 @@ namespace Pipeline.EdgeAgent.ModelUpdates;
 /// <summary>
 /// The agent's last good model on disk (its own private format): "manifest.json" as the protocol's manifest JSON and
 /// "model-v&lt;version&gt;.bin" as the artifact bytes of the version it names. Saving writes the artifact under its own
-/// name first and then replaces the manifest, each through a temporary file that is fsync'd and renamed into place:
+/// name first and then replaces the manifest, each with <see cref="AtomicFile"/> (a side file fsync'd and renamed into place):
 /// the manifest's rename is the one step that switches models, so a crash at any point leaves the old model or the
 /// new one, each whole, never a manifest beside the other version's artifact. Reading trusts nothing: the manifest is
 /// decoded and checked, and the artifact's size and checksum are verified again when the model is loaded.
@@ -14,8 +15,6 @@ namespace Pipeline.EdgeAgent.ModelUpdates;
 public sealed class LastGoodModelStore(string folder)
 {
     public const string ManifestFile = "manifest.json";
-
-    private const string TemporaryExtension = ".tmp";
 
     public string Folder { get; } = folder;
 
@@ -27,13 +26,12 @@ public sealed class LastGoodModelStore(string folder)
 
     public async Task SaveAsync(ModelManifest manifest, byte[] artifact, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Folder);
-        await WriteDurablyAsync(ArtifactPath(manifest.Version), artifact, cancellationToken);
-        await WriteDurablyAsync(ManifestPath, ControlMessageCodec.Encode(manifest), cancellationToken);
+        await AtomicFile.WriteAsync(ArtifactPath(manifest.Version), artifact, cancellationToken);
+        await AtomicFile.WriteAsync(ManifestPath, ControlMessageCodec.Encode(manifest), cancellationToken);
 
         // Only now is the previous artifact unreferenced; so are temporary files a crash left behind.
         var current = ArtifactPath(manifest.Version);
-        foreach (var stale in Directory.EnumerateFiles(Folder, "model*.bin").Concat(Directory.EnumerateFiles(Folder, "*" + TemporaryExtension)))
+        foreach (var stale in Directory.EnumerateFiles(Folder, "model*.bin").Concat(Directory.EnumerateFiles(Folder, "*" + AtomicFile.SideFileExtension)))
         {
             if (stale != current)
             {
@@ -48,7 +46,7 @@ public sealed class LastGoodModelStore(string folder)
     /// </summary>
     public Task SaveManifestAsync(ModelManifest manifest, CancellationToken cancellationToken) =>
         File.Exists(ArtifactPath(manifest.Version))
-            ? WriteDurablyAsync(ManifestPath, ControlMessageCodec.Encode(manifest), cancellationToken)
+            ? AtomicFile.WriteAsync(ManifestPath, ControlMessageCodec.Encode(manifest), cancellationToken)
             : throw new InvalidOperationException($"{ArtifactPath(manifest.Version)} is missing: only the stored version's manifest can be replaced");
 
     /// <summary>The stored manifest and artifact, or an error naming what is wrong with them.</summary>
@@ -88,33 +86,6 @@ public sealed class LastGoodModelStore(string folder)
         catch (UnauthorizedAccessException e)
         {
             return (null, null, $"cannot read the last good model in {Folder}: {e.Message}");
-        }
-    }
-
-    /// <summary>
-    /// Writes <paramref name="bytes"/> to a temporary file, fsyncs it and renames it over <paramref name="path"/>: the
-    /// rename never exposes a file whose data is still only in the page cache, so even a power loss leaves the old file
-    /// or the whole new one. (The folder itself is not fsync'd, which .NET cannot do: after a power loss the rename may
-    /// be undone, leaving the previous model, which is still whole.)
-    /// </summary>
-    private static async Task WriteDurablyAsync(string path, byte[] bytes, CancellationToken cancellationToken)
-    {
-        var temporary = path + TemporaryExtension;
-        try
-        {
-            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync: true))
-            {
-                await file.WriteAsync(bytes, cancellationToken);
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            // A full disk, say: the partial temporary file would only take the room that is short.
-            File.Delete(temporary);
-            throw;
         }
     }
 }

@@ -1,13 +1,13 @@
-using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
+using Pipeline.Durability.Logs;
 
 namespace Pipeline.EdgeAgent.Outbox;
 
 /// <summary>
-/// The agent's bounded on-disk outbox (format: docs/DEVICES.md, "Outbox"). Appends are written straight to the
-/// file and fsync'd in groups by <see cref="KeepSyncingAsync"/> (one fsync for everything written so far); only
+/// The agent's bounded on-disk outbox (format: docs/DEVICES.md, "Outbox"), on a <see cref="SegmentedLog"/> of outbox
+/// records. Appends are written straight to the file and fsync'd in groups by <see cref="KeepSyncingAsync"/> (the log's
+/// group commit: one fsync for everything written so far); only
 /// messages already fsync'd are handed out for publishing, and a message leaves only once the broker acknowledged
 /// it, so a broker outage or an agent restart loses nothing that was ever published. Records live in numbered
 /// segment files, cut at session ends and at an eighth of the cap (or of the room on the disk, if less); acknowledged
@@ -41,12 +41,13 @@ public sealed class DiskOutbox : IDisposable
     private const int NoSpaceLeftOnDevice = 28;
     private const int DiskQuotaExceeded = 122;
 
+    private static readonly SegmentNaming Naming = new("", SegmentExtension, FirstNumber: 1);
+
     private readonly string _folder;
     private readonly long _maxBytes;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<long, long> _segmentBytes = [];
     // Unacknowledged messages, oldest first: those handed out for publishing, then those not yet handed out.
     private readonly Queue<PendingMessage> _inFlight = new();
     private readonly Queue<PendingMessage> _waiting = new();
@@ -55,8 +56,7 @@ public sealed class DiskOutbox : IDisposable
     private readonly Channel<bool> _written = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly Channel<bool> _synced = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
     private long _segmentLimit;
-    private long _writerSegment;
-    private SafeFileHandle _writer;
+    private SegmentedLog _log;
 
     // A session ended while the disk had no room for the next segment: it is cut before the next append instead.
     private bool _cutPending;
@@ -71,11 +71,8 @@ public sealed class DiskOutbox : IDisposable
     private bool _disposed;
     private OutboxCursor? _unsavedCursor;
     private int _acknowledgedSinceSave;
-    private long _bytes;
     private long _droppedMessages;
     private StreamCheckpoint? _checkpoint;
-    private long _readerSegment;
-    private SafeFileHandle? _reader;
 
     private DiskOutbox(string folder, long maxBytes, ILogger logger, TimeProvider time)
     {
@@ -83,7 +80,7 @@ public sealed class DiskOutbox : IDisposable
         _maxBytes = maxBytes;
         _logger = logger;
         _time = time;
-        _writer = null!;
+        _log = null!;
         _cursorFile = null!;
     }
 
@@ -100,16 +97,7 @@ public sealed class DiskOutbox : IDisposable
     }
 
     /// <summary>Bytes the outbox occupies on disk (at most the cap, plus one record while it makes room).</summary>
-    public long Bytes
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _bytes;
-            }
-        }
-    }
+    public long Bytes => _log.Bytes;
 
     /// <summary>Messages lost to the size cap (or to a damaged record read back), since this outbox was opened.</summary>
     public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
@@ -160,7 +148,7 @@ public sealed class DiskOutbox : IDisposable
         var frame = OutboxRecordFormat.Encode(new OutboxRecord(after, topic, payload));
         lock (_gate)
         {
-            if (_cutPending || (_segmentBytes[_writerSegment] > 0 && _segmentBytes[_writerSegment] + frame.Length > _segmentLimit))
+            if (_cutPending || (_log.ActiveLength > 0 && _log.ActiveLength + frame.Length > _segmentLimit))
             {
                 Roll();
             }
@@ -173,9 +161,8 @@ public sealed class DiskOutbox : IDisposable
                 return false;
             }
 
-            var offset = _segmentBytes[_writerSegment];
-            Write(frame);
-            _waiting.Enqueue(new PendingMessage(_appendedCount++, _writerSegment, offset, frame.Length));
+            var (segment, offset) = _log.Append(frame);
+            _waiting.Enqueue(new PendingMessage(_appendedCount++, segment, offset, frame.Length));
             _checkpoint = after;
             if (endsSession)
             {
@@ -233,9 +220,7 @@ public sealed class DiskOutbox : IDisposable
     /// </summary>
     public void SyncToDisk()
     {
-        SafeFileHandle writer;
         long through;
-        var referenced = false;
         lock (_gate)
         {
             if (_disposed || _durableCount == _appendedCount)
@@ -243,25 +228,11 @@ public sealed class DiskOutbox : IDisposable
                 return;
             }
 
-            // Older segments were fsync'd when they were cut, so syncing the newest covers every message so far.
-            // The reference keeps the handle open should the writer cut a segment (and close it) meanwhile.
-            writer = _writer;
             through = _appendedCount;
-            writer.DangerousAddRef(ref referenced);
         }
 
-        try
-        {
-            RandomAccess.FlushToDisk(writer);
-        }
-        finally
-        {
-            if (referenced)
-            {
-                writer.DangerousRelease();
-            }
-        }
-
+        // Every message counted above was written before this sync started, so it covers them all.
+        _log.Sync();
         MarkDurable(through);
     }
 
@@ -290,7 +261,7 @@ public sealed class DiskOutbox : IDisposable
                 // Messages back to back in one segment come in with one read, and their payloads share its buffer.
                 var (count, length) = ContiguousDurableRun(max - taken.Count);
                 var block = new byte[length];
-                var read = RandomAccess.Read(ReaderFor(first.Segment), block, first.Offset);
+                var read = _log.Read(first.Segment, first.Offset, block);
                 var start = 0;
                 for (var i = 0; i < count; i++)
                 {
@@ -350,7 +321,7 @@ public sealed class DiskOutbox : IDisposable
                     continue;
                 }
 
-                if (_segmentBytes.ContainsKey(message.Segment))
+                if (_log.LengthOf(message.Segment) is not null)
                 {
                     throw new InvalidOperationException(
                         $"outbox {_folder}: acknowledged segment {message.Segment} offset {message.Offset} out of order; acknowledge messages in the order they were handed out");
@@ -390,10 +361,8 @@ public sealed class DiskOutbox : IDisposable
         {
             SaveCursor();
             _disposed = true;
-            _writer.Dispose();
+            _log.Dispose();
             _cursorFile.Dispose();
-            _reader?.Dispose();
-            _reader = null;
         }
     }
 
@@ -405,103 +374,54 @@ public sealed class DiskOutbox : IDisposable
             _logger.LogWarning("outbox {Folder}: {Problem}; every stored message will be published again", _folder, cursorProblem);
         }
 
-        var segments = Directory.EnumerateFiles(_folder, "*" + SegmentExtension)
-            .Select(path => long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
-            .Where(n => n > 0)
-            .Order()
-            .ToList();
-        foreach (var segment in segments)
+        (_log, var damage) = SegmentedLog.Open(_folder, Naming, OutboxRecordFormat.Limits, (segment, offset, body) =>
         {
-            _segmentBytes[segment] = Scan(segment, cursor, isNewest: segment == segments[^1]);
-            _bytes += _segmentBytes[segment];
-        }
-
-        // A disk with less room than the cap would otherwise fill up with one segment, which is never deleted while it is
-        // being written: segments sized to the room there is keep several, and acknowledged ones are deleted to make room.
-        _segmentLimit = Math.Max(MinMaxBytes / 8, Math.Min(_maxBytes, new DriveInfo(_folder).AvailableFreeSpace + _bytes) / 8);
-        _writerSegment = segments.Count > 0 ? segments[^1] : 1;
-        _segmentBytes.TryAdd(_writerSegment, 0);
-        _writer = File.OpenHandle(PathOf(_writerSegment), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
-
-        // What a crashed agent wrote may still sit in the OS cache only: make it durable before publishing any of it.
-        RandomAccess.FlushToDisk(_writer);
-        _durableCount = _appendedCount;
-        DeleteAcknowledgedSegments();
-        if (_waiting.Count > 0)
-        {
-            _logger.LogInformation("outbox {Folder}: {Count} messages ({Bytes} bytes on disk) still to publish from before", _folder, _waiting.Count, _bytes);
-        }
-    }
-
-    /// <summary>Reads one segment's records, queueing those after the cursor; returns the bytes it keeps on disk.</summary>
-    private long Scan(long segment, OutboxCursor cursor, bool isNewest)
-    {
-        var path = PathOf(segment);
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-        var length = RandomAccess.GetLength(handle);
-        var header = new byte[OutboxRecordFormat.FrameHeaderSize];
-        long offset = 0;
-        string? problem = null;
-        while (offset < length)
-        {
-            if (RandomAccess.Read(handle, header, offset) < header.Length)
-            {
-                problem = "a record header is cut short";
-                break;
-            }
-
-            if (OutboxRecordFormat.BodyLengthOf(header) is not { } bodyLength)
-            {
-                problem = "a record header announces an impossible length";
-                break;
-            }
-
-            var frame = new byte[OutboxRecordFormat.FrameHeaderSize + bodyLength];
-            if (offset + frame.Length > length || RandomAccess.Read(handle, frame, offset) < frame.Length)
-            {
-                problem = "a record is cut short";
-                break;
-            }
-
-            var (record, error) = OutboxRecordFormat.Decode(frame);
+            var (record, error) = OutboxRecordFormat.DecodeBody(body);
             if (record is null)
             {
-                problem = error;
-                break;
+                return error;
             }
 
             _checkpoint = record.Checkpoint;
             if (record.HasMessage && !cursor.IsAcknowledged(segment, offset))
             {
-                _waiting.Enqueue(new PendingMessage(_appendedCount++, segment, offset, frame.Length));
+                _waiting.Enqueue(new PendingMessage(_appendedCount++, segment, offset, OutboxRecordFormat.FrameHeaderSize + body.Length));
             }
 
-            offset += frame.Length;
-        }
-
-        if (problem is null)
+            return null;
+        });
+        foreach (var d in damage)
         {
-            return length;
+            if (d.Cut)
+            {
+                // A crash during an append leaves a torn last record: it was never acknowledged to anyone, so it was cut off.
+                _logger.LogWarning("outbox {Folder}: segment {Segment}: {Problem}; dropped the {Bytes}-byte torn tail", _folder, d.Segment, d.Problem, d.Bytes);
+            }
+            else
+            {
+                _logger.LogError("outbox {Folder}: segment {Segment}: {Problem}; the {Bytes} bytes after it are skipped", _folder, d.Segment, d.Problem, d.Bytes);
+            }
         }
 
-        if (isNewest)
+        // A disk with less room than the cap would otherwise fill up with one segment, which is never deleted while it is
+        // being written: segments sized to the room there is keep several, and acknowledged ones are deleted to make room.
+        _segmentLimit = Math.Max(MinMaxBytes / 8, Math.Min(_maxBytes, new DriveInfo(_folder).AvailableFreeSpace + _log.Bytes) / 8);
+
+        // Opening the log fsync'd what a crashed agent may have left in the OS cache only: all of it is publishable.
+        _durableCount = _appendedCount;
+        DeleteAcknowledgedSegments();
+        if (_waiting.Count > 0)
         {
-            // A crash during an append leaves a torn last record: it was never acknowledged to anyone, so cut it off.
-            RandomAccess.SetLength(handle, offset);
-            _logger.LogWarning("outbox {Folder}: segment {Segment}: {Problem} at offset {Offset}; dropped the {Bytes}-byte torn tail", _folder, segment, problem, offset, length - offset);
-            return offset;
+            _logger.LogInformation("outbox {Folder}: {Count} messages ({Bytes} bytes on disk) still to publish from before", _folder, _waiting.Count, _log.Bytes);
         }
-
-        _logger.LogError("outbox {Folder}: segment {Segment}: {Problem} at offset {Offset}; the {Bytes} bytes after it are skipped", _folder, segment, problem, offset, length - offset);
-        return length;
     }
 
     private bool MakeRoom(int length)
     {
-        while (_bytes + length > _maxBytes)
+        while (_log.Bytes + length > _maxBytes)
         {
-            var oldest = _segmentBytes.Keys.First();
-            if (oldest == _writerSegment)
+            var oldest = _log.OldestSegment!.Value;
+            if (oldest == _log.ActiveSegment)
             {
                 return false;
             }
@@ -509,7 +429,7 @@ public sealed class DiskOutbox : IDisposable
             var dropped = DropFront(_inFlight, oldest) + DropFront(_waiting, oldest);
 
             Interlocked.Add(ref _droppedMessages, dropped);
-            DeleteSegment(oldest);
+            _log.Delete(oldest);
             _logger.LogWarning("outbox {Folder} reached its {Cap}-byte cap: dropped the oldest segment {Segment} with {Count} unsent messages", _folder, _maxBytes, oldest, dropped);
         }
 
@@ -544,60 +464,13 @@ public sealed class DiskOutbox : IDisposable
 
     private void Roll()
     {
-        // A segment is complete and durable before the next one starts, so only the newest can have an unsynced
-        // tail (which a crash may tear) and syncing the newest covers everything (see SyncToDisk).
-        RandomAccess.FlushToDisk(_writer);
+        // Each segment starts with the stream position, so it survives the deletion of every older segment; the log
+        // fsyncs it (and the finished segment before it) before returning, since older segments may be deleted right below.
+        // With no room for it (a full disk), writing goes on in the current segment.
+        _log.StartSegment(_checkpoint is { } checkpoint ? OutboxRecordFormat.Encode(new OutboxRecord(checkpoint, "", ReadOnlyMemory<byte>.Empty)) : []);
         MarkDurable(_appendedCount);
-        var next = _writerSegment + 1;
-        var writer = File.OpenHandle(PathOf(next), FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-        var length = 0;
-        try
-        {
-            if (_checkpoint is { } checkpoint)
-            {
-                // Each segment starts with the stream position, so it survives the deletion of every older segment;
-                // fsync'd, since the segments before it may be deleted right below.
-                var record = OutboxRecordFormat.Encode(new OutboxRecord(checkpoint, "", ReadOnlyMemory<byte>.Empty));
-                RandomAccess.Write(writer, record, 0);
-                RandomAccess.FlushToDisk(writer);
-                length = record.Length;
-            }
-        }
-        catch (IOException)
-        {
-            // No room for the new segment's first record (a full disk): writing goes on in the current segment, and no
-            // segment without the stream position is left behind.
-            writer.Dispose();
-            File.Delete(PathOf(next));
-            throw;
-        }
-
-        _writer.Dispose();
-        _writer = writer;
-        _writerSegment = next;
-        _segmentBytes[next] = length;
-        _bytes += length;
         _cutPending = false;
         DeleteAcknowledgedSegments();
-    }
-
-    private void Write(byte[] frame)
-    {
-        var offset = _segmentBytes[_writerSegment];
-        try
-        {
-            RandomAccess.Write(_writer, frame, offset);
-        }
-        catch (IOException)
-        {
-            // A full disk can take part of a record before it refuses the rest: cut that part off, so the segment still
-            // ends with a whole record and the next one goes where this one would have.
-            RandomAccess.SetLength(_writer, offset);
-            throw;
-        }
-
-        _segmentBytes[_writerSegment] += frame.Length;
-        _bytes += frame.Length;
     }
 
     private void SaveCursor()
@@ -676,40 +549,13 @@ public sealed class DiskOutbox : IDisposable
 
     private void DeleteAcknowledgedSegments()
     {
-        var oldestNeeded = _inFlight.TryPeek(out var next) || _waiting.TryPeek(out next) ? next.Segment : _writerSegment;
+        var oldestNeeded = _inFlight.TryPeek(out var next) || _waiting.TryPeek(out next) ? next.Segment : _log.ActiveSegment!.Value;
         // Runs after every acknowledgement; nearly always nothing is old enough, so look at the oldest segment first.
-        while (_segmentBytes.Count > 0 && _segmentBytes.Keys.First() is var oldest && oldest < oldestNeeded)
+        while (_log.OldestSegment is { } oldest && oldest < oldestNeeded)
         {
-            DeleteSegment(oldest);
+            _log.Delete(oldest);
         }
     }
-
-    private void DeleteSegment(long segment)
-    {
-        if (_reader is not null && _readerSegment == segment)
-        {
-            _reader.Dispose();
-            _reader = null;
-        }
-
-        File.Delete(PathOf(segment));
-        _bytes -= _segmentBytes[segment];
-        _segmentBytes.Remove(segment);
-    }
-
-    private SafeFileHandle ReaderFor(long segment)
-    {
-        if (_reader is null || _readerSegment != segment)
-        {
-            _reader?.Dispose();
-            _reader = File.OpenHandle(PathOf(segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            _readerSegment = segment;
-        }
-
-        return _reader;
-    }
-
-    private string PathOf(long segment) => Path.Combine(_folder, segment.ToString("D12", CultureInfo.InvariantCulture) + SegmentExtension);
 
     private readonly record struct PendingMessage(long Number, long Segment, long Offset, int FramedLength);
 }

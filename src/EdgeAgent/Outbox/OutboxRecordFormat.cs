@@ -1,17 +1,17 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
+using Pipeline.Durability.Framing;
 
 namespace Pipeline.EdgeAgent.Outbox;
 
 /// <summary>
-/// The one reader and writer of outbox records (spec: docs/DEVICES.md, "Outbox"). A record is framed as
-/// length (u32 LE) | CRC-32 of the body (u32 LE) | body, so a torn or corrupted record is recognised and
-/// everything from it on is treated as absent.
+/// The one reader and writer of outbox records (spec: docs/DEVICES.md, "Outbox"). A record is framed by
+/// <see cref="RecordFraming"/> (length u32 LE | CRC-32 of the body u32 LE | body), so a torn or corrupted record is
+/// recognised and everything from it on is treated as absent.
 /// </summary>
 public static class OutboxRecordFormat
 {
-    public const int FrameHeaderSize = 8;
+    public const int FrameHeaderSize = RecordFraming.HeaderSize;
     public const byte Version = 1;
 
     /// <summary>Larger than any message an agent sends (a 1024x1024 RGB frame is 3 MiB); a longer length is corruption.</summary>
@@ -23,6 +23,9 @@ public static class OutboxRecordFormat
 
     // version | stream id | next sequence | next session | next timestamp | topic length
     private const int FixedBodySize = 1 + 4 + 8 + 8 + 8 + 2;
+
+    /// <summary>The body lengths an outbox record may have.</summary>
+    public static readonly FrameLimits Limits = new(FixedBodySize, MaxBodyLength);
 
     public static int FramedLength(OutboxRecord record) => FrameHeaderSize + FixedBodySize + Encoding.UTF8.GetByteCount(record.Topic) + record.Payload.Length;
 
@@ -50,8 +53,7 @@ public static class OutboxRecordFormat
         BinaryPrimitives.WriteUInt16LittleEndian(body[29..], (ushort)topicLength);
         Encoding.UTF8.GetBytes(record.Topic, body[FixedBodySize..]);
         record.Payload.Span.CopyTo(body[(FixedBodySize + topicLength)..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer, (uint)bodyLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(4), Crc32.HashToUInt32(body));
+        RecordFraming.WriteHeader(buffer);
         return buffer;
     }
 
@@ -60,8 +62,8 @@ public static class OutboxRecordFormat
     /// </summary>
     public static int? BodyLengthOf(ReadOnlySpan<byte> header)
     {
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        return length is >= FixedBodySize and <= MaxBodyLength ? (int)length : null;
+        var length = RecordFraming.AnnouncedBodyLength(header);
+        return Limits.Allows(length) ? (int)length : null;
     }
 
     /// <summary>
@@ -86,19 +88,33 @@ public static class OutboxRecordFormat
             return (null, $"frame holds {bytes.Length - FrameHeaderSize} body bytes but its header says {bodyLength}");
         }
 
-        var body = bytes[FrameHeaderSize..];
-        if (Crc32.HashToUInt32(body) != BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]))
+        if (!RecordFraming.ChecksumHolds(bytes))
         {
             return (null, "CRC-32 of the body does not match its header");
         }
 
-        if (body[0] != Version)
+        return DecodeBody(frame[FrameHeaderSize..]);
+    }
+
+    /// <summary>
+    /// Decodes the body of a frame already checked (<see cref="RecordFraming"/>); the error names what is wrong with it.
+    /// The record's payload is a slice of <paramref name="body"/>, not a copy.
+    /// </summary>
+    public static (OutboxRecord? Record, string? Error) DecodeBody(ReadOnlyMemory<byte> body)
+    {
+        var bytes = body.Span;
+        if (bytes.Length < FixedBodySize)
         {
-            return (null, $"record version {body[0]} is not {Version}");
+            return (null, $"body of {bytes.Length} bytes is shorter than the {FixedBodySize} fixed bytes of a record");
         }
 
-        var topicLength = BinaryPrimitives.ReadUInt16LittleEndian(body[29..]);
-        if (FixedBodySize + topicLength > body.Length)
+        if (bytes[0] != Version)
+        {
+            return (null, $"record version {bytes[0]} is not {Version}");
+        }
+
+        var topicLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[29..]);
+        if (FixedBodySize + topicLength > bytes.Length)
         {
             return (null, $"topic length {topicLength} runs past the end of the body");
         }
@@ -106,7 +122,7 @@ public static class OutboxRecordFormat
         string topic;
         try
         {
-            topic = StrictUtf8.GetString(body.Slice(FixedBodySize, topicLength));
+            topic = StrictUtf8.GetString(bytes.Slice(FixedBodySize, topicLength));
         }
         catch (DecoderFallbackException)
         {
@@ -114,10 +130,10 @@ public static class OutboxRecordFormat
         }
 
         var checkpoint = new StreamCheckpoint(
-            BinaryPrimitives.ReadUInt32LittleEndian(body[1..]),
-            BinaryPrimitives.ReadUInt64LittleEndian(body[5..]),
-            BinaryPrimitives.ReadInt64LittleEndian(body[13..]),
-            BinaryPrimitives.ReadInt64LittleEndian(body[21..]));
-        return (new OutboxRecord(checkpoint, topic, frame[(FrameHeaderSize + FixedBodySize + topicLength)..]), null);
+            BinaryPrimitives.ReadUInt32LittleEndian(bytes[1..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(bytes[5..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[13..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[21..]));
+        return (new OutboxRecord(checkpoint, topic, body[(FixedBodySize + topicLength)..]), null);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Durability.Files;
 
 namespace Pipeline.Hosting.Access;
 
@@ -147,17 +148,7 @@ public sealed class IdentityStore
         Replace(Path.Combine(Folder, MosquittoAccessFiles.AclFileName), MosquittoAccessFiles.AclFile(identities));
     }
 
-    private static void Replace(string path, string text)
-    {
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-        {
-            file.Write(System.Text.Encoding.UTF8.GetBytes(text));
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void Replace(string path, string text) => AtomicFile.Write(path, System.Text.Encoding.UTF8.GetBytes(text));
 
     private FileStream Lock() => new(Path.Combine(Folder, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
+using Pipeline.Durability.Files;
 
 namespace Pipeline.Hosting.Mqtt;
 
@@ -185,15 +186,8 @@ internal sealed class DurableSubscriptions
 
     private void SaveLocked()
     {
-        // Written aside, flushed to disk and renamed over the old file, so a crash leaves one whole file or the other.
-        var temporary = _path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(file, [.. _recorded.Values], BrokerStateJsonContext.Default.ListDurableSubscription);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, _path, overwrite: true);
+        // Replaced whole, so a crash leaves one whole file or the other.
+        AtomicFile.Write(_path, file => JsonSerializer.Serialize(file, [.. _recorded.Values], BrokerStateJsonContext.Default.ListDurableSubscription));
     }
 
     private List<DurableSubscription> ReadFile()

@@ -1,39 +1,36 @@
-using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Pipeline.Durability.Logs;
 
 namespace Pipeline.Ingest.Spilling;
 
 /// <summary>
-/// A bounded, crash-safe on-disk buffer of messages the store could not take. Records (see
-/// <see cref="SpillRecordFormat"/>) are appended to numbered segment files "spill-NNNNNNNNNNNN.seg" and fsynced
-/// before <see cref="Append"/> returns, so a spilled message may be acknowledged to the broker. The drain reads
-/// the oldest segment (sealing the one being written if it is the only one) and deletes it once every record is
-/// stored. On open, a torn or corrupt tail left by a crash is cut off, so the buffer survives a killed process.
-/// One writer and one drain may use it at once.
+/// A bounded, crash-safe on-disk buffer of messages the store could not take: a <see cref="SegmentedLog"/> of spill
+/// records (see <see cref="SpillRecordFormat"/>) in segment files "spill-NNNNNNNNNNNN.seg", each append fsync'd before
+/// <see cref="Append"/> returns, so a spilled message may be acknowledged to the broker. The drain reads the oldest
+/// segment (sealing the one being written if it is the only one) and deletes it once every record is stored. On open, a
+/// torn or corrupt tail left by a crash is cut off, so the buffer survives a killed process. One writer and one drain may
+/// use it at once.
 /// </summary>
 public sealed class SpillBuffer : IDisposable
 {
-    private const string Prefix = "spill-";
-    private const string Extension = ".seg";
+    private static readonly SegmentNaming Naming = new("spill-", ".seg", FirstNumber: 0);
 
     private readonly Lock _gate = new();
-    private readonly List<SpillSegment> _sealed = [];
+    private readonly SegmentedLog _log;
+    private readonly Dictionary<long, int> _recordsIn;
     private readonly Channel<bool> _appended = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ILogger _logger;
-    private FileStream? _active;
-    private long _activeNumber;
-    private long _activeBytes;
-    private int _activeRecords;
-    private long _nextNumber;
-    private long _bytes;
     private long _records;
 
-    private SpillBuffer(string folder, long maxBytes, long segmentBytes, ILogger logger)
+    private SpillBuffer(string folder, long maxBytes, long segmentBytes, SegmentedLog log, Dictionary<long, int> recordsIn, ILogger logger)
     {
         Folder = folder;
         MaxBytes = maxBytes;
         SegmentBytes = segmentBytes;
+        _log = log;
+        _recordsIn = recordsIn;
+        _records = recordsIn.Values.Sum();
         _logger = logger;
     }
 
@@ -44,48 +41,46 @@ public sealed class SpillBuffer : IDisposable
     public long SegmentBytes { get; }
 
     /// <summary>Bytes on disk in every segment.</summary>
-    public long Bytes { get { lock (_gate) { return _bytes; } } }
+    public long Bytes => _log.Bytes;
 
     /// <summary>Records waiting to be drained.</summary>
     public long Records { get { lock (_gate) { return _records; } } }
 
-    /// <summary>
-    /// Opens (creating it if needed) the spill in <paramref name="folder"/>, cutting a torn tail off any segment
-    /// and deleting segments left empty.
-    /// </summary>
+    /// <summary>Opens (creating it if needed) the spill in <paramref name="folder"/>, cutting a torn tail off the newest segment.</summary>
     public static SpillBuffer Open(string folder, long maxBytes, long segmentBytes, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(segmentBytes, 4096);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, segmentBytes);
-        Directory.CreateDirectory(folder);
-        var spill = new SpillBuffer(folder, maxBytes, segmentBytes, logger);
-        foreach (var (number, path) in Segments(folder))
+        var recordsIn = new Dictionary<long, int>();
+        var (log, damage) = SegmentedLog.Open(folder, Naming, SpillRecordFormat.Limits, (segment, _, body) =>
         {
-            var (records, intactBytes, problem) = Scan(path);
-            if (problem is not null)
+            if (SpillRecordFormat.Decode(body, out var problem) is null)
+            {
+                return problem;
+            }
+
+            recordsIn[segment] = recordsIn.GetValueOrDefault(segment) + 1;
+            return null;
+        });
+        foreach (var d in damage)
+        {
+            var path = Naming.PathOf(folder, d.Segment);
+            if (d.Cut)
             {
                 logger.LogWarning("spill segment {Path}: cut {Cut} bytes after {Records} intact records ({Problem}); a crash tore the last write, which was never acknowledged",
-                    path, new FileInfo(path).Length - intactBytes, records.Count, problem);
-                using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
-                file.SetLength(intactBytes);
-                file.Flush(flushToDisk: true);
+                    path, d.Bytes, recordsIn.GetValueOrDefault(d.Segment), d.Problem);
             }
-
-            if (records.Count == 0)
+            else
             {
-                File.Delete(path);
-                continue;
+                logger.LogError("spill segment {Path} was damaged after it was written ({Problem}); its {Bytes} bytes from offset {Offset} are skipped",
+                    path, d.Problem, d.Bytes, d.Offset);
             }
-
-            spill._sealed.Add(new SpillSegment(number, path, intactBytes, records.Count));
-            spill._bytes += intactBytes;
-            spill._records += records.Count;
-            spill._nextNumber = number + 1;
         }
 
+        var spill = new SpillBuffer(folder, maxBytes, segmentBytes, log, recordsIn, logger);
         if (spill._records > 0)
         {
-            logger.LogWarning("spill in {Folder} holds {Records} records ({Bytes} bytes) from an earlier run; they will be drained into the store", folder, spill._records, spill._bytes);
+            logger.LogWarning("spill in {Folder} holds {Records} records ({Bytes} bytes) from an earlier run; they will be drained into the store", folder, spill._records, spill.Bytes);
         }
 
         return spill;
@@ -105,11 +100,10 @@ public sealed class SpillBuffer : IDisposable
             ends[i] = buffer.Length;
         }
 
-        int fitting;
         lock (_gate)
         {
-            var room = MaxBytes - _bytes;
-            fitting = 0;
+            var room = MaxBytes - _log.Bytes;
+            var fitting = 0;
             while (fitting < ends.Length && ends[fitting] <= room)
             {
                 fitting++;
@@ -120,36 +114,30 @@ public sealed class SpillBuffer : IDisposable
                 return 0;
             }
 
-            var length = ends[fitting - 1];
-            if (_active is null || (_activeBytes > 0 && _activeBytes + length > SegmentBytes))
-            {
-                SealActive();
-                _activeNumber = _nextNumber++;
-                _active = new FileStream(PathOf(_activeNumber), FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-                _activeBytes = 0;
-                _activeRecords = 0;
-            }
-
+            var length = (int)ends[fitting - 1];
+            long segment;
             try
             {
-                _active.Write(buffer.GetBuffer(), 0, (int)length);
-                _active.Flush(flushToDisk: true);
+                if (_log.ActiveLength > 0 && _log.ActiveLength + length > SegmentBytes)
+                {
+                    _log.Seal();
+                }
+
+                (segment, _) = _log.Append(buffer.GetBuffer().AsSpan(0, length));
+                _log.Sync();
             }
             catch (IOException e)
             {
                 _logger.LogError("cannot write the spill in {Folder} ({Error}); the batch stays unacknowledged", Folder, e.Message);
-                TryCutActiveBackTo(_activeBytes);
+                _log.DiscardUnsynced();
                 return 0;
             }
 
-            _activeBytes += length;
-            _activeRecords += fitting;
-            _bytes += length;
+            _recordsIn[segment] = _recordsIn.GetValueOrDefault(segment) + fitting;
             _records += fitting;
+            _appended.Writer.TryWrite(true);
+            return fitting;
         }
-
-        _appended.Writer.TryWrite(true);
-        return fitting;
     }
 
     /// <summary>The oldest segment to drain, sealing the segment being written when it is the only one; null when the spill is empty.</summary>
@@ -157,22 +145,42 @@ public sealed class SpillBuffer : IDisposable
     {
         lock (_gate)
         {
-            if (_sealed.Count == 0)
+            if (_log.OldestSegment is not { } oldest)
             {
-                SealActive();
+                return null;
             }
 
-            return _sealed.Count == 0 ? null : _sealed[0];
+            if (oldest == _log.ActiveSegment)
+            {
+                if (_recordsIn.GetValueOrDefault(oldest) == 0)
+                {
+                    return null;
+                }
+
+                _log.Seal();
+            }
+
+            return new SpillSegment(oldest, Naming.PathOf(Folder, oldest), _log.LengthOf(oldest) ?? 0, _recordsIn.GetValueOrDefault(oldest));
         }
     }
 
     /// <summary>Every intact record of a sealed segment, in the order they were appended.</summary>
     public IReadOnlyList<SpillRecord> Read(SpillSegment segment)
     {
-        var (records, _, problem) = Scan(segment.Path);
-        if (problem is not null)
+        var records = new List<SpillRecord>();
+        var scan = _log.ReadRecords(segment.Number, (_, body) =>
         {
-            _logger.LogError("spill segment {Path} was damaged after it was written ({Problem}); draining its {Records} intact records", segment.Path, problem, records.Count);
+            if (SpillRecordFormat.Decode(body, out var problem) is not { } record)
+            {
+                return problem;
+            }
+
+            records.Add(record);
+            return null;
+        });
+        if (scan.Problem is { } damage)
+        {
+            _logger.LogError("spill segment {Path} was damaged after it was written ({Problem}); draining its {Records} intact records", segment.Path, damage, records.Count);
         }
 
         return records;
@@ -183,11 +191,10 @@ public sealed class SpillBuffer : IDisposable
     {
         lock (_gate)
         {
-            File.Delete(segment.Path);
-            if (_sealed.Remove(segment))
+            _log.Delete(segment.Number);
+            if (_recordsIn.Remove(segment.Number, out var records))
             {
-                _bytes -= segment.Bytes;
-                _records -= segment.Records;
+                _records -= records;
             }
         }
     }
@@ -195,76 +202,5 @@ public sealed class SpillBuffer : IDisposable
     /// <summary>Waits until something is appended (returns at once if something was appended since the last wait).</summary>
     public ValueTask<bool> WaitForAppendAsync(CancellationToken cancellationToken) => _appended.Reader.ReadAsync(cancellationToken);
 
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _active?.Dispose();
-            _active = null;
-        }
-    }
-
-    private void SealActive()
-    {
-        if (_active is null)
-        {
-            return;
-        }
-
-        _active.Dispose();
-        _active = null;
-        if (_activeRecords == 0)
-        {
-            File.Delete(PathOf(_activeNumber));
-            return;
-        }
-
-        _sealed.Add(new SpillSegment(_activeNumber, PathOf(_activeNumber), _activeBytes, _activeRecords));
-    }
-
-    private void TryCutActiveBackTo(long length)
-    {
-        try
-        {
-            _active!.SetLength(length);
-            _active.Flush(flushToDisk: true);
-        }
-        catch (IOException)
-        {
-            // The next open cuts whatever this left behind at the first record that fails its CRC.
-            _active!.Dispose();
-            _active = null;
-            _sealed.Add(new SpillSegment(_activeNumber, PathOf(_activeNumber), _activeBytes, _activeRecords));
-        }
-    }
-
-    private string PathOf(long number) => Path.Combine(Folder, $"{Prefix}{number.ToString("D12", CultureInfo.InvariantCulture)}{Extension}");
-
-    private static List<(long Number, string Path)> Segments(string folder) =>
-        Directory.EnumerateFiles(folder, $"{Prefix}*{Extension}")
-            .Select(path => (Name: Path.GetFileNameWithoutExtension(path), Path: path))
-            .Select(f => (Ok: long.TryParse(f.Name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n), Number: n, f.Path))
-            .Where(f => f.Ok)
-            .OrderBy(f => f.Number)
-            .Select(f => (f.Number, f.Path))
-            .ToList();
-
-    private static (List<SpillRecord> Records, long IntactBytes, string? Problem) Scan(string path)
-    {
-        var data = File.ReadAllBytes(path);
-        var records = new List<SpillRecord>();
-        var offset = 0;
-        while (offset < data.Length)
-        {
-            if (!SpillRecordFormat.TryRead(data.AsSpan(offset), data.Length - offset, out var record, out var consumed, out var problem))
-            {
-                return (records, offset, $"at byte {offset}: {problem}");
-            }
-
-            records.Add(record!);
-            offset += consumed;
-        }
-
-        return (records, offset, null);
-    }
+    public void Dispose() => _log.Dispose();
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Pipeline.Durability.Files;
 using Pipeline.Protocol;
 
 namespace Pipeline.Ingest.Status;
@@ -6,7 +7,7 @@ namespace Pipeline.Ingest.Status;
 /// <summary>
 /// `&lt;Ingest:DataFolder&gt;/status/devices.jsonl`: every device's latest status, one protocol JSON object a line, so
 /// tools (`pipeline models status`) can follow a rollout without a broker connection of their own. Replaced whole
-/// (written aside and renamed), so a reader never sees half of it.
+/// (<see cref="AtomicFile"/>), so a reader never sees half of it.
 /// </summary>
 public static class DeviceStatusFile
 {
@@ -14,19 +15,14 @@ public static class DeviceStatusFile
 
     public static void Write(string dataFolder, IEnumerable<DeviceStatus> statuses)
     {
-        var path = PathIn(dataFolder);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        AtomicFile.Write(PathIn(dataFolder), file =>
         {
             foreach (var status in statuses.OrderBy(s => s.DeviceId, StringComparer.Ordinal))
             {
                 file.Write(ControlMessageCodec.Encode(status));
                 file.WriteByte((byte)'\n');
             }
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        });
     }
 
     /// <summary>Every status that decodes; lines that do not are skipped (the file is ingest's, but read as untrusted).</summary>

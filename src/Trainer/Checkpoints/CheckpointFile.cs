@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Pipeline.Durability.Files;
 
 namespace Pipeline.Trainer.Checkpoints;
 
@@ -46,14 +47,7 @@ public static class CheckpointFile
         }
 
         body.Write(SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length)));
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(body.GetBuffer().AsSpan(0, (int)body.Length));
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, body.GetBuffer().AsSpan(0, (int)body.Length));
     }
 
     /// <summary>Reads and checks a checkpoint; throws <see cref="CheckpointException"/> naming the problem for a bad file.</summary>

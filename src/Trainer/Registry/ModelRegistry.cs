@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Durability.Files;
 using Pipeline.Models;
 using Pipeline.Protocol;
 
@@ -138,15 +139,10 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     }
 
     /// <summary>
-    /// Notes that decision <paramref name="sequence"/> went out, for `pipeline models status`. Not fsync'd: losing it
-    /// costs only a repeated announcement, which devices ignore.
+    /// Notes that decision <paramref name="sequence"/> went out, for `pipeline models status`, replacing the file whole.
     /// </summary>
-    public void RecordAnnounced(string task, long sequence)
-    {
-        var path = Path.Combine(TaskFolder(task), AnnouncedFile);
-        File.WriteAllText(path + ".tmp", sequence.ToString(CultureInfo.InvariantCulture));
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
+    public void RecordAnnounced(string task, long sequence) =>
+        AtomicFile.Write(Path.Combine(TaskFolder(task), AnnouncedFile), System.Text.Encoding.ASCII.GetBytes(sequence.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>Version <paramref name="version"/>'s manifest when it is whole, else what is wrong with it (or that there is none).</summary>
     public (ModelManifest? Manifest, string? Problem) Manifest(string task, int version)
@@ -220,7 +216,7 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
             throw new InvalidOperationException($"{manifest.Task} v{manifest.Version} is already taken in the model registry; a version number names one model only");
         }
 
-        CreateDurably(folder);
+        DirectoryFlush.CreateDurably(folder);
         if (manifest.Version > HighestVersion(folder))
         {
             RecordHighestVersion(folder, manifest.Version);
@@ -282,7 +278,7 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     /// <summary>Writes into the staging folder, fsyncs every file and the folder, renames it to <paramref name="name"/> and fsyncs the parent.</summary>
     private static void WriteWhole(string parent, string name, ModelManifest? manifest, byte[] artifact, Action<string>? writeAlongside)
     {
-        CreateDurably(parent);
+        DirectoryFlush.CreateDurably(parent);
         var staging = Path.Combine(parent, StagingName(name));
         Directory.CreateDirectory(staging);
         try
@@ -329,30 +325,7 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     /// <summary>Written aside, fsynced and renamed over the old file before the version is staged, so a number never goes back.</summary>
     private static void RecordHighestVersion(string folder, int version)
     {
-        var path = Path.Combine(folder, HighestVersionFile);
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            file.Write(System.Text.Encoding.ASCII.GetBytes(version.ToString(CultureInfo.InvariantCulture)));
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-        DirectoryFlush.ToDisk(folder);
-    }
-
-    /// <summary>Creates <paramref name="folder"/> and any missing parents, fsyncing the parent of each one created, so a rename inside it is not lost with it.</summary>
-    private static void CreateDurably(string folder)
-    {
-        if (Directory.Exists(folder))
-        {
-            return;
-        }
-
-        var parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
-        CreateDurably(parent);
-        Directory.CreateDirectory(folder);
-        DirectoryFlush.ToDisk(parent);
+        AtomicFile.Write(Path.Combine(folder, HighestVersionFile), System.Text.Encoding.ASCII.GetBytes(version.ToString(CultureInfo.InvariantCulture)));
     }
 
     private static (ModelManifest? Manifest, string? Problem) Check(string task, int version, string folder)
