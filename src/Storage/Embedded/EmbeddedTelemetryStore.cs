@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Protocol;
+using Pipeline.Storage.Shared;
 
 namespace Pipeline.Storage.Embedded;
 
@@ -195,6 +196,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
 
     public async ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken)
     {
+        StoreInputRules.Check(label);
         var body = ControlMessageCodec.Encode(label);
         await _writeLock.WaitAsync(cancellationToken);
         try
