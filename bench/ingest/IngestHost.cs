@@ -38,16 +38,17 @@ public static class IngestHost
         await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
 
-    /// <summary>Waits (polling, with a deadline) until ingest has stored <paramref name="expectedSamples"/> motion samples.</summary>
-    public static async Task WaitForStoredAsync(IHost host, long expectedSamples, CancellationToken cancellationToken)
+    /// <summary>Waits (polling, with a deadline: <paramref name="patience"/>, 120 s unless given) until ingest has stored <paramref name="expectedSamples"/> motion samples.</summary>
+    public static async Task WaitForStoredAsync(IHost host, long expectedSamples, CancellationToken cancellationToken, TimeSpan? patience = null)
     {
         var statistics = host.Services.GetRequiredService<IngestStatistics>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        var limit = patience ?? TimeSpan.FromSeconds(120);
+        var deadline = DateTime.UtcNow + limit;
         while (statistics.MotionSamples < expectedSamples)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"ingest stored {statistics.MotionSamples} of {expectedSamples} samples within 120 s ({statistics})");
+                throw new TimeoutException($"ingest stored {statistics.MotionSamples} of {expectedSamples} samples within {limit.TotalSeconds:0} s ({statistics})");
             }
 
             await Task.Delay(1, cancellationToken);
