@@ -34,6 +34,7 @@ public static class BacklogDrainIngest
         var storeWrites = writes.Writes;
         await IngestHost.CheckStoredAsync(ingest, load.Samples, cancellationToken);
         await ingest.StopAsync(cancellationToken);
+        await BrokerSessions.DiscardAsync(broker, clientId);
         return new DrainMeasurement(load.Samples / elapsed.TotalSeconds, busy / elapsed, storeWrites);
     }
 }

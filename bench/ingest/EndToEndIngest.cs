@@ -14,19 +14,22 @@ public sealed class EndToEndIngest : IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly BrokerOptions _broker;
+    private readonly string _clientId;
     private long _expectedSamples;
 
-    private EndToEndIngest(IHost host, BrokerOptions broker)
+    private EndToEndIngest(IHost host, BrokerOptions broker, string clientId)
     {
         _host = host;
         _broker = broker;
+        _clientId = clientId;
     }
 
     public static async Task<EndToEndIngest> StartAsync(BrokerOptions broker, string dataFolder, IEnumerable<KeyValuePair<string, string?>> storeSettings, CancellationToken cancellationToken)
     {
-        var host = IngestHost.Build(broker, dataFolder, $"bench-ingest-{Guid.NewGuid():N}"[..24], storeSettings);
+        var clientId = $"bench-ingest-{Guid.NewGuid():N}"[..24];
+        var host = IngestHost.Build(broker, dataFolder, clientId, storeSettings);
         await IngestHost.StartAsync(host, cancellationToken);
-        return new EndToEndIngest(host, broker);
+        return new EndToEndIngest(host, broker, clientId);
     }
 
     public async Task<double> MeasureSamplesPerSecondAsync(MotionLoad load, CancellationToken cancellationToken)
@@ -45,5 +48,6 @@ public sealed class EndToEndIngest : IAsyncDisposable
     {
         await _host.StopAsync();
         _host.Dispose();
+        await BrokerSessions.DiscardAsync(_broker, _clientId);
     }
 }

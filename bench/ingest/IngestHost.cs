@@ -38,16 +38,17 @@ public static class IngestHost
         await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
 
-    /// <summary>Waits (polling, with a deadline) until ingest has stored <paramref name="expectedSamples"/> motion samples.</summary>
-    public static async Task WaitForStoredAsync(IHost host, long expectedSamples, CancellationToken cancellationToken)
+    /// <summary>Waits (polling, with a deadline: <paramref name="patience"/>, 120 s unless given) until ingest has stored <paramref name="expectedSamples"/> motion samples.</summary>
+    public static async Task WaitForStoredAsync(IHost host, long expectedSamples, CancellationToken cancellationToken, TimeSpan? patience = null)
     {
         var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        var limit = patience ?? TimeSpan.FromSeconds(120);
+        var deadline = DateTime.UtcNow + limit;
         while (telemetry.Totals.MotionSamples < expectedSamples)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"ingest stored {telemetry.Totals.MotionSamples} of {expectedSamples} samples within 120 s ({telemetry})");
+                throw new TimeoutException($"ingest stored {telemetry.Totals.MotionSamples} of {expectedSamples} samples within {limit.TotalSeconds:0} s ({telemetry})");
             }
 
             await Task.Delay(1, cancellationToken);

@@ -82,6 +82,7 @@ Console.WriteLine($"    {StoreShare(drainInfluxSerial)}");
 Console.WriteLine($"    ours live, publish to stored, embedded store:    {Show(liveEmbedded)}  ratio to raw broker {Median(liveEmbedded) / c:F2} (bounded by the publishers alone)");
 Console.WriteLine($"    ours live, publish to stored, influxd:           {Show(liveInflux)}  ratio to the smaller raw rate {Median(liveInflux) / Math.Min(c, d):F2}");
 Console.WriteLine($"peak RSS of this process (ingest, publishers, bench): {peakRssMb:F0} MB");
+Console.WriteLine($"mosquitto's database when the run ends (rewritten every second): {MosquittoDatabaseMegabytes():F1} MB");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{{\"bench\":\"ingest\",\"embedded_samples_per_s\":{a:F0},\"influx_samples_per_s\":{b:F0},\"raw_broker_samples_per_s\":{c:F0},\"raw_store_samples_per_s\":{d:F0},\"ratio_embedded\":{ratioEmbedded:F3},\"ratio_influx\":{ratioInflux:F3},\"peak_rss_mb\":{peakRssMb:F0},\"live_embedded_samples_per_s\":{Median(liveEmbedded):F0},\"live_influx_samples_per_s\":{Median(liveInflux):F0},\"live_ratio_embedded\":{Median(liveEmbedded) / c:F3},\"live_ratio_influx\":{Median(liveInflux) / Math.Min(c, d):F3},\"publish_alone_samples_per_s\":{Median(publishAlone):F0},\"embedded_store_busy_share\":{Median([.. drainEmbedded.Select(m => m.StoreBusyShare)]):F2},\"influx_store_busy_share\":{Median([.. drainInflux.Select(m => m.StoreBusyShare)]):F2},\"influx_serial_writes_samples_per_s\":{Median([.. drainInfluxSerial.Select(m => m.SamplesPerSecond)]):F0}}}"));
 return 0;
@@ -97,6 +98,12 @@ static string StoreShare(List<DrainMeasurement> drains) =>
 
 static string Show(List<double> values) =>
     string.Create(CultureInfo.InvariantCulture, $"median {Median(values),10:N0} samples/s  (runs: {string.Join(", ", values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))})");
+
+double MosquittoDatabaseMegabytes()
+{
+    var database = new FileInfo(Path.Combine(mosquitto.DataFolder, "mosquitto.db"));
+    return database.Exists ? database.Length / 1e6 : 0;
+}
 
 static double PeakResidentMegabytes()
 {

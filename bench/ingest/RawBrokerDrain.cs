@@ -23,6 +23,8 @@ public static class RawBrokerDrain
 
         var started = Stopwatch.GetTimestamp();
         await ExternalCommand.RunAsync("bash", ["-c", $"mosquitto_sub {session} -C {load.Messages.Count} > /dev/null"], TimeSpan.FromMinutes(2));
-        return (load.Samples / Stopwatch.GetElapsedTime(started).TotalSeconds, publishAlone);
+        var drain = load.Samples / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        await BrokerSessions.DiscardAsync(broker, clientId);
+        return (drain, publishAlone);
     }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Pipeline.Protocol;
 
 /// <summary>
@@ -30,7 +28,7 @@ public static class MotionBatchCodec
         WireHeader.WriteF32(buffer, ref offset, batch.SampleRateHz);
         WireHeader.WriteU16(buffer, ref offset, (ushort)batch.SampleCount);
         buffer[offset++] = MotionChannels.Count;
-        WriteSamples(buffer.AsSpan(offset), batch.Samples);
+        LittleEndianSamples.Write(buffer.AsSpan(offset), batch.Samples);
         return buffer;
     }
 
@@ -83,7 +81,7 @@ public static class MotionBatchCodec
 
         reader.TryReadBytes(expectedBytes, out var sampleBytes);
         var samples = new float[count * MotionChannels.Count];
-        ReadSamples(sampleBytes, samples);
+        LittleEndianSamples.Read(sampleBytes, samples);
         for (var i = 0; i < samples.Length; i++)
         {
             if (!float.IsFinite(samples[i]))
@@ -101,34 +99,6 @@ public static class MotionBatchCodec
         if (batch.Samples.Length == 0 || batch.Samples.Length % MotionChannels.Count != 0 || batch.SampleCount > MaxSamples)
         {
             throw new ArgumentException($"a motion batch holds 1..{MaxSamples} samples of {MotionChannels.Count} channels; got {batch.Samples.Length} values", nameof(batch));
-        }
-    }
-
-    private static void WriteSamples(Span<byte> destination, float[] samples)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            MemoryMarshal.AsBytes(samples.AsSpan()).CopyTo(destination);
-            return;
-        }
-
-        for (var i = 0; i < samples.Length; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(destination[(i * 4)..], samples[i]);
-        }
-    }
-
-    private static void ReadSamples(ReadOnlySpan<byte> source, float[] samples)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            source.CopyTo(MemoryMarshal.AsBytes(samples.AsSpan()));
-            return;
-        }
-
-        for (var i = 0; i < samples.Length; i++)
-        {
-            samples[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(source[(i * 4)..]);
         }
     }
 }

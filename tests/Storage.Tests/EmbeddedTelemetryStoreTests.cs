@@ -243,7 +243,9 @@ public sealed class EmbeddedTelemetryStoreTests : TelemetryStoreContract, IDispo
     {
         await using var store = await OpenStoreAsync();
 
-        await Assert.ThrowsAsync<ArgumentException>(() => store.WriteMotionAsync([Motion("club-1", 1, T0), Motion("../escape", 1, T0)], None).AsTask());
+        var error = await Assert.ThrowsAsync<InvalidTelemetryException>(() => store.WriteMotionAsync([Motion("club-1", 1, T0), Motion("../escape", 1, T0)], None).AsTask());
+
+        Assert.Contains("../escape", error.Message);
 
         Assert.Equal(new StoreCounts(0, 0, 0, 0), await store.CountAsync(None));
     }

@@ -192,7 +192,7 @@ public sealed class InfluxTelemetryStoreTests(InfluxDbServerFixture influx) : Te
         var batch = Motion("club-1", 2, T0);
         batch.Samples[5] = float.NaN;
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => store.WriteMotionAsync([Motion("club-1", 1, T0), batch], None).AsTask());
+        var error = await Assert.ThrowsAsync<InvalidTelemetryException>(() => store.WriteMotionAsync([Motion("club-1", 1, T0), batch], None).AsTask());
 
         Assert.Contains("gyro_x is NaN", error.Message);
         Assert.Equal(new StoreCounts(0, 0, 0, 0), await store.CountAsync(None));

@@ -4,14 +4,16 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Pipeline.Ingest.Observability;
+using Pipeline.Storage;
 
 namespace Pipeline.Ingest.Resilience;
 
 /// <summary>
 /// The Polly pipeline around every store write, outermost first: retry (exponential backoff with jitter), circuit
 /// breaker (opens when too many attempts fail, lets one probe through after its break), per-attempt timeout.
-/// A store's <see cref="ArgumentException"/> means "this item is invalid": it is neither retried nor counted
-/// against the store. An open circuit is not retried either: the caller spills at once instead of waiting.
+/// A store's <see cref="InvalidTelemetryException"/> means "this item is invalid": it is neither retried nor counted
+/// against the store. An <see cref="ArgumentException"/> is a bug in ingest, which no retry mends: it is neither, and it
+/// stops the write loop. An open circuit is not retried either: the caller spills at once instead of waiting.
 /// </summary>
 public sealed class StoreResiliencePipeline
 {
@@ -85,7 +87,7 @@ public sealed class StoreResiliencePipeline
 
     /// <summary>Whether an exception from a store write says the store failed (worth retrying, counted by the breaker).</summary>
     public static bool IsStoreFailure(Exception exception) =>
-        exception is not (OperationCanceledException or ArgumentException or BrokenCircuitException);
+        exception is not (OperationCanceledException or InvalidTelemetryException or ArgumentException or BrokenCircuitException);
 
     /// <summary>Whether an exception means the pipeline gave up on the store (retries exhausted, the last attempt timed out or failed, or the circuit is open).</summary>
     public static bool IsGivenUp(Exception exception) => exception is BrokenCircuitException || IsStoreFailure(exception);

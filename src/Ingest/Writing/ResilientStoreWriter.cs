@@ -81,7 +81,7 @@ public sealed class ResilientStoreWriter(
         {
             stored = await write(items);
         }
-        catch (ArgumentException) when (items.Count > 1)
+        catch (InvalidTelemetryException) when (items.Count > 1)
         {
             // One item the store cannot hold must not cost the others: write them one by one.
             foreach (var item in items)
@@ -91,7 +91,7 @@ public sealed class ResilientStoreWriter(
 
             return;
         }
-        catch (ArgumentException e)
+        catch (InvalidTelemetryException e)
         {
             // Waits until the refusal is written, so a retry of this batch sees the item as handled.
             await quarantine.RefuseAsync(items[0].Message, stream, new TelemetryRejection("StoreRefused", $"the store refused it: {e.Message}"), cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Protocol;
+using Pipeline.Storage.Shared;
 
 namespace Pipeline.Storage.Embedded;
 
@@ -123,20 +124,13 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             // spans many devices waits for about one flush instead of one per device, one after another. A batch
             // is indexed (and so counts as stored) only once its own log is durable; when one fsync fails, the
             // devices whose logs committed stay stored, so the caller's retry rewrites only the others.
-            // Each fsync blocks its thread for milliseconds: LongRunning gives each its own thread, so they all reach the
-            // disk together instead of queueing for the thread pool's few threads (two on a two-core machine).
-            var commits = written.Select(w => Task.Factory.StartNew(w.Series.Motion.Commit, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
-            try
-            {
-                await Task.WhenAll(commits);
-            }
-            finally
+            await GroupCommit.CommitAsync([.. written.Select(w => w.Series.Motion)], committed =>
             {
                 lock (_gate)
                 {
                     for (var w = 0; w < written.Count; w++)
                     {
-                        if (commits[w].IsCompletedSuccessfully)
+                        if (committed[w])
                         {
                             var (series, list, offsets) = written[w];
                             for (var i = 0; i < list.Count; i++)
@@ -146,7 +140,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
                         }
                     }
                 }
-            }
+            });
 
             return fresh.Count;
         }
@@ -195,6 +189,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
 
     public async ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken)
     {
+        StoreInputRules.Check(label);
         var body = ControlMessageCodec.Encode(label);
         await _writeLock.WaitAsync(cancellationToken);
         try

@@ -28,11 +28,7 @@ internal static class SeriesRecordCodec
         BinaryPrimitives.WriteInt64LittleEndian(span[13..], batch.FirstTimestampMicros);
         BinaryPrimitives.WriteSingleLittleEndian(span[21..], batch.SampleRateHz);
         BinaryPrimitives.WriteUInt16LittleEndian(span[25..], (ushort)batch.SampleCount);
-        var samples = span[MotionHeaderBytes..];
-        for (var i = 0; i < batch.Samples.Length; i++)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(samples[(i * 4)..], batch.Samples[i]);
-        }
+        LittleEndianSamples.Write(span[MotionHeaderBytes..], batch.Samples);
 
         return body;
     }
@@ -51,11 +47,7 @@ internal static class SeriesRecordCodec
             throw new InvalidDataException($"a motion record of {count} samples has {body.Length} bytes");
         }
 
-        var source = body[MotionHeaderBytes..];
-        for (var i = 0; i < samples.Length; i++)
-        {
-            samples[i] = BinaryPrimitives.ReadSingleLittleEndian(source[(i * 4)..]);
-        }
+        LittleEndianSamples.Read(body[MotionHeaderBytes..], samples);
 
         return new MotionBatch(
             deviceId,

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Pipeline.Protocol;
-using Pipeline.Storage.Embedded;
+using Pipeline.Storage.Shared;
 using static Pipeline.Storage.Influx.InfluxSchema;
 
 namespace Pipeline.Storage.Influx;
@@ -13,7 +13,7 @@ namespace Pipeline.Storage.Influx;
 /// do not interleave, and the store is closed under the same lock, never in the middle of a write.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "The lock must outlive CloseAsync: a write arriving later still takes it before it sees the store closed. A SemaphoreSlim holds no kernel handle unless AvailableWaitHandle is read.")]
-internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStore blobs, object owner)
+internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStore blobs, Type storeType)
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
@@ -24,19 +24,19 @@ internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStor
         foreach (var batch in batches)
         {
             StoreInputRules.Check(batch);
-            InfluxTelemetryStore.CheckStorable(batch);
+            InfluxInputRules.Check(batch);
         }
 
         return await UnderLockAsync(async () =>
         {
-            var candidates = InfluxTelemetryStore.FirstOfEachKey(batches, b => (b.DeviceId, b.StreamId, b.Sequence));
+            var candidates = FirstOfEachKey(batches, b => (b.DeviceId, b.StreamId, b.Sequence));
             var stored = await server.StoredKeysAsync(Motion, BatchSamples, [.. candidates.Select(b => (b.DeviceId, b.FirstTimestampMicros))], cancellationToken);
             var fresh = candidates.Where(b => !stored.Contains((b.DeviceId, b.StreamId, b.Sequence))).ToList();
 
             // Samples first, then each batch's completion mark on its first sample (same point, fields merge):
             // a crash in between leaves no mark, so the replay writes the identical samples again.
-            await server.WritePointsAsync(fresh.SelectMany(InfluxTelemetryStore.SampleLines), cancellationToken);
-            await server.WritePointsAsync(fresh.Select(InfluxTelemetryStore.CompletionLine), cancellationToken);
+            await server.WritePointsAsync(fresh.SelectMany(InfluxLineProtocol.SampleLines), cancellationToken);
+            await server.WritePointsAsync(fresh.Select(InfluxLineProtocol.CompletionLine), cancellationToken);
             return fresh.Count;
         }, cancellationToken);
     }
@@ -46,17 +46,17 @@ internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStor
         foreach (var frame in frames)
         {
             StoreInputRules.Check(frame);
-            InfluxTelemetryStore.CheckStorable(frame);
+            InfluxInputRules.Check(frame);
         }
 
         return await UnderLockAsync(async () =>
         {
-            var candidates = InfluxTelemetryStore.FirstOfEachKey(frames, f => (f.DeviceId, f.StreamId, f.Sequence));
+            var candidates = FirstOfEachKey(frames, f => (f.DeviceId, f.StreamId, f.Sequence));
             var stored = await server.StoredKeysAsync(Frames, Width, [.. candidates.Select(f => (f.DeviceId, f.TimestampMicros))], cancellationToken);
             var fresh = candidates.Where(f => !stored.Contains((f.DeviceId, f.StreamId, f.Sequence))).ToList();
 
             // Pixels are durable in the blob folder before the point that points at them, so no point ever lacks its pixels.
-            var lines = fresh.Select(f => InfluxTelemetryStore.FrameLine(f, blobs.Put(f.Pixels))).ToList();
+            var lines = fresh.Select(f => InfluxLineProtocol.FrameLine(f, blobs.Put(f.Pixels))).ToList();
             await server.WritePointsAsync(lines, cancellationToken);
             return fresh.Count;
         }, cancellationToken);
@@ -64,8 +64,7 @@ internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStor
 
     public async ValueTask<bool> WriteLabelAsync(SessionLabel label, CancellationToken cancellationToken)
     {
-        // The protocol's rules (identifiers, tasks, a finite concentration) are what this schema can hold.
-        ControlMessageCodec.Encode(label);
+        StoreInputRules.Check(label);
         return await UnderLockAsync(async () =>
         {
             if (await server.LabelExistsAsync(label.DeviceId, label.SessionId, cancellationToken))
@@ -73,12 +72,12 @@ internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStor
                 return false;
             }
 
-            await server.WritePointsAsync([InfluxTelemetryStore.LabelLine(label)], cancellationToken);
+            await server.WritePointsAsync([InfluxLineProtocol.LabelLine(label)], cancellationToken);
             return true;
         }, cancellationToken);
     }
 
-    public void ThrowIfClosed() => ObjectDisposedException.ThrowIf(IsClosed, owner);
+    public void ThrowIfClosed() => ObjectDisposedException.ThrowIf(IsClosed, storeType);
 
     /// <summary>Runs <paramref name="close"/> once, after any write in progress has finished.</summary>
     public async ValueTask CloseAsync(Action close)
@@ -114,5 +113,11 @@ internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStor
         {
             _writeLock.Release();
         }
+    }
+
+    private static List<T> FirstOfEachKey<T>(IReadOnlyList<T> items, Func<T, (string, uint, ulong)> keyOf)
+    {
+        var seen = new HashSet<(string, uint, ulong)>();
+        return [.. items.Where(item => seen.Add(keyOf(item)))];
     }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Pipeline.Protocol;
+using static Pipeline.Storage.Influx.InfluxSchema;
 
 namespace Pipeline.Storage.Influx;
 
@@ -7,7 +9,8 @@ namespace Pipeline.Storage.Influx;
 /// Escaping for InfluxDB 1.x line protocol and InfluxQL literals. Tag keys and values: comma, equals sign
 /// and space are backslash-escaped; measurements: comma and space; string field values: double quote and
 /// backslash. Line breaks cannot be escaped in line protocol at all, and an empty tag value silently drops the
-/// tag, so both are refused rather than written wrongly.
+/// tag, so both are refused rather than written wrongly. The points of our schema (docs/STORAGE.md) are built here too,
+/// for both InfluxDB stores, so the 1.x and 2.x backends write byte-identical line protocol.
 /// </summary>
 public static class InfluxLineProtocol
 {
@@ -72,6 +75,93 @@ public static class InfluxLineProtocol
 
     public static void AppendTimestamp(StringBuilder line, long timestamp) =>
         line.Append(' ').Append(timestamp.ToString(CultureInfo.InvariantCulture)).Append('\n');
+
+    internal static IEnumerable<string> SampleLines(MotionBatch batch)
+    {
+        var line = new StringBuilder(256);
+        for (var i = 0; i < batch.SampleCount; i++)
+        {
+            line.Clear();
+            AppendSeries(line, Motion, batch.DeviceId, batch.StreamId);
+            StartFields(line);
+            for (var c = 0; c < MotionChannels.Count; c++)
+            {
+                AppendField(line, MotionChannels.Names[c], batch.Samples[i * MotionChannels.Count + c]);
+            }
+
+            AppendField(line, Sequence, unchecked((long)batch.Sequence));
+            AppendTimestamp(line, batch.TimestampOf(i));
+            yield return line.ToString();
+        }
+    }
+
+    internal static string CompletionLine(MotionBatch batch)
+    {
+        var line = new StringBuilder(128);
+        AppendSeries(line, Motion, batch.DeviceId, batch.StreamId);
+        StartFields(line);
+        AppendField(line, Sequence, unchecked((long)batch.Sequence));
+        AppendField(line, BatchSamples, (long)batch.SampleCount);
+        AppendTimestamp(line, batch.FirstTimestampMicros);
+        return line.ToString();
+    }
+
+    internal static string FrameLine(MicroscopyFrame frame, string pixelHash)
+    {
+        var line = new StringBuilder(256);
+        AppendSeries(line, Frames, frame.DeviceId, frame.StreamId);
+        StartFields(line);
+        AppendField(line, Sequence, unchecked((long)frame.Sequence));
+        AppendField(line, Width, (long)frame.Width);
+        AppendField(line, Height, (long)frame.Height);
+        AppendField(line, Format, (long)frame.Format);
+        AppendField(line, Blob, pixelHash);
+        if (frame.Label is { } label)
+        {
+            AppendField(line, Label, label.Voc);
+            AppendField(line, Concentration, label.ConcentrationPercent);
+        }
+
+        if (frame.DegradationLevel is { } degradation)
+        {
+            AppendField(line, Degradation, degradation);
+        }
+
+        AppendTimestamp(line, frame.TimestampMicros);
+        return line.ToString();
+    }
+
+    internal static string LabelLine(SessionLabel label)
+    {
+        var line = new StringBuilder(256);
+        AppendMeasurement(line, Labels);
+        AppendTag(line, DeviceTag, label.DeviceId);
+        AppendTag(line, SessionTag, label.SessionId);
+        AppendTag(line, TaskTag, label.Task);
+        StartFields(line);
+        AppendField(line, EndMicros, label.EndMicros);
+        if (label.Swing is { } swing)
+        {
+            AppendField(line, Player, swing.Player);
+            AppendField(line, Shape, swing.Shape);
+        }
+
+        if (label.Voc is { } voc)
+        {
+            AppendField(line, Voc, voc.Name);
+            AppendField(line, Concentration, voc.ConcentrationPercent);
+        }
+
+        AppendTimestamp(line, label.StartMicros);
+        return line.ToString();
+    }
+
+    private static void AppendSeries(StringBuilder line, string measurement, string deviceId, uint streamId)
+    {
+        AppendMeasurement(line, measurement);
+        AppendTag(line, DeviceTag, deviceId);
+        AppendTag(line, StreamTag, streamId.ToString(CultureInfo.InvariantCulture));
+    }
 
     /// <summary>An InfluxQL string literal: single-quoted, with quote and backslash escaped.</summary>
     public static string QuoteString(string value) => $"'{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)}'";

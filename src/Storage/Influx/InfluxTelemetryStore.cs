@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Protocol;
-using Pipeline.Storage.Embedded;
+using Pipeline.Storage.Shared;
 using static Pipeline.Storage.Influx.InfluxLineProtocol;
 using static Pipeline.Storage.Influx.InfluxSchema;
 
@@ -35,7 +35,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
         _api = new InfluxHttpApi(options);
         _blobs = new BlobStore(Path.GetFullPath(options.BlobFolder));
         _logger = logger ?? NullLogger.Instance;
-        _writer = new InfluxIdempotentWriter(this, _blobs, this);
+        _writer = new InfluxIdempotentWriter(this, _blobs, typeof(InfluxTelemetryStore));
     }
 
     public InfluxOptions Options => _options;
@@ -318,129 +318,6 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
         finally
         {
             slots.Release();
-        }
-    }
-
-    // The point builders below are shared with the InfluxDB 2.x store, so both backends write byte-identical line protocol.
-    internal static IEnumerable<string> SampleLines(MotionBatch batch)
-    {
-        var line = new StringBuilder(256);
-        for (var i = 0; i < batch.SampleCount; i++)
-        {
-            line.Clear();
-            AppendSeries(line, Motion, batch.DeviceId, batch.StreamId);
-            StartFields(line);
-            for (var c = 0; c < MotionChannels.Count; c++)
-            {
-                AppendField(line, MotionChannels.Names[c], batch.Samples[i * MotionChannels.Count + c]);
-            }
-
-            AppendField(line, Sequence, unchecked((long)batch.Sequence));
-            AppendTimestamp(line, batch.TimestampOf(i));
-            yield return line.ToString();
-        }
-    }
-
-    internal static string CompletionLine(MotionBatch batch)
-    {
-        var line = new StringBuilder(128);
-        AppendSeries(line, Motion, batch.DeviceId, batch.StreamId);
-        StartFields(line);
-        AppendField(line, Sequence, unchecked((long)batch.Sequence));
-        AppendField(line, BatchSamples, (long)batch.SampleCount);
-        AppendTimestamp(line, batch.FirstTimestampMicros);
-        return line.ToString();
-    }
-
-    internal static string FrameLine(MicroscopyFrame frame, string pixelHash)
-    {
-        var line = new StringBuilder(256);
-        AppendSeries(line, Frames, frame.DeviceId, frame.StreamId);
-        StartFields(line);
-        AppendField(line, Sequence, unchecked((long)frame.Sequence));
-        AppendField(line, Width, (long)frame.Width);
-        AppendField(line, Height, (long)frame.Height);
-        AppendField(line, Format, (long)frame.Format);
-        AppendField(line, Blob, pixelHash);
-        if (frame.Label is { } label)
-        {
-            AppendField(line, Label, label.Voc);
-            AppendField(line, Concentration, label.ConcentrationPercent);
-        }
-
-        if (frame.DegradationLevel is { } degradation)
-        {
-            AppendField(line, Degradation, degradation);
-        }
-
-        AppendTimestamp(line, frame.TimestampMicros);
-        return line.ToString();
-    }
-
-    internal static string LabelLine(SessionLabel label)
-    {
-        var line = new StringBuilder(256);
-        AppendMeasurement(line, Labels);
-        AppendTag(line, DeviceTag, label.DeviceId);
-        AppendTag(line, SessionTag, label.SessionId);
-        AppendTag(line, TaskTag, label.Task);
-        StartFields(line);
-        AppendField(line, EndMicros, label.EndMicros);
-        if (label.Swing is { } swing)
-        {
-            AppendField(line, Player, swing.Player);
-            AppendField(line, Shape, swing.Shape);
-        }
-
-        if (label.Voc is { } voc)
-        {
-            AppendField(line, Voc, voc.Name);
-            AppendField(line, Concentration, voc.ConcentrationPercent);
-        }
-
-        AppendTimestamp(line, label.StartMicros);
-        return line.ToString();
-    }
-
-    private static void AppendSeries(StringBuilder line, string measurement, string deviceId, uint streamId)
-    {
-        AppendMeasurement(line, measurement);
-        AppendTag(line, DeviceTag, deviceId);
-        AppendTag(line, StreamTag, streamId.ToString(CultureInfo.InvariantCulture));
-    }
-
-    internal static List<T> FirstOfEachKey<T>(IReadOnlyList<T> items, Func<T, (string, uint, ulong)> keyOf)
-    {
-        var seen = new HashSet<(string, uint, ulong)>();
-        return [.. items.Where(item => seen.Add(keyOf(item)))];
-    }
-
-    /// <summary>Refuses what InfluxDB cannot hold: non-finite values and timestamps outside its nanosecond range.</summary>
-    internal static void CheckStorable(MotionBatch batch)
-    {
-        var last = batch.TimestampOf(batch.SampleCount - 1);
-        if (batch.FirstTimestampMicros is < MinMicros or > MaxMicros || last is < MinMicros or > MaxMicros)
-        {
-            throw new ArgumentException($"motion batch {batch.DeviceId}/{batch.StreamId}/{batch.Sequence} has timestamps outside InfluxDB's range ±{MaxMicros} µs", nameof(batch));
-        }
-
-        var bad = Array.FindIndex(batch.Samples, v => !float.IsFinite(v));
-        if (bad >= 0)
-        {
-            throw new ArgumentException($"motion batch {batch.DeviceId}/{batch.StreamId}/{batch.Sequence}: sample {bad / MotionChannels.Count} channel {MotionChannels.Names[bad % MotionChannels.Count]} is {batch.Samples[bad]}; InfluxDB holds only finite numbers", nameof(batch));
-        }
-    }
-
-    internal static void CheckStorable(MicroscopyFrame frame)
-    {
-        if (frame.TimestampMicros is < MinMicros or > MaxMicros)
-        {
-            throw new ArgumentException($"frame {frame.DeviceId}/{frame.StreamId}/{frame.Sequence} has timestamp {frame.TimestampMicros} outside InfluxDB's range ±{MaxMicros} µs", nameof(frame));
-        }
-
-        if (frame.Label is { } label && !float.IsFinite(label.ConcentrationPercent) || frame.DegradationLevel is { } d && !float.IsFinite(d))
-        {
-            throw new ArgumentException($"frame {frame.DeviceId}/{frame.StreamId}/{frame.Sequence} has a non-finite concentration or degradation level", nameof(frame));
         }
     }
 

@@ -7,7 +7,7 @@ using InfluxDB.Client.Core.Flux.Domain;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Protocol;
-using Pipeline.Storage.Embedded;
+using Pipeline.Storage.Shared;
 using Pipeline.Storage.Influx;
 using static Pipeline.Storage.Influx.InfluxSchema;
 using static Pipeline.Storage.Influx2.FluxLiterals;
@@ -63,7 +63,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
         _queries = _client.GetQueryApi();
         _blobs = new BlobStore(Path.GetFullPath(options.BlobFolder));
         _logger = logger ?? NullLogger.Instance;
-        _writer = new InfluxIdempotentWriter(this, _blobs, this);
+        _writer = new InfluxIdempotentWriter(this, _blobs, typeof(Influx2TelemetryStore));
     }
 
     public Influx2Options Options => _options;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 
-namespace Pipeline.Storage.Embedded;
+namespace Pipeline.Storage.Shared;
 
 /// <summary>
 /// Content-addressed pixel store: "blobs/ab/abcdef…" named by the SHA-256 of the bytes, so identical frames
