@@ -22,7 +22,9 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test Pipeline.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
+# A test that hangs is reported by name and its test host ended after 10 minutes, instead of stalling the run; no
+# dump, since a hung TorchSharp test host would write gigabytes.
+dotnet test Pipeline.sln -c Release --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log" || status=$?
 
 # One closing line for the whole solution, summed over the test assemblies.
 awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Bench.Edge;
 using Pipeline.EdgeAgent.Outbox;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent;
 using Pipeline.EdgeAgent.Agent;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Access;
 using Pipeline.Hosting.Mqtt;

@@ -1,10 +1,13 @@
 using System.CommandLine;
 using Pipeline.Runner.Up;
+using Pipeline.TestSupport;
 
 namespace Pipeline.EndToEnd.Tests;
 
 public class UpCommandTests
 {
+    private static readonly TimeSpan Refusal = TimeSpan.FromSeconds(60);
+
     [Theory]
     [InlineData("--rounds", "-1")]
     [InlineData("--broker", "localhost")]
@@ -18,7 +21,8 @@ public class UpCommandTests
         var data = Path.Combine(Path.GetTempPath(), $"up-bad-{Guid.NewGuid():N}");
         var root = new RootCommand { UpCommand.Create() };
 
-        var exit = await root.Parse(["up", "--data", data, flag, value]).InvokeAsync();
+        // Refused, `up` returns at once; accepted, it would run until stopped (no --rounds), so the wait is bounded.
+        var exit = await Bounded.WithinAsync(root.Parse(["up", "--data", data, flag, value]).InvokeAsync(), Refusal, $"`pipeline up {flag} {value}`, which must be refused");
 
         Assert.Equal(UpCommand.ExitBadArguments, exit);
         Assert.False(Directory.Exists(data), "a refused run must not create its data folder");
@@ -34,7 +38,8 @@ public class UpCommandTests
         try
         {
             var root = new RootCommand { UpCommand.Create() };
-            var exit = await root.Parse(["up", "--data", data, "--port", "0", "--set", setting, "--set", companion]).InvokeAsync();
+            var exit = await Bounded.WithinAsync(root.Parse(["up", "--data", data, "--port", "0", "--set", setting, "--set", companion]).InvokeAsync(), Refusal,
+                $"`pipeline up --set {setting} --set {companion}`, which must be refused");
             Assert.Equal(UpCommand.ExitBadArguments, exit);
         }
         finally

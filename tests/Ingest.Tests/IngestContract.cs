@@ -178,9 +178,16 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         });
 
         var firstTelemetry = first.Services.GetRequiredService<IngestTelemetry>();
-        await Eventually.TrueAsync(() => firstTelemetry.Totals.MotionBatches >= 30, Patience, "the first ingest stores some batches");
-        await first.StopAsync(Cancel);
-        first.Dispose();
+        try
+        {
+            await Eventually.TrueAsync(() => firstTelemetry.Totals.MotionBatches >= 30, Patience, "the first ingest stores some batches");
+            await first.StopAsync(Cancel);
+        }
+        finally
+        {
+            first.Dispose();
+        }
+
         var storedByFirst = firstTelemetry.Totals.MotionBatches;
         await Eventually.TrueAsync(() => Volatile.Read(ref published) >= storedByFirst + 50 || publishing.IsCompleted, Patience, "the broker takes messages while ingest is down");
 
@@ -485,9 +492,17 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
         beforeStart?.Invoke(host.Services);
-        await host.StartAsync(Cancel);
-        await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
-        return host;
+        try
+        {
+            await host.StartAsync(Cancel);
+            await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 
     private protected async Task<MqttConnection> ConnectPublisherAsync()

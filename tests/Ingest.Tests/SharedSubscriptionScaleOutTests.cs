@@ -67,8 +67,16 @@ public sealed class SharedSubscriptionScaleOutTests(ITestOutputHelper output) : 
         builder.Services.AddSingleton(store);
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
-        await host.StartAsync();
-        await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
-        return host;
+        try
+        {
+            await host.StartAsync();
+            await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 }

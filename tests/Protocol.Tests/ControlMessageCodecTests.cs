@@ -27,6 +27,39 @@ public class ControlMessageCodecTests
     }
 
     [Fact]
+    public void ControlMessages_UnknownFields_AreIgnored()
+    {
+        // A newer sender may add fields; an older reader must still read what it knows (docs/PROTOCOL.md).
+        static byte[] WithExtra(byte[] json) => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(json).Replace("{\"", "{\"futureField\":{\"nested\":[1,\"x\"]},\"zz\":7,\"", StringComparison.Ordinal));
+
+        var label = ControlMessageCodec.DecodeSessionLabel(WithExtra(ControlMessageCodec.Encode(SwingLabel)));
+        var manifest = ControlMessageCodec.DecodeModelManifest(WithExtra(ControlMessageCodec.Encode(Manifest())));
+
+        Assert.True(label.IsSuccess, label.Error?.ToString());
+        Assert.Equal(SwingLabel, label.Value);
+        Assert.True(manifest.IsSuccess, manifest.Error?.ToString());
+        Assert.Equal((Manifest().Version, Manifest().Sha256, Manifest().Metrics), (manifest.Value.Version, manifest.Value.Sha256, manifest.Value.Metrics));
+    }
+
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(65, false)]
+    public void SessionLabel_IdentifierOf64Characters_IsTheLongestAccepted(int length, bool accepted)
+    {
+        var id = new string('d', length);
+        var json = $$$"""{"deviceId":"{{{id}}}","sessionId":"{{{id}}}","task":"swing","startMicros":1,"endMicros":5,"swing":{"player":"{{{id}}}","shape":"fade"}}""";
+
+        var result = ControlMessageCodec.DecodeSessionLabel(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(accepted, result.IsSuccess);
+        Assert.Equal(accepted, Identifiers.IsValid(id));
+        if (!accepted)
+        {
+            Assert.Contains("deviceId", result.Error!.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void SessionLabel_ClassName_IsPlayerAndShapeOrVoc()
     {
         Assert.Equal("p1:fade", SwingLabel.ClassName);
@@ -44,6 +77,8 @@ public class ControlMessageCodecTests
     [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":10,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "endMicros")]
     [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"golf","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "task")]
     [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":1,"endMicros":5}""", "exactly")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"},"voc":{"name":"acetone","concentrationPercent":2.5}}""", "exactly")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"droplet","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"},"voc":{"name":"acetone","concentrationPercent":2.5}}""", "exactly")]
     [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"droplet","startMicros":1,"endMicros":5,"voc":{"name":"acetone","concentrationPercent":250}}""", "concentrationPercent")]
     [InlineData("""{"deviceId":"../x","sessionId":"s","task":"swing","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "deviceId")]
     [InlineData("""{"sessionId":"s","task":"swing","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "deviceId")]

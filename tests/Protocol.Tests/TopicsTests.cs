@@ -37,9 +37,17 @@ public class TopicsTests
     [InlineData("+")]
     [InlineData("")]
     [InlineData(".hidden")]
+    [InlineData("d1234567890123456789012345678901234567890123456789012345678901234")]
     public void Topics_RefuseIdentifiersThatCouldEscapeTheLayout(string device)
     {
         Assert.Throws<ArgumentException>(() => Topics.Motion("local", device));
+    }
+
+    [Fact]
+    public void Topics_AcceptAnIdentifierOfExactly64Characters()
+    {
+        var device = new string('d', Identifiers.MaxLength);
+        Assert.EndsWith($"/{device}/motion", Topics.Motion("local", device), StringComparison.Ordinal);
     }
 
     [Fact]

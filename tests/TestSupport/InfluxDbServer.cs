@@ -41,6 +41,21 @@ public sealed class InfluxDbServer : IAsyncDisposable
 
     public static async Task<InfluxDbServer> StartAsync(CancellationToken cancellationToken = default)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync(cancellationToken);
+            }
+            catch (ServerPortTakenException) when (attempt < ServerProcess.PortAttempts)
+            {
+                // Another process bound one of the ports between our probe and influxd's bind: try others.
+            }
+        }
+    }
+
+    private static async Task<InfluxDbServer> StartOnFreePortsAsync(CancellationToken cancellationToken)
+    {
         var folder = new TemporaryFolder("influxd");
         InfluxDbServer server;
         try

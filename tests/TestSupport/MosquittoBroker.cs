@@ -58,6 +58,22 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public static async Task<MosquittoBroker> StartAsync(string? accessFolder = null, BrokerCertificates? tls = null, bool requireClientCertificates = false,
         CancellationToken cancellationToken = default)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAFreePortAsync(accessFolder, tls, requireClientCertificates, cancellationToken);
+            }
+            catch (ServerPortTakenException) when (attempt < ServerProcess.PortAttempts)
+            {
+                // Another process bound the port between our probe and mosquitto's bind: try another.
+            }
+        }
+    }
+
+    private static async Task<MosquittoBroker> StartOnAFreePortAsync(string? accessFolder, BrokerCertificates? tls, bool requireClientCertificates,
+        CancellationToken cancellationToken)
+    {
         var folder = new TemporaryFolder("mosquitto");
         MosquittoBroker broker;
         try

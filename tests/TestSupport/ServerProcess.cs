@@ -6,11 +6,29 @@ namespace Pipeline.TestSupport;
 /// <summary>
 /// The lifecycle of a real server binary a test fixture runs: find it (a missing one fails loudly), start it,
 /// wait until it answers its readiness probe, stop it gracefully (SIGTERM, so it flushes its data) or kill it,
-/// restart it on the same arguments, and keep its last output lines for failure messages.
+/// restart it on the same arguments, and keep its last output lines for failure messages. The server dies with the test
+/// host, however that ends (<see cref="Watchdog"/>), so a crashed or killed test run leaves no server holding a port.
 /// </summary>
 public sealed class ServerProcess : IDisposable
 {
+    /// <summary>How often a fixture tries a fresh free port when the one it picked was taken before its server bound it.</summary>
+    public const int PortAttempts = 5;
+
     private const int MaxLogLines = 200;
+
+    /// <summary>
+    /// Run by <c>setsid sh -c</c>, so the server leads a process group of its own: a watchdog in that group reads the
+    /// standard input the test host holds open, and when it ends (the host closed it, exited or was killed) kills the
+    /// group. The shell then becomes the server (exec), so its pid is the server's, for signals and exit codes. A
+    /// group id is not reused while the watchdog is in it, so its kill never reaches another process. The watchdog
+    /// writes nowhere: holding the server's output pipes, it would keep a wait for the server's exit from ending.
+    /// (PR_SET_DEATHSIG would follow the thread that started the server, and thread-pool threads come and go.)
+    /// </summary>
+    private const string Watchdog = """
+        exec 3<&0 </dev/null
+        ( cat <&3; kill -s KILL -- -$$ ) >/dev/null 2>&1 &
+        exec "$0" "$@" 3<&-
+        """;
 
     private readonly string _name;
     private readonly string _binary;
@@ -91,12 +109,13 @@ public sealed class ServerProcess : IDisposable
     public async Task RestartAsync(string readiness, CancellationToken cancellationToken)
     {
         await StopAsync();
-        _process?.Dispose();
+        Release();
         var process = new Process
         {
-            StartInfo = new ProcessStartInfo(_binary, _arguments)
+            StartInfo = new ProcessStartInfo("setsid", ["sh", "-c", Watchdog, _binary, .. _arguments])
             {
                 UseShellExecute = false,
+                RedirectStandardInput = true,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             },
@@ -114,7 +133,10 @@ public sealed class ServerProcess : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{_name} exited with code {process.ExitCode} on start ({readiness}):{Environment.NewLine}{RecentLog}");
+                var message = $"{_name} exited with code {process.ExitCode} on start ({readiness}):{Environment.NewLine}{RecentLog}";
+                throw RecentLog.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                    ? new ServerPortTakenException(message)
+                    : new InvalidOperationException(message);
             }
 
             if (await _isReady(cancellationToken))
@@ -134,15 +156,23 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Kills the server if it still runs.</summary>
     public void Dispose()
     {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+
+        Release();
+    }
+
+    /// <summary>Closes the watchdog's standard input, which ends the watchdog (and the server's group, should it linger).</summary>
+    private void Release()
+    {
         if (_process is { } process)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-            }
-
+            process.StandardInput.Close();
             process.Dispose();
+            _process = null;
         }
     }
 

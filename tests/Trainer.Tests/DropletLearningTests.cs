@@ -1,7 +1,8 @@
-using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Simulation.Microscope;
 using Pipeline.Models.Architecture;
 using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
+using Pipeline.TestSupport;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Schedules;
@@ -15,10 +16,14 @@ public class DropletLearningTests(ITestOutputHelper output)
 {
     private static readonly int VocCount = DropletMicroscopeSimulator.Vocs.Count;
 
+    // Training is deterministic (fixed seeds, data order and staleness): each schedule reaches the same numbers on every
+    // run, 84.9 % / MAE 0.35 non-pipelined and 80.9 % / 0.34 pipelined here. The bars sit a few frames (of 304) and a few
+    // hundredths below them, so a change that costs the droplet task real accuracy fails; a different CPU's float
+    // rounding does not.
     [Theory]
-    [InlineData(NonPipelinedSchedule.ScheduleName)]
-    [InlineData(StaleWeightPipeline.ScheduleName)]
-    public async Task DropletCnn_SimulatedDroplets_ClassifiesHeldOutFramesWellAboveChance(string scheduleName)
+    [InlineData(NonPipelinedSchedule.ScheduleName, 0.82, 0.40)]
+    [InlineData(StaleWeightPipeline.ScheduleName, 0.78, 0.40)]
+    public async Task DropletCnn_SimulatedDroplets_ClassifiesHeldOutFramesWellAboveChance(string scheduleName, double minAccuracy, double maxConcentrationMae)
     {
         var (train, heldOut) = SimulatedDroplets.Render(sessions: 200, seed: 1);
         using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, VocCount, seed: 1);
@@ -27,7 +32,7 @@ public class DropletLearningTests(ITestOutputHelper output)
             : new NonPipelinedSchedule(0.02, 0.9, CPU);
         var channel = BatchProducer.CreateChannel(4);
         var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, model.InputShape, batchSize: 32, epochs: 20, seed: 9, CancellationToken.None);
-        await schedule.TrainAsync(model, channel.Reader, null, CancellationToken.None);
+        await Bounded.WithinAsync(schedule.TrainAsync(model, channel.Reader, null, CancellationToken.None), TimeSpan.FromMinutes(8), $"{scheduleName} training of droplet-cnn");
         await feed;
 
         var metrics = await Task.Factory.StartNew(() =>
@@ -40,9 +45,9 @@ public class DropletLearningTests(ITestOutputHelper output)
         // single frames from being easy. Accuracy is per frame (the mean of its droplets' probabilities), as the edge
         // answers; see docs/TRAINING.md for the measured numbers, before and after per-droplet crops.
         output.WriteLine($"{scheduleName}: held-out frame accuracy {metrics.Accuracy:P1} on {metrics.HeldOutExamples} frames, droplet accuracy {metrics.DropletAccuracy:P1} on {heldOut.Count} droplets, concentration MAE {metrics.ConcentrationMae:F2}");
-        Assert.True(metrics.Accuracy >= 0.5, $"{scheduleName}: held-out frame accuracy {metrics.Accuracy:P1} on {metrics.HeldOutExamples} frames, droplet accuracy {metrics.DropletAccuracy:P1} on {heldOut.Count} droplets");
+        Assert.True(metrics.Accuracy >= minAccuracy, $"{scheduleName}: held-out frame accuracy {metrics.Accuracy:P1} on {metrics.HeldOutExamples} frames, droplet accuracy {metrics.DropletAccuracy:P1} on {heldOut.Count} droplets");
         Assert.NotNull(metrics.DropletAccuracy);
-        Assert.True(metrics.ConcentrationMae < 0.8, $"{scheduleName}: concentration MAE {metrics.ConcentrationMae:F2} % v/v");
+        Assert.True(metrics.ConcentrationMae <= maxConcentrationMae, $"{scheduleName}: concentration MAE {metrics.ConcentrationMae:F2} % v/v");
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Simulation.Microscope;
 using Pipeline.Models;
 using Pipeline.Models.Droplets;
 using Pipeline.Protocol;

@@ -2,11 +2,13 @@ using Pipeline.Models.Architecture;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Schedules;
+using Pipeline.TestSupport;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Pipeline.Trainer.Tests;
 
-public class StaleWeightPipelineTests
+public class StaleWeightPipelineTests(ITestOutputHelper output)
 {
     private const double LearningRate = 0.5;
     private static readonly Device[] CpuCpu = [CPU, CPU];
@@ -34,7 +36,7 @@ public class StaleWeightPipelineTests
     }
 
     [Fact]
-    public async Task Schedules_EasySwingProblem_PipelinedReachesNonPipelinedAccuracyAndHybridAtLeastPipelined()
+    public async Task Schedules_EasySwingProblem_EachLearns_AndHybridFinishesWithinFivePointsOfNonPipelined()
     {
         var train = SyntheticExamples.Swings(perClass: 24, classes: 3, seed: 2);
         var heldOut = SyntheticExamples.Swings(perClass: 10, classes: 3, seed: 3);
@@ -44,9 +46,14 @@ public class StaleWeightPipelineTests
         // 72 examples in minibatches of 16 over 10 epochs: 50 steps, the last 15 non-pipelined.
         var hybrid = await TrainSwingAsync(new HybridSchedule(0.02, 0.9, register: 1, CpuCpu, pipelinedSteps: 35), train, heldOut);
 
+        output.WriteLine($"held-out accuracy: pipelined {pipelined.Accuracy:P1}, non-pipelined {baseline.Accuracy:P1}, hybrid {hybrid.Accuracy:P1}; macro F1 {pipelined.MacroF1:F3}, {baseline.MacroF1:F3}, {hybrid.MacroF1:F3}");
         Assert.True(pipelined.Accuracy >= 0.9, $"pipelined held-out accuracy {pipelined.Accuracy:P0}");
         Assert.True(baseline.Accuracy >= 0.9, $"non-pipelined held-out accuracy {baseline.Accuracy:P0}");
-        Assert.True(hybrid.Accuracy >= pipelined.Accuracy, $"hybrid held-out accuracy {hybrid.Accuracy:P0} below pipelined {pipelined.Accuracy:P0}");
+        // All three reach 100 % here, so "hybrid at least pipelined" held even with both broken. The hybrid ends
+        // non-pipelined: it must learn on its own and finish within a few examples of the non-pipelined baseline. (That it
+        // switches, and carries weights and momentum across, HybridScheduleTests checks exactly on a tiny model.)
+        Assert.True(hybrid.Accuracy >= 0.9, $"hybrid held-out accuracy {hybrid.Accuracy:P0}");
+        Assert.True(hybrid.Accuracy >= baseline.Accuracy - 0.05, $"hybrid held-out accuracy {hybrid.Accuracy:P0}, more than 5 points below non-pipelined {baseline.Accuracy:P0}");
     }
 
     [Fact]
@@ -88,7 +95,7 @@ public class StaleWeightPipelineTests
         using var model = ModelCatalog.Create(ModelCatalog.SwingCnn, 3, seed: 5);
         var channel = BatchProducer.CreateChannel(4);
         var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, model.InputShape, batchSize: 16, epochs: 10, seed: 9, CancellationToken.None);
-        await schedule.TrainAsync(model, channel.Reader, null, CancellationToken.None);
+        await Bounded.WithinAsync(schedule.TrainAsync(model, channel.Reader, null, CancellationToken.None), TimeSpan.FromMinutes(5), $"{schedule.Name} training of swing-cnn");
         await feed;
         return Evaluator.Evaluate(model, heldOut);
     }

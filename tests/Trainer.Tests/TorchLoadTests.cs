@@ -4,6 +4,7 @@ namespace Pipeline.Trainer.Tests;
 
 public class TorchLoadTests
 {
+    private const string MissingVersion = "GLIBCXX_3.4.32";
     private static readonly float[] Values = [1f, 2f, 3f];
     private static readonly string[] NativeLocations = ["libLibTorchSharp.so", "runtimes/linux-x64/native/libLibTorchSharp.so"];
 
@@ -19,16 +20,29 @@ public class TorchLoadTests
     [Fact]
     public void NativeLibraryInTestOutput_MarksGlibcxx3432Weak()
     {
-        var path = NativeLocations.Select(p => Path.Combine(AppContext.BaseDirectory, p)).FirstOrDefault(File.Exists) ?? "libLibTorchSharp.so";
-        Assert.True(File.Exists(path), $"{path} is missing");
-        var cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget/packages/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so");
+        var path = NativeLocations.Select(p => Path.Combine(AppContext.BaseDirectory, p)).FirstOrDefault(File.Exists);
+        Assert.True(path is not null, $"libLibTorchSharp.so is in none of {string.Join(", ", NativeLocations)} under {AppContext.BaseDirectory}");
+
+        var requirement = ElfVersionRequirements.Read(File.ReadAllBytes(path)).SingleOrDefault(r => r.Name == MissingVersion);
+
+        Assert.True(requirement is not null, $"{path} no longer requires {MissingVersion}: build/TorchSharpOnDebian.targets may go");
+        Assert.True(requirement.Weak, $"{path} requires {MissingVersion} strongly: build/TorchSharpOnDebian.targets did not patch it");
+    }
+
+    [Fact]
+    public void NativeLibraryInTestOutput_DiffersFromTheNuGetCacheCopyInOneByteOnly()
+    {
+        var path = NativeLocations.Select(p => Path.Combine(AppContext.BaseDirectory, p)).First(File.Exists);
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var cache = Path.Combine(packages, "torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so");
+        Assert.True(File.Exists(cache), $"the restored TorchSharp package is not at {cache}");
+
+        var original = File.ReadAllBytes(cache);
         var patched = File.ReadAllBytes(path);
-        if (File.Exists(cache))
-        {
-            var original = File.ReadAllBytes(cache);
-            var differences = Enumerable.Range(0, original.Length).Count(i => original[i] != patched[i]);
-            Assert.Equal(original.Length, patched.Length);
-            Assert.Equal(1, differences);
-        }
+
+        Assert.Equal(original.Length, patched.Length);
+        Assert.Equal(1, Enumerable.Range(0, original.Length).Count(i => original[i] != patched[i]));
+        Assert.False(ElfVersionRequirements.Read(original).Single(r => r.Name == MissingVersion).Weak, "the NuGet cache copy was patched too");
     }
 }

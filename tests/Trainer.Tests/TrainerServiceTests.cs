@@ -1,10 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
+using Pipeline.Storage;
 using Pipeline.Storage.Embedded;
 using Pipeline.TestSupport;
 using Pipeline.Trainer.Registry;
@@ -49,20 +51,78 @@ public sealed class TrainerServiceTests : IDisposable
         await using var broker = await EmbeddedBroker.StartAsync(0, NullLogger.Instance, CancellationToken.None);
         using var host = BuildHost(broker, ("Trainer:Tasks:0", LearningTasks.Swing), ("Trainer:Rounds", "2"), ("Trainer:MinGrowthBetweenRounds", "0"));
         // Labels enough to start a round, but no motion behind them: every round fails while cutting examples.
-        var store = host.Services.GetRequiredService<Pipeline.Storage.ITelemetryStore>();
-        for (var i = 0; i < 8; i++)
-        {
-            await store.WriteLabelAsync(new SessionLabel("club-1", $"s-{i}", LearningTasks.Swing, 1_000_000 + (i * 10_000_000L), 2_000_000 + (i * 10_000_000L),
-                new SwingLabel(i % 2 == 0 ? "p1" : "p2", "fade")), CancellationToken.None);
-        }
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await WriteLabelsAsync(store, first: 0, count: 4, "p1");
+        await WriteLabelsAsync(store, first: 4, count: 4, "p2");
 
         await host.StartAsync();
         var trainer = host.Services.GetRequiredService<TrainerService>();
-        await trainer.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(60));
+        await Bounded.WithinAsync(trainer.ExecuteTask!, TimeSpan.FromSeconds(60), "the trainer's two rounds");
         await host.StopAsync();
 
         Assert.Equal([1, 2], trainer.Results.Select(r => r.Round));
         Assert.All(trainer.Results, r => Assert.Contains("cannot train", r.Failure, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AClassShortOfMinExamplesPerClass_NoRoundStarts_UntilTheStoreHoldsEnoughOfIt()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync(0, NullLogger.Instance, CancellationToken.None);
+        var log = new RecordingLogger();
+        using var host = BuildHost(broker, log, ("Trainer:Tasks:0", LearningTasks.Swing), ("Trainer:Rounds", "1"), ("Trainer:MinExamplesPerClass", "4"));
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await WriteLabelsAsync(store, first: 0, count: 6, "p1");
+        await WriteLabelsAsync(store, first: 6, count: 3, "p2");
+        var trainer = host.Services.GetRequiredService<TrainerService>();
+
+        await host.StartAsync();
+        try
+        {
+            await Eventually.TrueAsync(() => log.Messages.Any(m => m.StartsWith("round 1 swing: 9 labelled sessions; waiting", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "the trainer waits at the data gate with 6 and 3 sessions of its two classes");
+            Assert.Empty(trainer.Results);
+
+            await WriteLabelsAsync(store, first: 9, count: 1, "p2");
+            await Bounded.WithinAsync(trainer.ExecuteTask!, TimeSpan.FromSeconds(60), "the round that the fourth p2 session lets start");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+
+        Assert.Equal([1], trainer.Results.Select(r => r.Round));
+    }
+
+    [Fact]
+    public async Task NextRound_WaitsUntilTheSessionsGrewByMinGrowthBetweenRounds()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync(0, NullLogger.Instance, CancellationToken.None);
+        var log = new RecordingLogger();
+        using var host = BuildHost(broker, log, ("Trainer:Tasks:0", LearningTasks.Swing), ("Trainer:Rounds", "2"), ("Trainer:MinGrowthBetweenRounds", "0.5"));
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        await WriteLabelsAsync(store, first: 0, count: 4, "p1");
+        await WriteLabelsAsync(store, first: 4, count: 4, "p2");
+        var trainer = host.Services.GetRequiredService<TrainerService>();
+
+        await host.StartAsync();
+        try
+        {
+            // Round 1 trained on 8 sessions, so round 2 needs 12; 11 are not enough.
+            await Eventually.TrueAsync(() => trainer.Results.Count >= 1, TimeSpan.FromSeconds(60), "round 1 on the first 8 sessions");
+            await WriteLabelsAsync(store, first: 8, count: 3, "p1");
+            await Eventually.TrueAsync(() => log.Messages.Any(m => m.StartsWith("round 2 swing: 11 labelled sessions; waiting", StringComparison.Ordinal) && m.EndsWith("and 12 in all", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(60), "round 2 waits for 12 sessions with 11 in the store");
+            Assert.Equal([1], trainer.Results.Select(r => r.Round));
+
+            await WriteLabelsAsync(store, first: 11, count: 1, "p2");
+            await Bounded.WithinAsync(trainer.ExecuteTask!, TimeSpan.FromSeconds(60), "round 2, once the sessions grew by half");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+
+        Assert.Equal([1, 2], trainer.Results.Select(r => r.Round));
     }
 
     [Fact]
@@ -79,7 +139,19 @@ public sealed class TrainerServiceTests : IDisposable
         Assert.Equal(LearningTasks.All, host.Services.GetRequiredService<IOptions<TrainerOptions>>().Value.ResolvedTasks);
     }
 
-    private IHost BuildHost(EmbeddedBroker? broker, params (string Key, string Value)[] settings)
+    /// <summary>Swing labels of <paramref name="player"/>'s sessions <paramref name="first"/> onwards, with no motion behind them.</summary>
+    private static async Task WriteLabelsAsync(ITelemetryStore store, int first, int count, string player)
+    {
+        for (var i = first; i < first + count; i++)
+        {
+            await store.WriteLabelAsync(new SessionLabel("club-1", $"s-{i}", LearningTasks.Swing, 1_000_000 + (i * 10_000_000L), 2_000_000 + (i * 10_000_000L),
+                new SwingLabel(player, "fade")), CancellationToken.None);
+        }
+    }
+
+    private IHost BuildHost(EmbeddedBroker? broker, params (string Key, string Value)[] settings) => BuildHost(broker, null, settings);
+
+    private IHost BuildHost(EmbeddedBroker? broker, RecordingLogger? log, params (string Key, string Value)[] settings)
     {
         var overrides = new List<KeyValuePair<string, string?>>
         {
@@ -94,6 +166,11 @@ public sealed class TrainerServiceTests : IDisposable
 
         overrides.AddRange(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
         var builder = ServiceDefaults.CreateBuilder([], overrides);
+        if (log is not null)
+        {
+            builder.Logging.AddProvider(new RecordingLoggerProvider(log));
+        }
+
         builder.Services.AddEmbeddedTelemetryStore(Path.Combine(_folder, "store"));
         builder.Services.AddTrainer(builder.Configuration);
         return builder.Build();

@@ -13,6 +13,8 @@ namespace Pipeline.Trainer.Tests;
 
 public sealed class TrainingRoundTests : IDisposable
 {
+    private static readonly TimeSpan RoundPatience = TimeSpan.FromMinutes(5);
+
     private readonly string _folder = Directory.CreateTempSubdirectory("round-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -36,7 +38,7 @@ public sealed class TrainingRoundTests : IDisposable
         using var announcer = new DecisionAnnouncer(registry, new ModelPublisher(publisherConnection, signingKey: null), TimeProvider.System, NullLogger.Instance);
         var round = new TrainingRound(options, store, registry, announcer, TimeProvider.System, NullLogger.Instance);
         Assert.True(await round.HasEnoughDataAsync(LearningTasks.Swing, CancellationToken.None));
-        var result = await round.RunAsync(1, LearningTasks.Swing, CancellationToken.None);
+        var result = await Bounded.WithinAsync(round.RunAsync(1, LearningTasks.Swing, CancellationToken.None), RoundPatience, "round 1");
 
         Assert.Equal(1, result.Version);
         Assert.True(result.Accuracy >= 0.8, $"held-out accuracy {result.Accuracy:P0}");
@@ -69,8 +71,8 @@ public sealed class TrainingRoundTests : IDisposable
         var log = new RecordingLogger();
         var round = new TrainingRound(options, store, registry, announcer: null, TimeProvider.System, log);
 
-        var first = await round.RunAsync(1, LearningTasks.Swing, CancellationToken.None);
-        var second = await round.RunAsync(2, LearningTasks.Swing, CancellationToken.None);
+        var first = await Bounded.WithinAsync(round.RunAsync(1, LearningTasks.Swing, CancellationToken.None), RoundPatience, "round 1");
+        var second = await Bounded.WithinAsync(round.RunAsync(2, LearningTasks.Swing, CancellationToken.None), RoundPatience, "round 2");
 
         Assert.Equal(1, first.Version);
         Assert.Null(second.Version);

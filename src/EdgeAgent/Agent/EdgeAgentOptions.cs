@@ -1,6 +1,6 @@
 using Pipeline.EdgeAgent.Outbox;
-using Pipeline.EdgeAgent.Simulation.Golf;
-using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Simulation.Golf;
+using Pipeline.Simulation.Microscope;
 using Pipeline.Models;
 using Pipeline.Protocol;
 

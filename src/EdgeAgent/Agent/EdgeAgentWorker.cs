@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Inference;
 using Pipeline.EdgeAgent.ModelUpdates;
 using Pipeline.EdgeAgent.Outbox;
-using Pipeline.EdgeAgent.Simulation;
+using Pipeline.Simulation;
 using Pipeline.EdgeAgent.Status;
 using Pipeline.EdgeAgent.Streaming;
 using Pipeline.Hosting.Access;

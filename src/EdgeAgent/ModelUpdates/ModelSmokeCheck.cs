@@ -1,5 +1,3 @@
-using Pipeline.EdgeAgent.Simulation.Golf;
-using Pipeline.EdgeAgent.Simulation.Microscope;
 using Pipeline.Models;
 using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
@@ -8,14 +6,13 @@ namespace Pipeline.EdgeAgent.ModelUpdates;
 
 /// <summary>
 /// Before a model goes live it must pass <see cref="ModelArtifacts.SmokeCheck"/> (an all-zero input) and then
-/// answer one realistic input (a simulated swing window or droplet frame,
-/// preprocessed exactly as live inputs are) with a class it declares and a confidence in 0..1. A model whose
-/// weights load but whose shapes or outputs are wrong is caught here, not on the first live input.
+/// answer one realistic input with a class it declares and a confidence in 0..1. A model whose weights load but whose
+/// shapes or outputs are wrong is caught here, not on the first live input. The realistic inputs are recordings shipped
+/// inside this assembly (<see cref="SmokeInputs"/>), in the wire formats devices send, and go through the same
+/// preprocessing as live inputs: a swing window, and a microscope frame whose first droplet is cut out.
 /// </summary>
 internal static class ModelSmokeCheck
 {
-    private const int Seed = 7;
-
     /// <summary>Null when the model answered sensibly; otherwise what was wrong.</summary>
     public static string? Run(IInferenceModel model, string task)
     {
@@ -59,20 +56,10 @@ internal static class ModelSmokeCheck
     {
         if (task == LearningTasks.Swing)
         {
-            var session = new GolfClubSimulator(Seed).NextSession();
-            var start = SwingWindowing.FindWindowStart(session.Samples);
-            if (start < 0)
-            {
-                throw new InvalidOperationException("no swing window found in the simulated check swing");
-            }
-
-            return (SwingWindowing.ToModelInput(session.Samples.AsSpan(start * MotionChannels.Count, SwingWindowing.WindowSamples * MotionChannels.Count)), 0f);
+            return (SwingWindowing.ToModelInput(SmokeInputs.SwingWindow.Samples), 0f);
         }
 
-        var microscope = new DropletMicroscopeSimulator(Seed, DropletImaging.Side, DropletImaging.Side);
-        var droplets = microscope.NextSession();
-        var frame = new MicroscopyFrame("smoke-check", 0, 0, 1, microscope.Width, microscope.Height, microscope.Format,
-            droplets.FrameLabel, droplets.DegradationLevel, microscope.RenderFrame(droplets, droplets.FrameCount - 1));
-        return (DropletSegmenter.Crop(frame)[0].Input, droplets.DegradationLevel);
+        var frame = SmokeInputs.DropletFrame;
+        return (DropletSegmenter.Crop(frame)[0].Input, frame.DegradationLevel ?? 0f);
     }
 }

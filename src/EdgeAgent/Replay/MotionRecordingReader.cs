@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.Replay;

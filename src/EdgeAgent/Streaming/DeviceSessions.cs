@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.EdgeAgent.Replay;
-using Pipeline.EdgeAgent.Simulation.Golf;
-using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Simulation.Golf;
+using Pipeline.Simulation.Microscope;
 
 namespace Pipeline.EdgeAgent.Streaming;
 

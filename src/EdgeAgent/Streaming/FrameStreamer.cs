@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.EdgeAgent.Inference;
 using Pipeline.EdgeAgent.Outbox;
-using Pipeline.EdgeAgent.Simulation;
+using Pipeline.Simulation;
 using Pipeline.EdgeAgent.Replay;
 using Pipeline.Protocol;
 

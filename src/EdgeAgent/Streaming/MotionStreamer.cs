@@ -4,8 +4,8 @@ using Pipeline.EdgeAgent.Inference;
 using Pipeline.EdgeAgent.Inference.Detection;
 using Pipeline.EdgeAgent.Outbox;
 using Pipeline.EdgeAgent.Replay;
-using Pipeline.EdgeAgent.Simulation;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation;
+using Pipeline.Simulation.Golf;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.Streaming;

@@ -1,5 +1,5 @@
 using Pipeline.EdgeAgent.Outbox;
-using Pipeline.EdgeAgent.Simulation;
+using Pipeline.Simulation;
 
 namespace Pipeline.EdgeAgent.Streaming;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
 

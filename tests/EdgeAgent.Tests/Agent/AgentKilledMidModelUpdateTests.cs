@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.EdgeAgent.ModelUpdates;
 using Pipeline.EdgeAgent.Outbox;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.EdgeAgent.Tests.Outbox;
 using Pipeline.Models;
 using Pipeline.Protocol;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Simulation.Microscope;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;

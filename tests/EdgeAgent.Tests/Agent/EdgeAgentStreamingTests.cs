@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
@@ -140,12 +140,16 @@ public sealed class EdgeAgentStreamingTests(EmbeddedBrokerFixture fixture, ITest
         const string device = "club-stop";
         var worker = AgentFactory.Create(Broker, AgentFactory.Golf(device, _folder.Combine(device)), _loggers);
         await worker.StartAsync(CancellationToken.None);
-        await using (var recorder = await TopicRecorder.StartAsync(Broker, _loggers.CreateLogger("recorder"), Topics.Motion(Topics.DefaultSite, device)))
+        try
         {
+            await using var recorder = await TopicRecorder.StartAsync(Broker, _loggers.CreateLogger("recorder"), Topics.Motion(Topics.DefaultSite, device));
             await Eventually.TrueAsync(() => recorder.Messages.Count > 0, Patience, "the agent streams");
         }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
 
-        await worker.StopAsync(CancellationToken.None);
         // A stop is not a failure: the agent ends cleanly, or a host that stops on a failed service would stop with it.
         Assert.True(worker.ExecuteTask!.IsCompletedSuccessfully, $"the stopped agent ended {worker.ExecuteTask.Status}");
 

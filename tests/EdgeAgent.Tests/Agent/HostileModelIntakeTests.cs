@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
@@ -123,6 +123,10 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
         yield return ("an architecture nobody knows", Signed(Declaring(6, goodArtifact, m => m with { Architecture = "no-such-net" })), goodArtifact);
         yield return ("a task this device does not run", Signed(Declaring(7, goodArtifact, m => m with { Task = LearningTasks.Droplet, ArtifactTopic = Topics.ModelArtifact(LearningTasks.Droplet, 7) })), null);
 
+        // Signed, and its artifact loads with the declared shapes, but it answers NaN: the smoke check must refuse it.
+        var (unanswering, unansweringArtifact) = WithNaNWeights(11);
+        yield return ("a model that fails its smoke check", Signed(unanswering), unansweringArtifact);
+
         // A manifest and artifact that would load and run, short only of a trusted signature.
         yield return ("an unsigned manifest", ControlMessageCodec.Encode(Declaring(8, goodArtifact)), goodArtifact);
         using (var stranger = new TemporaryFolder("stranger-key"))
@@ -137,6 +141,20 @@ public sealed class HostileModelIntakeTests(EmbeddedBrokerFixture fixture, ITest
             {
                 SizeBytes = substitute.Length, Sha256 = ModelArtifacts.Sha256Hex(substitute), Chunks = ArtifactChunks.Of(substitute, ArtifactChunks.DefaultChunkBytes),
             }), substitute);
+    }
+
+    private static (ModelManifest Manifest, byte[] Artifact) WithNaNWeights(int version)
+    {
+        using var model = ModelCatalog.Create(ModelCatalog.SwingCnn, GolfClubSimulator.ClassNames.Count, seed: version);
+        using (TorchSharp.torch.no_grad())
+        {
+            foreach (var parameter in model.parameters())
+            {
+                parameter.fill_(float.NaN);
+            }
+        }
+
+        return Describe(model, LearningTasks.Swing, version, GolfClubSimulator.ClassNames);
     }
 
     private static byte[] Signed(ModelManifest manifest) => ControlMessageCodec.Encode(TestModelKeys.Sign(manifest));

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.EdgeAgent.ModelUpdates;
-using Pipeline.EdgeAgent.Simulation.Golf;
-using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Simulation.Golf;
+using Pipeline.Simulation.Microscope;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.EdgeAgent.Tests.Agent;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;

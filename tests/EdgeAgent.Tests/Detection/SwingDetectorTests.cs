@@ -1,6 +1,6 @@
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.EdgeAgent.Inference.Detection;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
 

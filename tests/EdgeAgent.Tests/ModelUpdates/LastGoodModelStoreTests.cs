@@ -1,5 +1,5 @@
 using Pipeline.EdgeAgent.ModelUpdates;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;

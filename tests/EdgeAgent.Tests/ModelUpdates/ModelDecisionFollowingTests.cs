@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.EdgeAgent.Tests.Agent;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;

@@ -31,8 +31,14 @@ public sealed class AgentRestartTests(EmbeddedBrokerFixture fixture, ITestOutput
         options.SpeedFactor = 50;
         var first = AgentFactory.Create(Broker, options, _loggers);
         await first.StartAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => received.RawBatchCount >= 40, Patience, "the first agent streams");
-        await first.StopAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.TrueAsync(() => received.RawBatchCount >= 40, Patience, "the first agent streams");
+        }
+        finally
+        {
+            await first.StopAsync(CancellationToken.None);
+        }
 
         StreamCheckpoint saved;
         using (var outbox = DiskOutbox.Open(options.OutboxFolder, options.OutboxMaxBytes, NullLogger.Instance))

@@ -69,10 +69,16 @@ public sealed class StoreAndForwardTests(ITestOutputHelper output) : IDisposable
         options.SpeedFactor = 10;
         var first = AgentFactory.Create(broker.ToOptions(), options, _loggers);
         await first.StartAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => received.RawBatchCount >= 5, Patience, "the first agent streams");
-        await broker.StopAsync();
-        await Eventually.TrueAsync(() => first.Snapshot().OutboxDepth >= 10, Patience, "the outbox grows while the broker is down");
-        await first.StopAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.TrueAsync(() => received.RawBatchCount >= 5, Patience, "the first agent streams");
+            await broker.StopAsync();
+            await Eventually.TrueAsync(() => first.Snapshot().OutboxDepth >= 10, Patience, "the outbox grows while the broker is down");
+        }
+        finally
+        {
+            await first.StopAsync(CancellationToken.None);
+        }
 
         StreamCheckpoint saved;
         using (var outbox = DiskOutbox.Open(options.OutboxFolder, options.OutboxMaxBytes, NullLogger.Instance))

@@ -1,4 +1,4 @@
-using Pipeline.EdgeAgent.Simulation.Microscope;
+using Pipeline.Simulation.Microscope;
 using Pipeline.Protocol;
 
 namespace Pipeline.EdgeAgent.Tests.Simulation;

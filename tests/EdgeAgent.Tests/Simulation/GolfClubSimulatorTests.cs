@@ -1,4 +1,4 @@
-using Pipeline.EdgeAgent.Simulation.Golf;
+using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
 

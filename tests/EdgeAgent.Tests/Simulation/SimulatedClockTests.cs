@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Pipeline.EdgeAgent.Simulation;
+using Pipeline.Simulation;
 
 namespace Pipeline.EdgeAgent.Tests.Simulation;
 

@@ -112,9 +112,17 @@ public sealed class EmbeddedBrokerRestartTests(ITestOutputHelper output) : IAsyn
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output, LogLevel.Warning));
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
-        await host.StartAsync(Cancel);
-        await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
-        return host;
+        try
+        {
+            await host.StartAsync(Cancel);
+            await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 
     private async Task AssertStoredOnceAsync(ITelemetryStore store, SequencedMotion[] fleet, string scenario)

@@ -314,9 +314,17 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output, LogLevel.Information));
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
-        await host.StartAsync(Cancel);
-        await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
-        return host;
+        try
+        {
+            await host.StartAsync(Cancel);
+            await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 
     private async Task<MqttConnection> ConnectPublisherAsync()

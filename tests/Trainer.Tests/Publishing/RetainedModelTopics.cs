@@ -13,7 +13,11 @@ internal static class RetainedModelTopics
     /// What a newcomer subscribing to the task's model topics is given: its retained messages by topic. A retained marker
     /// subscribed to afterwards on the same connection arrives after them, so once it is in, all of them are.
     /// </summary>
-    public static async Task<ConcurrentDictionary<string, byte[]>> ReadAsync(BrokerOptions broker, string task)
+    public static async Task<ConcurrentDictionary<string, byte[]>> ReadAsync(BrokerOptions broker, string task) =>
+        new((await ReadMessagesAsync(broker, task)).Select(m => KeyValuePair.Create(m.Key, m.Value.Payload)));
+
+    /// <summary>As <see cref="ReadAsync"/>, with each message as received, its retain flag too.</summary>
+    public static async Task<ConcurrentDictionary<string, MqttIncomingMessage>> ReadMessagesAsync(BrokerOptions broker, string task)
     {
         var marker = $"test/marker/{Guid.NewGuid():N}";
         await using (var markerPublisher = await ConnectAsync(broker, "marker"))
@@ -22,12 +26,12 @@ internal static class RetainedModelTopics
             await markerPublisher.PublishAsync(marker, new byte[] { 1 }, retain: true, timeout.Token);
         }
 
-        var retained = new ConcurrentDictionary<string, byte[]>();
+        var retained = new ConcurrentDictionary<string, MqttIncomingMessage>();
         var markerSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var newcomer = await ConnectAsync(broker, "newcomer");
         await newcomer.SubscribeAsync($"{Topics.Root}/models/{task}/#", (message, _) =>
         {
-            retained[message.Topic] = message.Payload;
+            retained[message.Topic] = message;
             return Task.CompletedTask;
         }, CancellationToken.None);
         await newcomer.SubscribeAsync(marker, (_, _) =>

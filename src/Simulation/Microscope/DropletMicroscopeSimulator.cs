@@ -1,6 +1,6 @@
 using Pipeline.Protocol;
 
-namespace Pipeline.EdgeAgent.Simulation.Microscope;
+namespace Pipeline.Simulation.Microscope;
 
 /// <summary>
 /// A polarised microscope looking at liquid-crystal droplets in a gel film between crossed polarisers.

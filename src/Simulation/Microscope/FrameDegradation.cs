@@ -1,4 +1,4 @@
-namespace Pipeline.EdgeAgent.Simulation.Microscope;
+namespace Pipeline.Simulation.Microscope;
 
 /// <summary>
 /// What a cheap edge camera and its link do to a frame, at one level 0 (pristine) to 1 (worst): defocus blur,

@@ -1,6 +1,6 @@
 using Pipeline.Protocol;
 
-namespace Pipeline.EdgeAgent.Simulation.Golf;
+namespace Pipeline.Simulation.Golf;
 
 /// <summary>
 /// One recording session of the club: the idle handling before a swing, then the swing from address to a short

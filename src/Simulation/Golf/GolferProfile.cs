@@ -1,4 +1,4 @@
-namespace Pipeline.EdgeAgent.Simulation.Golf;
+namespace Pipeline.Simulation.Golf;
 
 /// <summary>
 /// How one player swings on average: tempo (backswing and downswing durations), the peak angular velocity

@@ -1,4 +1,4 @@
-namespace Pipeline.EdgeAgent.Simulation.Golf;
+namespace Pipeline.Simulation.Golf;
 
 /// <summary>
 /// A swing shape's mechanics: <see cref="FaceRotation"/> is how fast the face closes (rotation about the shaft,

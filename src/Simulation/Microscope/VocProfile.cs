@@ -1,4 +1,4 @@
-namespace Pipeline.EdgeAgent.Simulation.Microscope;
+namespace Pipeline.Simulation.Microscope;
 
 /// <summary>
 /// How a droplet's texture answers one volatile organic compound: <see cref="Rate"/> is how fast the radial

@@ -1,4 +1,4 @@
-namespace Pipeline.EdgeAgent.Simulation.Microscope;
+namespace Pipeline.Simulation.Microscope;
 
 /// <summary>
 /// One liquid-crystal droplet in the gel film: centre and radius in pixels, the axis its bipolar texture will

@@ -1,4 +1,4 @@
-namespace Pipeline.EdgeAgent.Simulation;
+namespace Pipeline.Simulation;
 
 /// <summary>Gaussian draws from a seeded <see cref="Random"/> (Box–Muller), so simulations stay reproducible.</summary>
 public static class NormalDistribution

@@ -1,6 +1,6 @@
 using Pipeline.Protocol;
 
-namespace Pipeline.EdgeAgent.Simulation.Golf;
+namespace Pipeline.Simulation.Golf;
 
 /// <summary>
 /// A club's own gain and offset error per channel, fixed at manufacture: drawn from the device seed, so two

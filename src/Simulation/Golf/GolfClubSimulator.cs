@@ -1,7 +1,7 @@
 using Pipeline.Models;
 using Pipeline.Protocol;
 
-namespace Pipeline.EdgeAgent.Simulation.Golf;
+namespace Pipeline.Simulation.Golf;
 
 /// <summary>
 /// A smart golf club (two shaft strain gauges, 3-axis accelerometer, 3-axis gyroscope) recording one swing per

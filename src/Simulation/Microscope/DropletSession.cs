@@ -1,6 +1,6 @@
 using Pipeline.Protocol;
 
-namespace Pipeline.EdgeAgent.Simulation.Microscope;
+namespace Pipeline.Simulation.Microscope;
 
 /// <summary>
 /// One exposure: a fresh spot of film with its droplets, exposed to <see cref="Voc"/> at

@@ -1,4 +1,4 @@
-namespace Pipeline.EdgeAgent.Simulation;
+namespace Pipeline.Simulation;
 
 /// <summary>
 /// Simulated time that starts at the real current time and runs <see cref="SpeedFactor"/> times faster than

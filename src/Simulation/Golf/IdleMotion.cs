@@ -1,4 +1,4 @@
-namespace Pipeline.EdgeAgent.Simulation.Golf;
+namespace Pipeline.Simulation.Golf;
 
 /// <summary>
 /// What the club does between two swings, before the player addresses the ball: sometimes carried while walking
