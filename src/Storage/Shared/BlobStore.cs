@@ -1,11 +1,14 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using Pipeline.Durability.Files;
 
 namespace Pipeline.Storage.Shared;
 
 /// <summary>
 /// Content-addressed pixel store: "blobs/ab/abcdef…" named by the SHA-256 of the bytes, so identical frames
-/// share one file. Written to a temporary name, fsynced, then renamed, so a blob is either whole or absent.
+/// share one file. Written to a temporary name, fsynced, renamed, and the folder fsynced, so a blob is either whole or
+/// absent, and one whose frame was acknowledged survives a power cut with its name. The temporary name is unique rather
+/// than AtomicFile's fixed one: two writes of the same pixels may run at once, and both may rename over the same blob.
 /// </summary>
 internal sealed class BlobStore(string root)
 {
@@ -21,7 +24,8 @@ internal sealed class BlobStore(string root)
             return hash;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var folder = Path.GetDirectoryName(path)!;
+        DirectoryFlush.CreateDurably(folder);
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
         {
@@ -30,6 +34,7 @@ internal sealed class BlobStore(string root)
         }
 
         File.Move(temporary, path, overwrite: true);
+        DirectoryFlush.ToDisk(folder);
         return hash;
     }
 
