@@ -492,17 +492,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
         beforeStart?.Invoke(host.Services);
-        try
-        {
-            await host.StartAsync(Cancel);
-            await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
-            return host;
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
+        return await IngestHosts.StartSubscribedAsync(host, Patience, Cancel);
     }
 
     private protected async Task<MqttConnection> ConnectPublisherAsync()

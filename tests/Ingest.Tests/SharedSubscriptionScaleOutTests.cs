@@ -67,16 +67,6 @@ public sealed class SharedSubscriptionScaleOutTests(ITestOutputHelper output) : 
         builder.Services.AddSingleton(store);
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
-        try
-        {
-            await host.StartAsync();
-            await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
-            return host;
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
+        return await IngestHosts.StartSubscribedAsync(host, Patience);
     }
 }

@@ -35,17 +35,7 @@ public static class ImageFiles
             previous = row;
         }
 
-        using var compressed = new MemoryStream();
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            zlib.Write([.. raw]);
-        }
-
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        (header[8], header[9]) = (8, 2);
-        return [137, 80, 78, 71, 13, 10, 26, 10, .. Chunk("IHDR", header), .. Chunk("IDAT", compressed.ToArray()), .. Chunk("IEND", [])];
+        return Png(width, height, bitDepth: 8, colourType: 2, interlaced: false, raw);
     }
 
     /// <summary>
@@ -79,16 +69,22 @@ public static class ImageFiles
             }
         }
 
+        return Png(width, height, bitDepth: (byte)(sixteenBit ? 16 : 8), colourType: 0, interlaced, raw);
+    }
+
+    // Signature, IHDR, one IDAT with the filtered rows deflated, IEND.
+    private static byte[] Png(int width, int height, byte bitDepth, byte colourType, bool interlaced, List<byte> filteredRows)
+    {
         using var compressed = new MemoryStream();
         using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
         {
-            zlib.Write([.. raw]);
+            zlib.Write([.. filteredRows]);
         }
 
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        (header[8], header[9], header[12]) = ((byte)(sixteenBit ? 16 : 8), 0, (byte)(interlaced ? 1 : 0));
+        (header[8], header[9], header[12]) = (bitDepth, colourType, (byte)(interlaced ? 1 : 0));
         return [137, 80, 78, 71, 13, 10, 26, 10, .. Chunk("IHDR", header), .. Chunk("IDAT", compressed.ToArray()), .. Chunk("IEND", [])];
     }
 

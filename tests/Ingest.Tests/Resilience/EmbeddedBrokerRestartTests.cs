@@ -112,17 +112,7 @@ public sealed class EmbeddedBrokerRestartTests(ITestOutputHelper output) : IAsyn
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output, LogLevel.Warning));
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
-        try
-        {
-            await host.StartAsync(Cancel);
-            await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
-            return host;
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
+        return await IngestHosts.StartSubscribedAsync(host, Patience, Cancel);
     }
 
     private async Task AssertStoredOnceAsync(ITelemetryStore store, SequencedMotion[] fleet, string scenario)

@@ -314,17 +314,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output, LogLevel.Information));
         builder.Services.AddIngest(builder.Configuration);
         var host = builder.Build();
-        try
-        {
-            await host.StartAsync(Cancel);
-            await host.Services.GetRequiredService<IngestService>().Subscribed.WaitAsync(Patience);
-            return host;
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
+        return await IngestHosts.StartSubscribedAsync(host, Patience, Cancel);
     }
 
     private async Task<MqttConnection> ConnectPublisherAsync()
