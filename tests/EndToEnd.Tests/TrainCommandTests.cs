@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Pipeline.Runner.Train;
 using Pipeline.TestSupport;
@@ -23,7 +21,7 @@ public sealed class TrainCommandTests : IDisposable
     public async Task Train_CsvWindows_EverySchedule_ExitsZeroAndWritesEachSchedulesReport()
     {
         var csv = _folder.Combine("windows.csv");
-        await File.WriteAllTextAsync(csv, WindowsCsv(windows: 60, samples: 32, classes: 2));
+        await File.WriteAllTextAsync(csv, LabelledWindowsCsv.Create(windows: 60, samples: 32, classes: 2, seed: 2));
         var reports = _folder.Combine("reports");
 
         var exit = await RunAsync("--data", csv, "--epochs", "2", "--batch-size", "8", "--out", reports);
@@ -80,7 +78,7 @@ public sealed class TrainCommandTests : IDisposable
     public async Task Train_BadArgument_ExitsWithTwo(string flag, string value)
     {
         var csv = _folder.Combine("windows.csv");
-        await File.WriteAllTextAsync(csv, WindowsCsv(windows: 10, samples: 8, classes: 2));
+        await File.WriteAllTextAsync(csv, LabelledWindowsCsv.Create(windows: 10, samples: 8, classes: 2, seed: 2));
 
         Assert.Equal(TrainCommand.ExitBadArguments, await RunAsync("--data", csv, flag, value, "--out", _folder.Combine("none")));
         Assert.False(Directory.Exists(_folder.Combine("none")), "a refused run must not write reports");
@@ -88,22 +86,4 @@ public sealed class TrainCommandTests : IDisposable
 
     private static Task<int> RunAsync(params string[] arguments) =>
         Bounded.WithinAsync(new RootCommand { TrainCommand.Create() }.Parse(["train", .. arguments]).InvokeAsync(), Patience, $"`pipeline train {string.Join(' ', arguments)}`");
-
-    /// <summary>Windows whose class sets the frequency of a wave, with a little noise, as a user's recording would give.</summary>
-    private static string WindowsCsv(int windows, int samples, int classes)
-    {
-        var random = new Random(2);
-        var text = new StringBuilder("window,label,accel,gyro\n");
-        for (var w = 0; w < windows; w++)
-        {
-            var c = w % classes;
-            for (var i = 0; i < samples; i++)
-            {
-                var signal = Math.Sin(i * (c + 1) * 0.3) + ((random.NextDouble() - 0.5) * 0.2);
-                text.Append(CultureInfo.InvariantCulture, $"w{w},class-{c},{signal:F4},{random.NextDouble() * 500:F2}\n");
-            }
-        }
-
-        return text.ToString();
-    }
 }

@@ -1,3 +1,4 @@
+using Pipeline.TestSupport;
 using Pipeline.Trainer.UserData;
 
 namespace Pipeline.Trainer.Tests;
@@ -70,7 +71,7 @@ public class UserDataCsvReaderTests
     public void Split_Windows_StandardisesEachChannelWithTrainingStatistics()
     {
         using var files = new UserDataFiles();
-        var path = files.Write("w.csv", UserDataFiles.WindowsCsv(windows: 60, samples: 32, classes: 3, seed: 1));
+        var path = files.Write("w.csv", LabelledWindowsCsv.Create(windows: 60, samples: 32, classes: 3, seed: 1));
 
         var split = LabelledWindowCsvReader.Read(path).Split(0.2);
 

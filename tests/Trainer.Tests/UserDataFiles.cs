@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Pipeline.Trainer.Tests;
@@ -18,24 +17,6 @@ internal sealed class UserDataFiles : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, bytes);
         return path;
-    }
-
-    /// <summary>A CSV of <paramref name="windows"/> windows, <paramref name="samples"/> long, whose class sets a channel's frequency.</summary>
-    public static string WindowsCsv(int windows, int samples, int classes, int seed)
-    {
-        var random = new Random(seed);
-        var text = new StringBuilder("window,label,accel,gyro\n");
-        for (var w = 0; w < windows; w++)
-        {
-            var c = w % classes;
-            for (var i = 0; i < samples; i++)
-            {
-                var signal = Math.Sin(i * (c + 1) * 0.3) + ((random.NextDouble() - 0.5) * 0.2);
-                text.Append(CultureInfo.InvariantCulture, $"w{w},class-{c},{signal:F4},{random.NextDouble() * 500:F2}\n");
-            }
-        }
-
-        return text.ToString();
     }
 
     public static byte[] Pgm(int width, int height, Func<int, int, byte> pixel)

@@ -1,4 +1,5 @@
 using Pipeline.Models.Architecture;
+using Pipeline.TestSupport;
 using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.UserData;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ public class UserDataTrainingTests
     public async Task TrainAsync_SeparableCsvWindows_EachScheduleLearnsWellAboveChance(string schedule)
     {
         using var files = new UserDataFiles();
-        var dataset = LabelledWindowCsvReader.Read(files.Write("w.csv", UserDataFiles.WindowsCsv(windows: 150, samples: 32, classes: 3, seed: 2)));
+        var dataset = LabelledWindowCsvReader.Read(files.Write("w.csv", LabelledWindowsCsv.Create(windows: 150, samples: 32, classes: 3, seed: 2)));
         var data = dataset.Split(0.2);
         var settings = new TrainingSettings([CPU, CPU]) { Epochs = 8, BatchSize = 16, Split = 0 };
 
