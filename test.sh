@@ -5,19 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-need=()
-command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
-command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
-command -v influxd >/dev/null 2>&1 || [ -x /usr/bin/influxd ] || need+=(influxdb)
-[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
-command -v strace >/dev/null 2>&1 || need+=(strace)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${need[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+./build/debian-packages.sh 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_sub=mosquitto-clients' 'influxd|/usr/bin/influxd=influxdb' '/usr/share/fonts/truetype/dejavu=fonts-dejavu-core' 'strace=strace'
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

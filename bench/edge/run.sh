@@ -6,13 +6,6 @@
 # Ends with one JSON line: {"bench":"edge",...}.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-need=()
-command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
-command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+"$here/../../build/debian-packages.sh" 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_pub=mosquitto-clients'
 dotnet build "$here/Edge.Bench.csproj" -c Release -nologo -v quiet >&2
 exec dotnet "$here/bin/Release/net10.0/Edge.Bench.dll" "$@"

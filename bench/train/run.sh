@@ -5,11 +5,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
-if [ ! -e "$tcmalloc" ]; then
-  echo "installing libtcmalloc-minimal4" >&2
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get install -y -qq libtcmalloc-minimal4 >/dev/null || { $sudo apt-get update -qq && $sudo apt-get install -y -qq libtcmalloc-minimal4 >/dev/null; }
-fi
+"$repo/build/debian-packages.sh" "$tcmalloc=libtcmalloc-minimal4"
 dotnet build "$repo/bench/train/Train.Bench.csproj" -c Release -nologo -v quiet >&2
 bin=$(find "$repo/bench/train/bin/Release" -name Train.Bench.dll | head -n1)
 LD_PRELOAD="$tcmalloc" exec dotnet "$bin" "$@"
