@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Pipeline.Durability.Framing;
 using Pipeline.Durability.Logs;
@@ -119,23 +120,31 @@ internal sealed class AppendOnlyLog : IDisposable
             total += HeaderSize + body.Length;
         }
 
-        var buffer = new byte[total];
+        // Pooled: a device's share of a write is often over the large-object threshold, and a fresh one per write kept the GC busy.
+        var rented = ArrayPool<byte>.Shared.Rent(checked((int)total));
         var relative = new long[bodies.Count];
-        var position = 0;
-        for (var i = 0; i < bodies.Count; i++)
+        try
         {
-            var body = bodies[i];
-            relative[i] = position;
-            var frame = buffer.AsSpan(position, HeaderSize + body.Length);
-            body.CopyTo(frame[HeaderSize..]);
-            RecordFraming.WriteHeader(frame);
-            position += frame.Length;
-        }
+            var position = 0;
+            for (var i = 0; i < bodies.Count; i++)
+            {
+                var body = bodies[i];
+                relative[i] = position;
+                var frame = rented.AsSpan(position, HeaderSize + body.Length);
+                body.CopyTo(frame[HeaderSize..]);
+                RecordFraming.WriteHeader(frame);
+                position += frame.Length;
+            }
 
-        var start = _file.Write(buffer);
-        for (var i = 0; i < relative.Length; i++)
+            var start = _file.Write(rented.AsSpan(0, position));
+            for (var i = 0; i < relative.Length; i++)
+            {
+                relative[i] += start;
+            }
+        }
+        finally
         {
-            relative[i] += start;
+            ArrayPool<byte>.Shared.Return(rented);
         }
 
         return relative;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Pipeline.Durability.Framing;
@@ -66,14 +67,22 @@ internal sealed class MotionWriteAheadLog : IDisposable
         var total = 0;
         foreach (var (deviceId, body) in records)
         {
+            // Checked before anything is written: a record the device log would refuse must never become durable here.
+            if (body.Length is 0 or > AppendOnlyLog.MaxBodyBytes || !Identifiers.IsValid(deviceId))
+            {
+                throw new ArgumentException($"a write-ahead record needs a valid device id and a body of 1..{AppendOnlyLog.MaxBodyBytes} bytes; got \"{deviceId}\" and {body.Length}", nameof(records));
+            }
+
             total += RecordFraming.HeaderSize + 1 + deviceId.Length + body.Length;
         }
 
-        var frames = new byte[total];
+        // Pooled: a write's records are a megabyte or more, and a fresh large array per write kept the GC busy.
+        var rented = ArrayPool<byte>.Shared.Rent(total);
+        var frames = rented.AsSpan(0, total);
         var position = 0;
         foreach (var (deviceId, body) in records)
         {
-            var frame = frames.AsSpan(position, RecordFraming.HeaderSize + 1 + deviceId.Length + body.Length);
+            var frame = frames.Slice(position, RecordFraming.HeaderSize + 1 + deviceId.Length + body.Length);
             var recordBody = frame[RecordFraming.HeaderSize..];
             recordBody[0] = (byte)deviceId.Length;
             Encoding.ASCII.GetBytes(deviceId, recordBody[1..]);
@@ -91,6 +100,10 @@ internal sealed class MotionWriteAheadLog : IDisposable
         {
             _log.DiscardUnsynced();
             throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
