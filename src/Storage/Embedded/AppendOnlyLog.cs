@@ -31,6 +31,9 @@ internal sealed class AppendOnlyLog : IDisposable
     /// <summary>Bytes of whole, valid records seen so far.</summary>
     public long Length => _file.Length;
 
+    /// <summary>Bytes appended and not yet fsync'd (<see cref="AppendUnsynced"/> before a <see cref="Commit"/>).</summary>
+    public long UnsyncedBytes => _file.WrittenLength - _file.Length;
+
     /// <summary>Opens (creating) the file for appending. Call <see cref="ScanNew"/> next, then <see cref="DropTornTail"/>.</summary>
     public static AppendOnlyLog OpenForAppend(string path) => new(RecordFile.OpenForAppend(path, Limits));
 

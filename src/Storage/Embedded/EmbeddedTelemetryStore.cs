@@ -71,6 +71,18 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
 
     public bool IsReadOnly => _readOnly;
 
+    /// <summary>Motion bytes the device logs hold without an fsync yet; the write-ahead log covers them until a checkpoint.</summary>
+    internal long UnsyncedMotionBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _devices.Values.Sum(series => series.Motion.UnsyncedBytes);
+            }
+        }
+    }
+
     /// <summary>Opens (creating) the store for writing. Only one process may hold a store open for writing.</summary>
     /// <exception cref="IOException">Another process has the store open for writing.</exception>
     public static EmbeddedTelemetryStore Open(string rootFolder, ILogger? logger = null) => Open(rootFolder, logger, DefaultCheckpointBytes);
