@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Pipeline.Durability.Framing;
 using Pipeline.Durability.Logs;
@@ -7,7 +8,7 @@ namespace Pipeline.Storage.Embedded;
 /// <summary>
 /// One of the store's append-only files (docs/STORAGE.md): a <see cref="RecordFile"/> of framed records, with the store's
 /// own policy on top: nothing is destroyed unseen (a corrupt region skipped or a torn tail cut is first copied beside the
-/// log) and every write is fsync'd before it counts. A writer fsyncs before an append returns; a reader sees only whole
+/// log) and every write is fsync'd before it counts, here or, for motion records, in the store's write-ahead log. A writer fsyncs before an append returns; a reader sees only whole
 /// records whose checksum holds, so a record still being written is simply not yet visible.
 /// </summary>
 internal sealed class AppendOnlyLog : IDisposable
@@ -29,6 +30,9 @@ internal sealed class AppendOnlyLog : IDisposable
 
     /// <summary>Bytes of whole, valid records seen so far.</summary>
     public long Length => _file.Length;
+
+    /// <summary>Bytes appended and not yet fsync'd (<see cref="AppendUnsynced"/> before a <see cref="Commit"/>).</summary>
+    public long UnsyncedBytes => _file.WrittenLength - _file.Length;
 
     /// <summary>Opens (creating) the file for appending. Call <see cref="ScanNew"/> next, then <see cref="DropTornTail"/>.</summary>
     public static AppendOnlyLog OpenForAppend(string path) => new(RecordFile.OpenForAppend(path, Limits));
@@ -94,19 +98,19 @@ internal sealed class AppendOnlyLog : IDisposable
     /// <summary>Appends the bodies as records and fsyncs; returns each record's offset. Writer only; callers serialise appends.</summary>
     public long[] Append(IReadOnlyList<byte[]> bodies)
     {
-        var offsets = WriteUncommitted(bodies);
+        // A write whose commit failed is overwritten, so the retry does not duplicate it.
+        _file.DiscardUncommitted();
+        var offsets = AppendUnsynced(bodies);
         Commit();
         return offsets;
     }
 
     /// <summary>
-    /// Writes the bodies as records after the last committed one, without fsyncing, and returns each record's offset;
-    /// <see cref="Commit"/> makes them durable and counts them. Split from <see cref="Append"/> so that a store writing to
-    /// several logs at once can write them all and then fsync them together (group commit). A write that is never
-    /// committed is overwritten by the next one, so a failed fsync leaves nothing behind that the retry would duplicate.
-    /// Writer only; callers serialise writes and commits.
+    /// Writes the bodies as records after everything written so far, without fsyncing, and returns each record's offset;
+    /// they are readable at once and <see cref="Commit"/> makes them durable. For records that are already durable
+    /// elsewhere (the store's write-ahead log), whose fsync can wait for a checkpoint. Writer only; callers serialise writes.
     /// </summary>
-    public long[] WriteUncommitted(IReadOnlyList<byte[]> bodies)
+    public long[] AppendUnsynced(IReadOnlyList<byte[]> bodies)
     {
         var total = 0L;
         foreach (var body in bodies)
@@ -119,30 +123,37 @@ internal sealed class AppendOnlyLog : IDisposable
             total += HeaderSize + body.Length;
         }
 
-        var buffer = new byte[total];
+        // Pooled: a device's share of a write is often over the large-object threshold, and a fresh one per write kept the GC busy.
+        var rented = ArrayPool<byte>.Shared.Rent(checked((int)total));
         var relative = new long[bodies.Count];
-        var position = 0;
-        for (var i = 0; i < bodies.Count; i++)
+        try
         {
-            var body = bodies[i];
-            relative[i] = position;
-            var frame = buffer.AsSpan(position, HeaderSize + body.Length);
-            body.CopyTo(frame[HeaderSize..]);
-            RecordFraming.WriteHeader(frame);
-            position += frame.Length;
-        }
+            var position = 0;
+            for (var i = 0; i < bodies.Count; i++)
+            {
+                var body = bodies[i];
+                relative[i] = position;
+                var frame = rented.AsSpan(position, HeaderSize + body.Length);
+                body.CopyTo(frame[HeaderSize..]);
+                RecordFraming.WriteHeader(frame);
+                position += frame.Length;
+            }
 
-        _file.DiscardUncommitted();
-        var start = _file.Write(buffer);
-        for (var i = 0; i < relative.Length; i++)
+            var start = _file.Write(rented.AsSpan(0, position));
+            for (var i = 0; i < relative.Length; i++)
+            {
+                relative[i] += start;
+            }
+        }
+        finally
         {
-            relative[i] += start;
+            ArrayPool<byte>.Shared.Return(rented);
         }
 
         return relative;
     }
 
-    /// <summary>Fsyncs what <see cref="WriteUncommitted"/> wrote and counts it as appended. Writer only.</summary>
+    /// <summary>Fsyncs what was written and counts it as appended (nothing to fsync costs nothing). Safe to call while another thread reads.</summary>
     public void Commit() => _file.Commit();
 
     /// <summary>Reads back the body of the record at <paramref name="offset"/>, checking its checksum. Safe to call concurrently with appends.</summary>

@@ -8,8 +8,11 @@ namespace Pipeline.Storage.Embedded;
 /// <summary>
 /// The default store: no server, just files under one folder (docs/STORAGE.md). Each device has an
 /// append-only motion log and frame log under "series/DEVICE/", frame pixels live in a content-addressed
-/// blob folder, labels in "labels.log". Every write is fsynced before it returns; on open the logs are
-/// scanned, a torn tail is cut off, and the time indexes and de-duplication keys are rebuilt.
+/// blob folder, labels in "labels.log". Every write is durable before it returns: a motion write by one fsync
+/// of the shared write-ahead log ("wal/", <see cref="MotionWriteAheadLog"/>), whose records the device logs
+/// hold unsynced until a checkpoint; frames and labels by fsyncs of their own logs. On open the logs are
+/// scanned, a torn tail is cut off, the write-ahead log is replayed, and the time indexes and
+/// de-duplication keys are rebuilt.
 /// One process writes (<see cref="Open"/>, guarded by a lock file); any number of other processes may
 /// read (<see cref="OpenReadOnly"/>), each read picking up what the writer appended since.
 /// Reads are safe concurrently with writes in the same process.
@@ -22,6 +25,12 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private const string LabelsFile = "labels.log";
     private const string WriterLockFile = "writer.lock";
 
+    /// <summary>
+    /// The write-ahead log's size at which a checkpoint fsyncs the device logs and drops it: large enough that checkpoints
+    /// are rare next to writes, small enough that replaying it on open takes well under a second.
+    /// </summary>
+    private const long DefaultCheckpointBytes = 64L * 1024 * 1024;
+
     private readonly string _root;
     private readonly bool _readOnly;
     private readonly ILogger _logger;
@@ -29,6 +38,11 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private readonly BlobStore _blobs;
     private readonly AppendOnlyLog _labelLog;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly long _checkpointBytes;
+
+    // Writer only, under _writeLock: the write-ahead log and the device logs written since the last checkpoint.
+    private readonly HashSet<DeviceSeries> _unsyncedMotion = [];
+    private MotionWriteAheadLog? _wal;
 
     // _gate guards everything below it; file I/O for reads happens outside it on immutable, fsynced records.
     private readonly Lock _gate = new();
@@ -41,9 +55,10 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private long _frames;
     private bool _disposed;
 
-    private EmbeddedTelemetryStore(string root, bool readOnly, ILogger logger, FileStream? writerLock)
+    private EmbeddedTelemetryStore(string root, bool readOnly, ILogger logger, FileStream? writerLock, long checkpointBytes)
     {
         _root = root;
+        _checkpointBytes = checkpointBytes;
         _readOnly = readOnly;
         _logger = logger;
         _writerLock = writerLock;
@@ -56,9 +71,24 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
 
     public bool IsReadOnly => _readOnly;
 
+    /// <summary>Motion bytes the device logs hold without an fsync yet; the write-ahead log covers them until a checkpoint.</summary>
+    internal long UnsyncedMotionBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _devices.Values.Sum(series => series.Motion.UnsyncedBytes);
+            }
+        }
+    }
+
     /// <summary>Opens (creating) the store for writing. Only one process may hold a store open for writing.</summary>
     /// <exception cref="IOException">Another process has the store open for writing.</exception>
-    public static EmbeddedTelemetryStore Open(string rootFolder, ILogger? logger = null)
+    public static EmbeddedTelemetryStore Open(string rootFolder, ILogger? logger = null) => Open(rootFolder, logger, DefaultCheckpointBytes);
+
+    /// <param name="checkpointBytes">How large the write-ahead log grows before a checkpoint fsyncs the device logs and drops it.</param>
+    internal static EmbeddedTelemetryStore Open(string rootFolder, ILogger? logger, long checkpointBytes)
     {
         var root = Path.GetFullPath(rootFolder);
         Directory.CreateDirectory(Path.Combine(root, SeriesFolder));
@@ -72,7 +102,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             throw new IOException($"the telemetry store at {root} is already open for writing by another process; open it read-only instead", e);
         }
 
-        var store = new EmbeddedTelemetryStore(root, readOnly: false, logger ?? NullLogger.Instance, writerLock);
+        var store = new EmbeddedTelemetryStore(root, readOnly: false, logger ?? NullLogger.Instance, writerLock, checkpointBytes);
         try
         {
             store.LoadForWriting();
@@ -95,7 +125,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             throw new DirectoryNotFoundException($"there is no telemetry store at {root} (no '{SeriesFolder}' folder); start ingest on it first");
         }
 
-        var store = new EmbeddedTelemetryStore(root, readOnly: true, logger ?? NullLogger.Instance, writerLock: null);
+        var store = new EmbeddedTelemetryStore(root, readOnly: true, logger ?? NullLogger.Instance, writerLock: null, checkpointBytes: 0);
         store.CatchUp();
         return store;
     }
@@ -112,35 +142,36 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         {
             ThrowIfNotWritable();
             var fresh = Fresh(batches, b => new SeriesKey(b.DeviceId, MessageType.MotionBatch, b.StreamId, b.Sequence));
-            var written = new List<(DeviceSeries Series, List<MotionBatch> Batches, long[] Offsets)>();
-            foreach (var group in fresh.GroupBy(b => b.DeviceId, StringComparer.Ordinal))
+            if (fresh.Count == 0)
+            {
+                return 0;
+            }
+
+            // One fsync of the write-ahead log makes the whole write durable, whatever number of devices it spans (an
+            // fsync per device log cost a journal commit each). The device logs get the same records unsynced; the
+            // checkpoint fsyncs them before it lets the write-ahead log go.
+            var bodies = fresh.Select(SeriesRecordCodec.EncodeMotion).ToArray();
+            _wal!.AppendDurably([.. fresh.Select((batch, i) => (batch.DeviceId, bodies[i]))]);
+            var byDevice = fresh.Select((batch, i) => (Batch: batch, Body: bodies[i])).GroupBy(w => w.Batch.DeviceId, StringComparer.Ordinal);
+            foreach (var group in byDevice)
             {
                 var series = SeriesForWriting(group.Key);
                 var list = group.ToList();
-                written.Add((series, list, series.Motion.WriteUncommitted([.. list.Select(SeriesRecordCodec.EncodeMotion)])));
-            }
-
-            // Group commit: every device's log is written first and then all are fsynced at once, so a write that
-            // spans many devices waits for about one flush instead of one per device, one after another. A batch
-            // is indexed (and so counts as stored) only once its own log is durable; when one fsync fails, the
-            // devices whose logs committed stay stored, so the caller's retry rewrites only the others.
-            await GroupCommit.CommitAsync([.. written.Select(w => w.Series.Motion)], committed =>
-            {
+                var offsets = series.Motion.AppendUnsynced([.. list.Select(w => w.Body)]);
+                _unsyncedMotion.Add(series);
                 lock (_gate)
                 {
-                    for (var w = 0; w < written.Count; w++)
+                    for (var i = 0; i < list.Count; i++)
                     {
-                        if (committed[w])
-                        {
-                            var (series, list, offsets) = written[w];
-                            for (var i = 0; i < list.Count; i++)
-                            {
-                                IndexMotion(series, list[i], offsets[i]);
-                            }
-                        }
+                        IndexMotion(series, list[i].Batch, offsets[i]);
                     }
                 }
-            });
+            }
+
+            if (_wal.Bytes >= _checkpointBytes)
+            {
+                await TryCheckpointAsync();
+            }
 
             return fresh.Count;
         }
@@ -310,13 +341,18 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         await _writeLock.WaitAsync();
         try
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (_wal is not null)
+            {
+                await TryCheckpointAsync();
+            }
+
             lock (_gate)
             {
-                if (_disposed)
-                {
-                    return;
-                }
-
                 _disposed = true;
                 DisposeFiles();
             }
@@ -335,6 +371,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         }
 
         _labelLog.Dispose();
+        _wal?.Dispose();
         _writerLock?.Dispose();
     }
 
@@ -361,8 +398,90 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             series.Frames.DropTornTail(_logger);
         }
 
+        ReplayWriteAheadLog();
         _logger.LogInformation("telemetry store {Root} open: {Devices} devices, {Batches} motion batches, {Frames} frames, {Labels} labels",
             _root, _devices.Count, _motionBatches, _frames, _labels.Count);
+    }
+
+    /// <summary>
+    /// Puts every motion record of the write-ahead log that the device logs lost (their unsynced tails, in a crash) back
+    /// through the normal de-duplicating path, fsyncs the device logs and drops the write-ahead log: replaying twice, or
+    /// crashing during the replay, adds nothing twice.
+    /// </summary>
+    private void ReplayWriteAheadLog()
+    {
+        var replayed = 0;
+        _wal = MotionWriteAheadLog.Open(Path.Combine(_root, MotionWriteAheadLog.FolderName), _logger, (device, body) =>
+        {
+            MotionBatch batch;
+            try
+            {
+                batch = SeriesRecordCodec.DecodeMotion(device, body);
+            }
+            catch (InvalidDataException e)
+            {
+                _logger.LogError("write-ahead log: skipping an unreadable motion record of {Device}: {Error}", device, e.Message);
+                return;
+            }
+
+            lock (_gate)
+            {
+                if (_keys.Contains(new SeriesKey(device, MessageType.MotionBatch, batch.StreamId, batch.Sequence)))
+                {
+                    return;
+                }
+            }
+
+            var series = SeriesForWriting(device);
+            var offset = series.Motion.AppendUnsynced([body])[0];
+            _unsyncedMotion.Add(series);
+            lock (_gate)
+            {
+                IndexMotion(series, batch, offset);
+            }
+
+            replayed++;
+        });
+        if (replayed > 0)
+        {
+            _logger.LogWarning("telemetry store {Root}: replayed {Batches} motion batches from the write-ahead log that the device logs had lost", _root, replayed);
+        }
+
+        // Opening is synchronous; the group commit's threads do the fsyncs, nothing here waits on this thread's own work.
+        CheckpointAsync().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Fsyncs every device log written since the last checkpoint, then drops the write-ahead log, which they now cover; a
+    /// write-ahead record is never deleted before the device log holding it is durable. Writer only, under the write lock.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        var logs = _unsyncedMotion.ToList();
+        await GroupCommit.CommitAsync([.. logs.Select(s => s.Motion)], committed =>
+        {
+            for (var i = 0; i < logs.Count; i++)
+            {
+                if (committed[i])
+                {
+                    _unsyncedMotion.Remove(logs[i]);
+                }
+            }
+        });
+        _wal!.DropAll();
+    }
+
+    /// <summary>A failed checkpoint loses nothing (the write-ahead log stays, to be checkpointed by a later write or replayed on open), so it does not fail the write or the dispose that ran it.</summary>
+    private async Task TryCheckpointAsync()
+    {
+        try
+        {
+            await CheckpointAsync();
+        }
+        catch (IOException e)
+        {
+            _logger.LogError(e, "telemetry store {Root}: checkpoint failed; the write-ahead log keeps every write until the next one succeeds", _root);
+        }
     }
 
     /// <summary>Read-only stores pick up whatever the writer process appended since the last call.</summary>

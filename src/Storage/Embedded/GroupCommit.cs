@@ -3,7 +3,7 @@ using System.Runtime.ExceptionServices;
 namespace Pipeline.Storage.Embedded;
 
 /// <summary>
-/// Fsyncs the logs one store write touched, together: each fsync blocks its thread for milliseconds, so they run on
+/// Fsyncs the device logs a checkpoint covers (those written since the last one), together: each fsync blocks its thread for milliseconds, so they run on
 /// dedicated threads (not the thread pool's few, two on a two-core machine) and reach the disk at the same time. The
 /// threads are bounded: a thread per log cost a thousand thread starts per write at a thousand devices (a write of 6000
 /// batches over 1000 devices took 7.3-8.6 s that way, 1.6-2.3 s on 16 threads), while 4, 16 or 64 threads commit

@@ -1,0 +1,133 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Pipeline.Durability.Framing;
+using Pipeline.Durability.Logs;
+using Pipeline.Protocol;
+
+namespace Pipeline.Storage.Embedded;
+
+/// <summary>
+/// The store's one write-ahead log of motion records (docs/STORAGE.md), in "wal/": a motion write appends every new
+/// batch here and fsyncs once, whatever number of devices it spans, and that fsync is what makes the write durable. The
+/// device logs get the same records without an fsync; a checkpoint fsyncs them and then drops the segments they cover,
+/// and opening the store replays whatever segments are left. One reader and one writer of the record format:
+/// device id length u8, device id (ASCII), the motion record body exactly as the device log holds it.
+/// </summary>
+internal sealed class MotionWriteAheadLog : IDisposable
+{
+    public const string FolderName = "wal";
+
+    private static readonly SegmentNaming Naming = new("wal-", ".seg", 1);
+    private static readonly FrameLimits Limits = new(2, 1 + Identifiers.MaxLength + AppendOnlyLog.MaxBodyBytes);
+
+    private readonly SegmentedLog _log;
+
+    private MotionWriteAheadLog(SegmentedLog log)
+    {
+        _log = log;
+    }
+
+    /// <summary>Bytes in the log's segments: what the next checkpoint lets go.</summary>
+    public long Bytes => _log.Bytes;
+
+    /// <summary>The segment numbers on disk, oldest first.</summary>
+    public IReadOnlyList<long> Segments => _log.Segments;
+
+    /// <summary>
+    /// Opens (creating) the log in <paramref name="folder"/>, calling <paramref name="onRecord"/> with (device, motion
+    /// record body) for each intact record, oldest first. The torn tail of the newest segment (a write that was never
+    /// acknowledged) is cut; damage in an older one is reported and the records after it in that segment are skipped.
+    /// </summary>
+    public static MotionWriteAheadLog Open(string folder, ILogger logger, Action<string, byte[]> onRecord)
+    {
+        var (log, damage) = SegmentedLog.Open(folder, Naming, Limits, (_, _, body) =>
+        {
+            if (Decode(body) is not { } record)
+            {
+                return "the record does not start with a valid device id";
+            }
+
+            onRecord(record.DeviceId, record.Body);
+            return null;
+        });
+        foreach (var found in damage)
+        {
+            logger.LogWarning("{Path}: {Bytes} bytes after offset {Offset} are not intact records ({Problem}); {Action}",
+                Naming.PathOf(folder, found.Segment), found.Bytes, found.Offset, found.Problem,
+                found.Cut ? "cut off as the torn tail of a write that was never acknowledged" : "skipped");
+        }
+
+        return new MotionWriteAheadLog(log);
+    }
+
+    /// <summary>Appends one record per (device, body) and fsyncs them with one fsync; on failure nothing of them is left.</summary>
+    public void AppendDurably(IReadOnlyList<(string DeviceId, byte[] Body)> records)
+    {
+        var total = 0;
+        foreach (var (deviceId, body) in records)
+        {
+            // Checked before anything is written: a record the device log would refuse must never become durable here.
+            if (body.Length is 0 or > AppendOnlyLog.MaxBodyBytes || !Identifiers.IsValid(deviceId))
+            {
+                throw new ArgumentException($"a write-ahead record needs a valid device id and a body of 1..{AppendOnlyLog.MaxBodyBytes} bytes; got \"{deviceId}\" and {body.Length}", nameof(records));
+            }
+
+            total += RecordFraming.HeaderSize + 1 + deviceId.Length + body.Length;
+        }
+
+        // Pooled: a write's records are a megabyte or more, and a fresh large array per write kept the GC busy.
+        var rented = ArrayPool<byte>.Shared.Rent(total);
+        var frames = rented.AsSpan(0, total);
+        var position = 0;
+        foreach (var (deviceId, body) in records)
+        {
+            var frame = frames.Slice(position, RecordFraming.HeaderSize + 1 + deviceId.Length + body.Length);
+            var recordBody = frame[RecordFraming.HeaderSize..];
+            recordBody[0] = (byte)deviceId.Length;
+            Encoding.ASCII.GetBytes(deviceId, recordBody[1..]);
+            body.CopyTo(recordBody[(1 + deviceId.Length)..]);
+            RecordFraming.WriteHeader(frame);
+            position += frame.Length;
+        }
+
+        try
+        {
+            _log.Append(frames);
+            _log.Sync();
+        }
+        catch
+        {
+            _log.DiscardUnsynced();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Deletes every segment. Only once the device logs hold, fsync'd, every record in them.</summary>
+    public void DropAll()
+    {
+        _log.Seal();
+        foreach (var segment in _log.Segments)
+        {
+            _log.Delete(segment);
+        }
+    }
+
+    public void Dispose() => _log.Dispose();
+
+    private static (string DeviceId, byte[] Body)? Decode(byte[] record)
+    {
+        var length = record[0];
+        if (record.Length < 2 + length)
+        {
+            return null;
+        }
+
+        var deviceId = Encoding.ASCII.GetString(record, 1, length);
+        return Identifiers.IsValid(deviceId) ? (deviceId, record[(1 + length)..]) : null;
+    }
+}
