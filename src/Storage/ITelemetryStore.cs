@@ -4,8 +4,8 @@ namespace Pipeline.Storage;
 
 /// <summary>
 /// Where ingest writes and the trainer reads. Writes are idempotent: a batch or frame is identified by
-/// (device, stream kind, stream id, sequence) and a label by (device, session id), so a redelivered
-/// message writes nothing twice. A write has returned only once the data is durable.
+/// (device, stream kind, stream id, sequence), a record of a task-defined kind by (kind, device, stream id, sequence)
+/// and a label by (device, session id), so a redelivered message writes nothing twice. A write has returned only once the data is durable.
 /// Every backend passes the same contract suite.
 /// </summary>
 public interface ITelemetryStore : IAsyncDisposable
@@ -27,6 +27,12 @@ public interface ITelemetryStore : IAsyncDisposable
 
     /// <summary>The device's frames with timestamps in [<paramref name="fromMicros"/>, <paramref name="toMicros"/>), in time order, pixels included.</summary>
     ValueTask<IReadOnlyList<MicroscopyFrame>> ReadFramesAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken);
+
+    /// <summary>Stores the records not already stored (identified by kind, device, stream id and sequence); returns how many were new.</summary>
+    ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken);
+
+    /// <summary>The device's records of one kind with timestamps in [fromMicros, toMicros), in time order (ties by stream id, then sequence), payloads included.</summary>
+    ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken);
 
     /// <summary>What the store holds.</summary>
     ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken);

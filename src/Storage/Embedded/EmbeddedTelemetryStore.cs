@@ -327,6 +327,10 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         return ValueTask.FromResult<IReadOnlyList<MicroscopyFrame>>(frames);
     }
 
+    public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) => throw new NotImplementedException();
+
+    public ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken) => throw new NotImplementedException();
+
     public ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
     {
         CatchUp();

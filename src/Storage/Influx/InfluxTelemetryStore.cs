@@ -184,6 +184,10 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
         return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
     }
 
+    public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) => throw new NotImplementedException();
+
+    public ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken) => throw new NotImplementedException();
+
     public async ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
     {
         await EnsureDatabaseAsync(cancellationToken);

@@ -206,6 +206,10 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
         return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
     }
 
+    public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) => throw new NotImplementedException();
+
+    public ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken) => throw new NotImplementedException();
+
     public async ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
     {
         _writer.ThrowIfClosed();
