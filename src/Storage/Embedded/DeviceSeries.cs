@@ -1,8 +1,9 @@
 namespace Pipeline.Storage.Embedded;
 
 /// <summary>
-/// One device's two series files and their in-memory indexes, kept ordered by time so a window read
-/// touches only the records that overlap it. Callers hold the store's index lock around every member.
+/// One device's series files (motion, frames and one log per task-defined record kind) and their in-memory indexes, kept
+/// ordered by time so a window read touches only the records that overlap it. Callers hold the store's index lock around
+/// every member.
 /// </summary>
 internal sealed class DeviceSeries(AppendOnlyLog motion, AppendOnlyLog frames) : IDisposable
 {
@@ -13,6 +14,9 @@ internal sealed class DeviceSeries(AppendOnlyLog motion, AppendOnlyLog frames) :
     public AppendOnlyLog Motion { get; } = motion;
 
     public AppendOnlyLog Frames { get; } = frames;
+
+    /// <summary>The record logs of this device, by record kind (an identifier, so also a safe part of a file name).</summary>
+    public Dictionary<string, RecordSeries> Records { get; } = new(StringComparer.Ordinal);
 
     public void Add(MotionIndexEntry entry)
     {
@@ -52,6 +56,10 @@ internal sealed class DeviceSeries(AppendOnlyLog motion, AppendOnlyLog frames) :
     {
         Motion.Dispose();
         Frames.Dispose();
+        foreach (var records in Records.Values)
+        {
+            records.Dispose();
+        }
     }
 
     private static long SaturatingSubtract(long value, long amount) => value < long.MinValue + amount ? long.MinValue : value - amount;

@@ -7,10 +7,10 @@ namespace Pipeline.Storage.Embedded;
 
 /// <summary>
 /// The default store: no server, just files under one folder (docs/STORAGE.md). Each device has an
-/// append-only motion log and frame log under "series/DEVICE/", frame pixels live in a content-addressed
-/// blob folder, labels in "labels.log". Every write is durable before it returns: a motion write by one fsync
+/// append-only motion log, frame log and one log per task-defined record kind under "series/DEVICE/", frame pixels and
+/// record payloads live in a content-addressed blob folder, labels in "labels.log". Every write is durable before it returns: a motion write by one fsync
 /// of the shared write-ahead log ("wal/", <see cref="MotionWriteAheadLog"/>), whose records the device logs
-/// hold unsynced until a checkpoint; frames and labels by fsyncs of their own logs. On open the logs are
+/// hold unsynced until a checkpoint; frames, records and labels by fsyncs of their own logs. On open the logs are
 /// scanned, a torn tail is cut off, the write-ahead log is replayed, and the time indexes and
 /// de-duplication keys are rebuilt.
 /// One process writes (<see cref="Open"/>, guarded by a lock file); any number of other processes may
@@ -23,6 +23,8 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private const string MotionFile = "motion.log";
     private const string FramesFile = "frames.log";
     private const string LabelsFile = "labels.log";
+    private const string RecordsFilePrefix = "records-";
+    private const string LogSuffix = ".log";
     private const string WriterLockFile = "writer.lock";
 
     /// <summary>
@@ -48,11 +50,13 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DeviceSeries> _devices = new(StringComparer.Ordinal);
     private readonly HashSet<SeriesKey> _keys = [];
+    private readonly HashSet<RecordKey> _recordKeys = [];
     private readonly List<SessionLabel> _labels = [];
     private readonly HashSet<(string DeviceId, string SessionId)> _labelKeys = [];
     private long _motionBatches;
     private long _motionSamples;
     private long _frames;
+    private long _records;
     private bool _disposed;
 
     private EmbeddedTelemetryStore(string root, bool readOnly, ILogger logger, FileStream? writerLock, long checkpointBytes)
@@ -327,16 +331,87 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         return ValueTask.FromResult<IReadOnlyList<MicroscopyFrame>>(frames);
     }
 
-    public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken)
+    {
+        foreach (var record in records)
+        {
+            StoreInputRules.Check(record);
+        }
 
-    public ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken) => throw new NotImplementedException();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfNotWritable();
+            var seen = new HashSet<RecordKey>();
+            List<TelemetryRecord> fresh;
+            lock (_gate)
+            {
+                fresh = [.. records.Where(r => !_recordKeys.Contains(KeyOf(r)) && seen.Add(KeyOf(r)))];
+            }
+
+            foreach (var group in fresh.GroupBy(r => (r.DeviceId, r.Kind)))
+            {
+                var series = RecordSeriesForWriting(group.Key.DeviceId, group.Key.Kind);
+                var list = group.ToList();
+
+                // Payloads are durable before the record that points at them, so a crash never leaves a dangling pointer.
+                var bodies = list.Select(r => SeriesRecordCodec.EncodeRecord(r, _blobs.Put(r.Payload))).ToList();
+                var offsets = series.Log.Append(bodies);
+                lock (_gate)
+                {
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        IndexRecord(series, KeyOf(list[i]), list[i].TimestampMicros, offsets[i]);
+                    }
+                }
+            }
+
+            return fresh.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
+    {
+        StoreInputRules.CheckKind(kind);
+        StoreInputRules.CheckDevice(deviceId);
+        CatchUp();
+        RecordSeries? series;
+        RecordIndexEntry[] entries;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (fromMicros >= toMicros || !_devices.TryGetValue(deviceId, out var device) || !device.Records.TryGetValue(kind, out series))
+            {
+                return ValueTask.FromResult<IReadOnlyList<TelemetryRecord>>([]);
+            }
+
+            entries = series.Within(fromMicros, toMicros);
+        }
+
+        var found = new List<TelemetryRecord>(entries.Length);
+        foreach (var entry in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stored = SeriesRecordCodec.DecodeRecord(series.Log.Read(entry.Offset));
+            if (_blobs.TryGet(stored.PayloadHash, _logger, $"{kind} record {stored.StreamId}/{stored.Sequence} of {deviceId}", out var payload))
+            {
+                found.Add(stored.WithPayload(kind, deviceId, payload));
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<TelemetryRecord>>(found);
+    }
 
     public ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
     {
         CatchUp();
         lock (_gate)
         {
-            return ValueTask.FromResult(new StoreCounts(_motionBatches, _motionSamples, _frames, _labels.Count));
+            return ValueTask.FromResult(new StoreCounts(_motionBatches, _motionSamples, _frames, _labels.Count, _records));
         }
     }
 
@@ -400,11 +475,19 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             series.Frames.PreserveCorruption(_logger);
             series.Motion.DropTornTail(_logger);
             series.Frames.DropTornTail(_logger);
+            foreach (var (kind, path) in RecordLogsIn(folder))
+            {
+                var records = new RecordSeries(AppendOnlyLog.OpenForAppend(path));
+                series.Records.Add(kind, records);
+                ScanRecords(device, kind, records);
+                records.Log.PreserveCorruption(_logger);
+                records.Log.DropTornTail(_logger);
+            }
         }
 
         ReplayWriteAheadLog();
-        _logger.LogInformation("telemetry store {Root} open: {Devices} devices, {Batches} motion batches, {Frames} frames, {Labels} labels",
-            _root, _devices.Count, _motionBatches, _frames, _labels.Count);
+        _logger.LogInformation("telemetry store {Root} open: {Devices} devices, {Batches} motion batches, {Frames} frames, {Records} records, {Labels} labels",
+            _root, _devices.Count, _motionBatches, _frames, _records, _labels.Count);
     }
 
     /// <summary>
@@ -515,9 +598,56 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
                 }
 
                 ScanSeries(device, series);
+                foreach (var (kind, path) in RecordLogsIn(folder))
+                {
+                    if (!series.Records.TryGetValue(kind, out var records))
+                    {
+                        records = new RecordSeries(AppendOnlyLog.OpenForReading(path));
+                        series.Records.Add(kind, records);
+                    }
+
+                    ScanRecords(device, kind, records);
+                }
             }
         }
     }
+
+    /// <summary>
+    /// The record logs in a device folder, by kind. Only names that are exactly "records-KIND.log" with KIND an identifier
+    /// count, so the ".torn-OFFSET" and ".corrupt-OFFSET" copies beside a log are never taken for logs.
+    /// </summary>
+    private IEnumerable<(string Kind, string Path)> RecordLogsIn(string deviceFolder)
+    {
+        foreach (var path in Directory.EnumerateFiles(deviceFolder).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            if (!name.StartsWith(RecordsFilePrefix, StringComparison.Ordinal) || !name.EndsWith(LogSuffix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var kind = name[RecordsFilePrefix.Length..^LogSuffix.Length];
+            if (Identifiers.IsValid(kind))
+            {
+                yield return (kind, path);
+            }
+            else
+            {
+                _logger.LogWarning("ignoring {Path}: not a valid record kind", path);
+            }
+        }
+    }
+
+    private void ScanRecords(string device, string kind, RecordSeries series) =>
+        ScanLog(series.Log, (offset, body) =>
+        {
+            var record = SeriesRecordCodec.DecodeRecord(body);
+            var key = new RecordKey(kind, device, record.StreamId, record.Sequence);
+            if (!_recordKeys.Contains(key))
+            {
+                IndexRecord(series, key, record.TimestampMicros, offset);
+            }
+        });
 
     private void ScanSeries(string device, DeviceSeries series)
     {
@@ -571,6 +701,15 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         _frames++;
     }
 
+    private void IndexRecord(RecordSeries series, RecordKey key, long timestampMicros, long offset)
+    {
+        _recordKeys.Add(key);
+        series.Add(new RecordIndexEntry(timestampMicros, key.StreamId, key.Sequence, offset));
+        _records++;
+    }
+
+    private static RecordKey KeyOf(TelemetryRecord record) => new(record.Kind, record.DeviceId, record.StreamId, record.Sequence);
+
     private void IndexLabelRecord(byte[] body)
     {
         var decoded = ControlMessageCodec.DecodeSessionLabel(body);
@@ -615,6 +754,28 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         lock (_gate)
         {
             _devices.Add(deviceId, created);
+        }
+
+        return created;
+    }
+
+    /// <summary>The device's log of one record kind, created (with its folder, durably) on the first write of that kind.</summary>
+    private RecordSeries RecordSeriesForWriting(string deviceId, string kind)
+    {
+        var device = SeriesForWriting(deviceId);
+        lock (_gate)
+        {
+            if (device.Records.TryGetValue(kind, out var series))
+            {
+                return series;
+            }
+        }
+
+        // Kind and device are identifiers (no separator, not "." or ".."), so this path stays inside the device's folder.
+        var created = new RecordSeries(AppendOnlyLog.OpenForAppend(Path.Combine(_root, SeriesFolder, deviceId, RecordsFilePrefix + kind + LogSuffix)));
+        lock (_gate)
+        {
+            device.Records.Add(kind, created);
         }
 
         return created;

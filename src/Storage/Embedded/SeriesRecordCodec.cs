@@ -10,6 +10,8 @@ namespace Pipeline.Storage.Embedded;
 /// Motion: kind 1, stream u32, sequence u64, first timestamp i64, rate f32, sample count u16, samples f32 × count × 8.
 /// Frame: kind 2, stream u32, sequence u64, timestamp i64, width u16, height u16, format u8, flags u8
 /// (bit 0 label, bit 1 degradation), [VOC length u8, VOC ASCII, concentration f32], [degradation f32], SHA-256 of the pixels (32 bytes).
+/// Task-defined record: kind 128, stream u32, sequence u64, timestamp i64, SHA-256 of the payload (32 bytes); the record kind's
+/// name is the file's ("records-KIND.log"), like the device is the folder's.
 /// </summary>
 internal static class SeriesRecordCodec
 {
@@ -17,6 +19,10 @@ internal static class SeriesRecordCodec
     private const byte HasDegradation = 2;
     private const int HashBytes = 32;
     private const int MotionHeaderBytes = 1 + 4 + 8 + 8 + 4 + 2;
+    private const int RecordBytes = 1 + 4 + 8 + 8 + HashBytes;
+
+    /// <summary>Above the protocol's <see cref="MessageType"/> values, so a message type added later never means the same byte.</summary>
+    public const byte TaskRecordKind = 128;
 
     public static byte[] EncodeMotion(MotionBatch batch)
     {
@@ -131,6 +137,32 @@ internal static class SeriesRecordCodec
         {
             throw new InvalidDataException("frame record is truncated");
         }
+    }
+
+    public static byte[] EncodeRecord(TelemetryRecord record, string payloadHash)
+    {
+        var body = new byte[RecordBytes];
+        var span = body.AsSpan();
+        span[0] = TaskRecordKind;
+        BinaryPrimitives.WriteUInt32LittleEndian(span[1..], record.StreamId);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[5..], record.Sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(span[13..], record.TimestampMicros);
+        Convert.FromHexString(payloadHash).CopyTo(span[21..]);
+        return body;
+    }
+
+    public static StoredRecord DecodeRecord(ReadOnlySpan<byte> body)
+    {
+        if (body.Length != RecordBytes || body[0] != TaskRecordKind)
+        {
+            throw new InvalidDataException($"not a task record ({body.Length} bytes, kind {(body.Length > 0 ? body[0] : -1)})");
+        }
+
+        return new StoredRecord(
+            BinaryPrimitives.ReadUInt32LittleEndian(body[1..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(body[5..]),
+            BinaryPrimitives.ReadInt64LittleEndian(body[13..]),
+            Convert.ToHexStringLower(body[21..]));
     }
 
     /// <summary>The identity of a record, read from its first bytes (the same layout for both kinds).</summary>

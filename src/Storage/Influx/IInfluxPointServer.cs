@@ -11,10 +11,11 @@ internal interface IInfluxPointServer
 
     /// <summary>
     /// The (device, stream, sequence) keys the server already holds among the points of <paramref name="measurement"/>
-    /// that carry <paramref name="markField"/>, in the time span of the candidates (a replay has the timestamps of the original).
+    /// that carry <paramref name="markField"/> (and, when <paramref name="tag"/> is given, that tag with that value), in the
+    /// time span of the candidates (a replay has the timestamps of the original).
     /// </summary>
     Task<HashSet<(string DeviceId, uint StreamId, ulong Sequence)>> StoredKeysAsync(
-        string measurement, string markField, IReadOnlyList<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken);
+        string measurement, string markField, (string Key, string Value)? tag, IReadOnlyList<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken);
 
     /// <summary>Whether a label with this device and session id is stored, at any time.</summary>
     Task<bool> LabelExistsAsync(string deviceId, string sessionId, CancellationToken cancellationToken);

@@ -7,7 +7,7 @@ namespace Pipeline.Storage.Influx;
 
 /// <summary>
 /// The write side both InfluxDB stores share (docs/STORAGE.md). Writes are idempotent because a replay produces
-/// identical points (same measurement, tags and timestamp overwrite); whether a batch, frame or label is new is
+/// identical points (same measurement, tags and timestamp overwrite); whether a batch, frame, record or label is new is
 /// decided by asking the server what it already holds, so the count is right across restarts of either side and
 /// needs no local state. This process's writes are serialised so that "which are new" and the write that follows
 /// do not interleave, and the store is closed under the same lock, never in the middle of a write.
@@ -30,7 +30,7 @@ internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStor
         return await UnderLockAsync(async () =>
         {
             var candidates = FirstOfEachKey(batches, b => (b.DeviceId, b.StreamId, b.Sequence));
-            var stored = await server.StoredKeysAsync(Motion, BatchSamples, [.. candidates.Select(b => (b.DeviceId, b.FirstTimestampMicros))], cancellationToken);
+            var stored = await server.StoredKeysAsync(Motion, BatchSamples, null, [.. candidates.Select(b => (b.DeviceId, b.FirstTimestampMicros))], cancellationToken);
             var fresh = candidates.Where(b => !stored.Contains((b.DeviceId, b.StreamId, b.Sequence))).ToList();
 
             // Samples first, then each batch's completion mark on its first sample (same point, fields merge):
@@ -52,11 +52,36 @@ internal sealed class InfluxIdempotentWriter(IInfluxPointServer server, BlobStor
         return await UnderLockAsync(async () =>
         {
             var candidates = FirstOfEachKey(frames, f => (f.DeviceId, f.StreamId, f.Sequence));
-            var stored = await server.StoredKeysAsync(Frames, Width, [.. candidates.Select(f => (f.DeviceId, f.TimestampMicros))], cancellationToken);
+            var stored = await server.StoredKeysAsync(Frames, Width, null, [.. candidates.Select(f => (f.DeviceId, f.TimestampMicros))], cancellationToken);
             var fresh = candidates.Where(f => !stored.Contains((f.DeviceId, f.StreamId, f.Sequence))).ToList();
 
             // Pixels are durable in the blob folder before the point that points at them, so no point ever lacks its pixels.
             var lines = fresh.Select(f => InfluxLineProtocol.FrameLine(f, blobs.Put(f.Pixels))).ToList();
+            await server.WritePointsAsync(lines, cancellationToken);
+            return fresh.Count;
+        }, cancellationToken);
+    }
+
+    public async ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken)
+    {
+        foreach (var record in records)
+        {
+            StoreInputRules.Check(record);
+            InfluxInputRules.Check(record);
+        }
+
+        return await UnderLockAsync(async () =>
+        {
+            var seen = new HashSet<(string, string, uint, ulong)>();
+            var fresh = new List<TelemetryRecord>();
+            foreach (var kind in records.Where(r => seen.Add((r.Kind, r.DeviceId, r.StreamId, r.Sequence))).GroupBy(r => r.Kind, StringComparer.Ordinal))
+            {
+                var stored = await server.StoredKeysAsync(Records, PayloadBytes, (KindTag, kind.Key), [.. kind.Select(r => (r.DeviceId, r.TimestampMicros))], cancellationToken);
+                fresh.AddRange(kind.Where(r => !stored.Contains((r.DeviceId, r.StreamId, r.Sequence))));
+            }
+
+            // Payloads are durable in the blob folder before the point that points at them, so no point ever lacks its payload.
+            var lines = fresh.Select(r => InfluxLineProtocol.RecordLine(r, blobs.Put(r.Payload))).ToList();
             await server.WritePointsAsync(lines, cancellationToken);
             return fresh.Count;
         }, cancellationToken);

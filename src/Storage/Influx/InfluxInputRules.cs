@@ -22,6 +22,14 @@ internal static class InfluxInputRules
         }
     }
 
+    public static void Check(TelemetryRecord record)
+    {
+        if (record.TimestampMicros is < MinMicros or > MaxMicros)
+        {
+            throw new InvalidTelemetryException($"record {record.Kind}/{record.DeviceId}/{record.StreamId}/{record.Sequence} has timestamp {record.TimestampMicros} outside InfluxDB's range ±{MaxMicros} µs");
+        }
+    }
+
     public static void Check(MicroscopyFrame frame)
     {
         if (frame.TimestampMicros is < MinMicros or > MaxMicros)

@@ -131,6 +131,22 @@ public static class InfluxLineProtocol
         return line.ToString();
     }
 
+    /// <summary>Tags in key order (device, kind, stream), as InfluxDB sorts them itself.</summary>
+    internal static string RecordLine(TelemetryRecord record, string payloadHash)
+    {
+        var line = new StringBuilder(192);
+        AppendMeasurement(line, Records);
+        AppendTag(line, DeviceTag, record.DeviceId);
+        AppendTag(line, KindTag, record.Kind);
+        AppendTag(line, StreamTag, record.StreamId.ToString(CultureInfo.InvariantCulture));
+        StartFields(line);
+        AppendField(line, Sequence, unchecked((long)record.Sequence));
+        AppendField(line, PayloadBytes, (long)record.Payload.Length);
+        AppendField(line, Blob, payloadHash);
+        AppendTimestamp(line, record.TimestampMicros);
+        return line.ToString();
+    }
+
     internal static string LabelLine(SessionLabel label)
     {
         var line = new StringBuilder(256);

@@ -6,11 +6,13 @@ internal static class InfluxSchema
     public const string Motion = "motion";
     public const string Frames = "frames";
     public const string Labels = "labels";
+    public const string Records = "records";
 
     public const string DeviceTag = "device";
     public const string StreamTag = "stream";
     public const string TaskTag = "task";
     public const string SessionTag = "session";
+    public const string KindTag = "kind";
 
     public const string Sequence = "seq";
 
@@ -24,6 +26,9 @@ internal static class InfluxSchema
     public const string Label = "label";
     public const string Concentration = "concentration";
     public const string Blob = "blob";
+
+    /// <summary>A record's payload size; always present and never negative, so it is also the field that marks a record point as stored.</summary>
+    public const string PayloadBytes = "bytes";
 
     public const string EndMicros = "end_us";
     public const string Player = "player";

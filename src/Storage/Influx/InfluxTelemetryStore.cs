@@ -13,7 +13,8 @@ namespace Pipeline.Storage.Influx;
 /// <summary>
 /// <see cref="ITelemetryStore"/> on an InfluxDB 1.x server (docs/STORAGE.md): line protocol to /write at
 /// microsecond precision, InfluxQL reads through /query. One point per motion sample, one per frame (its
-/// pixels in the content-addressed blob folder, the SHA-256 in the point), one per label.
+/// pixels in the content-addressed blob folder, the SHA-256 in the point), one per task-defined record (its payload in
+/// the blob folder likewise), one per label.
 /// Writes go through <see cref="InfluxIdempotentWriter"/>, shared with the 2.x store: it asks this store, through InfluxQL,
 /// which sequence numbers the server already holds in the write's time range.
 /// </summary>
@@ -184,9 +185,43 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
         return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
     }
 
-    public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) =>
+        _writer.WriteRecordsAsync(records, cancellationToken);
 
-    public ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
+    {
+        StoreInputRules.CheckKind(kind);
+        StoreInputRules.CheckDevice(deviceId);
+        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
+        if (fromMicros >= toMicros)
+        {
+            return [];
+        }
+
+        await EnsureDatabaseAsync(cancellationToken);
+        var query = $"SELECT * FROM {QuoteIdentifier(Records)} WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(deviceId)} " +
+            $"AND {QuoteIdentifier(KindTag)} = {QuoteString(kind)} AND {TimeWindow(fromMicros, toMicros)}";
+        var records = new List<TelemetryRecord>();
+        foreach (var series in (await _api.QueryAsync(query, 1, cancellationToken))[0])
+        {
+            var time = series.Column("time");
+            var stream = series.Column(StreamTag);
+            var sequence = series.Column(Sequence);
+            var blob = series.Column(Blob);
+            foreach (var row in series.Rows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var streamId = uint.Parse(Text(row, stream), CultureInfo.InvariantCulture);
+                var seq = unchecked((ulong)row[sequence].GetInt64());
+                if (_blobs.TryGet(Text(row, blob), _logger, $"{kind} record {streamId}/{seq} of {deviceId}", out var payload))
+                {
+                    records.Add(new TelemetryRecord(kind, deviceId, streamId, seq, row[time].GetInt64(), payload));
+                }
+            }
+        }
+
+        return [.. records.OrderBy(r => r.TimestampMicros).ThenBy(r => r.StreamId).ThenBy(r => r.Sequence)];
+    }
 
     public async ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
     {
@@ -194,9 +229,10 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
         var query = string.Join("; ",
             $"SELECT count({QuoteIdentifier(BatchSamples)}), sum({QuoteIdentifier(BatchSamples)}) FROM {QuoteIdentifier(Motion)}",
             $"SELECT count({QuoteIdentifier(Sequence)}) FROM {QuoteIdentifier(Frames)}",
-            $"SELECT count({QuoteIdentifier(EndMicros)}) FROM {QuoteIdentifier(Labels)}");
-        var results = await _api.QueryAsync(query, 3, cancellationToken);
-        return new StoreCounts(SumColumn(results[0], "count"), SumColumn(results[0], "sum"), SumColumn(results[1], "count"), SumColumn(results[2], "count"));
+            $"SELECT count({QuoteIdentifier(EndMicros)}) FROM {QuoteIdentifier(Labels)}",
+            $"SELECT count({QuoteIdentifier(PayloadBytes)}) FROM {QuoteIdentifier(Records)}");
+        var results = await _api.QueryAsync(query, 4, cancellationToken);
+        return new StoreCounts(SumColumn(results[0], "count"), SumColumn(results[0], "sum"), SumColumn(results[1], "count"), SumColumn(results[2], "count"), SumColumn(results[3], "count"));
     }
 
     public ValueTask DisposeAsync() => _writer.CloseAsync(_api.Dispose);
@@ -237,8 +273,9 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
     }
 
     async Task<HashSet<(string DeviceId, uint StreamId, ulong Sequence)>> IInfluxPointServer.StoredKeysAsync(
-        string measurement, string markField, IReadOnlyList<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken)
+        string measurement, string markField, (string Key, string Value)? tag, IReadOnlyList<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken)
     {
+        var tagCondition = tag is { } t ? $" AND {QuoteIdentifier(t.Key)} = {QuoteString(t.Value)}" : "";
         var spans = candidates.GroupBy(c => c.DeviceId, StringComparer.Ordinal)
             .Select(g => (Device: g.Key, From: g.Min(c => c.Micros), To: g.Max(c => c.Micros)))
             .ToList();
@@ -250,7 +287,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
 
         var statements = spans.Select(s =>
             $"SELECT {QuoteIdentifier(Sequence)}, {QuoteIdentifier(markField)} FROM {QuoteIdentifier(measurement)} " +
-            $"WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(s.Device)} AND {QuoteIdentifier(markField)} >= 0 AND {TimeWindow(s.From, s.To + 1)} GROUP BY {QuoteIdentifier(StreamTag)}");
+            $"WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(s.Device)}{tagCondition} AND {QuoteIdentifier(markField)} >= 0 AND {TimeWindow(s.From, s.To + 1)} GROUP BY {QuoteIdentifier(StreamTag)}");
         var results = await _api.QueryAsync(string.Join("; ", statements), spans.Count, cancellationToken);
         for (var i = 0; i < spans.Count; i++)
         {

@@ -206,14 +206,47 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
         return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
     }
 
-    public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) =>
+        _writer.WriteRecordsAsync(records, cancellationToken);
 
-    public ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async ValueTask<IReadOnlyList<TelemetryRecord>> ReadRecordsAsync(string kind, string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
+    {
+        StoreInputRules.CheckKind(kind);
+        StoreInputRules.CheckDevice(deviceId);
+        _writer.ThrowIfClosed();
+        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
+        if (fromMicros >= toMicros)
+        {
+            return [];
+        }
+
+        var query = $"""
+            {From()}
+              |> range(start: {Time(fromMicros)}, stop: {Time(toMicros)})
+              |> filter(fn: (r) => r._measurement == {String(InfluxSchema.Records)} and r.{DeviceTag} == {String(deviceId)} and r.{KindTag} == {String(kind)})
+              |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+              |> group()
+              |> sort(columns: ["_time"])
+            """;
+        var records = new List<TelemetryRecord>();
+        foreach (var record in Records(await QueryAsync("record read", query, cancellationToken)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stream = StreamOf(record);
+            var sequence = unchecked((ulong)Integer(record, Sequence));
+            if (_blobs.TryGet(Text(record, Blob), _logger, $"{kind} record {stream}/{sequence} of {deviceId}", out var payload))
+            {
+                records.Add(new TelemetryRecord(kind, deviceId, stream, sequence, Micros(record), payload));
+            }
+        }
+
+        return [.. records.OrderBy(r => r.TimestampMicros).ThenBy(r => r.StreamId).ThenBy(r => r.Sequence)];
+    }
 
     public async ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
     {
         _writer.ThrowIfClosed();
-        // One request, four named results; count() and sum() over an empty selection yield no table at all, which reads as 0.
+        // One request, five named results; count() and sum() over an empty selection yield no table at all, which reads as 0.
         var query = $"""
             marks = {From()}
               |> range({AllTime})
@@ -233,6 +266,12 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
               |> group()
               |> count()
               |> yield(name: "labels")
+            {From()}
+              |> range({AllTime})
+              |> filter(fn: (r) => r._measurement == {String(InfluxSchema.Records)} and r._field == {String(PayloadBytes)})
+              |> group()
+              |> count()
+              |> yield(name: "records")
             """;
         var totals = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var record in Records(await QueryAsync("count", query, cancellationToken)))
@@ -241,7 +280,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
             totals[result] = totals.GetValueOrDefault(result) + Integer(record, "_value");
         }
 
-        return new StoreCounts(totals.GetValueOrDefault("batches"), totals.GetValueOrDefault("samples"), totals.GetValueOrDefault("frames"), totals.GetValueOrDefault("labels"));
+        return new StoreCounts(totals.GetValueOrDefault("batches"), totals.GetValueOrDefault("samples"), totals.GetValueOrDefault("frames"), totals.GetValueOrDefault("labels"), totals.GetValueOrDefault("records"));
     }
 
     public ValueTask DisposeAsync() => _writer.CloseAsync(_client.Dispose);
@@ -275,7 +314,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
     private string From() => $"from(bucket: {String(_options.Bucket)})";
 
     async Task<HashSet<(string DeviceId, uint StreamId, ulong Sequence)>> IInfluxPointServer.StoredKeysAsync(
-        string measurement, string markField, IReadOnlyList<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken)
+        string measurement, string markField, (string Key, string Value)? tag, IReadOnlyList<(string DeviceId, long Micros)> candidates, CancellationToken cancellationToken)
     {
         var keys = new HashSet<(string, uint, ulong)>();
         if (candidates.Count == 0)
@@ -288,7 +327,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
         var query = $"""
             {From()}
               |> range(start: {Time(candidates.Min(c => c.Micros))}, stop: {Time(candidates.Max(c => c.Micros) + 1)})
-              |> filter(fn: (r) => r._measurement == {String(measurement)} and ({devices}))
+              |> filter(fn: (r) => r._measurement == {String(measurement)} and ({devices}){(tag is { } t ? $" and r.{t.Key} == {String(t.Value)}" : "")})
               |> filter(fn: (r) => r._field == {String(Sequence)} or r._field == {String(markField)})
               |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
               |> filter(fn: (r) => exists r.{markField})

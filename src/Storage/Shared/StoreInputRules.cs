@@ -3,8 +3,9 @@ using Pipeline.Protocol;
 namespace Pipeline.Storage.Shared;
 
 /// <summary>
-/// What every store refuses, with an <see cref="InvalidTelemetryException"/> that names the problem: ids that are no
-/// identifiers (they become folder names and tags), samples and pixels that do not add up, labels the protocol forbids.
+/// What every store refuses, with an <see cref="InvalidTelemetryException"/> that names the problem: ids and record kinds that
+/// are no identifiers (they become folder and file names and tags), samples and pixels that do not add up, labels the protocol
+/// forbids, record payloads that are empty or too large.
 /// </summary>
 internal static class StoreInputRules
 {
@@ -13,6 +14,24 @@ internal static class StoreInputRules
         if (!Identifiers.IsValid(deviceId))
         {
             throw new InvalidTelemetryException($"device id \"{deviceId}\" is not a valid identifier ({Identifiers.Rule})");
+        }
+    }
+
+    public static void CheckKind(string kind)
+    {
+        if (!Identifiers.IsValid(kind))
+        {
+            throw new InvalidTelemetryException($"record kind \"{kind}\" is not a valid identifier ({Identifiers.Rule})");
+        }
+    }
+
+    public static void Check(TelemetryRecord record)
+    {
+        CheckKind(record.Kind);
+        CheckDevice(record.DeviceId);
+        if (record.Payload is not { Length: > 0 and <= TelemetryRecord.MaxPayloadBytes })
+        {
+            throw new InvalidTelemetryException($"record {record.Kind}/{record.DeviceId}/{record.StreamId}/{record.Sequence} has a payload of {record.Payload?.Length ?? 0} bytes; it needs 1..{TelemetryRecord.MaxPayloadBytes}");
         }
     }
 
