@@ -9,6 +9,7 @@ using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
 
 // bench/run.sh edge [windows] [messages] [repetitions] [in-flight]: per-window swing inference latency, then the agent's
 // publish throughput through its on-disk outbox (group-committed, [in-flight] publishes at once, default the agent's

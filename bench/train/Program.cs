@@ -7,6 +7,7 @@ using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.UserData;
 using static TorchSharp.torch;
+using Pipeline.Tasks.Swing;
 
 // bench/run.sh train [--sessions N] [--epochs N] [--repeats N] [--model NAME]. Without --variant: runs each variant in a
 // child process of its own (so each peak RSS is its own), --repeats times in alternating order (so a change of load on a
@@ -55,7 +56,7 @@ if (arguments.ContainsKey("--variant"))
     var resetPeak = ProcessMemory.TryResetPeak();
     var before = ProcessMemory.ResidentMegabytes();
     var (gcPause, gen0) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0));
-    var outcome = await UserDataTraining.TrainAsync(data, [8, Pipeline.Models.SwingWindowing.WindowSamples], model, schedule, settings, null,
+    var outcome = await UserDataTraining.TrainAsync(data, [8, Pipeline.Tasks.Swing.SwingWindowing.WindowSamples], model, schedule, settings, null,
         plan => split = plan.ToString(), CancellationToken.None, onEpoch: progress =>
         {
             // Each epoch's own rate: its samples over the time spent in the schedule, so the held-out evaluation after

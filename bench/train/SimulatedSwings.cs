@@ -2,6 +2,7 @@ using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
 using Pipeline.Trainer.Dataset;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.Bench.Train;
 

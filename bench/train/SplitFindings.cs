@@ -5,6 +5,7 @@ using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.UserData;
 using static TorchSharp.torch;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.Bench.Train;
 

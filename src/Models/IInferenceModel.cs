@@ -1,5 +1,6 @@
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Models;
 

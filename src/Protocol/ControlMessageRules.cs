@@ -14,15 +14,23 @@ internal static class ControlMessageRules
         ?? Positive(m.StartMicros, "startMicros")
         ?? (m.EndMicros <= m.StartMicros ? Invalid($"endMicros {m.EndMicros} is not after startMicros {m.StartMicros}") : null)
         ?? (m.EndMicros - m.StartMicros > SessionLabel.MaxSpanMicros ? Invalid($"the session spans {(m.EndMicros - m.StartMicros) / 1e6:0.#} s; the limit is {SessionLabel.MaxSpanMicros / 1_000_000} s") : null)
-        ?? (m.Task, m.Swing, m.Voc) switch
+        ?? (m.Task, m.Swing, m.Voc, m.Class) switch
         {
-            (LearningTasks.Swing, { } s, null) => Id(s.Player, "swing.player") ?? Id(s.Shape, "swing.shape"),
-            (LearningTasks.Droplet, null, { } v) => Id(v.Name, "voc.name")
+            (LearningTasks.Swing, { } s, null, null) => Id(s.Player, "swing.player") ?? Id(s.Shape, "swing.shape"),
+            (LearningTasks.Droplet, null, { } v, null) => Id(v.Name, "voc.name")
                 ?? (float.IsFinite(v.ConcentrationPercent) && v.ConcentrationPercent is >= 0 and <= 100
                     ? null
                     : new DecodeError(DecodeErrorCode.NotFinite, $"voc.concentrationPercent {v.ConcentrationPercent} is outside 0..100")),
-            _ => Invalid($"a \"{m.Task}\" label needs exactly {(m.Task == LearningTasks.Swing ? "'swing'" : "'voc'")} and not the other"),
+            (not (LearningTasks.Swing or LearningTasks.Droplet), null, null, { } c) => Id(c, "class"),
+            _ => Invalid($"a \"{m.Task}\" label needs exactly {LabelPart(m.Task)} and neither of the others ('swing', 'voc', 'class')"),
         };
+
+    private static string LabelPart(string task) => task switch
+    {
+        LearningTasks.Swing => "'swing'",
+        LearningTasks.Droplet => "'voc'",
+        _ => "'class'",
+    };
 
     public static DecodeError? Check(DeviceStatus m) =>
         Id(m.DeviceId, "deviceId") ?? Task(m.Task) ?? Positive(m.TimestampMicros, "timestampMicros")
@@ -119,8 +127,8 @@ internal static class ControlMessageRules
     private static DecodeError? Id(string? value, string field) =>
         Identifiers.IsValid(value) ? null : Invalid($"{field} \"{Clip(value)}\" is not a valid identifier ({Identifiers.Rule})");
 
-    private static DecodeError? Task(string? task) =>
-        LearningTasks.IsKnown(task) ? null : Invalid($"task \"{Clip(task)}\" is unknown (expected one of {string.Join(", ", LearningTasks.All)})");
+    // Which tasks exist is for the receiver to say (its registered tasks): the wire only asks for a well-formed name.
+    private static DecodeError? Task(string? task) => Id(task, "task");
 
     private static DecodeError? Positive(long value, string field) =>
         value > 0 ? null : Invalid($"{field} {value} is not after the Unix epoch");

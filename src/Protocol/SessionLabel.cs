@@ -3,7 +3,8 @@ namespace Pipeline.Protocol;
 /// <summary>
 /// Ground truth for one recording session of one device: every sample or frame the device recorded
 /// in [<see cref="StartMicros"/>, <see cref="EndMicros"/>) has this label. Published when the session ends.
-/// Exactly one of <see cref="Swing"/> (task "swing") and <see cref="Voc"/> (task "droplet") is set.
+/// A "swing" label carries <see cref="Swing"/>, a "droplet" label <see cref="Voc"/>; a label of any other task carries
+/// only <see cref="Class"/>, the class name its task learns.
 /// </summary>
 public sealed record SessionLabel(
     string DeviceId,
@@ -12,7 +13,8 @@ public sealed record SessionLabel(
     long StartMicros,
     long EndMicros,
     SwingLabel? Swing = null,
-    VocLabel? Voc = null)
+    VocLabel? Voc = null,
+    string? Class = null)
 {
     /// <summary>
     /// Six hours, far above any swing or droplet recording. The trainer reads a label's whole span from the store, so
@@ -20,9 +22,9 @@ public sealed record SessionLabel(
     /// </summary>
     public const long MaxSpanMicros = 6L * 3600 * 1_000_000;
 
-    /// <summary>The class a classifier learns: "player:shape" for swings, the VOC name for droplets.</summary>
+    /// <summary>The class a classifier learns: "player:shape" for swings, the VOC name for droplets, <see cref="Class"/> for other tasks.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public string ClassName => Swing is { } s ? $"{s.Player}:{s.Shape}" : Voc!.Name;
+    public string ClassName => Swing is { } s ? $"{s.Player}:{s.Shape}" : Voc?.Name ?? Class!;
 }
 
 /// <summary>A swing class is a hybrid category: who swung, and the shape of the swing.</summary>

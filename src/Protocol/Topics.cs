@@ -63,19 +63,16 @@ public static class Topics
         _ => throw new ArgumentOutOfRangeException(nameof(stream), stream, null),
     };
 
-    /// <summary>Splits a telemetry topic into site, device and stream; false for anything else.</summary>
+    /// <summary>Splits a telemetry topic into site, device and stream; false for anything else, a task's data stream included.</summary>
     public static bool TryParseTelemetry(string topic, out string site, out string device, out TelemetryStream stream)
     {
-        site = device = "";
         stream = default;
-        var parts = topic.Split('/');
-        if (parts.Length != 6 || parts[0] != "pipeline" || parts[1] != "v1" || parts[2] != "telemetry"
-            || !Identifiers.IsValid(parts[3]) || !Identifiers.IsValid(parts[4]))
+        if (!TryParseTelemetryTopic(topic, out site, out device, out var name))
         {
             return false;
         }
 
-        TelemetryStream? parsed = parts[5] switch
+        TelemetryStream? parsed = name switch
         {
             "motion" => TelemetryStream.Motion,
             "frames" => TelemetryStream.Frames,
@@ -86,12 +83,39 @@ public static class Topics
         };
         if (parsed is null)
         {
+            (site, device) = ("", "");
             return false;
         }
 
-        (site, device, stream) = (parts[3], parts[4], parsed.Value);
+        stream = parsed.Value;
         return true;
     }
+
+    /// <summary>
+    /// Splits a telemetry topic into site, device and stream name, whatever the stream: a learning task names the stream
+    /// its data arrives on, so the set of streams grows with the registered tasks. False when the topic is not
+    /// pipeline/v1/telemetry/SITE/DEVICE/STREAM with three valid identifiers.
+    /// </summary>
+    public static bool TryParseTelemetryTopic(string topic, out string site, out string device, out string stream)
+    {
+        site = device = stream = "";
+        var parts = topic.Split('/');
+        if (parts.Length != 6 || parts[0] != "pipeline" || parts[1] != "v1" || parts[2] != "telemetry"
+            || !Identifiers.IsValid(parts[3]) || !Identifiers.IsValid(parts[4]) || !Identifiers.IsValid(parts[5]))
+        {
+            return false;
+        }
+
+        (site, device, stream) = (parts[3], parts[4], parts[5]);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="stream"/> carries control messages (labels, status, predictions) rather than a task's data.</summary>
+    public static bool IsControlStream(string stream) =>
+        stream == StreamName(TelemetryStream.Labels) || stream == StreamName(TelemetryStream.Status) || stream == StreamName(TelemetryStream.Predictions);
+
+    /// <summary>A filter matching one named stream of every device at every site.</summary>
+    public static string AllDevices(string stream) => $"{Root}/telemetry/+/+/{Identifiers.Require(stream, nameof(stream))}";
 }
 
 public enum TelemetryStream

@@ -67,6 +67,15 @@ public class ControlMessageCodecTests
     }
 
     [Fact]
+    public void SessionLabel_OfAnotherTask_CarriesItsClass()
+    {
+        var json = """{"deviceId":"tank-1","sessionId":"s-1","task":"level","startMicros":1000,"endMicros":2000,"class":"high"}""";
+        var label = ControlMessageCodec.DecodeSessionLabel(Encoding.UTF8.GetBytes(json)).Value!;
+        Assert.Equal("high", label.ClassName);
+        Assert.Equal(json, Encoding.UTF8.GetString(ControlMessageCodec.Encode(label)));
+    }
+
+    [Fact]
     public void SessionLabel_Json_UsesTheDocumentedFieldNames()
     {
         var json = Encoding.UTF8.GetString(ControlMessageCodec.Encode(SwingLabel));
@@ -75,7 +84,10 @@ public class ControlMessageCodecTests
 
     [Theory]
     [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":10,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "endMicros")]
-    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"golf","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "task")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"../golf","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "task")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"golf","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"}}""", "exactly 'class'")]
+    [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"},"class":"p1"}""", "exactly 'swing'")]
+    [InlineData("""{"deviceId":"tank-1","sessionId":"s","task":"level","startMicros":1,"endMicros":5,"class":"a b"}""", "class")]
     [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":1,"endMicros":5}""", "exactly")]
     [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"swing","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"},"voc":{"name":"acetone","concentrationPercent":2.5}}""", "exactly")]
     [InlineData("""{"deviceId":"club-1","sessionId":"s","task":"droplet","startMicros":1,"endMicros":5,"swing":{"player":"p1","shape":"fade"},"voc":{"name":"acetone","concentrationPercent":2.5}}""", "exactly")]

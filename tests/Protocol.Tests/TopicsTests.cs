@@ -29,7 +29,17 @@ public class TopicsTests
     [InlineData("pipeline/v1/models/swing/manifest")]
     public void TryParseTelemetry_OtherTopics_AreNotTelemetry(string topic)
     {
-        Assert.False(Topics.TryParseTelemetry(topic, out _, out _, out _));
+        Assert.False(Topics.TryParseTelemetry(topic, out _, out _, out TelemetryStream _));
+    }
+
+    [Fact]
+    public void TryParseTelemetryTopic_TakesAnyStreamName_ForTheTasksToClaim()
+    {
+        Assert.True(Topics.TryParseTelemetryTopic("pipeline/v1/telemetry/a/tank-1/level", out var site, out var device, out var stream));
+        Assert.Equal(("a", "tank-1", "level"), (site, device, stream));
+        Assert.False(Topics.TryParseTelemetryTopic("pipeline/v1/telemetry/a/tank-1/le vel", out _, out _, out _));
+        Assert.True(Topics.IsControlStream("labels"));
+        Assert.False(Topics.IsControlStream("level"));
     }
 
     [Theory]

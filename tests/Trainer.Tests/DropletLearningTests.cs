@@ -1,6 +1,5 @@
 using Pipeline.Simulation.Microscope;
 using Pipeline.Models.Architecture;
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
 using Pipeline.Trainer.Dataset;
@@ -8,6 +7,7 @@ using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Schedules;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Trainer.Tests;
 

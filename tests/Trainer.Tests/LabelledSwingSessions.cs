@@ -1,6 +1,7 @@
 using Pipeline.Models;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.Trainer.Tests;
 

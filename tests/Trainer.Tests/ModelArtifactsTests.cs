@@ -1,7 +1,7 @@
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Trainer.Tests;
 

@@ -1,5 +1,6 @@
 using Pipeline.Models;
 using Pipeline.Trainer.Dataset;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.Trainer.Tests;
 

@@ -1,5 +1,7 @@
 using Pipeline.Models;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Trainer.Tests;
 

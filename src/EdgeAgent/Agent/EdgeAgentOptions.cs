@@ -3,6 +3,7 @@ using Pipeline.Simulation.Golf;
 using Pipeline.Simulation.Microscope;
 using Pipeline.Models;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.EdgeAgent.Agent;
 

@@ -4,8 +4,9 @@ using Microsoft.Extensions.Logging;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.EdgeAgent.Inference;
 

@@ -1,27 +1,26 @@
 using Pipeline.Models;
-using Pipeline.Models.Droplets;
-using Pipeline.Protocol;
+using Pipeline.Tasks;
 
 namespace Pipeline.EdgeAgent.ModelUpdates;
 
 /// <summary>
 /// Before a model goes live it must pass <see cref="ModelArtifacts.SmokeCheck"/> (an all-zero input) and then
 /// answer one realistic input with a class it declares and a confidence in 0..1. A model whose weights load but whose
-/// shapes or outputs are wrong is caught here, not on the first live input. The realistic inputs are recordings shipped
-/// inside this assembly (<see cref="SmokeInputs"/>), in the wire formats devices send, and go through the same
-/// preprocessing as live inputs: a swing window, and a microscope frame whose first droplet is cut out.
+/// shapes or outputs are wrong is caught here, not on the first live input. The realistic input is the task's own
+/// (<see cref="ILearningTask.SmokeInput"/>): a recording in the wire format devices send, through the same preprocessing
+/// as live inputs.
 /// </summary>
 internal static class ModelSmokeCheck
 {
     /// <summary>Null when the model answered sensibly; otherwise what was wrong.</summary>
-    public static string? Run(IInferenceModel model, string task)
+    public static string? Run(IInferenceModel model, ILearningTask task)
     {
         InferenceResult result;
         try
         {
             ModelArtifacts.SmokeCheck(model);
-            var (input, auxiliary) = SampleInput(task);
-            result = model.Predict(input, auxiliary);
+            var sample = task.SmokeInput();
+            result = model.Predict(sample.Input, sample.Auxiliary);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -50,16 +49,5 @@ internal static class ModelSmokeCheck
         }
 
         return null;
-    }
-
-    private static (float[] Input, float Auxiliary) SampleInput(string task)
-    {
-        if (task == LearningTasks.Swing)
-        {
-            return (SwingWindowing.ToModelInput(SmokeInputs.SwingWindow.Samples), 0f);
-        }
-
-        var frame = SmokeInputs.DropletFrame;
-        return (DropletSegmenter.Crop(frame)[0].Input, frame.DegradationLevel ?? 0f);
     }
 }

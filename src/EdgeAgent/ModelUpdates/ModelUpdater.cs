@@ -7,6 +7,8 @@ using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
 using Pipeline.Protocol;
 
+using Pipeline.Tasks;
+
 namespace Pipeline.EdgeAgent.ModelUpdates;
 
 /// <summary>
@@ -246,7 +248,7 @@ internal sealed class ModelUpdater
                 return $"artifact does not load: {e.Message}";
             }
 
-            if (ModelSmokeCheck.Run(model, _options.Task) is { } failure)
+            if (ModelSmokeCheck.Run(model, TaskRegistry.BuiltIn.Find(_options.Task)) is { } failure)
             {
                 model.Dispose();
                 return failure;

@@ -1,6 +1,7 @@
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using TorchSharp;
+using Pipeline.Tasks.Swing;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Models.Architecture;
 

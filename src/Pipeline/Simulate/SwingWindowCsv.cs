@@ -3,6 +3,7 @@ using System.Text;
 using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.Runner.Simulate;
 

@@ -1,8 +1,9 @@
 using System.Threading.Channels;
 using Pipeline.Models;
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks.Swing;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Trainer.Dataset;
 

@@ -2,6 +2,7 @@ using Pipeline.Models;
 using Pipeline.Protocol;
 using Pipeline.Imaging;
 using Pipeline.Trainer.Dataset;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Trainer.UserData;
 

@@ -3,10 +3,10 @@ using Pipeline.Simulation.Microscope;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.EdgeAgent.Tests.Agent;
 

@@ -7,6 +7,7 @@ using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.EdgeAgent.Tests.Detection;
 

@@ -3,6 +3,7 @@ using Pipeline.EdgeAgent.Inference.Detection;
 using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.EdgeAgent.Tests.Detection;
 

@@ -6,11 +6,11 @@ using Pipeline.Simulation.Microscope;
 using Pipeline.EdgeAgent.Tests.Agent;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Models.Architecture;
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
 using static Pipeline.EdgeAgent.Tests.Agent.ModelAnnouncements;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.EdgeAgent.Tests.ModelUpdates;
 

@@ -1,6 +1,7 @@
 using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.EdgeAgent.Tests.Simulation;
 

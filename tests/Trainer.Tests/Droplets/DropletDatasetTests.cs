@@ -1,9 +1,9 @@
 using Pipeline.Simulation.Microscope;
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Pipeline.Storage.Embedded;
 using Pipeline.TestSupport;
 using Pipeline.Trainer.Dataset;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Trainer.Tests.Droplets;
 

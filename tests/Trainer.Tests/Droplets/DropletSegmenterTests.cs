@@ -1,8 +1,8 @@
 using Pipeline.Simulation.Microscope;
 using Pipeline.Models;
-using Pipeline.Models.Droplets;
 using Pipeline.Protocol;
 using Xunit.Abstractions;
+using Pipeline.Tasks.Droplet;
 
 namespace Pipeline.Trainer.Tests.Droplets;
 

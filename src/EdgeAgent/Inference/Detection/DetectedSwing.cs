@@ -1,3 +1,4 @@
+using Pipeline.Tasks.Swing;
 namespace Pipeline.EdgeAgent.Inference.Detection;
 
 /// <summary>

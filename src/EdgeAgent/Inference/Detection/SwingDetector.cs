@@ -1,5 +1,6 @@
 using Pipeline.Models;
 using Pipeline.Protocol;
+using Pipeline.Tasks.Swing;
 
 namespace Pipeline.EdgeAgent.Inference.Detection;
 

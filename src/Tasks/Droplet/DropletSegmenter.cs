@@ -1,7 +1,7 @@
 using System.Buffers;
 using Pipeline.Protocol;
 
-namespace Pipeline.Models.Droplets;
+namespace Pipeline.Tasks.Droplet;
 
 /// <summary>
 /// Finds the liquid-crystal droplets in a microscopy frame and cuts each into a square model input; trainer and

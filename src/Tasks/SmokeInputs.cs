@@ -1,11 +1,11 @@
 using Pipeline.Protocol;
 
-namespace Pipeline.EdgeAgent.ModelUpdates;
+namespace Pipeline.Tasks;
 
 /// <summary>
-/// The recorded inputs the smoke check feeds a new model, shipped as resources of this assembly in the devices' own wire
-/// formats (docs/PROTOCOL.md): one raw swing window of <see cref="Models.SwingWindowing.WindowSamples"/> motion samples
-/// around an impact (<c>swing-window.motion</c>), and one microscope frame with droplets (<c>droplet-frame.frame</c>).
+/// The recorded inputs the edge's smoke check feeds a new model, shipped as resources of this assembly in the devices' own wire
+/// formats (docs/PROTOCOL.md): one raw swing window of <see cref="Swing.SwingWindowing.WindowSamples"/> motion samples
+/// around an impact (<c>Swing/SmokeInputs/swing-window.motion</c>), and one microscope frame with droplets (<c>Droplet/SmokeInputs/droplet-frame.frame</c>).
 /// Both were recorded from the simulators once; a recording keeps the check the same whatever the simulators become.
 /// </summary>
 internal static class SmokeInputs

@@ -1,6 +1,6 @@
 using Pipeline.Protocol;
 
-namespace Pipeline.Models;
+namespace Pipeline.Tasks.Swing;
 
 /// <summary>How a swing window is cut from a motion stream and turned into model input; trainer and edge share it.</summary>
 public static class SwingWindowing

@@ -1,4 +1,4 @@
-namespace Pipeline.Models.Droplets;
+namespace Pipeline.Tasks.Droplet;
 
 /// <summary>
 /// A droplet found in a frame: centre and diameter in the frame's pixels (x to the right, y down from the top-left

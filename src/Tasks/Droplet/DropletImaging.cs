@@ -1,6 +1,6 @@
 using Pipeline.Protocol;
 
-namespace Pipeline.Models;
+namespace Pipeline.Tasks.Droplet;
 
 /// <summary>How a microscopy frame becomes image-model input; trainer and edge share it.</summary>
 public static class DropletImaging

@@ -1,0 +1,64 @@
+using Pipeline.Protocol;
+using Pipeline.Storage;
+
+namespace Pipeline.Tasks.Swing;
+
+/// <summary>
+/// Golf-swing classification (player × swing shape) from a club's 8-channel motion stream: one example per labelled
+/// session, the window of <see cref="SwingWindowing.WindowSamples"/> samples around the impact.
+/// </summary>
+public sealed class SwingTask : LearningTask<MotionBatch, MotionSeries>
+{
+    public override string Name => LearningTasks.Swing;
+
+    public override string Stream => Topics.StreamName(TelemetryStream.Motion);
+
+    public override string Architecture => "swing-cnn";
+
+    public override IReadOnlyList<int> InputShape { get; } = [MotionChannels.Count, SwingWindowing.WindowSamples];
+
+    protected override DecodeResult<MotionBatch> DecodeItem(ReadOnlySpan<byte> payload) => MotionBatchCodec.Decode(payload);
+
+    protected override TaskRefusal? Check(MotionBatch batch)
+    {
+        for (var i = 0; i < batch.Samples.Length; i++)
+        {
+            var channel = i % MotionChannels.Count;
+            var limit = MotionChannels.Limit(channel);
+            if (Math.Abs(batch.Samples[i]) > limit)
+            {
+                return new TaskRefusal("OutOfRange", $"sample {i / MotionChannels.Count} channel {MotionChannels.Names[channel]} is {batch.Samples[i]}, beyond the ±{limit} a working sensor reports");
+            }
+        }
+
+        return null;
+    }
+
+    protected override string DeviceOf(MotionBatch batch) => batch.DeviceId;
+
+    protected override IReadOnlyList<(long Micros, string Field)> TimestampsOf(MotionBatch batch) =>
+        [(batch.FirstTimestampMicros, "first_timestamp_us"), (batch.TimestampOf(batch.SampleCount - 1), "last sample timestamp")];
+
+    protected override int SamplesOf(MotionBatch batch) => batch.SampleCount;
+
+    protected override ValueTask<int> WriteAsync(ITelemetryStore store, IReadOnlyList<MotionBatch> items, CancellationToken cancellationToken) =>
+        store.WriteMotionAsync(items, cancellationToken);
+
+    protected override ValueTask<MotionSeries> ReadAsync(ITelemetryStore store, SessionLabel label, CancellationToken cancellationToken) =>
+        store.ReadMotionAsync(label.DeviceId, label.StartMicros, label.EndMicros, cancellationToken);
+
+    protected override IEnumerable<TaskExample> Cut(SessionLabel label, MotionSeries motion, Action<string> skip)
+    {
+        var start = SwingWindowing.FindWindowStart(motion.Samples);
+        if (start < 0)
+        {
+            skip($"{label.DeviceId}/{label.SessionId}: {motion.Count} samples hold no swing window");
+            yield break;
+        }
+
+        var window = motion.Samples.AsSpan(start * MotionChannels.Count, SwingWindowing.WindowSamples * MotionChannels.Count);
+        yield return new TaskExample(SwingWindowing.ToModelInput(window), 0f, 0f);
+    }
+
+    public override TaskInput SmokeInput() => new(SwingWindowing.ToModelInput(SmokeInputs.SwingWindow.Samples), 0f);
+}
