@@ -8,9 +8,9 @@ namespace Pipeline.Storage.Embedded;
 /// <summary>
 /// The default store: no server, just files under one folder (docs/STORAGE.md). Each device has an
 /// append-only motion log, frame log and one log per task-defined record kind under "series/DEVICE/", frame pixels and
-/// record payloads live in a content-addressed blob folder, labels in "labels.log". Every write is durable before it returns: a motion write by one fsync
-/// of the shared write-ahead log ("wal/", <see cref="MotionWriteAheadLog"/>), whose records the device logs
-/// hold unsynced until a checkpoint; frames, records and labels by fsyncs of their own logs. On open the logs are
+/// record payloads live in a content-addressed blob folder, labels in "labels.log". Every write is durable before it
+/// returns: a motion write by one fsync of the shared write-ahead log ("wal/", <see cref="MotionWriteAheadLog"/>), whose
+/// records the device logs hold unsynced until a checkpoint; frames, records and labels by fsyncs of their own logs. On open the logs are
 /// scanned, a torn tail is cut off, the write-ahead log is replayed, and the time indexes and
 /// de-duplication keys are rebuilt.
 /// One process writes (<see cref="Open"/>, guarded by a lock file); any number of other processes may
