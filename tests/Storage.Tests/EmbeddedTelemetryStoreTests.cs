@@ -250,6 +250,96 @@ public sealed class EmbeddedTelemetryStoreTests : TelemetryStoreContract, IDispo
         Assert.Equal(new StoreCounts(0, 0, 0, 0), await store.CountAsync(None));
     }
 
+    [Fact]
+    public async Task Reopen_AfterATornRecordLogTail_DropsOnlyThatRecordKeepsItsBytesAndTakesItAgain()
+    {
+        var first = Record("band-1", 1, T0);
+        var second = Record("band-1", 2, T0 + 100);
+        await using (var store = await OpenStoreAsync())
+        {
+            Assert.Equal(2, await store.WriteRecordsAsync([first, second], None));
+        }
+
+        var log = _folder.Combine("series", "band-1", "records-gait.log");
+        var whole = new FileInfo(log).Length;
+        using (var file = new FileStream(log, FileMode.Open))
+        {
+            // A crash mid-append: only part of the second record reached the disk.
+            file.SetLength(whole - SecondRecordLength(log) / 2);
+        }
+
+        await using var reopened = await OpenStoreAsync();
+
+        AssertSameRecords([first], await reopened.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1000, None));
+        Assert.Single(Directory.GetFiles(_folder.Combine("series", "band-1"), "records-gait.log.torn-*"));
+        Assert.Equal(1, await reopened.WriteRecordsAsync([first, second], None));
+        AssertSameRecords([first, second], await reopened.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1000, None));
+        Assert.Equal(2, (await reopened.CountAsync(None)).Records);
+    }
+
+    [Fact]
+    public async Task OpenReadOnly_SeesRecordsOfNewKindsAndDevicesTheWriterAppendsAfterwards()
+    {
+        await using var writer = EmbeddedTelemetryStore.Open(_folder.Path);
+        await writer.WriteRecordsAsync([Record("band-1", 1, T0)], None);
+        await using var reader = EmbeddedTelemetryStore.OpenReadOnly(_folder.Path);
+        Assert.Single(await reader.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1000, None));
+
+        var later = Record("band-1", 2, T0 + 100);
+        var newKind = Record("band-1", 1, T0, kind: "heart");
+        var newDevice = Record("band-2", 1, T0);
+        await writer.WriteRecordsAsync([later, newKind, newDevice], None);
+
+        AssertSameRecords([Record("band-1", 1, T0), later], await reader.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1000, None));
+        AssertSameRecords([newKind], await reader.ReadRecordsAsync("heart", "band-1", T0, T0 + 1000, None));
+        AssertSameRecords([newDevice], await reader.ReadRecordsAsync(Gait, "band-2", T0, T0 + 1000, None));
+        Assert.Equal(new StoreCounts(0, 0, 0, 0, 4), await reader.CountAsync(None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reader.WriteRecordsAsync([Record("band-3", 1, T0)], None).AsTask());
+    }
+
+    [Fact]
+    public async Task ReadRecords_SameMicrosecondOnOneStream_ComeBackBySequence()
+    {
+        // InfluxDB would keep one point of the two (same series, same time); a file keeps both.
+        await using var store = await OpenStoreAsync();
+        var nine = Record("band-1", 9, T0);
+        var four = Record("band-1", 4, T0);
+
+        Assert.Equal(2, await store.WriteRecordsAsync([nine, four], None));
+
+        AssertSameRecords([four, nine], await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1, None));
+    }
+
+    [Fact]
+    public async Task WriteRecords_IdenticalPayloads_ShareOneBlobWithFrames()
+    {
+        await using var store = await OpenStoreAsync();
+        var frame = Frame("scope-1", 1, T0, seed: 7);
+
+        await store.WriteFramesAsync([frame], None);
+        await store.WriteRecordsAsync([new TelemetryRecord(Gait, "band-1", 1, 1, T0, frame.Pixels), new TelemetryRecord("heart", "band-2", 1, 1, T0, frame.Pixels)], None);
+
+        Assert.Single(Directory.GetFiles(_folder.Combine("blobs"), "*", SearchOption.AllDirectories));
+        Assert.Equal(frame.Pixels, Assert.Single(await store.ReadRecordsAsync("heart", "band-2", T0, T0 + 1, None)).Payload);
+    }
+
+    [Fact]
+    public async Task Reopen_WithAFileNamedLikeARecordLogButNoValidKind_IgnoresIt()
+    {
+        await using (var store = await OpenStoreAsync())
+        {
+            await store.WriteRecordsAsync([Record("band-1", 1, T0)], None);
+        }
+
+        await File.WriteAllBytesAsync(_folder.Combine("series", "band-1", "records-.log"), [1, 2, 3]);
+        await File.WriteAllBytesAsync(_folder.Combine("series", "band-1", "records-a b.log"), [1, 2, 3]);
+
+        await using var reopened = await OpenStoreAsync();
+
+        Assert.Equal(1, (await reopened.CountAsync(None)).Records);
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(_folder.Combine("series", "band-1", "records-.log")));
+    }
+
     private static int SecondRecordLength(string log)
     {
         var bytes = File.ReadAllBytes(log);

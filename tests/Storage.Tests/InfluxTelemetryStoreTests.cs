@@ -32,12 +32,15 @@ public sealed class InfluxTelemetryStoreTests(InfluxDbServerFixture influx) : Te
             await store.WriteMotionAsync([batch], None);
             await store.WriteFramesAsync([frame], None);
             await store.WriteLabelAsync(SwingLabel("club-1", "s1", T0), None);
+            await store.WriteRecordsAsync([Record("band-1", 1, T0)], None);
         }
 
         await Server.RestartAsync();
 
         await using var reopened = await OpenStoreAsync();
-        Assert.Equal(new StoreCounts(1, 6, 1, 1), await reopened.CountAsync(None));
+        Assert.Equal(new StoreCounts(1, 6, 1, 1, 1), await reopened.CountAsync(None));
+        AssertSameRecords([Record("band-1", 1, T0)], await reopened.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1, None));
+        Assert.Equal(0, await reopened.WriteRecordsAsync([Record("band-1", 1, T0)], None));
         Assert.Equal(batch.Samples, (await reopened.ReadMotionAsync("club-1", T0, T0 + 1_000_000, None)).Samples);
         AssertSameFrame(frame, Assert.Single(await reopened.ReadFramesAsync("scope-1", T0, T0 + 1, None)));
         Assert.Equal(0, await reopened.WriteMotionAsync([batch], None));
@@ -118,6 +121,51 @@ public sealed class InfluxTelemetryStoreTests(InfluxDbServerFixture influx) : Te
         Assert.Equal(0, await store.WriteMotionAsync([Motion("club-1", 1, future)], None));
         Assert.Equal(new StoreCounts(1, 4, 0, 1), await store.CountAsync(None));
         Assert.Single(await store.ReadLabelsAsync(LearningTasks.Swing, None));
+    }
+
+    [Fact]
+    public async Task WriteRecords_StoresOnePointPerRecord_TaggedByDeviceKindAndStream_WithThePayloadOnlyInTheBlobFolder()
+    {
+        var record = Record("band-1", ulong.MaxValue, T0, stream: 4);
+        await using var store = await OpenStoreAsync();
+
+        Assert.Equal(1, await store.WriteRecordsAsync([record], None));
+
+        using var answer = JsonDocument.Parse(await RawQueryAsync("SELECT * FROM \"records\""));
+        var series = answer.RootElement.GetProperty("results")[0].GetProperty("series")[0];
+        var columns = series.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).ToList();
+        var row = Assert.Single(series.GetProperty("values").EnumerateArray());
+        Assert.Equal(["time", "blob", "bytes", "device", "kind", "seq", "stream"], columns);
+        Assert.Equal(T0, row[0].GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(record.Payload)), row[1].GetString());
+        Assert.Equal(record.Payload.Length, row[2].GetInt32());
+        Assert.Equal("band-1", row[3].GetString());
+        Assert.Equal("gait", row[4].GetString());
+        Assert.Equal(-1, row[5].GetInt64());
+        Assert.Equal("4", row[6].GetString());
+        AssertSameRecords([record], await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1, None));
+    }
+
+    [Fact]
+    public async Task WriteRecords_SameKeyOfAnotherKind_IsNotTakenForStored()
+    {
+        await using var store = await OpenStoreAsync();
+
+        Assert.Equal(1, await store.WriteRecordsAsync([Record("band-1", 1, T0)], None));
+        Assert.Equal(1, await store.WriteRecordsAsync([Record("band-1", 1, T0, kind: "heart"), Record("band-1", 1, T0)], None));
+
+        Assert.Equal(2, (await store.CountAsync(None)).Records);
+    }
+
+    [Fact]
+    public async Task WriteRecords_TimestampBeyondInfluxDbsRange_IsRefusedBeforeAnythingIsWritten()
+    {
+        await using var store = await OpenStoreAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidTelemetryException>(() => store.WriteRecordsAsync([Record("band-1", 1, T0), Record("band-1", 2, long.MaxValue)], None).AsTask());
+
+        Assert.Contains("outside InfluxDB's range", error.Message);
+        Assert.Equal(0, (await store.CountAsync(None)).Records);
     }
 
     [Fact]

@@ -31,6 +31,24 @@ internal static class TelemetrySamples
         return new MicroscopyFrame(device, 7, sequence, micros, 6, 4, PixelFormat.Gray8, label, degradation, pixels);
     }
 
+    public const string Gait = "gait";
+
+    /// <summary>A record of a task-defined kind whose payload bytes spell out its identity, so a payload returned for the wrong record shows.</summary>
+    public static TelemetryRecord Record(string device, ulong sequence, long micros, string kind = Gait, uint stream = 3, int bytes = 0)
+    {
+        var identity = System.Text.Encoding.ASCII.GetBytes($"{kind}/{device}/{stream}/{sequence}@{micros}");
+        var payload = bytes == 0 ? identity : new byte[bytes];
+        if (bytes != 0)
+        {
+            for (var i = 0; i < payload.Length; i++)
+            {
+                payload[i] = identity[i % identity.Length];
+            }
+        }
+
+        return new TelemetryRecord(kind, device, stream, sequence, micros, payload);
+    }
+
     public static SessionLabel SwingLabel(string device, string session, long start, string player = "ana") =>
         new(device, session, LearningTasks.Swing, start, start + 1_000_000, new SwingLabel(player, "slice"), null);
 

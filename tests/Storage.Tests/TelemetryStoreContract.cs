@@ -177,7 +177,7 @@ public abstract class TelemetryStoreContract
     }
 
     [Fact]
-    public async Task Count_ReflectsBatchesSamplesFramesAndLabels()
+    public async Task Count_ReflectsBatchesSamplesFramesLabelsAndRecords()
     {
         await using var store = await OpenStoreAsync();
         Assert.Equal(new StoreCounts(0, 0, 0, 0), await store.CountAsync(None));
@@ -185,8 +185,9 @@ public abstract class TelemetryStoreContract
         await store.WriteMotionAsync([Motion("club-1", 1, T0, samples: 3), Motion("club-1", 2, T0 + 3000, samples: 5)], None);
         await store.WriteFramesAsync([Frame("scope-1", 1, T0, 1)], None);
         await store.WriteLabelAsync(SwingLabel("club-1", "s1", T0), None);
+        await store.WriteRecordsAsync([Record("band-1", 1, T0), Record("band-1", 1, T0, kind: "heart"), Record("band-2", 1, T0)], None);
 
-        Assert.Equal(new StoreCounts(2, 8, 1, 1), await store.CountAsync(None));
+        Assert.Equal(new StoreCounts(2, 8, 1, 1, 3), await store.CountAsync(None));
     }
 
     [Fact]
@@ -195,22 +196,139 @@ public abstract class TelemetryStoreContract
         var batch = Motion("club-1", 1, T0);
         var frame = Frame("scope-1", 1, T0, 5, new FrameLabel("ethanol", 3f), 0.5f);
         var label = DropletLabel("scope-1", "d1", T0);
+        var record = Record("band-1", 1, T0);
         await using (var store = await OpenStoreAsync())
         {
             await store.WriteMotionAsync([batch], None);
             await store.WriteFramesAsync([frame], None);
             await store.WriteLabelAsync(label, None);
+            await store.WriteRecordsAsync([record], None);
         }
 
         await using var reopened = await OpenStoreAsync();
 
-        Assert.Equal(new StoreCounts(1, 4, 1, 1), await reopened.CountAsync(None));
+        Assert.Equal(new StoreCounts(1, 4, 1, 1, 1), await reopened.CountAsync(None));
+        AssertSameRecords([record], await reopened.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1, None));
+        Assert.Equal(0, await reopened.WriteRecordsAsync([record], None));
         Assert.Equal(batch.Samples, (await reopened.ReadMotionAsync("club-1", T0, T0 + 1_000_000, None)).Samples);
         AssertSameFrame(frame, Assert.Single(await reopened.ReadFramesAsync("scope-1", T0, T0 + 1, None)));
         Assert.Equal(label, Assert.Single(await reopened.ReadLabelsAsync(LearningTasks.Droplet, None)));
         Assert.Equal(0, await reopened.WriteMotionAsync([batch], None));
         Assert.Equal(0, await reopened.WriteFramesAsync([frame], None));
         Assert.False(await reopened.WriteLabelAsync(label, None));
+    }
+
+    [Fact]
+    public async Task WriteRecords_ThenRead_ReturnsEveryPayloadInTimeOrderTiesByStream()
+    {
+        await using var store = await OpenStoreAsync();
+        var late = Record("band-1", 2, T0 + 500, stream: 1);
+        var tieOnStream2 = Record("band-1", 1, T0, stream: 2);
+        var tieOnStream1 = Record("band-1", 1, T0, stream: 1, bytes: 70_000);
+        var middle = Record("band-1", 7, T0 + 200, stream: 9);
+
+        Assert.Equal(4, await store.WriteRecordsAsync([late, tieOnStream2], None) + await store.WriteRecordsAsync([middle, tieOnStream1], None));
+        var records = await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1000, None);
+
+        AssertSameRecords([tieOnStream1, tieOnStream2, middle, late], records);
+    }
+
+    [Fact]
+    public async Task WriteRecords_Redelivered_StoresEachOnceAndCountsOnlyTheNew()
+    {
+        await using var store = await OpenStoreAsync();
+        var first = Record("band-1", 1, T0);
+        var second = Record("band-1", 2, T0 + 100);
+        var third = Record("band-1", 3, T0 + 200);
+
+        Assert.Equal(2, await store.WriteRecordsAsync([first, second], None));
+        Assert.Equal(0, await store.WriteRecordsAsync([first], None));
+        Assert.Equal(0, await store.WriteRecordsAsync([first, first, second], None));
+        Assert.Equal(1, await store.WriteRecordsAsync([second, third, third], None));
+
+        AssertSameRecords([first, second, third], await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1000, None));
+        Assert.Equal(new StoreCounts(0, 0, 0, 0, 3), await store.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task ReadRecords_Window_IncludesItsStartAndExcludesItsEnd()
+    {
+        await using var store = await OpenStoreAsync();
+        await store.WriteRecordsAsync([Record("band-1", 1, T0), Record("band-1", 2, T0 + 100), Record("band-1", 3, T0 + 200)], None);
+
+        var records = await store.ReadRecordsAsync(Gait, "band-1", T0 + 100, T0 + 200, None);
+
+        Assert.Equal([2UL], records.Select(r => r.Sequence));
+        Assert.Empty(await store.ReadRecordsAsync(Gait, "band-1", T0 + 100, T0 + 100, None));
+        Assert.Empty(await store.ReadRecordsAsync(Gait, "band-1", T0 + 200, T0, None));
+        Assert.Empty(await store.ReadRecordsAsync(Gait, "band-1", T0 + 201, long.MaxValue, None));
+    }
+
+    [Fact]
+    public async Task ReadRecords_OfAnotherKindOrDevice_AreNotReturned()
+    {
+        await using var store = await OpenStoreAsync();
+        var gait = Record("band-1", 1, T0);
+        var heart = Record("band-1", 1, T0, kind: "heart");
+        var otherDevice = Record("band-2", 1, T0);
+
+        Assert.Equal(3, await store.WriteRecordsAsync([gait, heart, otherDevice], None));
+
+        AssertSameRecords([gait], await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1, None));
+        AssertSameRecords([heart], await store.ReadRecordsAsync("heart", "band-1", T0, T0 + 1, None));
+        AssertSameRecords([otherDevice], await store.ReadRecordsAsync(Gait, "band-2", T0, T0 + 1, None));
+        Assert.Empty(await store.ReadRecordsAsync("sleep", "band-1", T0, T0 + 1, None));
+        Assert.Empty(await store.ReadRecordsAsync(Gait, "band-9", T0, T0 + 1, None));
+        Assert.Equal(0, (await store.ReadMotionAsync("band-1", T0, T0 + 1, None)).Count);
+        Assert.Empty(await store.ReadFramesAsync("band-1", T0, T0 + 1, None));
+    }
+
+    [Fact]
+    public async Task WriteRecords_PayloadOfExactlyTheLimit_IsStored()
+    {
+        await using var store = await OpenStoreAsync();
+        var largest = Record("band-1", 1, T0, bytes: TelemetryRecord.MaxPayloadBytes);
+
+        Assert.Equal(1, await store.WriteRecordsAsync([largest], None));
+
+        AssertSameRecords([largest], await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1, None));
+    }
+
+    [Theory]
+    [InlineData("../escape", "band-1", 8, "record kind \"../escape\"")]
+    [InlineData("", "band-1", 8, "record kind \"\"")]
+    [InlineData(".hidden", "band-1", 8, "record kind \".hidden\"")]
+    [InlineData("gait", "band/1", 8, "device id \"band/1\"")]
+    [InlineData("gait", "band-1", 0, "payload of 0 bytes")]
+    [InlineData("gait", "band-1", TelemetryRecord.MaxPayloadBytes + 1, "payload of 4194305 bytes")]
+    public async Task WriteRecords_InvalidRecord_IsRefusedNamingTheProblemBeforeAnythingIsWritten(string kind, string device, int payloadBytes, string problem)
+    {
+        await using var store = await OpenStoreAsync();
+        var bad = new TelemetryRecord(kind, device, 3, 2, T0 + 100, new byte[payloadBytes]);
+
+        var error = await Assert.ThrowsAsync<InvalidTelemetryException>(() => store.WriteRecordsAsync([Record("band-1", 1, T0), bad], None).AsTask());
+
+        Assert.Contains(problem, error.Message);
+        Assert.Equal(new StoreCounts(0, 0, 0, 0, 0), await store.CountAsync(None));
+        Assert.Empty(await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1000, None));
+    }
+
+    [Fact]
+    public async Task ReadRecords_InvalidKindOrDevice_IsRefusedNamingIt()
+    {
+        await using var store = await OpenStoreAsync();
+
+        Assert.Contains("../escape", (await Assert.ThrowsAsync<InvalidTelemetryException>(() => store.ReadRecordsAsync("../escape", "band-1", T0, T0 + 1, None).AsTask())).Message);
+        Assert.Contains("band 1", (await Assert.ThrowsAsync<InvalidTelemetryException>(() => store.ReadRecordsAsync(Gait, "band 1", T0, T0 + 1, None).AsTask())).Message);
+    }
+
+    protected static void AssertSameRecords(IReadOnlyList<TelemetryRecord> expected, IReadOnlyList<TelemetryRecord> actual)
+    {
+        Assert.Equal(expected.Select(r => r with { Payload = [] }), actual.Select(r => r with { Payload = [] }));
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Payload, actual[i].Payload);
+        }
     }
 
     protected static void AssertSameFrame(MicroscopyFrame expected, MicroscopyFrame actual)

@@ -8,9 +8,9 @@ namespace Pipeline.Storage.Embedded;
 /// <summary>
 /// The default store: no server, just files under one folder (docs/STORAGE.md). Each device has an
 /// append-only motion log, frame log and one log per task-defined record kind under "series/DEVICE/", frame pixels and
-/// record payloads live in a content-addressed blob folder, labels in "labels.log". Every write is durable before it returns: a motion write by one fsync
-/// of the shared write-ahead log ("wal/", <see cref="MotionWriteAheadLog"/>), whose records the device logs
-/// hold unsynced until a checkpoint; frames, records and labels by fsyncs of their own logs. On open the logs are
+/// record payloads live in a content-addressed blob folder, labels in "labels.log". Every write is durable before it
+/// returns: a motion write by one fsync of the shared write-ahead log ("wal/", <see cref="MotionWriteAheadLog"/>), whose
+/// records the device logs hold unsynced until a checkpoint; frames, records and labels by fsyncs of their own logs. On open the logs are
 /// scanned, a torn tail is cut off, the write-ahead log is replayed, and the time indexes and
 /// de-duplication keys are rebuilt.
 /// One process writes (<see cref="Open"/>, guarded by a lock file); any number of other processes may
@@ -475,7 +475,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             series.Frames.PreserveCorruption(_logger);
             series.Motion.DropTornTail(_logger);
             series.Frames.DropTornTail(_logger);
-            foreach (var (kind, path) in RecordLogsIn(folder))
+            foreach (var (kind, path) in RecordLogsIn(folder, _logger))
             {
                 var records = new RecordSeries(AppendOnlyLog.OpenForAppend(path));
                 series.Records.Add(kind, records);
@@ -598,7 +598,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
                 }
 
                 ScanSeries(device, series);
-                foreach (var (kind, path) in RecordLogsIn(folder))
+                foreach (var (kind, path) in RecordLogsIn(folder, strayNames: null))
                 {
                     if (!series.Records.TryGetValue(kind, out var records))
                     {
@@ -614,9 +614,10 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
 
     /// <summary>
     /// The record logs in a device folder, by kind. Only names that are exactly "records-KIND.log" with KIND an identifier
-    /// count, so the ".torn-OFFSET" and ".corrupt-OFFSET" copies beside a log are never taken for logs.
+    /// count, so the ".torn-OFFSET" and ".corrupt-OFFSET" copies beside a log are never taken for logs. The writer reports the
+    /// other names once, on open; a read-only opener, which looks on every read, passes no logger.
     /// </summary>
-    private IEnumerable<(string Kind, string Path)> RecordLogsIn(string deviceFolder)
+    private static IEnumerable<(string Kind, string Path)> RecordLogsIn(string deviceFolder, ILogger? strayNames)
     {
         foreach (var path in Directory.EnumerateFiles(deviceFolder).Order(StringComparer.Ordinal))
         {
@@ -633,7 +634,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             }
             else
             {
-                _logger.LogWarning("ignoring {Path}: not a valid record kind", path);
+                strayNames?.LogWarning("ignoring {Path}: not a valid record kind", path);
             }
         }
     }

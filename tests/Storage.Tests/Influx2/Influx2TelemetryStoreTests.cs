@@ -137,6 +137,90 @@ public sealed class Influx2TelemetryStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task WriteRecords_AsksWhichOfThatKindAreStored_ThenPutsPayloadsInTheBlobFolderAndOnlyTheirHashInLineProtocol()
+    {
+        var record = Record("band-1", 5, T0 + 7, stream: 2);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(record.Payload));
+        await using var store = new Influx2TelemetryStore(Options);
+
+        Assert.Equal(2, await store.WriteRecordsAsync([Record("band-2", 1, T0), record, record], None));
+
+        Assert.Equal(
+            """
+            from(bucket: "telemetry")
+              |> range(start: time(v: 1700000000000000000), stop: time(v: 1700000000000008000))
+              |> filter(fn: (r) => r._measurement == "records" and (r.device == "band-1" or r.device == "band-2") and r.kind == "gait")
+              |> filter(fn: (r) => r._field == "seq" or r._field == "bytes")
+              |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+              |> filter(fn: (r) => exists r.bytes)
+              |> keep(columns: ["device", "stream", "seq"])
+            """.ReplaceLineEndings("\n"),
+            Assert.Single(_server.Queries).FluxQuery.ReplaceLineEndings("\n"));
+        Assert.EndsWith(
+            $"records,device=band-1,kind=gait,stream=2 seq=5i,bytes={record.Payload.Length}i,blob=\"{hash}\" 1700000000000007\n",
+            Assert.Single(_server.Writes).Body,
+            StringComparison.Ordinal);
+        Assert.Equal(record.Payload, await File.ReadAllBytesAsync(Path.Combine(_blobs.Path, hash[..2], hash)));
+    }
+
+    [Fact]
+    public async Task WriteRecords_OfTwoKinds_AskOnceForEachKind_AndSkipWhatTheServerHolds()
+    {
+        _server.Answer = request => request.Path == "/api/v2/write"
+            ? ScriptedAnswer.NoContent
+            : ScriptedAnswer.Csv(request.FluxQuery.Contains("r.kind == \"gait\"", StringComparison.Ordinal)
+                ? new AnnotatedCsv().Table("_result", [("device", "string"), ("stream", "string"), ("seq", "long")], ["band-1", "3", 1L]).ToString()
+                : InfluxApiListener.EmptyCsv);
+        await using var store = new Influx2TelemetryStore(Options);
+
+        Assert.Equal(2, await store.WriteRecordsAsync([Record("band-1", 1, T0), Record("band-1", 1, T0, kind: "heart"), Record("band-1", 2, T0 + 1)], None));
+
+        Assert.Equal(2, _server.Queries.Count);
+        var body = Assert.Single(_server.Writes).Body;
+        Assert.Equal(2, body.Count(c => c == '\n'));
+        Assert.Contains("records,device=band-1,kind=heart,stream=3 seq=1i,", body, StringComparison.Ordinal);
+        Assert.Contains("records,device=band-1,kind=gait,stream=3 seq=2i,", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("../escape", 8, T0, "record kind \"../escape\"")]
+    [InlineData("gait", 0, T0, "payload of 0 bytes")]
+    [InlineData("gait", 8, long.MinValue, "outside InfluxDB's range")]
+    public async Task WriteRecords_InvalidRecord_IsRefusedBeforeAnyRequest(string kind, int payloadBytes, long micros, string problem)
+    {
+        await using var store = new Influx2TelemetryStore(Options);
+
+        var error = await Assert.ThrowsAsync<InvalidTelemetryException>(async () =>
+            await store.WriteRecordsAsync([Record("band-1", 1, T0), new TelemetryRecord(kind, "band-1", 3, 2, micros, new byte[payloadBytes])], None));
+
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task ReadRecords_ParsesCsv_TakesPayloadsFromTheBlobFolder_InTimeThenStreamOrder()
+    {
+        var late = Record("band-1", 2, T0 + 10, stream: 1);
+        var tieOnStream2 = Record("band-1", 1, T0, stream: 2);
+        var tieOnStream1 = Record("band-1", 1, T0, stream: 1);
+        await using var store = new Influx2TelemetryStore(Options);
+        await store.WriteRecordsAsync([late, tieOnStream2, tieOnStream1], None);
+        object?[] Row(TelemetryRecord r) =>
+            [AnnotatedCsv.Time(r.TimestampMicros), "band-1", "gait", r.StreamId.ToString(System.Globalization.CultureInfo.InvariantCulture), (long)r.Sequence,
+             (long)r.Payload.Length, Convert.ToHexStringLower(SHA256.HashData(r.Payload))];
+        _server.Answer = _ => ScriptedAnswer.Csv(new AnnotatedCsv().Table("_result",
+            [("_time", "dateTime:RFC3339"), ("device", "string"), ("kind", "string"), ("stream", "string"), ("seq", "long"), ("bytes", "long"), ("blob", "string")],
+            Row(late), Row(tieOnStream2), Row(tieOnStream1)).ToString());
+
+        var records = await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 100, None);
+
+        AssertSameRecords([tieOnStream1, tieOnStream2, late], records);
+        var flux = _server.Queries[^1].FluxQuery;
+        Assert.Contains("|> range(start: time(v: 1700000000000000000), stop: time(v: 1700000000000100000))", flux, StringComparison.Ordinal);
+        Assert.Contains("r._measurement == \"records\" and r.device == \"band-1\" and r.kind == \"gait\"", flux, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WriteLabel_NewSession_ChecksDeviceAndSessionOverAllTime_ThenWritesOnePoint()
     {
         await using var store = new Influx2TelemetryStore(Options);
@@ -179,12 +263,14 @@ public sealed class Influx2TelemetryStoreTests : IAsyncDisposable
         var batch = Motion("club-1", 4, T0, samples: 3);
         var frame = Frame("scope-1", 2, T0, seed: 1, new FrameLabel("ethanol", 1.5f));
         var label = DropletLabel("scope-1", "d1", T0);
+        var record = Record("band-1", 3, T0);
 
         await using (var v2 = new Influx2TelemetryStore(Options))
         {
             await v2.WriteMotionAsync([batch], None);
             await v2.WriteFramesAsync([frame], None);
             await v2.WriteLabelAsync(label, None);
+            await v2.WriteRecordsAsync([record], None);
         }
 
         await using (var v1 = new InfluxTelemetryStore(new InfluxOptions { Url = _server.Url, Database = "pipeline", BlobFolder = _blobs.Path }))
@@ -192,11 +278,12 @@ public sealed class Influx2TelemetryStoreTests : IAsyncDisposable
             await v1.WriteMotionAsync([batch], None);
             await v1.WriteFramesAsync([frame], None);
             await v1.WriteLabelAsync(label, None);
+            await v1.WriteRecordsAsync([record], None);
         }
 
         var v2Bodies = _server.Requests.Where(r => r.Path == "/api/v2/write").Select(r => r.RawBody).ToList();
         var v1Bodies = _server.Requests.Where(r => r.Path == "/write").Select(r => r.RawBody).ToList();
-        Assert.Equal(4, v2Bodies.Count);
+        Assert.Equal(5, v2Bodies.Count);
         Assert.Equal(v1Bodies, v2Bodies);
     }
 
@@ -277,18 +364,19 @@ public sealed class Influx2TelemetryStoreTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Count_AddsUpTheFourNamedResults()
+    public async Task Count_AddsUpTheFiveNamedResults()
     {
         (string, string)[] value = [("_value", "long")];
         _server.Answer = _ => ScriptedAnswer.Csv(new AnnotatedCsv()
-            .Table("batches", value, [3L]).Table("samples", value, [150L]).Table("labels", value, [2L]).ToString());
+            .Table("batches", value, [3L]).Table("samples", value, [150L]).Table("labels", value, [2L]).Table("records", value, [4L]).ToString());
         await using var store = new Influx2TelemetryStore(Options);
 
-        Assert.Equal(new StoreCounts(3, 150, 0, 2), await store.CountAsync(None));
+        Assert.Equal(new StoreCounts(3, 150, 0, 2, 4), await store.CountAsync(None));
 
         var flux = Assert.Single(_server.Queries).FluxQuery;
         Assert.Contains("marks |> count() |> yield(name: \"batches\")", flux, StringComparison.Ordinal);
         Assert.Contains("marks |> sum() |> yield(name: \"samples\")", flux, StringComparison.Ordinal);
+        Assert.Contains("r._measurement == \"records\" and r._field == \"bytes\")\n  |> group()\n  |> count()\n  |> yield(name: \"records\")", flux.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -379,6 +467,12 @@ public sealed class Influx2TelemetryStoreTests : IAsyncDisposable
         var write = Assert.Single(_server.Writes);
         Assert.Equal("gzip", write.Header("Content-Encoding"));
         Assert.Equal("labels,device=club-1,session=s1,task=swing end_us=1700000001000000i,player=\"ana\",shape=\"slice\" 1700000000000000\n", write.Body);
+    }
+
+    private static void AssertSameRecords(IReadOnlyList<TelemetryRecord> expected, IReadOnlyList<TelemetryRecord> actual)
+    {
+        Assert.Equal(expected.Select(r => r with { Payload = [] }), actual.Select(r => r with { Payload = [] }));
+        Assert.Equal(expected.Select(r => r.Payload), actual.Select(r => r.Payload));
     }
 
     private static void AssertSameFrame(MicroscopyFrame expected, MicroscopyFrame actual)
