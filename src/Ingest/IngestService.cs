@@ -10,6 +10,7 @@ using Pipeline.Ingest.Receiving;
 using Pipeline.Ingest.Spilling;
 using Pipeline.Ingest.Writing;
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 
 namespace Pipeline.Ingest;
 
@@ -32,11 +33,13 @@ public sealed class IngestService(
     UnacknowledgedMessages unacknowledged,
     IngestTelemetry telemetry,
     IOptions<IngestOptions> options,
+    TaskRegistry tasks,
     TimeProvider time,
     ILogger<IngestService> logger) : BackgroundService
 {
-    public static readonly IReadOnlyList<TelemetryStream> IngestedStreams =
-        [TelemetryStream.Motion, TelemetryStream.Frames, TelemetryStream.Labels, TelemetryStream.Status];
+    /// <summary>Every registered task's data stream, then labels and device status.</summary>
+    public IReadOnlyList<string> IngestedStreams { get; } =
+        [.. tasks.All.Select(task => task.Stream), Topics.StreamName(TelemetryStream.Labels), Topics.StreamName(TelemetryStream.Status)];
 
     private readonly CancellationTokenSource _abandon = new();
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -80,7 +83,7 @@ public sealed class IngestService(
             await Task.WhenAll(subscriptions);
 
             _subscribed.TrySetResult();
-            logger.LogInformation("ingest {ClientId} subscribed to {Streams} of every device{Shared}", settings.ClientId, string.Join(", ", IngestedStreams.Select(Topics.StreamName)),
+            logger.LogInformation("ingest {ClientId} subscribed to {Streams} of every device{Shared}", settings.ClientId, string.Join(", ", IngestedStreams),
                 settings.SharedSubscriptionGroup.Length == 0 ? "" : $", sharing them in group {settings.SharedSubscriptionGroup}");
             await SuperviseAsync([("decode", decodeLoop), ("write", writeLoop), ("quarantine", quarantineLoop), ("spill drain", drainLoop)], stoppingToken);
         }
@@ -153,7 +156,7 @@ public sealed class IngestService(
         base.Dispose();
     }
 
-    private static string Subscription(IngestOptions settings, TelemetryStream stream) =>
+    private static string Subscription(IngestOptions settings, string stream) =>
         settings.SharedSubscriptionGroup.Length == 0
             ? Topics.AllDevices(stream)
             : Topics.Shared(settings.SharedSubscriptionGroup, Topics.AllDevices(stream));
@@ -161,7 +164,7 @@ public sealed class IngestService(
     private async Task OnMessageAsync(ChannelWriter<ReceivedMessage> queue, MqttDelivery delivery, CancellationToken cancellationToken)
     {
         var incoming = delivery.Message;
-        telemetry.Received(Topics.TryParseTelemetry(incoming.Topic, out _, out _, out var stream) ? stream : null);
+        telemetry.Received(Topics.TryParseTelemetryTopic(incoming.Topic, out _, out _, out var stream) ? stream : null);
         // The acknowledgement never throws for a lost connection (the broker then redelivers); it is not awaited
         // so that the writer acknowledges a whole batch without waiting on the socket for each message.
         var message = new ReceivedMessage(incoming.Topic, incoming.Payload, time.GetUtcNow(), unacknowledged,

@@ -13,13 +13,15 @@ using Pipeline.Ingest.Spilling;
 using Pipeline.Ingest.Status;
 using Pipeline.Ingest.Writing;
 using Pipeline.Storage;
+using Pipeline.Tasks;
 
 namespace Pipeline.Ingest;
 
 public static class IngestServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds ingest as a hosted service, with its options from the "Ingest" section (checked at start).
+    /// Adds ingest as a hosted service, with its options from the "Ingest" section (checked at start), taking the data
+    /// streams of every registered learning task (the built-in ones, and any added with <c>AddLearningTask</c>).
     /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the one "Store:Backend" names (embedded under Ingest:DataFolder/store by default).
     /// Needs the shared hosting defaults (<c>AddServiceDefaults</c>): broker options, metrics and a <see cref="TimeProvider"/>.
     /// <see cref="IngestTelemetry"/> and <see cref="DeviceStatusBoard"/> can be resolved to watch it.
@@ -31,6 +33,7 @@ public static class IngestServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddConfiguredTelemetryStore(configuration, configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.DataFolder)}"] ?? new IngestOptions().DataFolder, StoreAccess.ReadWrite);
+        services.AddLearningTasks();
         services.TryAddSingleton<IngestTelemetry>();
         services.TryAddSingleton<DeviceStatusBoard>();
         services.TryAddSingleton<UnacknowledgedMessages>();

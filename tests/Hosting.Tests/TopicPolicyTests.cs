@@ -38,11 +38,14 @@ public class TopicPolicyTests
     }
 
     [Fact]
-    public void Ingest_ReadsTheIngestedStreamsOfEveryDevice_AlsoShared_AndWritesNothing()
+    public void Ingest_ReadsEveryTelemetryStreamOfEveryDevice_AlsoShared_AndWritesNothing()
     {
         Assert.True(TopicPolicy.CanSubscribe(Ingest, Topics.AllDevices(TelemetryStream.Frames)));
         Assert.True(TopicPolicy.CanSubscribe(Ingest, Topics.Shared("ingest", Topics.AllDevices(TelemetryStream.Motion))));
-        Assert.False(TopicPolicy.CanSubscribe(Ingest, Topics.AllDevices(TelemetryStream.Predictions)));
+        // A registered task names its own data stream, so ingest's grant cannot list the streams.
+        Assert.True(TopicPolicy.CanSubscribe(Ingest, Topics.AllDevices("level")));
+        Assert.False(TopicPolicy.CanSubscribe(Ingest, $"{Topics.Root}/#"));
+        Assert.False(TopicPolicy.CanSubscribe(Ingest, Topics.ModelManifest("swing")));
         Assert.False(TopicPolicy.CanPublish(Ingest, Topics.Motion("site-a", "club-1")));
     }
 

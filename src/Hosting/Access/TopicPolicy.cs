@@ -10,8 +10,6 @@ namespace Pipeline.Hosting.Access;
 /// </summary>
 public static class TopicPolicy
 {
-    private static readonly TelemetryStream[] Ingested = [TelemetryStream.Motion, TelemetryStream.Frames, TelemetryStream.Labels, TelemetryStream.Status];
-
     public static IReadOnlyList<TopicRule> Rules(Identity identity) => identity.Role switch
     {
         IdentityRole.Device =>
@@ -19,7 +17,8 @@ public static class TopicPolicy
             new(TopicAccess.ReadWrite, $"{Topics.Root}/telemetry/{identity.Site}/{identity.DeviceId}/#"),
             new(TopicAccess.Read, $"{Topics.Root}/models/{identity.Task}/#"),
         ],
-        IdentityRole.Ingest => [.. Ingested.Select(stream => new TopicRule(TopicAccess.Read, Topics.AllDevices(stream)))],
+        // Every telemetry stream, since each registered task names its own data stream; ingest takes what it knows.
+        IdentityRole.Ingest => [new(TopicAccess.Read, $"{Topics.Root}/telemetry/+/+/+")],
         IdentityRole.Trainer => [new(TopicAccess.ReadWrite, $"{Topics.Root}/models/#")],
         _ => [],
     };

@@ -51,7 +51,7 @@ public sealed class DecodeStage(TelemetryDecoder decoder, Quarantine quarantine,
         var (telemetry, status, rejection) = decoder.Decode(message);
         if (rejection is not null)
         {
-            var stream = Topics.TryParseTelemetry(message.Topic, out _, out _, out var s) ? s : (TelemetryStream?)null;
+            var stream = Topics.TryParseTelemetryTopic(message.Topic, out _, out _, out var s) ? s : null;
             logger.LogDebug("quarantined a message on {Topic}: {Reason}", message.Topic, rejection.Reason);
             await quarantine.RefuseAsync(message, stream, rejection, cancellationToken);
             return null;

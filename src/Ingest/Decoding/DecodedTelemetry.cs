@@ -1,7 +1,10 @@
 using Pipeline.Ingest.Receiving;
-using Pipeline.Protocol;
+using Pipeline.Tasks;
 
 namespace Pipeline.Ingest.Decoding;
 
-/// <summary>A message that decoded and passed validation, waiting to be written: exactly one of the three values is set.</summary>
-public sealed record DecodedTelemetry(ReceivedMessage Message, TelemetryStream Stream, MotionBatch? Motion, MicroscopyFrame? Frame, SessionLabel? Label);
+/// <summary>
+/// A message that decoded and passed validation, waiting to be written: a task's data (<see cref="Data"/>) or a session
+/// label (<see cref="Label"/>), whichever <see cref="Stream"/> carries.
+/// </summary>
+public sealed record DecodedTelemetry(ReceivedMessage Message, string Stream, TaskTelemetry? Data, Protocol.SessionLabel? Label);

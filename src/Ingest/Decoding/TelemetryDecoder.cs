@@ -1,18 +1,26 @@
 using Pipeline.Ingest.Admission;
 using Pipeline.Ingest.Receiving;
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 
 namespace Pipeline.Ingest.Decoding;
 
-/// <summary>Turns an untrusted MQTT message into typed telemetry or a rejection; never throws for bad input.</summary>
-public sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmission admission, Microsoft.Extensions.Options.IOptions<IngestOptions> options)
+/// <summary>
+/// Turns an untrusted MQTT message into typed telemetry or a rejection; never throws for bad input. Labels and device
+/// status are the same for every task; any other stream is the data stream of the registered task that claims it,
+/// which decodes and checks it.
+/// </summary>
+public sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmission admission, TaskRegistry tasks, Microsoft.Extensions.Options.IOptions<IngestOptions> options)
 {
+    private static readonly string Labels = Topics.StreamName(TelemetryStream.Labels);
+    private static readonly string Status = Topics.StreamName(TelemetryStream.Status);
+
     private readonly int _maxPayloadBytes = options.Value.MaxPayloadBytes;
 
     /// <summary>The outcome for one message: decoded telemetry to store, a device status, or a rejection.</summary>
     public (DecodedTelemetry? Telemetry, DeviceStatus? Status, TelemetryRejection? Rejection) Decode(ReceivedMessage message)
     {
-        if (!Topics.TryParseTelemetry(message.Topic, out var site, out var topicDevice, out var stream))
+        if (!Topics.TryParseTelemetryTopic(message.Topic, out var site, out var topicDevice, out var stream))
         {
             return (null, null, new TelemetryRejection("UnknownTopic", $"topic \"{message.Topic}\" is not pipeline/v1/telemetry/SITE/DEVICE/STREAM"));
         }
@@ -27,43 +35,31 @@ public sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmissi
             return (null, null, new TelemetryRejection(nameof(DecodeErrorCode.Oversize), $"payload is {message.Payload.Length} bytes; the limit is {_maxPayloadBytes}"));
         }
 
-        switch (stream)
+        if (stream == Labels)
         {
-            case TelemetryStream.Motion:
-            {
-                var decoded = MotionBatchCodec.Decode(message.Payload);
-                if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
-                var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice) ?? validator.Check(decoded.Value);
-                return rejection is null ? (new DecodedTelemetry(message, stream, decoded.Value, null, null), null, null) : Rejected(rejection);
-            }
-
-            case TelemetryStream.Frames:
-            {
-                var decoded = MicroscopyFrameCodec.Decode(message.Payload);
-                if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
-                var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice) ?? validator.Check(decoded.Value);
-                return rejection is null ? (new DecodedTelemetry(message, stream, null, decoded.Value, null), null, null) : Rejected(rejection);
-            }
-
-            case TelemetryStream.Labels:
-            {
-                var decoded = ControlMessageCodec.DecodeSessionLabel(message.Payload);
-                if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
-                var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice) ?? validator.Check(decoded.Value);
-                return rejection is null ? (new DecodedTelemetry(message, stream, null, null, decoded.Value), null, null) : Rejected(rejection);
-            }
-
-            case TelemetryStream.Status:
-            {
-                var decoded = ControlMessageCodec.DecodeDeviceStatus(message.Payload);
-                if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
-                var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice);
-                return rejection is null ? (null, decoded.Value, null) : Rejected(rejection);
-            }
-
-            default:
-                return Rejected(new TelemetryRejection("UnknownTopic", $"ingest does not take the \"{Topics.StreamName(stream)}\" stream"));
+            var decoded = ControlMessageCodec.DecodeSessionLabel(message.Payload);
+            if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
+            var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice) ?? validator.Check(decoded.Value);
+            return rejection is null ? (new DecodedTelemetry(message, stream, null, decoded.Value), null, null) : Rejected(rejection);
         }
+
+        if (stream == Status)
+        {
+            var decoded = ControlMessageCodec.DecodeDeviceStatus(message.Payload);
+            if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
+            var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice);
+            return rejection is null ? (null, decoded.Value, null) : Rejected(rejection);
+        }
+
+        if (tasks.TryFindByStream(stream, out var task))
+        {
+            var (data, refusal) = task.Decode(message.Payload);
+            if (refusal is not null) return Rejected(new TelemetryRejection(refusal.Code, refusal.Reason));
+            var rejection = DeviceMismatch(data!.DeviceId, topicDevice) ?? validator.Check(data);
+            return rejection is null ? (new DecodedTelemetry(message, stream, data, null), null, null) : Rejected(rejection);
+        }
+
+        return Rejected(new TelemetryRejection("UnknownTopic", $"ingest does not take the \"{stream}\" stream (it takes labels, status and {string.Join(", ", tasks.All.Select(t => t.Stream))})"));
     }
 
     private static (DecodedTelemetry?, DeviceStatus?, TelemetryRejection?) Rejected(TelemetryRejection rejection) => (null, null, rejection);

@@ -1,36 +1,34 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 
 namespace Pipeline.Ingest.Decoding;
 
 /// <summary>
-/// The checks beyond decoding: values a working sensor can report, timestamps from a sane clock, a known task.
-/// Decoding already refuses malformed bytes and non-finite numbers.
+/// The checks beyond decoding that every task shares: timestamps from a sane clock, labels of a registered task.
+/// Decoding already refuses malformed bytes and non-finite numbers, and each task checks its own values
+/// (<see cref="ILearningTask.Decode"/>).
 /// </summary>
-public sealed class TelemetryValidator(IOptions<IngestOptions> options, TimeProvider time)
+public sealed class TelemetryValidator(IOptions<IngestOptions> options, TaskRegistry tasks, TimeProvider time)
 {
     private readonly IngestOptions _options = options.Value;
 
-    public TelemetryRejection? Check(MotionBatch batch)
+    public TelemetryRejection? Check(TaskTelemetry data)
     {
-        for (var i = 0; i < batch.Samples.Length; i++)
+        foreach (var (micros, field) in data.Timestamps)
         {
-            var channel = i % MotionChannels.Count;
-            var limit = MotionChannels.Limit(channel);
-            if (Math.Abs(batch.Samples[i]) > limit)
+            if (Timestamp(micros, field) is { } rejection)
             {
-                return new TelemetryRejection("OutOfRange", $"sample {i / MotionChannels.Count} channel {MotionChannels.Names[channel]} is {batch.Samples[i]}, beyond the ±{limit} a working sensor reports");
+                return rejection;
             }
         }
 
-        return Timestamp(batch.FirstTimestampMicros, "first_timestamp_us") ?? Timestamp(batch.TimestampOf(batch.SampleCount - 1), "last sample timestamp");
+        return null;
     }
 
-    public TelemetryRejection? Check(MicroscopyFrame frame) => Timestamp(frame.TimestampMicros, "timestamp_us");
-
     public TelemetryRejection? Check(SessionLabel label) =>
-        !LearningTasks.IsKnown(label.Task)
-            ? new TelemetryRejection("UnknownTask", $"task \"{label.Task}\" is not one of {string.Join(", ", LearningTasks.All)}")
+        !tasks.TryFind(label.Task, out _)
+            ? new TelemetryRejection("UnknownTask", $"task \"{label.Task}\" is not one of {string.Join(", ", tasks.Names)}")
             : Timestamp(label.StartMicros, "startMicros") ?? Timestamp(label.EndMicros, "endMicros");
 
     private TelemetryRejection? Timestamp(long micros, string field)

@@ -35,6 +35,7 @@ public sealed class IngestTelemetry
     private long _duplicatesTotal;
     private long _spilledTotal;
     private long _drainedTotal;
+    private long _records;
 
     public IngestTelemetry(IMeterFactory meters)
     {
@@ -65,7 +66,8 @@ public sealed class IngestTelemetry
         Interlocked.Read(ref _quarantinedTotal),
         Interlocked.Read(ref _duplicatesTotal),
         Interlocked.Read(ref _spilledTotal),
-        Interlocked.Read(ref _drainedTotal));
+        Interlocked.Read(ref _drainedTotal),
+        Interlocked.Read(ref _records));
 
     /// <summary>Reports the spill's depth.</summary>
     public void ObserveSpill(SpillBuffer spill) => Volatile.Write(ref _spill, spill);
@@ -77,7 +79,7 @@ public sealed class IngestTelemetry
     public void ObserveQueue(string name, Func<int> depth) => _queues[name] = depth;
 
     /// <summary>A message came off the broker (its stream, or null when its topic names none).</summary>
-    public void Received(TelemetryStream? stream) => _received.Add(1, Tag(stream));
+    public void Received(string? stream) => _received.Add(1, Tag(stream));
 
     /// <summary>A device status message was taken.</summary>
     public void StatusReceived() => Interlocked.Increment(ref _statusMessages);
@@ -87,7 +89,7 @@ public sealed class IngestTelemetry
     /// store took <paramref name="stored"/> as new and already had the rest. <paramref name="samples"/> are the motion samples
     /// offered, duplicates included (0 for other streams).
     /// </summary>
-    public void Stored(TelemetryStream stream, int offered, int stored, long samples, TimeSpan elapsed)
+    public void Stored(string stream, int offered, int stored, long samples, TimeSpan elapsed)
     {
         var tag = Tag(stream);
         _writeLatency.Record(elapsed.TotalMilliseconds, tag);
@@ -96,21 +98,24 @@ public sealed class IngestTelemetry
         Interlocked.Add(ref _duplicatesTotal, offered - stored);
         switch (stream)
         {
-            case TelemetryStream.Motion:
+            case "motion":
                 Interlocked.Add(ref _motionBatches, stored);
                 Interlocked.Add(ref _motionSamples, samples);
                 break;
-            case TelemetryStream.Frames:
+            case "frames":
                 Interlocked.Add(ref _frames, stored);
                 break;
-            case TelemetryStream.Labels:
+            case "labels":
                 Interlocked.Add(ref _labels, stored);
+                break;
+            default:
+                Interlocked.Add(ref _records, stored);
                 break;
         }
     }
 
     /// <summary>A message was refused with the reason <paramref name="code"/> and quarantined.</summary>
-    public void Quarantined(TelemetryStream? stream, string code)
+    public void Quarantined(string? stream, string code)
     {
         _quarantined.Add(1, Tag(stream), new KeyValuePair<string, object?>("reason", code));
         Interlocked.Increment(ref _quarantinedTotal);
@@ -132,6 +137,5 @@ public sealed class IngestTelemetry
 
     public override string ToString() => Totals.ToString();
 
-    private static KeyValuePair<string, object?> Tag(TelemetryStream? stream) =>
-        new("stream", stream is { } s ? Topics.StreamName(s) : "unknown");
+    private static KeyValuePair<string, object?> Tag(string? stream) => new("stream", stream ?? "unknown");
 }

@@ -36,7 +36,7 @@ public sealed class Quarantine(IOptions<IngestOptions> options, TimeProvider tim
     /// Queues the message for the quarantine; it is counted and acknowledged once its line is on disk (a bad message
     /// is kept for people, never redelivered forever). Waits only while the quarantine's own queue is full.
     /// </summary>
-    public ValueTask RefuseAsync(ReceivedMessage message, TelemetryStream? stream, TelemetryRejection rejection, CancellationToken cancellationToken) =>
+    public ValueTask RefuseAsync(ReceivedMessage message, string? stream, TelemetryRejection rejection, CancellationToken cancellationToken) =>
         _pending.Writer.WriteAsync(new Refusal(message, stream, rejection, time.GetUtcNow()), cancellationToken);
 
     /// <summary>Writes queued refusals until <see cref="Complete"/> has been called and the queue is empty.</summary>
@@ -118,5 +118,5 @@ public sealed class Quarantine(IOptions<IngestOptions> options, TimeProvider tim
         buffer.WriteByte((byte)'\n');
     }
 
-    private sealed record Refusal(ReceivedMessage Message, TelemetryStream? Stream, TelemetryRejection Rejection, DateTimeOffset Time);
+    private sealed record Refusal(ReceivedMessage Message, string? Stream, TelemetryRejection Rejection, DateTimeOffset Time);
 }

@@ -75,7 +75,7 @@ public sealed class SpillDrainer(
                 {
                     // Only messages that passed validation are spilled; a refusal now means the settings changed meanwhile.
                     logger.LogWarning("a spilled message on {Topic} no longer passes validation ({Reason}); quarantining it", message.Topic, rejection.Reason);
-                    await quarantine.RefuseAsync(message, Topics.TryParseTelemetry(message.Topic, out _, out _, out var stream) ? stream : null, rejection, cancellationToken);
+                    await quarantine.RefuseAsync(message, Topics.TryParseTelemetryTopic(message.Topic, out _, out _, out var stream) ? stream : null, rejection, cancellationToken);
                 }
                 else if (status is not null)
                 {

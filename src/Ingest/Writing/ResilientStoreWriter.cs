@@ -48,30 +48,24 @@ public sealed class ResilientStoreWriter(
     {
         // On a retry, groups that were already written are handled; writing them again would count them as duplicates.
         var pending = batch.Where(t => !t.Message.Handled.IsCompleted).ToList();
-        var motion = pending.Where(t => t.Motion is not null).ToList();
-        var frames = pending.Where(t => t.Frame is not null).ToList();
-        var labels = pending.Where(t => t.Label is not null).ToList();
 
-        if (motion.Count > 0)
+        // Each task's data in one write of its own, in the order tasks first appear, then the labels (after the data they label).
+        foreach (var group in pending.Where(t => t.Data is not null).GroupBy(t => t.Data!.Task))
         {
-            await WriteGroupAsync(motion, TelemetryStream.Motion, items => store.WriteMotionAsync([.. items.Select(t => t.Motion!)], cancellationToken), cancellationToken);
+            var task = group.Key;
+            await WriteGroupAsync([.. group], task.Stream, items => task.WriteAsync(store, [.. items.Select(t => t.Data!)], cancellationToken), cancellationToken);
         }
 
-        if (frames.Count > 0)
+        foreach (var label in pending.Where(t => t.Label is not null))
         {
-            await WriteGroupAsync(frames, TelemetryStream.Frames, items => store.WriteFramesAsync([.. items.Select(t => t.Frame!)], cancellationToken), cancellationToken);
-        }
-
-        foreach (var label in labels)
-        {
-            await WriteGroupAsync([label], TelemetryStream.Labels,
+            await WriteGroupAsync([label], label.Stream,
                 async items => await store.WriteLabelAsync(items[0].Label!, cancellationToken) ? 1 : 0, cancellationToken);
         }
     }
 
     private async Task WriteGroupAsync(
         List<DecodedTelemetry> items,
-        TelemetryStream stream,
+        string stream,
         Func<List<DecodedTelemetry>, ValueTask<int>> write,
         CancellationToken cancellationToken)
     {
@@ -99,7 +93,7 @@ public sealed class ResilientStoreWriter(
             return;
         }
 
-        telemetry.Stored(stream, items.Count, stored, items.Sum(t => (long)(t.Motion?.SampleCount ?? 0)), Stopwatch.GetElapsedTime(started));
+        telemetry.Stored(stream, items.Count, stored, items.Sum(t => (long)(t.Data?.Samples ?? 0)), Stopwatch.GetElapsedTime(started));
         foreach (var item in items)
         {
             item.Message.MarkHandled();

@@ -8,6 +8,8 @@ using Pipeline.Ingest.Receiving;
 using Pipeline.Ingest.Writing;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks;
+using Pipeline.Tasks.Swing;
 using Pipeline.Storage.Embedded;
 using Pipeline.TestSupport;
 
@@ -71,11 +73,14 @@ public sealed class ResilientStoreWriterTests : IDisposable
         return builder.Services.BuildServiceProvider();
     }
 
+    private static readonly SwingTask Swing = new();
+
     private static DecodedTelemetry Decoded(string device, ulong sequence)
     {
         var batch = new MotionBatch(device, 1, sequence, T0 + (long)sequence * 100_000, 500f, new float[50 * MotionChannels.Count]);
         var message = new ReceivedMessage($"{Topics.Root}/telemetry/test/{device}/motion", [], DateTimeOffset.UtcNow, new UnacknowledgedMessages(), static () => { });
-        return new DecodedTelemetry(message, TelemetryStream.Motion, batch, null, null);
+        // Built directly, not decoded: the store must see a device id decoding would refuse.
+        return new DecodedTelemetry(message, "motion", new TaskTelemetry(Swing, device, batch, [], batch.SampleCount), null);
     }
 
     /// <summary>A store whose write has a bug: it throws <see cref="ArgumentException"/> for a batch that is fine.</summary>
