@@ -24,6 +24,7 @@ using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Service;
 using Xunit.Abstractions;
+using Pipeline.Tasks;
 
 namespace Pipeline.EndToEnd.Tests;
 
@@ -91,7 +92,7 @@ public sealed class ModelDeliveryEndToEndTests(ITestOutputHelper output) : IAsyn
         await _ingest.StartAsync();
 
         // Paced so that a download takes about four seconds: long enough to tamper with its last chunk, or to cut it midway.
-        using var untrained = ModelCatalog.Create(ModelCatalog.ForTask(Task), classCount: 9, seed: 1);
+        using var untrained = ModelCatalog.CreateForInput(TaskRegistry.BuiltIn.Find(Task).Architecture, classCount: 9, TaskRegistry.BuiltIn.Find(Task).InputShape, seed: 1);
         var bytesPerSecond = ModelArtifacts.Save(untrained).Length / 4.0;
         var agents = Devices.SelectMany((device, i) => new KeyValuePair<string, string?>[]
         {

@@ -3,6 +3,7 @@ using Pipeline.Protocol;
 using Pipeline.Storage.Embedded;
 using Pipeline.TestSupport;
 using Pipeline.Trainer.Dataset;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Tests;
 
@@ -31,7 +32,7 @@ public sealed class StoreDatasetReaderTests : IDisposable
         }
 
         var reader = new StoreDatasetReader(store);
-        var data = await reader.ReadAsync(LearningTasks.Swing, 0.2, CancellationToken.None);
+        var data = await reader.ReadAsync(TaskRegistry.BuiltIn.Find(LearningTasks.Swing), 0.2, CancellationToken.None);
 
         Assert.True(data.Classes.Count <= ModelManifest.MaxClasses, $"{data.Classes.Count} classes");
         Assert.Contains(reader.Skipped, s => s.Contains($"51 classes beyond the {ModelManifest.MaxClasses} most frequent", StringComparison.Ordinal));

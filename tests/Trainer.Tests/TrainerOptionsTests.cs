@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Pipeline.Trainer.Partitioning;
 using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.Service;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Tests;
 
@@ -12,12 +13,12 @@ public class TrainerOptionsTests
     [InlineData(StaleWeightPipeline.ScheduleName)]
     [InlineData(HybridSchedule.ScheduleName)]
     public void Validate_EachKnownSchedule_IsAccepted(string schedule) =>
-        Assert.Null(new TrainerOptions { Schedule = schedule }.Validate());
+        Assert.Null(new TrainerOptions { Schedule = schedule }.Validate(TaskRegistry.BuiltIn));
 
     [Fact]
     public void Validate_UnknownSchedule_NamesItAndTheAcceptedOnes()
     {
-        var error = new TrainerOptions { Schedule = "hybird" }.Validate();
+        var error = new TrainerOptions { Schedule = "hybird" }.Validate(TaskRegistry.BuiltIn);
         Assert.NotNull(error);
         Assert.Contains("hybird", error);
         Assert.Contains(HybridSchedule.ScheduleName, error);

@@ -11,6 +11,7 @@ using Pipeline.Storage.Embedded;
 using Pipeline.TestSupport;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Service;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Tests;
 
@@ -129,14 +130,14 @@ public sealed class TrainerServiceTests : IDisposable
     public void Tasks_OneConfiguredTask_ReplacesTheDefaultOfAllTasks()
     {
         using var host = BuildHost(null, ("Trainer:Tasks:0", LearningTasks.Droplet));
-        Assert.Equal([LearningTasks.Droplet], host.Services.GetRequiredService<IOptions<TrainerOptions>>().Value.ResolvedTasks);
+        Assert.Equal([LearningTasks.Droplet], host.Services.GetRequiredService<IOptions<TrainerOptions>>().Value.ResolvedTasks(TaskRegistry.BuiltIn));
     }
 
     [Fact]
     public void Tasks_NoneConfigured_TrainsEveryTask()
     {
         using var host = BuildHost(null);
-        Assert.Equal(LearningTasks.All, host.Services.GetRequiredService<IOptions<TrainerOptions>>().Value.ResolvedTasks);
+        Assert.Equal(LearningTasks.All, host.Services.GetRequiredService<IOptions<TrainerOptions>>().Value.ResolvedTasks(host.Services.GetRequiredService<TaskRegistry>()));
     }
 
     /// <summary>Swing labels of <paramref name="player"/>'s sessions <paramref name="first"/> onwards, with no motion behind them.</summary>

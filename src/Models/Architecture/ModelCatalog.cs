@@ -55,14 +55,6 @@ public static class ModelCatalog
 
     public static readonly IReadOnlyList<string> Architectures = [SwingCnn, DropletCnn, .. GolfFamilies, .. PaperImageModels];
 
-    /// <summary>The architecture a task trains.</summary>
-    public static string ForTask(string task) => task switch
-    {
-        LearningTasks.Swing => SwingCnn,
-        LearningTasks.Droplet => DropletCnn,
-        _ => throw new ArgumentException($"task \"{task}\" has no architecture (expected one of {string.Join(", ", LearningTasks.All)})", nameof(task)),
-    };
-
     /// <summary>
     /// 1-D CNN over a user's [channels × samples] windows (pipeline train --data file.csv): swing-cnn's four conv
     /// blocks and head, with the first convolution taking however many channels the data has. The head averages

@@ -1,20 +1,19 @@
 using System.Threading.Channels;
-using Pipeline.Models;
 using Pipeline.Protocol;
 using Pipeline.Storage;
-using Pipeline.Tasks.Swing;
-using Pipeline.Tasks.Droplet;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Dataset;
 
 /// <summary>
-/// Cuts a task's labelled examples out of the store through a bounded dataflow: labels → read each session's
-/// samples or frames → cut and preprocess → collect, each stage its own task, each hand-off a bounded channel,
-/// so a slow stage holds back the ones before it instead of buffering a whole store in memory.
+/// Cuts a task's labelled examples out of the store through a bounded dataflow: labels → read each session's data
+/// → cut and preprocess → collect, each stage its own task, each hand-off a bounded channel, so a slow stage holds
+/// back the ones before it instead of buffering a whole store in memory. What a session's data is, and how it is
+/// read and cut, is the task's (<see cref="ILearningTask"/>).
 /// </summary>
 public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacity = 4)
 {
-    private sealed record SessionData(SessionLabel Label, MotionSeries? Motion, IReadOnlyList<MicroscopyFrame>? Frames);
+    private sealed record SessionData(SessionLabel Label, object Data);
 
     /// <summary>Sessions whose data could not be cut (too short, no swing, bad frame), with the reason.</summary>
     public IReadOnlyList<string> Skipped => _skipped;
@@ -43,10 +42,10 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
         return [.. labels.Where(l => kept.Contains(l.ClassName))];
     }
 
-    public async Task<TrainingData> ReadAsync(string task, double heldOutFraction, CancellationToken cancellationToken)
+    public async Task<TrainingData> ReadAsync(ILearningTask task, double heldOutFraction, CancellationToken cancellationToken)
     {
         _skipped.Clear();
-        var labels = await store.ReadLabelsAsync(task, cancellationToken);
+        var labels = await store.ReadLabelsAsync(task.Name, cancellationToken);
         labels = KeepMostFrequentClasses(labels, ModelManifest.MaxClasses);
         SessionSpan = labels.Count == 0 ? (0, null, null) : (labels.Count, labels.Min(l => l.StartMicros), labels.Max(l => l.EndMicros));
         var classes = labels.Select(l => l.ClassName).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -68,17 +67,14 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
         {
             await foreach (var label in sessions.Reader.ReadAllAsync(token))
             {
-                var data = task == LearningTasks.Swing
-                    ? new SessionData(label, await store.ReadMotionAsync(label.DeviceId, label.StartMicros, label.EndMicros, token), null)
-                    : new SessionData(label, null, await store.ReadFramesAsync(label.DeviceId, label.StartMicros, label.EndMicros, token));
-                await loaded.Writer.WriteAsync(data, token);
+                await loaded.Writer.WriteAsync(new SessionData(label, await task.ReadSessionAsync(store, label, token)), token);
             }
         });
         var cut = RunStage(examples.Writer, failed, async token =>
         {
             await foreach (var data in loaded.Reader.ReadAllAsync(token))
             {
-                foreach (var example in Cut(data, classIndex[data.Label.ClassName]))
+                foreach (var example in Cut(task, data, classIndex[data.Label.ClassName]))
                 {
                     await examples.Writer.WriteAsync(example, token);
                 }
@@ -93,7 +89,7 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
         }
 
         await Task.WhenAll(produce, read, cut);
-        return new TrainingData(task, classes, train, heldOut);
+        return new TrainingData(task.Name, classes, train, heldOut);
     }
 
     // A failing stage completes its output with the error (so the next stage sees it) and cancels the others.
@@ -113,45 +109,11 @@ public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacit
             }
         });
 
-    private IEnumerable<Example> Cut(SessionData data, int classIndex)
+    private IEnumerable<Example> Cut(ILearningTask task, SessionData data, int classIndex)
     {
-        var label = data.Label;
-        var key = $"{label.DeviceId}/{label.SessionId}";
-        if (data.Motion is { } motion)
-        {
-            var start = SwingWindowing.FindWindowStart(motion.Samples);
-            if (start < 0)
-            {
-                Skip($"{key}: {motion.Count} samples hold no swing window");
-                yield break;
-            }
-
-            var window = motion.Samples.AsSpan(start * MotionChannels.Count, SwingWindowing.WindowSamples * MotionChannels.Count);
-            yield return new Example(key, SwingWindowing.ToModelInput(window), 0f, classIndex, 0f);
-            yield break;
-        }
-
-        // One example per droplet, each labelled with its frame's VOC and concentration (every droplet of a session
-        // is exposed to the same vapour); a frame where none is found gives one whole-frame example (DropletSegmenter).
-        foreach (var frame in data.Frames ?? [])
-        {
-            IReadOnlyList<DropletCrop> crops;
-            try
-            {
-                crops = DropletSegmenter.Crop(frame);
-            }
-            catch (ArgumentException e)
-            {
-                Skip($"{key}: frame {frame.Sequence} refused: {e.Message}");
-                continue;
-            }
-
-            var frameKey = $"{key}/{frame.Sequence}";
-            foreach (var crop in crops)
-            {
-                yield return new Example(key, crop.Input, frame.DegradationLevel ?? 0f, classIndex, label.Voc?.ConcentrationPercent ?? 0f, frameKey);
-            }
-        }
+        var key = $"{data.Label.DeviceId}/{data.Label.SessionId}";
+        return task.Cut(data.Label, data.Data, Skip).Select(example =>
+            new Example(key, example.Input, example.Auxiliary, classIndex, example.Target, example.Group is { } group ? $"{key}/{group}" : null));
     }
 
     private void Skip(string reason)

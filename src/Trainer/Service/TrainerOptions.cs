@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 using Pipeline.Trainer.Partitioning;
 using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
@@ -16,7 +17,8 @@ public sealed class TrainerOptions
     /// merges list entries into a non-empty default instead of replacing it.)</summary>
     public string[] Tasks { get; set; } = [];
 
-    public IReadOnlyList<string> ResolvedTasks => Tasks.Length == 0 ? LearningTasks.All : Tasks;
+    /// <summary>The tasks this trainer trains: <see cref="Tasks"/>, or every registered task when it is empty.</summary>
+    public IReadOnlyList<string> ResolvedTasks(TaskRegistry registered) => Tasks.Length == 0 ? registered.Names : Tasks;
 
     /// <summary>A task's next round waits until its labelled sessions have grown by this fraction since its last round,
     /// so continuous training spends time on new data rather than retraining on the same sessions.</summary>
@@ -124,11 +126,11 @@ public sealed class TrainerOptions
         Seed = Seed,
     };
 
-    public string? Validate()
+    public string? Validate(TaskRegistry registered)
     {
-        if (Tasks.FirstOrDefault(t => !LearningTasks.IsKnown(t)) is { } unknown)
+        if (Tasks.FirstOrDefault(t => !registered.TryFind(t, out _)) is { } unknown)
         {
-            return $"Trainer:Tasks names unknown task \"{unknown}\" (expected {string.Join(", ", LearningTasks.All)})";
+            return $"Trainer:Tasks names unknown task \"{unknown}\" (expected {string.Join(", ", registered.Names)})";
         }
 
         if (!Identifiers.IsValid(ClientId))

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
 
@@ -13,7 +14,7 @@ namespace Pipeline.Trainer.Service;
 /// The continuous trainer: for each task, waits until the store holds enough labelled data, trains a round,
 /// evaluates, blesses and publishes. With Rounds &gt; 0 it completes after that many rounds per task.
 /// </summary>
-public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryStore store, MqttConnectionFactory connections, TimeProvider time, ILogger<TrainerService> logger)
+public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryStore store, TaskRegistry tasks, MqttConnectionFactory connections, TimeProvider time, ILogger<TrainerService> logger)
     : BackgroundService
 {
     private readonly List<RoundResult> _results = [];
@@ -39,7 +40,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         await connection.ConnectAsync(stoppingToken);
         var registry = new ModelRegistry(settings.DataFolder, logger);
         using var writing = registry.LockForWriting();
-        foreach (var task in settings.ResolvedTasks)
+        foreach (var task in settings.ResolvedTasks(tasks))
         {
             registry.ClearInterrupted(task);
         }
@@ -56,7 +57,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         }
 
         using var announcer = new DecisionAnnouncer(registry, new ModelPublisher(connection, signingKey, settings.ModelChunkBytes), time, logger);
-        foreach (var task in settings.ResolvedTasks)
+        foreach (var task in settings.ResolvedTasks(tasks))
         {
             // Retained messages do not survive a broker without persistence (the embedded one), and a device that joins
             // before the next blessed round still needs a model; devices ignore a decision they already follow.
@@ -64,7 +65,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         }
 
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var watching = announcer.WatchAsync(settings.ResolvedTasks, TimeSpan.FromSeconds(settings.DecisionPollSeconds), stopWatching.Token);
+        var watching = announcer.WatchAsync(settings.ResolvedTasks(tasks), TimeSpan.FromSeconds(settings.DecisionPollSeconds), stopWatching.Token);
         try
         {
             await TrainAsync(settings, registry, announcer, stoppingToken);
@@ -78,11 +79,11 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
 
     private async Task TrainAsync(TrainerOptions settings, ModelRegistry registry, DecisionAnnouncer announcer, CancellationToken stoppingToken)
     {
-        var round = new TrainingRound(settings, store, registry, announcer, time, logger);
+        var round = new TrainingRound(settings, store, registry, announcer, time, logger, tasks);
         var sessionsLastRound = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var number = 1; settings.Rounds == 0 || number <= settings.Rounds; number++)
         {
-            foreach (var task in settings.ResolvedTasks)
+            foreach (var task in settings.ResolvedTasks(tasks))
             {
                 var needed = sessionsLastRound.TryGetValue(task, out var last) ? (int)Math.Ceiling(last * (1 + settings.MinGrowthBetweenRounds)) : 0;
                 DataReadiness ready;

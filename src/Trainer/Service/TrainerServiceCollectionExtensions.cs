@@ -1,18 +1,24 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Service;
 
 public static class TrainerServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="TrainerService"/> (also resolvable as itself) with validated options. ITelemetryStore and MqttConnectionFactory come from the host.</summary>
+    /// <summary>
+    /// Registers <see cref="TrainerService"/> (also resolvable as itself) with validated options, training every registered
+    /// learning task (the built-in ones, and any added with <c>AddLearningTask</c>) unless Trainer:Tasks names some.
+    /// ITelemetryStore and MqttConnectionFactory come from the host.
+    /// </summary>
     public static IServiceCollection AddTrainer(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddLearningTasks();
         services.AddOptions<TrainerOptions>()
             .Bind(configuration.GetSection(TrainerOptions.Section))
             .ValidateDataAnnotations()
-            .Validate(o => o.Validate() is null, "Trainer options are invalid (see Trainer:Tasks, Trainer:Schedule, Trainer:Devices)")
+            .Validate<TaskRegistry>((o, tasks) => o.Validate(tasks) is null, "Trainer options are invalid (see Trainer:Tasks, Trainer:Schedule, Trainer:Devices)")
             .ValidateOnStart();
         services.AddSingleton<TrainerService>();
         services.AddHostedService(provider => provider.GetRequiredService<TrainerService>());

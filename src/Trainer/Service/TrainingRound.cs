@@ -6,6 +6,7 @@ using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Publishing;
@@ -17,7 +18,8 @@ using Pipeline.Trainer.Schedules;
 namespace Pipeline.Trainer.Service;
 
 /// <summary>One round for one task: dataset from the store, train, evaluate held out, bless against the current version, store and announce.</summary>
-public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger)
+/// <remarks><paramref name="tasks"/> are the registered tasks a round can train; the built-in ones when not given.</remarks>
+public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger, TaskRegistry? tasks = null)
 {
     /// <summary>Whether the store holds enough labelled sessions: at least MinClasses classes with MinExamplesPerClass sessions each.</summary>
     public async Task<bool> HasEnoughDataAsync(string task, CancellationToken cancellationToken) =>
@@ -34,8 +36,9 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
     public async Task<RoundResult> RunAsync(int round, string task, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var definition = (tasks ?? TaskRegistry.BuiltIn).Find(task);
         var reader = new StoreDatasetReader(store);
-        var data = await reader.ReadAsync(task, options.HeldOutFraction, cancellationToken);
+        var data = await reader.ReadAsync(definition, options.HeldOutFraction, cancellationToken);
         foreach (var reason in reader.Skipped)
         {
             logger.LogWarning("round {Round} {Task}: skipped {Reason}", round, task, reason);
@@ -51,7 +54,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             throw new InvalidOperationException(error ?? options.Devices);
         }
 
-        using var model = ModelCatalog.Create(ModelCatalog.ForTask(task), data.Classes.Count, options.Seed);
+        using var model = ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
         var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: null, onPlan: null,
             progress => logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), options.Schedule), cancellationToken);

@@ -2,6 +2,7 @@ using Pipeline.Models;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.TestSupport;
+using Pipeline.Tasks;
 
 namespace Pipeline.EdgeAgent.Tests.Agent;
 
@@ -11,8 +12,8 @@ internal static class ModelAnnouncements
     /// <summary>A real, untrained model of the task's architecture, saved with the Models API, and its manifest listing its chunks.</summary>
     public static (ModelManifest Manifest, byte[] Artifact) BuildModel(string task, int version, IReadOnlyList<string> classes, int chunkBytes = ArtifactChunks.DefaultChunkBytes)
     {
-        var architecture = ModelCatalog.ForTask(task);
-        using var model = ModelCatalog.Create(architecture, classes.Count, seed: version);
+        var definition = TaskRegistry.BuiltIn.Find(task);
+        using var model = ModelCatalog.CreateForInput(definition.Architecture, classes.Count, definition.InputShape, seed: version);
         return Describe(model, task, version, classes, chunkBytes);
     }
 

@@ -4,6 +4,7 @@ using Pipeline.Storage.Embedded;
 using Pipeline.TestSupport;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Tasks.Droplet;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Tests.Droplets;
 
@@ -34,7 +35,7 @@ public sealed class DropletDatasetTests : IDisposable
         }
 
         var reader = new StoreDatasetReader(store);
-        var data = await reader.ReadAsync(LearningTasks.Droplet, 0.25, CancellationToken.None);
+        var data = await reader.ReadAsync(TaskRegistry.BuiltIn.Find(LearningTasks.Droplet), 0.25, CancellationToken.None);
 
         var all = data.Train.Concat(data.HeldOut).ToList();
         Assert.Empty(reader.Skipped);
