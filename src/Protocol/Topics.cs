@@ -19,8 +19,11 @@ public static class Topics
 
     public static string Predictions(string site, string device) => Telemetry(site, device, TelemetryStream.Predictions);
 
-    public static string Telemetry(string site, string device, TelemetryStream stream) =>
-        $"{Root}/telemetry/{Identifiers.Require(site, nameof(site))}/{Identifiers.Require(device, nameof(device))}/{StreamName(stream)}";
+    public static string Telemetry(string site, string device, TelemetryStream stream) => Telemetry(site, device, StreamName(stream));
+
+    /// <summary>The topic of one named stream of one device: a control stream, or the data stream a task names.</summary>
+    public static string Telemetry(string site, string device, string stream) =>
+        $"{Root}/telemetry/{Identifiers.Require(site, nameof(site))}/{Identifiers.Require(device, nameof(device))}/{Identifiers.Require(stream, nameof(stream))}";
 
     /// <summary>A filter matching one stream of every device at every site, e.g. for ingest.</summary>
     public static string AllDevices(TelemetryStream stream) => $"{Root}/telemetry/+/+/{StreamName(stream)}";

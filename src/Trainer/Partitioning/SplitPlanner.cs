@@ -70,7 +70,7 @@ public sealed class SplitPlanner(int batchSize, Device device, int measuredBatch
     /// </summary>
     public IReadOnlyList<TimeSpan> MeasureBlocks(BlockSequence model)
     {
-        var buffers = model.named_buffers().Select(b => (b.buffer, saved: b.buffer.detach().clone())).ToArray();
+        var buffers = model.named_buffers().Select(b => (b.buffer, saved: DetachedClone(b.buffer))).ToArray();
         var fastest = Enumerable.Repeat(TimeSpan.MaxValue, model.Blocks.Count).ToArray();
         var generator = new Generator(1, device);
         try
@@ -112,5 +112,12 @@ public sealed class SplitPlanner(int batchSize, Device device, int measuredBatch
         }
 
         return fastest;
+    }
+
+    // The detached intermediate stays referenced until the clone returns, so its finalizer cannot free it mid-call.
+    private static Tensor DetachedClone(Tensor buffer)
+    {
+        using var detached = buffer.detach();
+        return detached.clone();
     }
 }

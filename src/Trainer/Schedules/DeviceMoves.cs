@@ -13,7 +13,9 @@ internal static class DeviceMoves
         {
             if (!Same(slot.Current.device, device))
             {
-                using var moved = slot.Current.detach().to(device);
+                // Each intermediate stays referenced (and is disposed) until the next call returns: see StaleWeightPipeline.DetachedTo.
+                using var detached = slot.Current.detach();
+                using var moved = detached.to(device);
                 slot.Replace(new Parameter(moved, requires_grad: true));
             }
         }

@@ -38,7 +38,13 @@ public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double lea
 
     /// <summary>Each parameter's momentum buffer as CPU floats (null before its first step), for a checkpoint.</summary>
     public IReadOnlyList<float[]?> ExportVelocity() =>
-        [.. _velocity.Select((v, i) => v is null ? _restored[i] : v.cpu().data<float>().ToArray())];
+        [.. _velocity.Select((v, i) => v is null ? _restored[i] : CpuFloats(v))];
+
+    private static float[] CpuFloats(Tensor velocity)
+    {
+        using var onCpu = velocity.cpu();
+        return onCpu.data<float>().ToArray();
+    }
 
     /// <summary>Takes momentum buffers written by <see cref="ExportVelocity"/>; each must match its parameter's element count.</summary>
     public void RestoreVelocity(IReadOnlyList<float[]?> velocity)

@@ -172,7 +172,7 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                     using var auxiliary = batch.Auxiliary.to(device);
                     var output = model.ForwardRange(0, register, input, auxiliary);
                     pending.Enqueue((output, used));
-                    var features = output.detach().to(devices[1]);
+                    var features = DetachedTo(output, devices[1]);
                     busy.Stop();
                     forward.Add(new Activation(batch, features), token);
                 }
@@ -219,6 +219,17 @@ public sealed class StaleWeightPipeline(double learningRate, double momentum, in
                 output.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// A detached copy of <paramref name="output"/> on <paramref name="device"/>. The intermediate detached tensor is held
+    /// in a variable until the move returns: unreferenced, as in a chained <c>output.detach().to(device)</c>, its
+    /// finalizer may free the native tensor while the move still reads it (seen as "tensor does not have a device").
+    /// </summary>
+    private static Tensor DetachedTo(Tensor output, Device device)
+    {
+        using var detached = output.detach();
+        return detached.to(device);
     }
 
     private void RunStage2(BlockSequence model, OutOfPlaceSgd optimizer, BlockingCollection<Activation> forward, BlockingCollection<Tensor> backward, Action<StepResult>? onStep, CancellationToken token)
