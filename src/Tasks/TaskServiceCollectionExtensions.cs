@@ -20,7 +20,9 @@ public static class TaskServiceCollectionExtensions
     /// <summary>Adds one more task beside the built-in ones: the only registration a new task needs.</summary>
     public static IServiceCollection AddLearningTask(this IServiceCollection services, ILearningTask task)
     {
+        // Built-in tasks first, so they keep their place (and the trainer its order) whatever is added after them.
+        services.AddLearningTasks();
         services.AddSingleton(task);
-        return services.AddLearningTasks();
+        return services;
     }
 }
