@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-./build/debian-packages.sh 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_sub=mosquitto-clients' 'influxd|/usr/bin/influxd=influxdb' '/usr/share/fonts/truetype/dejavu=fonts-dejavu-core' 'strace=strace'
+./build/debian-packages.sh 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_sub=mosquitto-clients' 'influxd|/usr/bin/influxd=influxdb' '/usr/share/fonts/truetype/dejavu=fonts-dejavu-core' 'strace=strace' 'chromium=chromium' 'chromedriver|/usr/bin/chromedriver=chromium-driver'
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -6,6 +6,7 @@ using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
+using Pipeline.Trainer.Reporting;
 
 namespace Pipeline.Trainer.Service;
 
@@ -20,6 +21,9 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
 
     /// <summary>Raised after each round, on the trainer's loop.</summary>
     public event Action<RoundResult>? RoundCompleted;
+
+    /// <summary>Raised after each epoch of a round (its number, its task, the epoch), on the training thread.</summary>
+    public event Action<int, string, EpochProgress>? EpochCompleted;
 
     public IReadOnlyList<RoundResult> Results
     {
@@ -78,7 +82,10 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
 
     private async Task TrainAsync(TrainerOptions settings, ModelRegistry registry, DecisionAnnouncer announcer, CancellationToken stoppingToken)
     {
-        var round = new TrainingRound(settings, store, registry, announcer, time, logger);
+        var round = new TrainingRound(settings, store, registry, announcer, time, logger)
+        {
+            EpochCompleted = (number, task, progress) => EpochCompleted?.Invoke(number, task, progress),
+        };
         var sessionsLastRound = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var number = 1; settings.Rounds == 0 || number <= settings.Rounds; number++)
         {
