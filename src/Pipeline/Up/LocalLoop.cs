@@ -38,11 +38,15 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
     private static readonly TimeSpan ObserverConnectTimeout = TimeSpan.FromSeconds(15);
 
     private readonly TaskCompletionSource<Uri?> _dashboard = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _broker = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TextWriter _console = console;
     private TextWriter _output = console;
 
     /// <summary>Completes with the dashboard's address once it serves, or with null when it is off or could not start.</summary>
     public Task<Uri?> Dashboard => _dashboard.Task;
+
+    /// <summary>Completes with the broker's host:port once it is known (the embedded one started, or the one given).</summary>
+    public Task<string> Broker => _broker.Task;
 
     public async Task<RunOutcome> RunAsync(CancellationToken cancellationToken)
     {
@@ -53,6 +57,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         finally
         {
             _dashboard.TrySetResult(null);
+            _broker.TrySetCanceled(CancellationToken.None);
         }
     }
 
@@ -97,6 +102,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
                 bootstrapLogs.CreateLogger("broker"), cancellationToken)
             : null;
         var (host, port) = BrokerEndpoint(embedded);
+        _broker.TrySetResult($"{host}:{port}");
         await _console.WriteLineAsync($"pipeline up: broker {host}:{port}{(embedded is null ? "" : " (embedded, TLS, identities in " + identities.Folder + ")")}, data {folder.DataFolder}, run folder {folder.Path}");
 
         // Ingest admits only registered devices: the broker's rules are one gate, this is the second.
@@ -149,7 +155,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         string? problem = null;
         try
         {
-            (completed, problem) = await WatchAsync(trainer, agents, ingest, folder, cancellationToken);
+            (completed, problem) = await WatchAsync(trainer, agents, ingest, folder, observer, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -197,12 +203,12 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         timeout.CancelAfter(ObserverConnectTimeout);
         try
         {
-            return (await FleetObserver.StartAsync(broker, ObserverIdentities.Dashboard, loggers, TimeProvider.System, timeout.Token), null);
+            return (await FleetObserver.StartAsync(broker, ObserverIdentities.Loop, loggers, TimeProvider.System, timeout.Token), null);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var problem = e is OperationCanceledException ? $"no connection within {ObserverConnectTimeout.TotalSeconds:0} s" : e.Message;
-            await _output.WriteLineAsync($"pipeline up: the observer \"{ObserverIdentities.Dashboard}\" cannot watch the broker ({problem}); the dashboard and report.json go without devices and live accuracy");
+            await _output.WriteLineAsync($"pipeline up: the observer \"{ObserverIdentities.Loop}\" cannot watch the broker ({problem}); the dashboard and report.json go without devices and live accuracy");
             return (null, problem);
         }
     }
@@ -230,7 +236,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
     }
 
     private async Task<(bool Completed, string? Problem)> WatchAsync(
-        TrainerService trainer, EdgeAgentRegistry agents, IngestTelemetry ingest, RunFolder folder, CancellationToken cancellationToken)
+        TrainerService trainer, EdgeAgentRegistry agents, IngestTelemetry ingest, RunFolder folder, FleetObserver? observer, CancellationToken cancellationToken)
     {
         var trainerTask = trainer.ExecuteTask ?? Task.CompletedTask;
         LoopSettlement? settlement = null;
@@ -263,15 +269,18 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
                 await _output.WriteLineAsync($"pipeline up: {settings.Rounds} rounds done; waiting for every agent to predict with the newest model ({string.Join(", ", newest.Select(n => $"{n.Key} v{n.Value}"))})");
             }
 
+            // The report's live accuracy counts what reached the broker: a prediction still in an agent's outbox when it
+            // stops is published next run, so the loop waits until the observer has seen each newest version predict.
             var snapshots = agents.Snapshots();
-            if (settlement.IsSettled(snapshots))
+            var unseen = observer is null ? [] : settlement.UnseenVersions(observer.LiveAccuracy.Snapshot());
+            if (settlement.IsSettled(snapshots) && unseen.Count == 0)
             {
                 return (true, null);
             }
 
             if (settling.Elapsed > settleDeadline)
             {
-                return (false, $"agents did not close the loop within {settleDeadline.TotalSeconds:0} s: {string.Join("; ", settlement.Pending(snapshots))}");
+                return (false, $"agents did not close the loop within {settleDeadline.TotalSeconds:0} s: {string.Join("; ", settlement.Pending(snapshots).Concat(unseen.Select(u => $"no labelled prediction of {u} reached the broker")))}");
             }
         }
     }
