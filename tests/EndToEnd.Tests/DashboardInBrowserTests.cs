@@ -40,11 +40,11 @@ public sealed class DashboardInBrowserTests : IDisposable
         Assert.Contains("Pipeline", driver.Title, StringComparison.Ordinal);
 
         // The page updates itself over server-sent events: nothing here reloads it.
-        await Eventually.TrueAsync(() => Count(driver, "#fleet tr.device[data-device='club-1']") == 1 && Count(driver, "#fleet tr.device[data-device='scope-1']") == 1,
+        await Eventually.TrueAsync(() => Live() && Count(driver, "#fleet tr.device[data-device='club-1']") == 1 && Count(driver, "#fleet tr.device[data-device='scope-1']") == 1,
             LoopTimeout, "both devices in the fleet panel");
         foreach (var task in LearningTasks.All)
         {
-            await Eventually.TrueAsync(() => Count(driver, $"#models tr.version[data-task='{task}']") >= 1, LoopTimeout, $"a {task} model version in the models panel");
+            await Eventually.TrueAsync(() => Live() && Count(driver, $"#models tr.version[data-task='{task}']") >= 1, LoopTimeout, $"a {task} model version in the models panel");
         }
 
         await Eventually.TrueAsync(() => Script<long>(driver, "return document.getElementById('connection').textContent.endsWith('on') ? 1 : 0") == 1,
@@ -102,5 +102,11 @@ public sealed class DashboardInBrowserTests : IDisposable
         var results = Path.Combine(folder?.FullName ?? AppContext.BaseDirectory, "TestResults");
         Directory.CreateDirectory(results);
         return Path.Combine(results, $"dashboard-{DateTime.UtcNow:yyyyMMdd-HHmmss}.png");
+    }
+
+    private bool Live()
+    {
+        _loop.ThrowIfEnded();
+        return true;
     }
 }

@@ -39,7 +39,7 @@ public sealed class PlainConsoleTests
     [Fact]
     public async Task RedirectedLoop_PrintsPlainLines_WithTheDashboardAndEachRound()
     {
-        await Eventually.TrueAsync(() => _loop.Output.Contains("round 1 swing: trained on", StringComparison.Ordinal)
+        await Eventually.TrueAsync(() => Live() && _loop.Output.Contains("round 1 swing: trained on", StringComparison.Ordinal)
             && _loop.Output.Contains("round 1 droplet: trained on", StringComparison.Ordinal), LoopTimeout, "a plain line for each task's first round");
         var output = _loop.Output;
         Assert.Contains($"pipeline up: dashboard at {_loop.Dashboard}", output, StringComparison.Ordinal);
@@ -59,5 +59,11 @@ public sealed class PlainConsoleTests
         Assert.Contains("pipeline models list --data /d", text, StringComparison.Ordinal);
         Assert.Contains("http://127.0.0.1:8080/", text, StringComparison.Ordinal);
         Assert.Contains("pipeline status --data /d --broker 127.0.0.1:1883", text, StringComparison.Ordinal);
+    }
+
+    private bool Live()
+    {
+        _loop.ThrowIfEnded();
+        return true;
     }
 }

@@ -7,7 +7,7 @@ namespace Pipeline.EndToEnd.Tests;
 
 /// <summary>
 /// One `pipeline up` loop kept running for a test class: embedded broker, one round per task (a second never starts,
-/// since it would need the labelled sessions to grow a thousandfold), the dashboard on a free port. Tests wait on what
+/// since it would need the labelled sessions to grow a hundredfold), the dashboard on a free port. Tests wait on what
 /// they need to see; disposing stops the loop as Ctrl-C would and keeps what it printed.
 /// </summary>
 public sealed class RunningLoopFixture : IAsyncLifetime, IDisposable
@@ -48,7 +48,7 @@ public sealed class RunningLoopFixture : IAsyncLifetime, IDisposable
             Speed: 50,
             Schedule: "pipelined",
             SettleTimeout: TimeSpan.FromSeconds(90),
-            Overrides: [new("Trainer:Epochs", "4"), new("Trainer:MinExamplesPerClass", "3"), new("Trainer:MinClasses", "2"), new("Trainer:MinGrowthBetweenRounds", "1000")],
+            Overrides: [new("Trainer:Epochs", "4"), new("Trainer:MinExamplesPerClass", "3"), new("Trainer:MinClasses", "2"), new("Trainer:MinGrowthBetweenRounds", "100")],
             DashboardPort: 0);
         Assert.Null(settings.Validate());
         _loop = new LocalLoop(settings, _output);
@@ -56,6 +56,15 @@ public sealed class RunningLoopFixture : IAsyncLifetime, IDisposable
         Broker = await Bounded.WithinAsync(_loop.Broker, StartTimeout, "the loop's broker to start");
         Dashboard = await Bounded.WithinAsync(_loop.Dashboard, StartTimeout, "the dashboard to start")
             ?? throw new InvalidOperationException($"the dashboard did not start:\n{Output}");
+    }
+
+    /// <summary>Throws, with what the loop printed, when it has ended before the test stopped it: nothing will appear any more.</summary>
+    public void ThrowIfEnded()
+    {
+        if (_running is { IsCompleted: true } && Outcome is null)
+        {
+            throw new InvalidOperationException($"the loop ended on its own ({_running.Exception?.GetBaseException().Message ?? "no error"}):\n{Output}");
+        }
     }
 
     /// <summary>Stops the loop as Ctrl-C would and waits for its report.</summary>

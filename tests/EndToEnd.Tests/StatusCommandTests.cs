@@ -29,6 +29,7 @@ public sealed class StatusCommandTests
         JsonElement root = default;
         await Eventually.TrueAsync(async () =>
         {
+            _loop.ThrowIfEnded();
             var (code, output, error) = await RunAsync("--json", "--seconds", "1");
             Assert.True(code == StatusCommand.ExitOk, $"exit {code}: {error}");
             using var json = JsonDocument.Parse(output);
@@ -55,6 +56,7 @@ public sealed class StatusCommandTests
     {
         await Eventually.TrueAsync(async () =>
         {
+            _loop.ThrowIfEnded();
             var (code, output, error) = await RunAsync("--seconds", "1");
             Assert.True(code == StatusCommand.ExitOk, $"exit {code}: {error}");
             _output.WriteLine(output);
