@@ -63,7 +63,8 @@ public sealed class DashboardInBrowserTests : IDisposable
             Assert.True(cells >= 4, $"{task}: the confusion matrix has {cells} cells");
         }
 
-        Assert.Contains("v1", driver.FindElement(By.CssSelector("#fleet tr.device[data-device='club-1']")).Text, StringComparison.Ordinal);
+        // Read in one script: the panels may be replaced between finding an element and reading it.
+        Assert.Contains("v1", Script<string>(driver, "return document.querySelector(\"#fleet tr.device[data-device='club-1']\").textContent"), StringComparison.Ordinal);
         await Eventually.TrueAsync(() => Count(driver, "#decisions tr") >= 3, TimeSpan.FromSeconds(30), "both tasks' blessing decisions");
 
         var screenshot = ScreenshotPath();
