@@ -22,7 +22,7 @@ public sealed class ModelsCommandTests : IDisposable
         registry.Store(Manifest(1, 0.6, [1]), [1]);
         registry.Store(Manifest(2, 0.7, [2]), [2]);
         registry.Store(Manifest(3, 0.8, [3]), [3]);
-        registry.Reject(LearningTasks.Swing, 1_700_000_000_000_004, [4]);
+        registry.Reject(LearningTasks.Swing, 2, 1_700_000_000_000_004, [4]);
         File.WriteAllBytes(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v3", "model.bin"), [9, 9]);
 
         var (code, output, _) = await RunAsync("list", "--json", "--data", _data.Path);

@@ -8,7 +8,7 @@ namespace Pipeline.EndToEnd.Tests;
 
 /// <summary>
 /// The loop against Debian's mosquitto on a free loopback port, secured as a deployment would be: the identities of
-/// the loop's components are created first (as `pipeline devices add` would), and mosquitto admits only them, through
+/// the loop's components and observers are created first (as `pipeline devices add` would), and mosquitto admits only them, through
 /// the password and ACL files rendered beside them. Fails if mosquitto is missing.
 /// </summary>
 public sealed class MosquittoLoopTests(ITestOutputHelper output) : WholeLoopContract(output), IAsyncLifetime
@@ -22,6 +22,10 @@ public sealed class MosquittoLoopTests(ITestOutputHelper output) : WholeLoopCont
         identities.Add(IdentityRole.Trainer, "pipeline-trainer");
         identities.Add(IdentityRole.Device, Identity.DeviceName(Topics.DefaultSite, LoopComposition.GolfDevice), Topics.DefaultSite, LoopComposition.GolfDevice, LearningTasks.Swing);
         identities.Add(IdentityRole.Device, Identity.DeviceName(Topics.DefaultSite, LoopComposition.MicroscopeDevice), Topics.DefaultSite, LoopComposition.MicroscopeDevice, LearningTasks.Droplet);
+        foreach (var observer in Runner.Observing.ObserverIdentities.All)
+        {
+            identities.Add(IdentityRole.Observer, observer);
+        }
         _broker = await MosquittoBroker.StartAsync(accessFolder: identities.Folder);
     }
 

@@ -33,8 +33,8 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
 
         Assert.True(outcome.Completed, outcome.Problem);
         var report = outcome.Report;
-        // Every component connected as its own identity; the broker admitted nobody else.
-        Assert.Equal(4, Hosting.Access.IdentityStore.Open(LoopIdentities.Folder(DataFolder)).Load().Count);
+        // Every component connected as its own identity (the three observers included); the broker admitted nobody else.
+        Assert.Equal(4 + Runner.Observing.ObserverIdentities.All.Count, Hosting.Access.IdentityStore.Open(LoopIdentities.Folder(DataFolder)).Load().Count);
         Assert.True(report.Ingested.MotionSamples > 0, "no motion samples were stored");
         Assert.True(report.Ingested.Frames > 0, "no frames were stored");
         Assert.Equal(0, report.Ingested.Quarantined);
@@ -45,6 +45,16 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
             var agent = Assert.Single(report.Agents, a => a.Task == task);
             Assert.Equal(model.Version, agent.ModelVersion);
             Assert.True(agent.Predictions > 0, $"{agent.Id} made no predictions");
+
+            // Live accuracy is counted per version, beside that version's held-out accuracy; the round says what it trained and judged on.
+            var live = Assert.Single(report.LiveAccuracy, l => l.Task == task && l.Version == model.Version);
+            Assert.True(live.Predictions > 0 && live.Labelled > 0, $"{task} v{model.Version}: no labelled predictions counted");
+            Assert.Equal(model.HeldOutAccuracy, live.HeldOutAccuracy);
+            var round = Assert.Single(report.Rounds, r => r.Task == task);
+            Assert.Equal(RoundReport.Blessed, round.Outcome);
+            Assert.True(round.TrainExamples > 0 && round.HeldOutExamples > 0, $"{task}: {round}");
+            Assert.Equal(model.HeldOutExamples, round.HeldOutExamples);
+            Assert.Equal(round.Accuracy, round.Blessing!.CandidateScore);
 
             // The rollout view: the current version reached the task's device (stopped by now, so it may show as offline) and nobody refused it.
             var rollout = Assert.Single(report.Rollouts, r => r.Task == task && r.Current);
@@ -61,8 +71,17 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, root.GetProperty("ingested").GetProperty("quarantined").GetInt64());
         Assert.Equal(report.Rollouts.Count, root.GetProperty("rollouts").GetArrayLength());
         Assert.Equal(
-            report.Models.Select(m => (m.Task, m.Version, m.Accuracy)),
-            root.GetProperty("models").EnumerateArray().Select(m => (m.GetProperty("task").GetString()!, m.GetProperty("version").GetInt32(), m.GetProperty("accuracy").GetDouble())));
+            report.Models.Select(m => (m.Task, m.Version, m.HeldOutAccuracy, m.HeldOutExamples)),
+            root.GetProperty("models").EnumerateArray().Select(m => (m.GetProperty("task").GetString()!, m.GetProperty("version").GetInt32(),
+                m.GetProperty("heldOutAccuracy").GetDouble(), m.GetProperty("heldOutExamples").GetInt32())));
+        Assert.Equal(
+            report.LiveAccuracy.Select(l => (l.Task, l.Version, l.Predictions, l.Labelled, l.Correct)),
+            root.GetProperty("liveAccuracy").EnumerateArray().Select(l => (l.GetProperty("task").GetString()!, l.GetProperty("version").GetInt32(),
+                l.GetProperty("predictions").GetInt64(), l.GetProperty("labelled").GetInt64(), l.GetProperty("correct").GetInt64())));
+        Assert.Equal(
+            report.Rounds.Select(r => (r.Task, r.Outcome, r.TrainExamples, r.HeldOutExamples, r.Blessing!.CandidateScore)),
+            root.GetProperty("rounds").EnumerateArray().Select(r => (r.GetProperty("task").GetString()!, r.GetProperty("outcome").GetString()!,
+                r.GetProperty("trainExamples").GetInt32(), r.GetProperty("heldOutExamples").GetInt32(), r.GetProperty("blessing").GetProperty("candidateScore").GetDouble())));
         Assert.Equal(
             report.Agents.Select(a => (a.Id, a.Task, a.ModelVersion, a.Predictions)),
             root.GetProperty("agents").EnumerateArray().Select(a => (a.GetProperty("id").GetString()!, a.GetProperty("task").GetString()!,

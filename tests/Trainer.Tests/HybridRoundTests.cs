@@ -40,7 +40,7 @@ public sealed class HybridRoundTests(ITestOutputHelper output) : IDisposable
         Assert.Null(result.Failure);
         Assert.Equal((1, HybridSchedule.ScheduleName), (result.Version, result.Schedule));
         Assert.True(result.Accuracy >= 0.8, $"held-out accuracy {result.Accuracy:P0}");
-        Assert.True(result.Examples > 0 && result.SamplesPerSecond > 0, $"{result}");
+        Assert.True(result.TrainExamples > 0 && result.HeldOutExamples > 0 && result.SamplesPerSecond > 0, $"{result}");
         var current = registry.Current(LearningTasks.Swing);
         Assert.Equal((1, HybridSchedule.ScheduleName), (current!.Version, current.Schedule));
         Assert.Equal(LabelledSwingSessions.Classes, current.Classes);

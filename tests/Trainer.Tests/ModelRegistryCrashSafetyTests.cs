@@ -157,7 +157,7 @@ public sealed class ModelRegistryCrashSafetyTests : IDisposable
     {
         var registry = new ModelRegistry(_folder.Path);
         registry.Store(Manifest(1, [1, 2, 3]), [1, 2, 3]);
-        registry.Reject(LearningTasks.Swing, 1_700_000_000_000_002, [4, 5, 6], _ => CopyDirectory(_folder.Path, _crashed.Path));
+        registry.Reject(LearningTasks.Swing, 1, 1_700_000_000_000_002, [4, 5, 6], _ => CopyDirectory(_folder.Path, _crashed.Path));
         Assert.Single(Directory.EnumerateDirectories(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "rejected")));
 
         var restarted = new ModelRegistry(_crashed.Path);

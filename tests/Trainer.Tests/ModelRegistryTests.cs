@@ -60,7 +60,7 @@ public sealed class ModelRegistryTests : IDisposable
         var registry = new ModelRegistry(_folder);
         registry.Store(Manifest(1, 0.6, [1]), [1]);
         registry.Store(Manifest(2, 0.7, [2]), [2]);
-        registry.Reject(LearningTasks.Swing, 1_700_000_000_000_003, [3]);
+        registry.Reject(LearningTasks.Swing, 2, 1_700_000_000_000_003, [3]);
         File.WriteAllBytes(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v2", "model.bin"), [9]);
 
         var versions = registry.Versions(LearningTasks.Swing);
@@ -89,10 +89,10 @@ public sealed class ModelRegistryTests : IDisposable
     {
         var registry = new ModelRegistry(_folder);
         registry.Store(Manifest(1, 0.8, [1]), [1]);
-        registry.Reject(LearningTasks.Swing, 1_700_000_000_000_002, [2]);
+        Assert.Equal("round-2-20231114T221320.000Z", registry.Reject(LearningTasks.Swing, 2, 1_700_000_000_000_002, [2]));
         Assert.Equal(1, registry.Current(LearningTasks.Swing)!.Version);
         Assert.Equal(2, registry.NextVersion(LearningTasks.Swing));
-        var rejected = Path.Combine(registry.TaskFolder(LearningTasks.Swing), "rejected", "1700000000000002");
+        var rejected = Path.Combine(registry.TaskFolder(LearningTasks.Swing), "rejected", "round-2-20231114T221320.000Z");
         Assert.Equal(["model.bin"], Directory.EnumerateFiles(rejected).Select(Path.GetFileName));
     }
 }

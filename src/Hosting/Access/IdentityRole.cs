@@ -11,4 +11,7 @@ public enum IdentityRole
 
     /// <summary>The trainer: the only writer of models.</summary>
     Trainer,
+
+    /// <summary>A read-only view for people (the dashboard, `pipeline status`): reads every device's status and predictions and each task's model manifest; writes nothing.</summary>
+    Observer,
 }

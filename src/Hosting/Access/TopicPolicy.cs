@@ -6,7 +6,8 @@ namespace Pipeline.Hosting.Access;
 /// The one definition of who may use which topics, enforced by the embedded broker (<see cref="BrokerAccessControl"/>)
 /// and rendered for mosquitto (<see cref="MosquittoAccessFiles"/>), so both brokers apply the same rules:
 /// a device writes only under its own site and device and reads only its task's models; ingest reads every device's
-/// motion, frames, labels and status and writes nothing; only the trainer writes models. Anything not granted is denied.
+/// motion, frames, labels and status and writes nothing; only the trainer writes models; an observer reads statuses,
+/// predictions and model manifests. Anything not granted is denied.
 /// </summary>
 public static class TopicPolicy
 {
@@ -20,6 +21,13 @@ public static class TopicPolicy
         // Every telemetry stream, since each registered task names its own data stream; ingest takes what it knows.
         IdentityRole.Ingest => [new(TopicAccess.Read, $"{Topics.Root}/telemetry/+/+/+")],
         IdentityRole.Trainer => [new(TopicAccess.ReadWrite, $"{Topics.Root}/models/#")],
+        // Manifests only: an observer has no use for the artifacts' retained chunks.
+        IdentityRole.Observer =>
+        [
+            new(TopicAccess.Read, Topics.AllDevices(TelemetryStream.Status)),
+            new(TopicAccess.Read, Topics.AllDevices(TelemetryStream.Predictions)),
+            new(TopicAccess.Read, $"{Topics.Root}/models/+/manifest"),
+        ],
         _ => [],
     };
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.Models;
 using Pipeline.Models.Architecture;
+using Pipeline.Runner.Terminal;
 using Pipeline.Trainer.Reporting;
 using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
@@ -34,10 +35,11 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed for the weights and the data order.", DefaultValueFactory = _ => defaults.Seed };
         var output = new Option<string?>("--out") { Description = "Folder for each schedule's report (NAME/loss.png, accuracy.png, confusion.csv, confusion.png, metrics.json); default ./train-runs/<UTC time>." };
         var checkpoints = new Option<string?>("--checkpoint-folder") { Description = "Write a checkpoint per schedule after every epoch and resume from it when the data and settings match." };
+        var plain = new Option<bool>("--plain") { Description = "Plain lines even in a terminal, instead of a live progress bar per schedule." };
 
         var command = new Command("train", "Train on your own labelled data (CSV windows or image folders) and compare schedules.")
         {
-            data, schedule, split, epochs, model, devices, batchSize, heldOut, hybridFraction, seed, output, checkpoints,
+            data, schedule, split, epochs, model, devices, batchSize, heldOut, hybridFraction, seed, output, checkpoints, plain,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -80,12 +82,24 @@ public static class TrainCommand
                 var schedules = scheduleName == AllSchedules ? ScheduleFactory.Names : [scheduleName];
                 var outcomes = new List<ScheduleOutcome>();
                 var reports = parse.GetValue(output) ?? Path.Combine("train-runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-                using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+                var live = ConsoleModeChoice.ForThisProcess(parse.GetValue(plain)) == ConsoleMode.Live;
+                // Under a live bar only warnings reach the terminal: information lines would tear the bar.
+                using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(live ? LogLevel.Warning : LogLevel.Information));
                 foreach (var name in schedules)
                 {
-                    outcomes.Add(await UserDataTraining.TrainAsync(split, dataset.InputShape, architecture, name, settings, onStep: null,
-                        plan => Console.WriteLine($"  {name}: {plan}"), cancellationToken,
-                        progress => Console.WriteLine($"  {name} {progress.Describe()}"), parse.GetValue(checkpoints), logs.CreateLogger("pipeline train")));
+                    var plans = new List<string>();
+                    Task<ScheduleOutcome> Train(Action<EpochProgress> onEpoch) =>
+                        UserDataTraining.TrainAsync(split, dataset.InputShape, architecture, name, settings, onStep: null,
+                            plan => { if (live) { plans.Add(plan.ToString()!); } else { Console.WriteLine($"  {name}: {plan}"); } }, cancellationToken,
+                            onEpoch, parse.GetValue(checkpoints), logs.CreateLogger("pipeline train"));
+                    outcomes.Add(live
+                        ? await EpochProgressDisplay.RunAsync(name, settings.Epochs, Train)
+                        : await Train(progress => Console.WriteLine($"  {name} {progress.Describe()}")));
+                    foreach (var plan in plans)
+                    {
+                        Console.WriteLine($"  {name}: {plan}");
+                    }
+
                     var outcome = outcomes[^1];
                     Console.WriteLine($"  {name}: accuracy {outcome.Metrics.Accuracy:P1}, macro F1 {outcome.Metrics.MacroF1:F3}, {outcome.SamplesPerSecond:F0} samples/s{Stages(outcome)}");
                     var folder = Path.Combine(reports, name);

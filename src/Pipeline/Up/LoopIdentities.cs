@@ -2,13 +2,14 @@ using Microsoft.Extensions.Configuration;
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.Hosting.Access;
 using Pipeline.Ingest;
+using Pipeline.Runner.Observing;
 using Pipeline.Trainer.Service;
 
 namespace Pipeline.Runner.Up;
 
 /// <summary>
 /// `pipeline up` is secure by default: on first start it creates an identity, with its own secret, for ingest, the
-/// trainer and each simulated device, under `&lt;data&gt;/security`; later starts reuse them. The embedded broker admits
+/// trainer, each simulated device and the observers (its own, `pipeline dashboard`'s, `pipeline status`'), under `&lt;data&gt;/security`; later starts reuse them. The embedded broker admits
 /// only these identities and applies the topic policy to each; the components find their secrets in the same folder.
 /// </summary>
 public static class LoopIdentities
@@ -47,6 +48,10 @@ public static class LoopIdentities
 
         Add(IdentityRole.Ingest, ingest.ClientId);
         Add(IdentityRole.Trainer, trainer.ClientId);
+        foreach (var observer in ObserverIdentities.All)
+        {
+            Add(IdentityRole.Observer, observer);
+        }
         foreach (var agent in EdgeAgentFleetOptions.Bind(configuration).Agents)
         {
             Add(IdentityRole.Device, Identity.DeviceName(agent.Site, agent.DeviceId), agent.Site, agent.DeviceId, agent.Task);

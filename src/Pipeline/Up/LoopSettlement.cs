@@ -36,6 +36,10 @@ public sealed class LoopSettlement(IReadOnlyDictionary<string, int> newestVersio
         return settled && agents.Count > 0;
     }
 
+    /// <summary>The newest versions ("swing v2") of which no prediction with its true class is among <paramref name="live"/>.</summary>
+    public IReadOnlyList<string> UnseenVersions(IReadOnlyList<Observing.LiveAccuracy> live) =>
+        [.. newestVersionByTask.Where(n => !live.Any(l => l.Task == n.Key && l.Version == n.Value && l.Labelled > 0)).Select(n => $"{n.Key} v{n.Value}")];
+
     /// <summary>Agents that have not yet closed the loop, described for a timeout message.</summary>
     public IEnumerable<string> Pending(IReadOnlyList<AgentSnapshot> agents) =>
         agents.Where(a => !newestVersionByTask.TryGetValue(a.Task, out var newest) || a.ModelVersion != newest

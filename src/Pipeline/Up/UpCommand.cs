@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Runner.Terminal;
 
 namespace Pipeline.Runner.Up;
 
@@ -18,42 +19,49 @@ public static class UpCommand
         var speed = new Option<double>("--speed") { Description = "How many times faster than real time the simulated devices run.", DefaultValueFactory = _ => 25 };
         var schedule = new Option<string>("--schedule") { Description = "Training schedule: pipelined, non-pipelined, or hybrid (pipelined first, then non-pipelined).", DefaultValueFactory = _ => "pipelined" };
         var settle = new Option<int>("--settle-seconds") { Description = "After the last round, how long agents get to switch to the newest model.", DefaultValueFactory = _ => 120 };
+        var dashboardPort = new Option<int>("--dashboard-port")
+        {
+            Description = "Port of the web dashboard on 127.0.0.1 (0: no dashboard).", DefaultValueFactory = _ => UpSettings.DefaultDashboardPort,
+        };
+        var plain = new Option<bool>("--plain") { Description = "Plain log lines even in a terminal, instead of the live progress display." };
         var set = new Option<string[]>("--set") { Description = "Any other setting, as Section:Key=value (repeatable), e.g. Trainer:Epochs=20.", AllowMultipleArgumentsPerToken = false };
 
         var command = new Command("up", "Run the whole loop in one process: broker, store, ingest, trainer, one golf club and one microscope.")
         {
-            rounds, data, broker, port, speed, schedule, settle, set,
+            rounds, data, broker, port, speed, schedule, settle, dashboardPort, plain, set,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!SetOptionParser.TryParse(parse.GetValue(set) ?? [], out var overrides, out var setError))
             {
-                await Console.Error.WriteLineAsync($"pipeline up: {setError}");
+                await System.Console.Error.WriteLineAsync($"pipeline up: {setError}");
                 return ExitBadArguments;
             }
 
             var settings = new UpSettings(
                 parse.GetValue(rounds), parse.GetValue(data)!, parse.GetValue(broker), parse.GetValue(port), parse.GetValue(speed),
-                parse.GetValue(schedule)!, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(settle))), overrides);
+                parse.GetValue(schedule)!, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(settle))), overrides,
+                parse.GetValue(dashboardPort) is var dashboard && dashboard == 0 ? null : dashboard);
             if (settings.Validate() is { } error)
             {
-                await Console.Error.WriteLineAsync($"pipeline up: {error}");
+                await System.Console.Error.WriteLineAsync($"pipeline up: {error}");
                 return ExitBadArguments;
             }
 
             try
             {
-                var outcome = await new LocalLoop(settings, Console.Out).RunAsync(cancellationToken);
+                var mode = ConsoleModeChoice.ForThisProcess(parse.GetValue(plain));
+                var outcome = await new LocalLoop(settings, System.Console.Out, mode: mode).RunAsync(cancellationToken);
                 return outcome.Problem is null ? ExitOk : ExitLoopNotClosed;
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException e)
             {
-                await Console.Error.WriteLineAsync($"pipeline up: invalid configuration: {string.Join("; ", e.Failures)}");
+                await System.Console.Error.WriteLineAsync($"pipeline up: invalid configuration: {string.Join("; ", e.Failures)}");
                 return ExitBadArguments;
             }
             catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
             {
-                await Console.Error.WriteLineAsync($"pipeline up: port {settings.BrokerPort} on 127.0.0.1 is already in use; pass --port 0 for any free port, or --broker host:port to use the broker that is there");
+                await System.Console.Error.WriteLineAsync($"pipeline up: port {settings.BrokerPort} on 127.0.0.1 is already in use; pass --port 0 for any free port, or --broker host:port to use the broker that is there");
                 return ExitBadArguments;
             }
         });

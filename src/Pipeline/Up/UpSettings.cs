@@ -2,7 +2,10 @@ using Pipeline.Hosting.Mqtt;
 
 namespace Pipeline.Runner.Up;
 
-/// <summary>The validated flags of `pipeline up`.</summary>
+/// <summary>
+/// The validated flags of `pipeline up`. <see cref="DashboardPort"/> null: no dashboard; 0: any free port (the command line
+/// turns `--dashboard-port 0` into null).
+/// </summary>
 public sealed record UpSettings(
     int Rounds,
     string DataFolder,
@@ -11,8 +14,12 @@ public sealed record UpSettings(
     double Speed,
     string Schedule,
     TimeSpan SettleTimeout,
-    IReadOnlyList<KeyValuePair<string, string?>> Overrides)
+    IReadOnlyList<KeyValuePair<string, string?>> Overrides,
+    int? DashboardPort = null)
 {
+    /// <summary>The dashboard's port when `--dashboard-port` is not given.</summary>
+    public const int DefaultDashboardPort = 8080;
+
     public static readonly IReadOnlyList<string> Schedules = ["pipelined", "non-pipelined", "hybrid"];
 
     /// <summary>Returns the first problem with the settings, in words a user can act on, or null.</summary>
@@ -36,6 +43,11 @@ public sealed record UpSettings(
         if (BrokerPort is < 0 or > 65535)
         {
             return $"--port {BrokerPort} is outside 0..65535";
+        }
+
+        if (DashboardPort is < 0 or > 65535)
+        {
+            return $"--dashboard-port {DashboardPort} is outside 0..65535";
         }
 
         if (!double.IsFinite(Speed) || Speed is < 0.1 or > 1000)

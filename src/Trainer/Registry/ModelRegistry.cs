@@ -194,6 +194,15 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
         })];
     }
 
+    /// <summary>The folders of <paramref name="task"/>'s candidates that were not blessed (each with its model card), by name.</summary>
+    public IReadOnlyList<string> RejectedFolders(string task)
+    {
+        var rejected = Path.Combine(TaskFolder(task), RejectedFolder);
+        return Directory.Exists(rejected)
+            ? [.. Directory.EnumerateDirectories(rejected).Where(d => !Path.GetFileName(d).StartsWith(StagingPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)]
+            : [];
+    }
+
     /// <summary>How many candidates of <paramref name="task"/> were recorded as not blessed.</summary>
     public int RejectedCount(string task)
     {
@@ -232,12 +241,23 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
     }
 
     /// <summary>
-    /// Records a candidate that was not blessed, under rejected/&lt;created&gt;/: its artifact and what
+    /// Records a candidate that was not blessed, under rejected/<see cref="RejectedName"/>/: its artifact and what
     /// <paramref name="writeAlongside"/> adds (its model card), but no manifest, since it has no version to name.
-    /// Whole or not at all, as <see cref="Store"/>.
+    /// Whole or not at all, as <see cref="Store"/>. Returns the folder's name.
     /// </summary>
-    public void Reject(string task, long createdMicros, byte[] artifact, Action<string>? writeAlongside = null) =>
-        WriteWhole(Path.Combine(TaskFolder(task), RejectedFolder), createdMicros.ToString(CultureInfo.InvariantCulture), manifest: null, artifact, writeAlongside);
+    public string Reject(string task, int round, long createdMicros, byte[] artifact, Action<string>? writeAlongside = null)
+    {
+        var name = RejectedName(round, createdMicros);
+        WriteWhole(Path.Combine(TaskFolder(task), RejectedFolder), name, manifest: null, artifact, writeAlongside);
+        return name;
+    }
+
+    /// <summary>
+    /// A rejected candidate's folder name, which a person can read: its round and creation time (UTC, to the
+    /// millisecond), e.g. "round-3-20261204T170102.123Z".
+    /// </summary>
+    public static string RejectedName(int round, long createdMicros) =>
+        string.Create(CultureInfo.InvariantCulture, $"round-{round}-{DateTimeOffset.FromUnixTimeMilliseconds(createdMicros / 1000).UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}");
 
     /// <summary>
     /// At start: what stores interrupted by a crash left. A staged version is emptied and kept as an empty marker, so its

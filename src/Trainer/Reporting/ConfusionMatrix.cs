@@ -81,6 +81,71 @@ public sealed class ConfusionMatrix
         return csv.ToString();
     }
 
+    /// <summary>Reads what <see cref="ToCsv"/> wrote; throws <see cref="FormatException"/> naming what does not fit.</summary>
+    public static ConfusionMatrix ParseCsv(string csv)
+    {
+        var rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(SplitCsvLine).ToList();
+        if (rows.Count < 1)
+        {
+            throw new FormatException("the confusion matrix has no header row");
+        }
+
+        var classes = rows[0].Skip(1).ToList();
+        if (rows.Count != classes.Count + 1)
+        {
+            throw new FormatException($"the confusion matrix names {classes.Count} classes but has {rows.Count - 1} rows");
+        }
+
+        var counts = new int[classes.Count, classes.Count];
+        for (var truth = 0; truth < classes.Count; truth++)
+        {
+            var row = rows[truth + 1];
+            if (row.Count != classes.Count + 1)
+            {
+                throw new FormatException($"row {truth + 1} of the confusion matrix has {row.Count - 1} counts, not {classes.Count}");
+            }
+
+            for (var predicted = 0; predicted < classes.Count; predicted++)
+            {
+                counts[truth, predicted] = int.Parse(row[predicted + 1], NumberStyles.None, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return new ConfusionMatrix(classes, counts);
+    }
+
+    private static List<string> SplitCsvLine(string line)
+    {
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+            {
+                field.Append('"');
+                i++;
+            }
+            else if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == ',' && !quoted)
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else if (c != '\r' || quoted)
+            {
+                field.Append(c);
+            }
+        }
+
+        fields.Add(field.ToString());
+        return fields;
+    }
+
     private static string Quote(string field) =>
         field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 }

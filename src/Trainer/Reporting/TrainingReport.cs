@@ -18,6 +18,34 @@ public static class TrainingReport
     private const int Width = 800;
     private const int Height = 500;
 
+    /// <summary>metrics.json in <paramref name="folder"/>, or null when there is none or it does not parse.</summary>
+    public static ReportMetrics? ReadMetrics(string folder)
+    {
+        var path = Path.Combine(folder, MetricsFile);
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), ReportJsonContext.Default.ReportMetrics) : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>confusion.csv in <paramref name="folder"/>, or null when there is none or it does not parse.</summary>
+    public static ConfusionMatrix? ReadConfusion(string folder)
+    {
+        var path = Path.Combine(folder, ConfusionCsv);
+        try
+        {
+            return File.Exists(path) ? ConfusionMatrix.ParseCsv(File.ReadAllText(path)) : null;
+        }
+        catch (Exception e) when (e is FormatException or IOException)
+        {
+            return null;
+        }
+    }
+
     public static void Write(string folder, ReportMetrics metrics, ConfusionMatrix confusion)
     {
         Directory.CreateDirectory(folder);

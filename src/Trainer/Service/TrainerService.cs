@@ -7,6 +7,7 @@ using Pipeline.Storage;
 using Pipeline.Tasks;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
+using Pipeline.Trainer.Reporting;
 
 namespace Pipeline.Trainer.Service;
 
@@ -21,6 +22,9 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
 
     /// <summary>Raised after each round, on the trainer's loop.</summary>
     public event Action<RoundResult>? RoundCompleted;
+
+    /// <summary>Raised after each epoch of a round (its number, its task, the epoch), on the training thread.</summary>
+    public event Action<int, string, EpochProgress>? EpochCompleted;
 
     public IReadOnlyList<RoundResult> Results
     {
@@ -79,7 +83,10 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
 
     private async Task TrainAsync(TrainerOptions settings, ModelRegistry registry, DecisionAnnouncer announcer, CancellationToken stoppingToken)
     {
-        var round = new TrainingRound(settings, store, registry, announcer, time, logger, tasks);
+        var round = new TrainingRound(settings, store, registry, announcer, time, logger, tasks)
+        {
+            EpochCompleted = (number, task, progress) => EpochCompleted?.Invoke(number, task, progress),
+        };
         var sessionsLastRound = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var number = 1; settings.Rounds == 0 || number <= settings.Rounds; number++)
         {

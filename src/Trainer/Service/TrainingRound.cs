@@ -21,6 +21,9 @@ namespace Pipeline.Trainer.Service;
 /// <remarks><paramref name="tasks"/> are the registered tasks a round can train; the built-in ones when not given.</remarks>
 public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger, TaskRegistry? tasks = null)
 {
+    /// <summary>Called after each epoch of a round with the round's number and task, on the training thread.</summary>
+    public Action<int, string, EpochProgress>? EpochCompleted { get; init; }
+
     /// <summary>Whether the store holds enough labelled sessions: at least MinClasses classes with MinExamplesPerClass sessions each.</summary>
     public async Task<bool> HasEnoughDataAsync(string task, CancellationToken cancellationToken) =>
         (await ReadinessAsync(task, cancellationToken)).ClassesCovered;
@@ -57,7 +60,11 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         using var model = ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
         var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: null, onPlan: null,
-            progress => logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), options.Schedule), cancellationToken);
+            progress =>
+            {
+                logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), options.Schedule);
+                EpochCompleted?.Invoke(round, task, progress);
+            }, cancellationToken);
         var (metrics, confusion) = (outcome.Metrics, outcome.Confusion);
 
         var current = registry.Current(task);
@@ -70,6 +77,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         int? version = blessed ? registry.NextVersion(task) : null;
         var report = new ReportMetrics(outcome.Schedule, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, outcome.SamplesPerSecond, outcome.History);
         var card = Card(task, version, model, createdMicros, artifact, data, outcome.DataIdentity, reader, outcome.Schedule, outcome.SamplesPerSecond, metrics, confusion, decision);
+        string? rejectedAs = null;
         if (version is { } number)
         {
             var manifest = new ModelManifest(task, number, model.Architecture, createdMicros, Topics.ModelArtifact(task, number), artifact.Length, card.Artifact.Sha256,
@@ -82,7 +90,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
         else
         {
-            registry.Reject(task, createdMicros, artifact, folder => WriteReport(folder, report, confusion, card));
+            rejectedAs = registry.Reject(task, round, createdMicros, artifact, folder => WriteReport(folder, report, confusion, card));
         }
 
         run.Finish();
@@ -97,7 +105,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
 
         return new RoundResult(round, task, version, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
-            data.Train.Count + data.HeldOut.Count, outcome.Schedule, clock.Elapsed, outcome.SamplesPerSecond);
+            data.Train.Count, metrics.HeldOutExamples, outcome.Schedule, clock.Elapsed, outcome.SamplesPerSecond, Blessing: decision, RejectedAs: rejectedAs);
     }
 
     /// <summary>
