@@ -23,7 +23,7 @@ public sealed class ManifestPolicyTests
     [Fact]
     public void A_container_without_a_readiness_probe_is_caught() =>
         AssertCaught(ManifestPolicy.ProbesSet, "Deployment/broker container broker has no readiness probe",
-            ("      readinessProbe:\n            tcpSocket:\n              port: mqtt\n", ""));
+            ("\n          readinessProbe:\n            tcpSocket:\n              port: mqtt", ""));
 
     [Fact]
     public void A_probe_on_an_undeclared_port_is_caught() =>
