@@ -25,7 +25,9 @@ WORKDIR /app
 COPY --from=build /app ./
 RUN mkdir -p /var/lib/pipeline && chown 1654:1654 /var/lib/pipeline
 USER 1654
-ENV PIPELINE_Http__Address=0.0.0.0 \
+# On a GPU node the NVIDIA container runtime mounts the driver's CUDA libraries only when asked for compute.
+ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility \
+    PIPELINE_Http__Address=0.0.0.0 \
     PIPELINE_Http__Port=8082 \
     PIPELINE_Logging__Format=json \
     PIPELINE_Trainer__DataFolder=/var/lib/pipeline
