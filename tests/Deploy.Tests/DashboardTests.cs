@@ -10,16 +10,23 @@ public sealed partial class DashboardTests
     private static readonly JsonNode Dashboard = JsonNode.Parse(File.ReadAllText(RepositoryFiles.Find("deploy/k8s/base/monitoring/pipeline-dashboard.json")))!;
 
     [Fact]
-    public void Every_Prometheus_series_is_an_instrument_ingest_exports()
+    public void Every_Prometheus_series_is_an_instrument_a_component_exports()
     {
-        // Prometheus names: the instrument name with '_' for '.', then the unit or _total, then _bucket for histograms.
-        var instruments = InstrumentName().Matches(File.ReadAllText(RepositoryFiles.Find("src/Ingest/Observability/IngestTelemetry.cs")))
-            .Select(m => m.Groups["name"].Value.Replace('.', '_')).ToList();
+        // Prometheus names: the instrument name with '_' for '.', then the unit (ms, s, By) or _total, and a histogram's
+        // _bucket, _sum and _count series.
+        var root = Path.GetDirectoryName(RepositoryFiles.Find("Pipeline.sln"))!;
+        var instruments = Directory.GetFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
+            .SelectMany(file => InstrumentName().Matches(File.ReadAllText(file)))
+            .Select(m => m.Groups["name"].Value.Replace('.', '_'))
+            .ToHashSet();
         var series = Targets("prometheus").SelectMany(t => SeriesName().Matches(t["expr"]!.GetValue<string>())).Select(m => m.Value).ToList();
 
         Assert.NotEmpty(series);
-        Assert.All(series, name => Assert.Contains(instruments, instrument => name == instrument || Regex.IsMatch(name, $"^{instrument}(_total|_milliseconds_bucket|_milliseconds_sum|_milliseconds_count)$")));
+        Assert.All(series, name => Assert.Contains(instruments, instrument => PrometheusName(instrument).IsMatch(name)));
     }
+
+    private static Regex PrometheusName(string instrument) =>
+        new($"^{instrument}(_total|_milliseconds(_bucket|_sum|_count)?|_seconds(_total|_bucket|_sum|_count)?|_bytes)?$");
 
     [Fact]
     public void Every_InfluxDB_query_reads_a_measurement_and_field_the_store_writes()
@@ -49,7 +56,7 @@ public sealed partial class DashboardTests
     private static IEnumerable<JsonNode> Targets(string type) =>
         Dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Where(t => t!["datasource"]!["type"]!.GetValue<string>() == type)!;
 
-    [GeneratedRegex("\"(?<name>pipeline\\.ingest\\.[a-z_]+)\"")]
+    [GeneratedRegex("Create(Counter|Histogram|UpDownCounter|Gauge|ObservableGauge|ObservableCounter|ObservableUpDownCounter)(<[^>]+>)?\\(\\s*\"(?<name>pipeline\\.[a-z_]+\\.[a-z_]+)\"")]
     private static partial Regex InstrumentName();
 
     [GeneratedRegex(@"pipeline_[a-z_]+")]
