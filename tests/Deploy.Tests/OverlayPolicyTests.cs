@@ -18,7 +18,9 @@ public sealed class OverlayPolicyTests
         using var tree = new DeployTree();
         var manifests = tree.Render($"overlays/{overlay}");
 
-        Assert.Empty(ManifestPolicy.All(manifests));
+        var violations = ManifestPolicy.All(manifests).ToList();
+
+        Assert.True(violations.Count == 0, string.Join(System.Environment.NewLine, violations));
     }
 
     [Theory]
