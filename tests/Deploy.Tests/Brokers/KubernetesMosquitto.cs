@@ -35,6 +35,21 @@ public sealed class KubernetesMosquitto : IDisposable
 
     public static async Task<KubernetesMosquitto> StartAsync(string accessFolder, BrokerCertificates tls)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync(accessFolder, tls);
+            }
+            catch (ServerPortTakenException) when (attempt < ServerProcess.PortAttempts)
+            {
+                // Another process bound a port between our probe and mosquitto's bind: try others.
+            }
+        }
+    }
+
+    private static async Task<KubernetesMosquitto> StartOnFreePortsAsync(string accessFolder, BrokerCertificates tls)
+    {
         var folder = new TemporaryFolder("k8s-mosquitto");
         var broker = new KubernetesMosquitto(folder, EmbeddedBroker.FreeLoopbackPort(), EmbeddedBroker.FreeLoopbackPort());
         try
