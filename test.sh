@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 ./build/debian-packages.sh 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_sub=mosquitto-clients' 'influxd|/usr/bin/influxd=influxdb' '/usr/share/fonts/truetype/dejavu=fonts-dejavu-core' 'strace=strace' 'chromium=chromium' 'chromedriver|/usr/bin/chromedriver=chromium-driver'
+# kubectl renders the Kubernetes manifests for tests/Deploy.Tests; no Debian package has a usable one.
+command -v kubectl >/dev/null 2>&1 || deploy/k8s/install-kubectl.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
