@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Trainer.Observability;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
 
@@ -13,7 +14,8 @@ namespace Pipeline.Trainer.Service;
 /// The continuous trainer: for each task, waits until the store holds enough labelled data, trains a round,
 /// evaluates, blesses and publishes. With Rounds &gt; 0 it completes after that many rounds per task.
 /// </summary>
-public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryStore store, MqttConnectionFactory connections, TimeProvider time, ILogger<TrainerService> logger)
+public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryStore store, MqttConnectionFactory connections, TrainerTelemetry telemetry, TimeProvider time,
+    ILogger<TrainerService> logger)
     : BackgroundService
 {
     private readonly List<RoundResult> _results = [];
@@ -78,7 +80,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
 
     private async Task TrainAsync(TrainerOptions settings, ModelRegistry registry, DecisionAnnouncer announcer, CancellationToken stoppingToken)
     {
-        var round = new TrainingRound(settings, store, registry, announcer, time, logger);
+        var round = new TrainingRound(settings, store, registry, announcer, time, logger, telemetry);
         var sessionsLastRound = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var number = 1; settings.Rounds == 0 || number <= settings.Rounds; number++)
         {
@@ -88,6 +90,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
                 DataReadiness ready;
                 while (!(ready = await round.ReadinessAsync(task, stoppingToken)).ClassesCovered || ready.Sessions < needed)
                 {
+                    telemetry.Heartbeat();
                     logger.LogInformation("round {Round} {Task}: {Sessions} labelled sessions; waiting for {Min} in each of {Classes} classes and {Needed} in all",
                         number, task, ready.Sessions, settings.MinExamplesPerClass, settings.MinClasses, needed);
                     await Task.Delay(TimeSpan.FromSeconds(settings.PollSeconds), time, stoppingToken);
@@ -100,6 +103,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
                     _results.Add(result);
                 }
 
+                telemetry.RoundFinished(result);
                 RoundCompleted?.Invoke(result);
             }
         }

@@ -8,6 +8,7 @@ using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
+using Pipeline.Trainer.Observability;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Reporting;
@@ -17,7 +18,8 @@ using Pipeline.Trainer.Schedules;
 namespace Pipeline.Trainer.Service;
 
 /// <summary>One round for one task: dataset from the store, train, evaluate held out, bless against the current version, store and announce.</summary>
-public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger)
+public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger,
+    TrainerTelemetry? telemetry = null)
 {
     /// <summary>Whether the store holds enough labelled sessions: at least MinClasses classes with MinExamplesPerClass sessions each.</summary>
     public async Task<bool> HasEnoughDataAsync(string task, CancellationToken cancellationToken) =>
@@ -34,6 +36,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
     public async Task<RoundResult> RunAsync(int round, string task, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        telemetry?.RoundStarted(task, round);
         var reader = new StoreDatasetReader(store);
         var data = await reader.ReadAsync(task, options.HeldOutFraction, cancellationToken);
         foreach (var reason in reader.Skipped)
@@ -53,8 +56,13 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
 
         using var model = ModelCatalog.Create(ModelCatalog.ForTask(task), data.Classes.Count, options.Seed);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
-        var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: null, onPlan: null,
-            progress => logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), options.Schedule), cancellationToken);
+        var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: telemetry is null ? null : _ => telemetry.Heartbeat(), onPlan: null,
+            progress =>
+            {
+                telemetry?.EpochFinished(task, progress);
+                logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), options.Schedule);
+            }, cancellationToken);
+        telemetry?.StagesBusy(task, outcome.StageBusyTimes);
         var (metrics, confusion) = (outcome.Metrics, outcome.Confusion);
 
         var current = registry.Current(task);
