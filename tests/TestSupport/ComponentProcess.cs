@@ -17,6 +17,9 @@ public sealed class ComponentProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code, once it has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>
     /// Raised with each line the component writes, as it arrives (on a reader thread), so a test can act on a log line
     /// within about a millisecond: sooner than polling <see cref="RecentLog"/> would notice it.
@@ -69,6 +72,17 @@ public sealed class ComponentProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
+    }
+
+    /// <summary>Waits until it exits by itself, for at most <paramref name="timeout"/> (a <see cref="TimeoutException"/> then).</summary>
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
+
+    /// <summary>SIGTERM, as a supervisor (systemd, Kubernetes) stops it: the component's graceful stop.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", "TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not run kill");
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>SIGKILL, no graceful stop: whatever the component held in memory is gone, as in a crash.</summary>

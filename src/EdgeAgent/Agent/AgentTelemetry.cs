@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace Pipeline.EdgeAgent.Agent;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Pipeline.EdgeAgent.Agent;
 /// </summary>
 internal sealed class AgentTelemetry(AgentTelemetryInstruments instruments, string deviceId) : IDisposable
 {
-    private readonly KeyValuePair<string, object?> _device = new("device", deviceId);
+    private readonly KeyValuePair<string, object?> _device = Present(instruments, deviceId);
 
     private long _predictions;
     private long _correctPredictions;
@@ -44,6 +46,18 @@ internal sealed class AgentTelemetry(AgentTelemetryInstruments instruments, stri
 
     /// <summary>Artifact chunks fetched and verified, not those restored from a resumed download on disk.</summary>
     public long ModelChunksFetched => Interlocked.Read(ref _modelChunksFetched);
+
+    /// <summary>The device's tag, with its counters present from the start, at 0, so that a dashboard's rate() has a series before the first event.</summary>
+    private static KeyValuePair<string, object?> Present(AgentTelemetryInstruments instruments, string deviceId)
+    {
+        var device = new KeyValuePair<string, object?>("device", deviceId);
+        foreach (var counter in (Counter<long>[])[instruments.Samples, instruments.Frames, instruments.Predictions, instruments.InferenceDrops, instruments.ModelsRefused])
+        {
+            counter.Add(0, device);
+        }
+
+        return device;
+    }
 
     /// <summary>Lets the meter's gauges (outbox depth, dropped messages, model version) read this agent's snapshots.</summary>
     public void Observe(Func<AgentSnapshot> snapshot) => instruments.Observe(deviceId, snapshot);

@@ -15,6 +15,8 @@ public sealed class TrainerTelemetry
 {
     public const string MeterName = "Pipeline.Trainer";
 
+    private static readonly string[] Outcomes = ["blessed", "not_blessed", "failed"];
+
     private readonly ConcurrentDictionary<string, TaskProgress> _tasks = new(StringComparer.Ordinal);
     private readonly Counter<long> _rounds;
     private readonly Counter<double> _stageBusy;
@@ -37,6 +39,10 @@ public sealed class TrainerTelemetry
         foreach (var task in options.Value.ResolvedTasks)
         {
             _tasks[task] = new TaskProgress();
+            foreach (var outcome in Outcomes)
+            {
+                _rounds.Add(0, new KeyValuePair<string, object?>("task", task), new KeyValuePair<string, object?>("outcome", outcome));
+            }
         }
     }
 
@@ -77,7 +83,7 @@ public sealed class TrainerTelemetry
     /// <summary>A round finished: blessed (its version), not blessed, or failed.</summary>
     public void RoundFinished(RoundResult result)
     {
-        var outcome = result.Failure is not null ? "failed" : result.Version is null ? "not_blessed" : "blessed";
+        var outcome = result.Failure is not null ? Outcomes[2] : result.Version is null ? Outcomes[1] : Outcomes[0];
         if (result.Version is { } version)
         {
             Progress(result.Task).BlessedVersion = version;

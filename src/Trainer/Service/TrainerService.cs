@@ -88,7 +88,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
             {
                 var needed = sessionsLastRound.TryGetValue(task, out var last) ? (int)Math.Ceiling(last * (1 + settings.MinGrowthBetweenRounds)) : 0;
                 DataReadiness ready;
-                while (!(ready = await round.ReadinessAsync(task, stoppingToken)).ClassesCovered || ready.Sessions < needed)
+                while (!(ready = await ReadinessAsync(round, task, stoppingToken)).ClassesCovered || ready.Sessions < needed)
                 {
                     telemetry.Heartbeat();
                     logger.LogInformation("round {Round} {Task}: {Sessions} labelled sessions; waiting for {Min} in each of {Classes} classes and {Needed} in all",
@@ -109,6 +109,23 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         }
 
         logger.LogInformation("trainer finished {Rounds} rounds", settings.Rounds);
+    }
+
+    /// <summary>
+    /// What the store holds for <paramref name="task"/>; a store that cannot be read now (a server restarting) counts as
+    /// holding nothing yet, so the trainer waits for it, and reports not ready meanwhile, instead of stopping.
+    /// </summary>
+    private async Task<DataReadiness> ReadinessAsync(TrainingRound round, string task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await round.ReadinessAsync(task, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("{Task}: cannot read the store ({Error}); trying again", task, e.Message);
+            return new DataReadiness(0, false);
+        }
     }
 
     /// <summary>
