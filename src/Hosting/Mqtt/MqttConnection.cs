@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -30,6 +31,17 @@ public sealed class MqttConnection : IAsyncDisposable
 {
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A broker that does not send the reason (mosquitto 2.0.11 closes the older connection without a DISCONNECT) still
+    /// shows a takeover: two instances with one client id each take the session back at once, so every link of both
+    /// ends within milliseconds of its CONNACK. This many links in a row, each closed by the broker within
+    /// <see cref="ShortLinkWindow"/> of connecting, count as a takeover; a broker restart or a network cut does not
+    /// end five fresh links in a row so soon.
+    /// </summary>
+    internal const int ShortLinkLimit = 5;
+
+    internal static readonly TimeSpan ShortLinkWindow = TimeSpan.FromSeconds(1);
+
     private readonly BrokerOptions _broker;
     private readonly string _clientId;
     private readonly MqttClientOptions _options;
@@ -50,6 +62,10 @@ public sealed class MqttConnection : IAsyncDisposable
     private Task _reconnecting = Task.CompletedTask;
     private bool _disposing;
     private volatile bool _sessionTakenOver;
+
+    // When the current link was established, and how many links in a row ended within ShortLinkWindow of that.
+    private long _connectedAt;
+    private int _shortLinks;
 
     // Counts connections: an acknowledgement owed from an earlier connection is not sent, because packet
     // identifiers are reused and the broker redelivers that message on the resumed session anyway.
@@ -269,6 +285,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 await ResubscribeAsync(cancellationToken);
             }
 
+            Volatile.Write(ref _connectedAt, Stopwatch.GetTimestamp());
             _connected.TrySetResult();
             _logger.LogDebug("{ClientId} connected to {Host}:{Port} (session present: {Present})", _clientId, _broker.Host, _broker.Port, result.IsSessionPresent);
         }
@@ -344,14 +361,18 @@ public sealed class MqttConnection : IAsyncDisposable
             }
 
             _telemetry.Disconnected(_clientId, args.Reason.ToString());
-            if (args.Reason == MqttClientDisconnectReason.SessionTakenOver)
+            _shortLinks = Stopwatch.GetElapsedTime(Volatile.Read(ref _connectedAt)) < ShortLinkWindow ? _shortLinks + 1 : 1;
+            if (args.Reason == MqttClientDisconnectReason.SessionTakenOver || _shortLinks >= ShortLinkLimit)
             {
                 // Both instances would otherwise reconnect and take the session from each other for as long as both run,
                 // each losing the messages in flight every time. Publishes and subscriptions wait (until their callers
                 // give up); the health check reports it.
                 _sessionTakenOver = true;
-                _logger.LogError("another instance connected to {Host}:{Port} with client id {ClientId} and took over its session; this one stops reconnecting. Give each instance its own client id.",
-                    _broker.Host, _broker.Port, _clientId);
+                _logger.LogError("another instance connected to {Host}:{Port} with client id {ClientId} and took over its session ({Evidence}); this one stops reconnecting. Give each instance its own client id.",
+                    _broker.Host, _broker.Port, _clientId,
+                    args.Reason == MqttClientDisconnectReason.SessionTakenOver
+                        ? "the broker said so, MQTT 5 reason 0x8E"
+                        : $"the broker closed {_shortLinks} links in a row, each within {ShortLinkWindow.TotalSeconds:0.#} s of connecting");
                 return Task.CompletedTask;
             }
 
