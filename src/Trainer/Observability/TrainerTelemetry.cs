@@ -7,8 +7,8 @@ using Pipeline.Trainer.Service;
 namespace Pipeline.Trainer.Observability;
 
 /// <summary>
-/// The trainer's telemetry: each event updates its instrument of the "Pipeline.Trainer" meter (for exporters) and the
-/// running value the gauges and the training-loop health check read, in the same call. Every configured task has its
+/// The trainer's telemetry: each event updates, in one call, the running value that its instrument of the
+/// "Pipeline.Trainer" meter reports to exporters (every instrument is observable) and the training-loop health check reads. Every configured task has its
 /// series from the start (at 0), so a dashboard shows the trainer before its first round. Safe to use from any thread.
 /// </summary>
 public sealed class TrainerTelemetry
@@ -18,8 +18,11 @@ public sealed class TrainerTelemetry
     private static readonly string[] Outcomes = ["blessed", "not_blessed", "failed"];
 
     private readonly ConcurrentDictionary<string, TaskProgress> _tasks = new(StringComparer.Ordinal);
-    private readonly Counter<long> _rounds;
-    private readonly Counter<double> _stageBusy;
+
+    // Running totals that the observable counters report: read at each collection, so a total counted before the
+    // exporter started listening (the host resolves the trainer first) is not lost.
+    private readonly ConcurrentDictionary<(string Task, string Outcome), long> _rounds = new();
+    private readonly ConcurrentDictionary<(string Task, string Stage), double> _stageBusy = new();
     private readonly TimeProvider _time;
     private long _lastHeartbeat;
 
@@ -28,8 +31,12 @@ public sealed class TrainerTelemetry
         _time = time;
         _lastHeartbeat = time.GetTimestamp();
         var meter = meters.Create(MeterName);
-        _rounds = meter.CreateCounter<long>("pipeline.trainer.rounds", "{round}", "Training rounds finished, by task and outcome (blessed, not_blessed, failed)");
-        _stageBusy = meter.CreateCounter<double>("pipeline.trainer.stage_busy", "s", "Time each training stage spent computing, by task and stage");
+        meter.CreateObservableCounter("pipeline.trainer.rounds",
+            () => _rounds.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("task", r.Key.Task), new KeyValuePair<string, object?>("outcome", r.Key.Outcome))),
+            "{round}", "Training rounds finished, by task and outcome (blessed, not_blessed, failed)");
+        meter.CreateObservableCounter("pipeline.trainer.stage_busy",
+            () => _stageBusy.Select(b => new Measurement<double>(b.Value, new KeyValuePair<string, object?>("task", b.Key.Task), new KeyValuePair<string, object?>("stage", b.Key.Stage))),
+            "s", "Time each training stage spent computing, by task and stage");
         meter.CreateObservableGauge("pipeline.trainer.round", () => Each(p => p.Round), "{round}", "The round running or last run, by task (0 before the first)");
         meter.CreateObservableGauge("pipeline.trainer.epoch", () => Each(p => p.Epoch), "{epoch}", "The last epoch finished in the current round, by task (1-based; 0 before the first)");
         meter.CreateObservableGauge("pipeline.trainer.loss", () => Each(p => p.Loss), null, "Training loss of the last epoch finished, by task");
@@ -41,7 +48,7 @@ public sealed class TrainerTelemetry
             _tasks[task] = new TaskProgress();
             foreach (var outcome in Outcomes)
             {
-                _rounds.Add(0, new KeyValuePair<string, object?>("task", task), new KeyValuePair<string, object?>("outcome", outcome));
+                _rounds[(task, outcome)] = 0;
             }
         }
     }
@@ -76,7 +83,8 @@ public sealed class TrainerTelemetry
     {
         for (var stage = 0; stage < busy.Count; stage++)
         {
-            _stageBusy.Add(busy[stage].TotalSeconds, new KeyValuePair<string, object?>("task", task), new KeyValuePair<string, object?>("stage", stage.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var seconds = busy[stage].TotalSeconds;
+            _stageBusy.AddOrUpdate((task, stage.ToString(System.Globalization.CultureInfo.InvariantCulture)), seconds, (_, total) => total + seconds);
         }
     }
 
@@ -89,7 +97,7 @@ public sealed class TrainerTelemetry
             Progress(result.Task).BlessedVersion = version;
         }
 
-        _rounds.Add(1, new KeyValuePair<string, object?>("task", result.Task), new KeyValuePair<string, object?>("outcome", outcome));
+        _rounds.AddOrUpdate((result.Task, outcome), 1, (_, count) => count + 1);
         Heartbeat();
     }
 

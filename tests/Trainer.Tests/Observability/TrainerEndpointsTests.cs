@@ -66,7 +66,7 @@ public sealed class TrainerEndpointsTests(MosquittoBrokerFixture broker, InfluxD
         var expected = documented.Where(m => m.AppearsAfter is null).Select(m => m.Name).ToList();
         string? scrape = null;
         await Eventually.TrueAsync(async () => (scrape = await endpoints.MetricsAsync()) is { } text && expected.All(name => DocumentedMetrics.IsIn(text, name)), Patience,
-            $"every documented trainer metric is scraped; missing: {string.Join(", ", expected.Where(name => scrape is null || !DocumentedMetrics.IsIn(scrape, name)))}\n{trainer.RecentLog}");
+            $"every documented trainer metric is scraped; missing: {string.Join(", ", expected.Where(name => scrape is null || !DocumentedMetrics.IsIn(scrape, name)))}\n{scrape}\n{trainer.RecentLog}");
         Assert.Contains("pipeline_trainer_round{", scrape, StringComparison.Ordinal);
         Assert.Contains("task=\"swing\"", scrape, StringComparison.Ordinal);
     }
