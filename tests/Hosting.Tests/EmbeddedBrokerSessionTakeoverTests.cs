@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Hosting.Mqtt;
+using Pipeline.TestSupport;
 
 namespace Pipeline.Hosting.Tests;
 
@@ -15,5 +16,19 @@ public sealed class EmbeddedBrokerSessionTakeoverTests : SessionTakeoverContract
     {
         await base.DisposeAsync();
         await _broker!.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task BrokerSaysWhy_TheOlderInstanceIsParked()
+    {
+        var clientId = $"twin-{Guid.NewGuid():N}";
+        await using var first = NewInstance(clientId);
+        await first.Connection.ConnectAsync(Cancel());
+        await using var second = NewInstance(clientId);
+        await second.Connection.ConnectAsync(Cancel());
+
+        await Eventually.TrueAsync(() => first.Connection.SessionTakenOver, Patience, "the older instance is told its session was taken over");
+        Assert.Contains(first.Log.Messages, m => m.Contains("0x8E", StringComparison.Ordinal));
+        Assert.False(second.Connection.SessionTakenOver);
     }
 }
