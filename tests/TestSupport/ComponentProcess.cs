@@ -4,7 +4,8 @@ namespace Pipeline.TestSupport;
 
 /// <summary>
 /// A real component executable (ingest, trainer or edge agent: its .dll, copied beside the test assembly by the
-/// project reference) run as a child process under the same dotnet host, so a test can SIGKILL it mid-stream.
+/// project reference) run as a child process under the same dotnet host, so a test can SIGKILL it mid-stream. Its HTTP
+/// listener is off unless the test's arguments set Http:Port.
 /// Disposing kills it if it still runs. Keeps the last lines it wrote for failure messages.
 /// </summary>
 public sealed class ComponentProcess : IDisposable
@@ -54,6 +55,9 @@ public sealed class ComponentProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(executable)!,
         };
+        // The ingest and trainer executables listen on fixed ports by default (8081, 8082), which processes of tests running in
+        // parallel would compete for; a test that wants the listener passes its own --Http:Port, which wins over this.
+        start.Environment["PIPELINE_Http__Port"] = "0";
         start.ArgumentList.Add(executable);
         foreach (var argument in arguments)
         {
