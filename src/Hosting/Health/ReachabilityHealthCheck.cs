@@ -35,9 +35,22 @@ public sealed class ReachabilityHealthCheck(string dependency, Func<Cancellation
 
 public static class ReachabilityHealthCheckExtensions
 {
-    /// <summary>Adds a <see cref="ReachabilityHealthCheck"/> named <paramref name="name"/> that probes the registered <typeparamref name="TService"/>.</summary>
+    /// <summary>
+    /// Adds a <see cref="ReachabilityHealthCheck"/> named <paramref name="name"/> that probes the registered
+    /// <typeparamref name="TService"/>, once: components sharing a host and a dependency (ingest and the trainer in
+    /// <c>pipeline up</c> share the store) add the same check, and duplicate names would fail the health service.
+    /// </summary>
     public static IHealthChecksBuilder AddReachabilityCheck<TService>(this IHealthChecksBuilder builder, string name, Func<TService, CancellationToken, Task> probe)
-        where TService : notnull =>
-        builder.Add(new HealthCheckRegistration(name,
-            provider => new ReachabilityHealthCheck(name, ct => probe(provider.GetRequiredService<TService>(), ct)), failureStatus: null, tags: null));
+        where TService : notnull
+    {
+        builder.Services.Configure<HealthCheckServiceOptions>(options =>
+        {
+            if (!options.Registrations.Any(r => r.Name == name))
+            {
+                options.Registrations.Add(new HealthCheckRegistration(name,
+                    provider => new ReachabilityHealthCheck(name, ct => probe(provider.GetRequiredService<TService>(), ct)), failureStatus: null, tags: null));
+            }
+        });
+        return builder;
+    }
 }
