@@ -2,29 +2,47 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using Pipeline.Hosting.Health;
+using Pipeline.Hosting.Http;
+using Pipeline.Hosting.Logs;
 using Pipeline.Hosting.Mqtt;
+using Pipeline.Hosting.Observability;
+using Pipeline.Hosting.Shutdown;
 
 namespace Pipeline.Hosting;
 
 /// <summary>
 /// The one hosting setup that Ingest, Trainer, EdgeAgent and the all-in-one runner share, so configuration,
-/// logging and metrics look the same everywhere. Configuration precedence, lowest to highest:
-/// appsettings.json, environment variables prefixed PIPELINE_ (with "__" for ":"), the command line.
+/// logging, metrics, health and the HTTP endpoints look the same everywhere. Configuration precedence, lowest to highest:
+/// the executable's own defaults, appsettings.json, environment variables prefixed PIPELINE_ (with "__" for ":"),
+/// overrides, the command line.
 /// </summary>
 public static class ServiceDefaults
 {
     public const string EnvironmentPrefix = "PIPELINE_";
 
+    /// <summary>Every meter of the code base is named "Pipeline.&lt;component&gt;"; all of them are exported.</summary>
+    public const string MeterNames = "Pipeline.*";
+
     /// <remarks>
     /// Every component also accepts <c>--broker host:port</c> as a short form of <c>--Broker:Host host --Broker:Port port</c>.
-    /// A malformed value fails like any other invalid option, with <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>.
+    /// A malformed value fails like any other invalid option, with <see cref="OptionsValidationException"/>.
     /// </remarks>
-    public static HostApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    /// <param name="defaults">
+    /// The executable's own defaults (the standalone ingest's HTTP port, say), below every other source, so that the
+    /// library's in-process hosts keep the library's defaults.
+    /// </param>
+    public static HostApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null,
+        IEnumerable<KeyValuePair<string, string?>>? defaults = null)
     {
         args = BrokerArgument.Expand(args);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
         builder.Configuration
+            .AddInMemoryCollection(LastWins(defaults ?? []))
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables(EnvironmentPrefix)
@@ -50,12 +68,7 @@ public static class ServiceDefaults
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(options =>
-        {
-            options.SingleLine = true;
-            options.TimestampFormat = "HH:mm:ss.fff ";
-            options.ColorBehavior = LoggerColorBehavior.Disabled;
-        });
+        LogFormat.AddConsole(builder.Logging, builder.Configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Services.AddMetrics();
@@ -65,7 +78,49 @@ public static class ServiceDefaults
             .ValidateDataAnnotations()
             .Validate(o => o.Validate() is null, "Broker options are invalid")
             .ValidateOnStart();
-        builder.Services.AddSingleton<MqttConnectionFactory>();
+        builder.Services.AddSingleton<MqttTelemetry>();
+        builder.Services.AddSingleton(provider => new MqttConnectionFactory(
+            provider.GetRequiredService<IOptions<BrokerOptions>>(), provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<MqttTelemetry>()));
+        builder.AddShutdownTimeout();
+        builder.AddMetricsExport();
+        builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>(BrokerHealthCheck.Name);
+        builder.Services.AddOptions<HttpEndpointOptions>()
+            .Bind(builder.Configuration.GetSection(HttpEndpointOptions.Section))
+            .Validate(o => o.Validate() is null, "Http options are invalid (Http:Port is 0 to 65535, Http:Address an IP address)")
+            .ValidateOnStart();
+        builder.Services.AddHostedService<HttpEndpoints>();
         return builder;
+    }
+
+    private static void AddShutdownTimeout(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ShutdownOptions>()
+            .Bind(builder.Configuration.GetSection(ShutdownOptions.Section))
+            .Validate(o => o.Validate() is null, "Shutdown:Timeout must be above 0 and at most 01:00:00")
+            .ValidateOnStart();
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Timeout);
+    }
+
+    /// <summary>Every Pipeline meter to the Prometheus scrape endpoint, and over OTLP when an endpoint is configured.</summary>
+    private static void AddMetricsExport(this IHostApplicationBuilder builder)
+    {
+        var otlp = OtlpSettings.From(builder.Configuration);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService($"pipeline-{builder.Environment.ApplicationName.ToLowerInvariant()}"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(MeterNames).AddPrometheusExporter();
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter(exporter =>
+                    {
+                        exporter.Protocol = otlp.Protocol;
+                        // Set in code, the endpoint is taken as it is: over HTTP it must name the metrics path itself.
+                        exporter.Endpoint = otlp.Protocol == OtlpExportProtocol.HttpProtobuf && otlp.Endpoint.AbsolutePath == "/"
+                            ? new Uri(otlp.Endpoint, "v1/metrics")
+                            : otlp.Endpoint;
+                    });
+                }
+            });
     }
 }

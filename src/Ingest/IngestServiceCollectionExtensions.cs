@@ -12,6 +12,7 @@ using Pipeline.Ingest.Resilience;
 using Pipeline.Ingest.Spilling;
 using Pipeline.Ingest.Status;
 using Pipeline.Ingest.Writing;
+using Pipeline.Hosting.Health;
 using Pipeline.Storage;
 using Pipeline.Tasks;
 
@@ -25,6 +26,7 @@ public static class IngestServiceCollectionExtensions
     /// Unless an <see cref="ITelemetryStore"/> is already registered, registers the one "Store:Backend" names (embedded under Ingest:DataFolder/store by default).
     /// Needs the shared hosting defaults (<c>AddServiceDefaults</c>): broker options, metrics and a <see cref="TimeProvider"/>.
     /// <see cref="IngestTelemetry"/> and <see cref="DeviceStatusBoard"/> can be resolved to watch it.
+    /// Its readiness checks (besides the broker's): the store answers a read, the spill is not nearly full.
     /// Store writes go through <see cref="StoreResiliencePipeline"/>; what the store cannot take spills to <see cref="SpillBuffer"/> (Ingest:SpillFolder).
     /// </summary>
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
@@ -57,6 +59,9 @@ public static class IngestServiceCollectionExtensions
         services.TryAddSingleton<IngestService>();
         services.AddHostedService(provider => provider.GetRequiredService<IngestService>());
         services.AddHostedService<DeviceStatusSnapshotter>();
+        services.AddHealthChecks()
+            .AddReachabilityCheck<ITelemetryStore>(StoreProbe.Name, StoreProbe.RunAsync)
+            .AddCheck<SpillHealthCheck>(SpillHealthCheck.Name);
         return services;
     }
 }

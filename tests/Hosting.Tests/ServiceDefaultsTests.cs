@@ -1,3 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pipeline.Hosting.Logs;
+
 namespace Pipeline.Hosting.Tests;
 
 public class ServiceDefaultsTests
@@ -50,5 +55,54 @@ public class ServiceDefaultsTests
     {
         var builder = ServiceDefaults.CreateBuilder([], [new("Trainer:Epochs", "20"), new("Trainer:Epochs", "4")]);
         Assert.Equal("4", builder.Configuration["Trainer:Epochs"]);
+    }
+
+    [Fact]
+    public void CreateBuilder_ExecutableDefaults_LoseToEveryOtherSource()
+    {
+        KeyValuePair<string, string?>[] defaults = [new("Http:Port", "8081"), new("Http:Address", "0.0.0.0")];
+
+        var builder = ServiceDefaults.CreateBuilder(["--Http:Port", "9999"], [new("Http:Address", "127.0.0.2")], defaults);
+
+        Assert.Equal("9999", builder.Configuration["Http:Port"]);
+        Assert.Equal("127.0.0.2", builder.Configuration["Http:Address"]);
+        Assert.Equal("8081", ServiceDefaults.CreateBuilder([], defaults: defaults).Configuration["Http:Port"]);
+    }
+
+    [Fact]
+    public void ShutdownTimeout_Is25SecondsUnlessConfigured()
+    {
+        using var standard = ServiceDefaults.CreateBuilder([]).Build();
+        using var configured = ServiceDefaults.CreateBuilder(["--Shutdown:Timeout", "00:00:07"]).Build();
+
+        Assert.Equal(TimeSpan.FromSeconds(25), standard.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(7), configured.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+    }
+
+    [Fact]
+    public void ShutdownTimeout_Zero_FailsNamingTheKey()
+    {
+        var builder = ServiceDefaults.CreateBuilder(["--Shutdown:Timeout", "00:00:00"]);
+
+        var error = Assert.Throws<OptionsValidationException>(() => builder.Build());
+        Assert.Contains("Shutdown:Timeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoggingFormat_Unknown_FailsNamingTheKeyAndTheChoices()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => ServiceDefaults.CreateBuilder(["--Logging:Format", "xml"]));
+
+        Assert.Contains(LogFormat.Key, error.Message, StringComparison.Ordinal);
+        Assert.Contains("'json'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HttpOptions_BadAddress_FailsAtStart()
+    {
+        using var host = ServiceDefaults.CreateBuilder(["--Http:Port", "1", "--Http:Address", "not-an-address"]).Build();
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<Http.HttpEndpointOptions>>().Value);
+        Assert.Contains("Http", error.Message, StringComparison.Ordinal);
     }
 }

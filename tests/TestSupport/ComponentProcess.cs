@@ -4,7 +4,8 @@ namespace Pipeline.TestSupport;
 
 /// <summary>
 /// A real component executable (ingest, trainer or edge agent: its .dll, copied beside the test assembly by the
-/// project reference) run as a child process under the same dotnet host, so a test can SIGKILL it mid-stream.
+/// project reference) run as a child process under the same dotnet host, so a test can SIGKILL it mid-stream. Its HTTP
+/// listener is off unless the test's arguments set Http:Port.
 /// Disposing kills it if it still runs. Keeps the last lines it wrote for failure messages.
 /// </summary>
 public sealed class ComponentProcess : IDisposable
@@ -16,6 +17,9 @@ public sealed class ComponentProcess : IDisposable
     private ComponentProcess(Process process) => _process = process;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code, once it has exited.</summary>
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>
     /// Raised with each line the component writes, as it arrives (on a reader thread), so a test can act on a log line
@@ -51,6 +55,9 @@ public sealed class ComponentProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(executable)!,
         };
+        // The ingest and trainer executables listen on fixed ports by default (8081, 8082), which processes of tests running in
+        // parallel would compete for; a test that wants the listener passes its own --Http:Port, which wins over this.
+        start.Environment["PIPELINE_Http__Port"] = "0";
         start.ArgumentList.Add(executable);
         foreach (var argument in arguments)
         {
@@ -69,6 +76,17 @@ public sealed class ComponentProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
+    }
+
+    /// <summary>Waits until it exits by itself, for at most <paramref name="timeout"/> (a <see cref="TimeoutException"/> then).</summary>
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
+
+    /// <summary>SIGTERM, as a supervisor (systemd, Kubernetes) stops it: the component's graceful stop.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", "TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not run kill");
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>SIGKILL, no graceful stop: whatever the component held in memory is gone, as in a crash.</summary>

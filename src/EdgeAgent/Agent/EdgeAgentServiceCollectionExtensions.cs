@@ -22,6 +22,7 @@ public static class EdgeAgentServiceCollectionExtensions
             .Validate(f => f.Validate().Count == 0, string.Join("; ", fleet.Validate()))
             .ValidateOnStart();
         services.AddSingleton<EdgeAgentRegistry>();
+        services.AddSingleton<AgentTelemetryInstruments>();
         for (var i = 0; i < fleet.Agents.Count; i++)
         {
             var index = i;
@@ -32,7 +33,8 @@ public static class EdgeAgentServiceCollectionExtensions
                     options,
                     provider.GetRequiredService<MqttConnectionFactory>(),
                     provider.GetRequiredService<TimeProvider>(),
-                    provider.GetRequiredService<ILoggerFactory>());
+                    provider.GetRequiredService<ILoggerFactory>(),
+                    provider.GetRequiredService<AgentTelemetryInstruments>());
                 provider.GetRequiredService<EdgeAgentRegistry>().Add(worker);
                 return worker;
             });

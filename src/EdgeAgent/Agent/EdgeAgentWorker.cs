@@ -27,13 +27,15 @@ public sealed class EdgeAgentWorker : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly AgentTelemetry _telemetry = new();
+    private readonly AgentTelemetry _telemetry;
     private readonly ModelSlot _models = new();
 
     // Opened when the agent starts; read by snapshots from any thread.
     private volatile DiskOutbox? _outbox;
 
-    public EdgeAgentWorker(EdgeAgentOptions options, MqttConnectionFactory connections, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="instruments">The host's agent meter; agents made outside a host count on one no exporter reads.</param>
+    public EdgeAgentWorker(EdgeAgentOptions options, MqttConnectionFactory connections, TimeProvider time, ILoggerFactory loggers,
+        AgentTelemetryInstruments? instruments = null)
     {
         if (options.Validate("Agent") is { Count: > 0 } errors)
         {
@@ -45,6 +47,8 @@ public sealed class EdgeAgentWorker : BackgroundService
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger($"EdgeAgent.{options.DeviceId}");
+        _telemetry = new AgentTelemetry(instruments ?? AgentTelemetryInstruments.Unexported, options.DeviceId);
+        _telemetry.Observe(Snapshot);
     }
 
     public string DeviceId => _options.DeviceId;
@@ -75,6 +79,7 @@ public sealed class EdgeAgentWorker : BackgroundService
 
     public override void Dispose()
     {
+        _telemetry.Dispose();
         _models.Dispose();
         base.Dispose();
     }

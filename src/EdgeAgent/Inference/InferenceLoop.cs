@@ -61,7 +61,7 @@ internal sealed class InferenceLoop
             if (prediction is not null)
             {
                 await _connection.PublishAsync(_topic, ControlMessageCodec.Encode(prediction), retain: false, cancellationToken);
-                _telemetry.Predicted(prediction.PredictedClass == prediction.TrueClass);
+                _telemetry.Predicted(prediction.PredictedClass == prediction.TrueClass, prediction.LatencyMs);
             }
         }
     }

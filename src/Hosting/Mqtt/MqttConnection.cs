@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 using Polly;
+using Pipeline.Hosting.Observability;
 using Pipeline.Protocol;
 
 namespace Pipeline.Hosting.Mqtt;
@@ -20,10 +22,25 @@ namespace Pipeline.Hosting.Mqtt;
 /// manually (<see cref="SubscribeManuallyAcknowledgedAsync"/>): then the receive path moves on as soon as the handler
 /// returns, and up to the receive maximum given to <see cref="MqttConnectionFactory.Create"/> messages can be in flight
 /// while the receiver works on them.
+/// When the broker ends the link because another client with the same client id connected (MQTT 5 reason 0x8E, session
+/// taken over), this connection logs an error naming the client id and stays disconnected: reconnecting would take the
+/// session back, and the two instances would take it from each other in turn. <see cref="SessionTakenOver"/> tells,
+/// and the broker health check reports it.
 /// </summary>
 public sealed class MqttConnection : IAsyncDisposable
 {
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A broker that does not send the reason (mosquitto 2.0.11 closes the older connection without a DISCONNECT) still
+    /// shows a takeover: two instances with one client id each take the session back at once, so every link of both
+    /// ends within milliseconds of its CONNACK. This many links in a row, each closed by the broker within
+    /// <see cref="ShortLinkWindow"/> of connecting, count as a takeover; a broker restart or a network cut does not
+    /// end five fresh links in a row so soon.
+    /// </summary>
+    internal const int ShortLinkLimit = 5;
+
+    internal static readonly TimeSpan ShortLinkWindow = TimeSpan.FromSeconds(1);
 
     private readonly BrokerOptions _broker;
     private readonly string _clientId;
@@ -32,6 +49,7 @@ public sealed class MqttConnection : IAsyncDisposable
     // The TLS authority and client certificate the options refer to; this connection owns them.
     private readonly IReadOnlyList<IDisposable?> _owned;
     private readonly ILogger _logger;
+    private readonly MqttTelemetry _telemetry;
     private readonly IMqttClient _client;
     private readonly ResiliencePipeline _retry;
     private readonly Dictionary<string, (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)> _handlers = new(StringComparer.Ordinal);
@@ -43,13 +61,19 @@ public sealed class MqttConnection : IAsyncDisposable
     // The latest reconnect started by a lost link; each waits for the one before it, so at most one runs.
     private Task _reconnecting = Task.CompletedTask;
     private bool _disposing;
+    private volatile bool _sessionTakenOver;
+
+    // When the current link was established, and how many links in a row ended within ShortLinkWindow of that.
+    private long _connectedAt;
+    private int _shortLinks;
 
     // Counts connections: an acknowledgement owed from an earlier connection is not sent, because packet
     // identifiers are reused and the broker redelivers that message on the resumed session anyway.
     private int _connectionNumber;
 
-    internal MqttConnection(IMqttClient client, MqttClientOptions options, BrokerOptions broker, ILogger logger, IReadOnlyList<IDisposable?> owned)
+    internal MqttConnection(IMqttClient client, MqttClientOptions options, BrokerOptions broker, ILogger logger, IReadOnlyList<IDisposable?> owned, MqttTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _client = client;
         _options = options;
         _broker = broker;
@@ -59,11 +83,15 @@ public sealed class MqttConnection : IAsyncDisposable
         _retry = BrokerRetryPipeline.Create(broker, _clientId, logger, _lifetime.Token);
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
+        telemetry.Opened(this);
     }
 
     public string ClientId => _clientId;
 
     public bool IsConnected => _client.IsConnected;
+
+    /// <summary>Whether another client with this client id took the session over; this connection then no longer reconnects.</summary>
+    public bool SessionTakenOver => _sessionTakenOver;
 
     /// <summary>Connects, retrying until the broker answers or <paramref name="cancellationToken"/> fires; from then on a lost link is reconnected.</summary>
     public Task ConnectAsync(CancellationToken cancellationToken) =>
@@ -161,6 +189,7 @@ public sealed class MqttConnection : IAsyncDisposable
 
         if (result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
         {
+            _telemetry.Published(_clientId);
             return;
         }
 
@@ -179,6 +208,7 @@ public sealed class MqttConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _telemetry.Closed(this);
         Task reconnecting;
         lock (_reconnectGate)
         {
@@ -255,6 +285,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 await ResubscribeAsync(cancellationToken);
             }
 
+            Volatile.Write(ref _connectedAt, Stopwatch.GetTimestamp());
             _connected.TrySetResult();
             _logger.LogDebug("{ClientId} connected to {Host}:{Port} (session present: {Present})", _clientId, _broker.Host, _broker.Port, result.IsSessionPresent);
         }
@@ -327,6 +358,22 @@ public sealed class MqttConnection : IAsyncDisposable
             if (_connected.Task.IsCompleted)
             {
                 _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            _telemetry.Disconnected(_clientId, args.Reason.ToString());
+            _shortLinks = Stopwatch.GetElapsedTime(Volatile.Read(ref _connectedAt)) < ShortLinkWindow ? _shortLinks + 1 : 1;
+            if (args.Reason == MqttClientDisconnectReason.SessionTakenOver || _shortLinks >= ShortLinkLimit)
+            {
+                // Both instances would otherwise reconnect and take the session from each other for as long as both run,
+                // each losing the messages in flight every time. Publishes and subscriptions wait (until their callers
+                // give up); the health check reports it.
+                _sessionTakenOver = true;
+                _logger.LogError("another instance connected to {Host}:{Port} with client id {ClientId} and took over its session ({Evidence}); this one stops reconnecting. Give each instance its own client id.",
+                    _broker.Host, _broker.Port, _clientId,
+                    args.Reason == MqttClientDisconnectReason.SessionTakenOver
+                        ? "the broker said so, MQTT 5 reason 0x8E"
+                        : $"the broker closed {_shortLinks} links in a row, each within {ShortLinkWindow.TotalSeconds:0.#} s of connecting");
+                return Task.CompletedTask;
             }
 
             _logger.LogInformation("{ClientId} lost the broker ({Reason}); reconnecting", _clientId, args.Reason);

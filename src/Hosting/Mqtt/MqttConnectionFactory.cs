@@ -4,6 +4,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using Pipeline.Hosting.Access;
+using Pipeline.Hosting.Observability;
 
 namespace Pipeline.Hosting.Mqtt;
 
@@ -15,16 +16,24 @@ namespace Pipeline.Hosting.Mqtt;
 public sealed class MqttConnectionFactory
 {
     private readonly ILoggerFactory _loggers;
+    private readonly MqttTelemetry _telemetry;
+
+    public MqttConnectionFactory(IOptions<BrokerOptions> options, ILoggerFactory loggers, MqttTelemetry telemetry)
+        : this(options.Value, loggers, telemetry)
+    {
+    }
 
     public MqttConnectionFactory(IOptions<BrokerOptions> options, ILoggerFactory loggers)
         : this(options.Value, loggers)
     {
     }
 
-    public MqttConnectionFactory(BrokerOptions broker, ILoggerFactory loggers)
+    /// <param name="telemetry">Where the connections are counted and listed (for metrics and the broker health check); none outside a host.</param>
+    public MqttConnectionFactory(BrokerOptions broker, ILoggerFactory loggers, MqttTelemetry? telemetry = null)
     {
         Broker = broker;
         _loggers = loggers;
+        _telemetry = telemetry ?? MqttTelemetry.Unexported;
     }
 
     public BrokerOptions Broker { get; }
@@ -81,6 +90,6 @@ public sealed class MqttConnectionFactory
 
         var options = builder.Build();
         ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = Broker.SocketBufferBytes;
-        return new MqttConnection(new MqttClientFactory().CreateMqttClient(), options, Broker, _loggers.CreateLogger($"Mqtt.{clientId}"), [authority, clientCertificate]);
+        return new MqttConnection(new MqttClientFactory().CreateMqttClient(), options, Broker, _loggers.CreateLogger($"Mqtt.{clientId}"), [authority, clientCertificate], _telemetry);
     }
 }

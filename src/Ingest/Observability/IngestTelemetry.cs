@@ -19,7 +19,9 @@ public sealed class IngestTelemetry
     private readonly Counter<long> _stored;
     private readonly Counter<long> _quarantined;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _samples;
     private readonly Histogram<double> _writeLatency;
+    private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _spilled;
     private readonly Counter<long> _drained;
     private readonly ConcurrentDictionary<string, Func<int>> _queues = new(StringComparer.Ordinal);
@@ -44,16 +46,25 @@ public sealed class IngestTelemetry
         _stored = meter.CreateCounter<long>("pipeline.ingest.stored", "{message}", "Messages the store took as new, by stream");
         _quarantined = meter.CreateCounter<long>("pipeline.ingest.quarantined", "{message}", "Messages refused and quarantined, by stream and reason code");
         _duplicates = meter.CreateCounter<long>("pipeline.ingest.duplicates", "{message}", "Valid messages the store already had, by stream");
+        _samples = meter.CreateCounter<long>("pipeline.ingest.samples", "{sample}", "Motion samples of the valid batches handed to the store");
         _writeLatency = meter.CreateHistogram<double>("pipeline.ingest.write_latency", "ms", "Time of one batched store write");
+        _batchSize = meter.CreateHistogram<int>("pipeline.ingest.batch_size", "{message}", "Messages in one store write",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] });
         meter.CreateObservableGauge("pipeline.ingest.queue_depth",
             () => _queues.Select(q => new Measurement<int>(q.Value(), new KeyValuePair<string, object?>("queue", q.Key))),
             "{message}", "Messages waiting in each ingest queue");
         _spilled = meter.CreateCounter<long>("pipeline.ingest.spilled", "{message}", "Messages written to the on-disk spill because the store was unavailable");
         _drained = meter.CreateCounter<long>("pipeline.ingest.drained", "{message}", "Spilled messages replayed into the store");
         meter.CreateObservableGauge("pipeline.ingest.spill_bytes", () => Volatile.Read(ref _spill)?.Bytes ?? 0, "By", "Bytes waiting in the on-disk spill");
+        meter.CreateObservableGauge("pipeline.ingest.spill_capacity", () => Volatile.Read(ref _spill)?.MaxBytes ?? 0, "By", "The most bytes the on-disk spill may hold");
         meter.CreateObservableGauge("pipeline.ingest.spill_records", () => Volatile.Read(ref _spill)?.Records ?? 0, "{message}", "Messages waiting in the on-disk spill");
         meter.CreateObservableGauge("pipeline.ingest.store_circuit", () => (int)Volatile.Read(ref _circuit)(), "{state}",
             "The store's circuit breaker: 0 closed, 1 open, 2 half-open, 3 isolated");
+
+        // Present from the start, at 0, so that a dashboard's rate() has a series before the first event.
+        _samples.Add(0);
+        _spilled.Add(0);
+        _drained.Add(0);
     }
 
     /// <summary>This process's running totals, each read atomically.</summary>
@@ -93,6 +104,7 @@ public sealed class IngestTelemetry
     {
         var tag = Tag(stream);
         _writeLatency.Record(elapsed.TotalMilliseconds, tag);
+        _batchSize.Record(offered, tag);
         _stored.Add(stored, tag);
         _duplicates.Add(offered - stored, tag);
         Interlocked.Add(ref _duplicatesTotal, offered - stored);
@@ -101,6 +113,7 @@ public sealed class IngestTelemetry
             case "motion":
                 Interlocked.Add(ref _motionBatches, stored);
                 Interlocked.Add(ref _motionSamples, samples);
+                _samples.Add(samples);
                 break;
             case "frames":
                 Interlocked.Add(ref _frames, stored);

@@ -5,6 +5,7 @@ using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Tasks;
+using Pipeline.Trainer.Observability;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Reporting;
@@ -15,7 +16,8 @@ namespace Pipeline.Trainer.Service;
 /// The continuous trainer: for each task, waits until the store holds enough labelled data, trains a round,
 /// evaluates, blesses and publishes. With Rounds &gt; 0 it completes after that many rounds per task.
 /// </summary>
-public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryStore store, TaskRegistry tasks, MqttConnectionFactory connections, TimeProvider time, ILogger<TrainerService> logger)
+public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryStore store, TaskRegistry tasks, MqttConnectionFactory connections, TrainerTelemetry telemetry,
+    TimeProvider time, ILogger<TrainerService> logger)
     : BackgroundService
 {
     private readonly List<RoundResult> _results = [];
@@ -83,7 +85,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
 
     private async Task TrainAsync(TrainerOptions settings, ModelRegistry registry, DecisionAnnouncer announcer, CancellationToken stoppingToken)
     {
-        var round = new TrainingRound(settings, store, registry, announcer, time, logger, tasks)
+        var round = new TrainingRound(settings, store, registry, announcer, time, logger, tasks, telemetry)
         {
             EpochCompleted = (number, task, progress) => EpochCompleted?.Invoke(number, task, progress),
         };
@@ -94,8 +96,9 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
             {
                 var needed = sessionsLastRound.TryGetValue(task, out var last) ? (int)Math.Ceiling(last * (1 + settings.MinGrowthBetweenRounds)) : 0;
                 DataReadiness ready;
-                while (!(ready = await round.ReadinessAsync(task, stoppingToken)).ClassesCovered || ready.Sessions < needed)
+                while (!(ready = await ReadinessAsync(round, task, stoppingToken)).ClassesCovered || ready.Sessions < needed)
                 {
+                    telemetry.Heartbeat();
                     logger.LogInformation("round {Round} {Task}: {Sessions} labelled sessions; waiting for {Min} in each of {Classes} classes and {Needed} in all",
                         number, task, ready.Sessions, settings.MinExamplesPerClass, settings.MinClasses, needed);
                     await Task.Delay(TimeSpan.FromSeconds(settings.PollSeconds), time, stoppingToken);
@@ -108,11 +111,29 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
                     _results.Add(result);
                 }
 
+                telemetry.RoundFinished(result);
                 RoundCompleted?.Invoke(result);
             }
         }
 
         logger.LogInformation("trainer finished {Rounds} rounds", settings.Rounds);
+    }
+
+    /// <summary>
+    /// What the store holds for <paramref name="task"/>; a store that cannot be read now (a server restarting) counts as
+    /// holding nothing yet, so the trainer waits for it, and reports not ready meanwhile, instead of stopping.
+    /// </summary>
+    private async Task<DataReadiness> ReadinessAsync(TrainingRound round, string task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await round.ReadinessAsync(task, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("{Task}: cannot read the store ({Error}); trying again", task, e.Message);
+            return new DataReadiness(0, false);
+        }
     }
 
     /// <summary>

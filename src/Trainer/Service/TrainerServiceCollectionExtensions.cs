@@ -2,14 +2,18 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pipeline.Tasks;
+using Pipeline.Hosting.Health;
+using Pipeline.Storage;
+using Pipeline.Trainer.Observability;
 
 namespace Pipeline.Trainer.Service;
 
 public static class TrainerServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="TrainerService"/> (also resolvable as itself) with validated options, training every registered
-    /// learning task (the built-in ones, and any added with <c>AddLearningTask</c>) unless Trainer:Tasks names some.
+    /// Registers <see cref="TrainerService"/> (also resolvable as itself) with validated options, its telemetry and its
+    /// readiness checks (the store answers a read, the training loop is not stuck), training every registered learning
+    /// task (the built-in ones, and any added with <c>AddLearningTask</c>) unless Trainer:Tasks names some.
     /// ITelemetryStore and MqttConnectionFactory come from the host.
     /// </summary>
     public static IServiceCollection AddTrainer(this IServiceCollection services, IConfiguration configuration)
@@ -20,6 +24,14 @@ public static class TrainerServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate<TaskRegistry>((o, tasks) => o.Validate(tasks) is null, "Trainer options are invalid (see Trainer:Tasks, Trainer:Schedule, Trainer:Devices)")
             .ValidateOnStart();
+        services.AddOptions<TrainingLoopHealthOptions>()
+            .Bind(configuration.GetSection(TrainerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<TrainerTelemetry>();
+        services.AddHealthChecks()
+            .AddReachabilityCheck<ITelemetryStore>(StoreProbe.Name, StoreProbe.RunAsync)
+            .AddCheck<TrainingLoopHealthCheck>(TrainingLoopHealthCheck.Name);
         services.AddSingleton<TrainerService>();
         services.AddHostedService(provider => provider.GetRequiredService<TrainerService>());
         return services;

@@ -9,6 +9,7 @@ using Pipeline.Storage;
 using Pipeline.Tasks;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
+using Pipeline.Trainer.Observability;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Reporting;
@@ -19,7 +20,8 @@ namespace Pipeline.Trainer.Service;
 
 /// <summary>One round for one task: dataset from the store, train, evaluate held out, bless against the current version, store and announce.</summary>
 /// <remarks><paramref name="tasks"/> are the registered tasks a round can train; the built-in ones when not given.</remarks>
-public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger, TaskRegistry? tasks = null)
+public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger,
+    TaskRegistry? tasks = null, TrainerTelemetry? telemetry = null)
 {
     /// <summary>Called after each epoch of a round with the round's number and task, on the training thread.</summary>
     public Action<int, string, EpochProgress>? EpochCompleted { get; init; }
@@ -40,6 +42,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
     {
         var clock = Stopwatch.StartNew();
         var definition = (tasks ?? TaskRegistry.BuiltIn).Find(task);
+        telemetry?.RoundStarted(task, round);
         var reader = new StoreDatasetReader(store);
         var data = await reader.ReadAsync(definition, options.HeldOutFraction, cancellationToken);
         foreach (var reason in reader.Skipped)
@@ -59,12 +62,14 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
 
         using var model = ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
-        var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: null, onPlan: null,
+        var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: telemetry is null ? null : _ => telemetry.Heartbeat(), onPlan: null,
             progress =>
             {
+                telemetry?.EpochFinished(task, progress);
                 logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), options.Schedule);
                 EpochCompleted?.Invoke(round, task, progress);
             }, cancellationToken);
+        telemetry?.StagesBusy(task, outcome.StageBusyTimes);
         var (metrics, confusion) = (outcome.Metrics, outcome.Confusion);
 
         var current = registry.Current(task);

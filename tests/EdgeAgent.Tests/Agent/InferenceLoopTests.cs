@@ -12,7 +12,7 @@ public sealed class InferenceLoopTests
     {
         var options = AgentFactory.Golf("club-queue", Path.GetTempPath());
         options.InferenceQueueCapacity = 2;
-        var telemetry = new AgentTelemetry();
+        var telemetry = new AgentTelemetry(AgentTelemetryInstruments.Unexported, "test-device");
         await using var connection = new MqttConnectionFactory(new BrokerOptions(), NullLoggerFactory.Instance).Create("unused");
         using var models = new ModelSlot();
         var loop = new InferenceLoop(options, models, connection, telemetry, NullLogger.Instance);

@@ -30,7 +30,7 @@ public sealed class MotionStreamerDetectionTests : IDisposable
 
         var options = AgentFactory.Golf("club-detect", _folder.Combine("club-detect"));
         options.SpeedFactor = 100_000;
-        var telemetry = new AgentTelemetry();
+        var telemetry = new AgentTelemetry(AgentTelemetryInstruments.Unexported, "test-device");
         using var outbox = DiskOutbox.Open(options.OutboxFolder, options.OutboxMaxBytes, NullLogger.Instance);
         await using var connection = new MqttConnectionFactory(new BrokerOptions(), NullLoggerFactory.Instance).Create("unused");
         using var models = new ModelSlot();

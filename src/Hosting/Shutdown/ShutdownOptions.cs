@@ -1,0 +1,20 @@
+namespace Pipeline.Hosting.Shutdown;
+
+/// <summary>
+/// How long a stopping component may take to finish (the host's shutdown timeout), from <c>Shutdown:Timeout</c>
+/// (a TimeSpan such as 00:00:25). Ingest drains its queues and in-flight batches into the store within it, and gives
+/// what it could not finish back to the broker for redelivery once it passes. 25 s by default: inside the 30 s that
+/// Kubernetes waits between SIGTERM and SIGKILL, leaving the rest for the process to exit.
+/// </summary>
+public sealed class ShutdownOptions
+{
+    public const string Section = "Shutdown";
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(25);
+
+    /// <summary>The longest a graceful stop may take before what is left is abandoned.</summary>
+    public TimeSpan Timeout { get; set; } = DefaultTimeout;
+
+    public string? Validate() =>
+        Timeout > TimeSpan.Zero && Timeout <= TimeSpan.FromHours(1) ? null : $"Shutdown:Timeout must be above 0 and at most 01:00:00, not {Timeout}";
+}
