@@ -7,6 +7,7 @@ using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Trainer.Dataset;
+using Pipeline.Trainer.Dataset.Augmentations;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
@@ -53,7 +54,9 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
 
         using var model = ModelCatalog.Create(ModelCatalog.ForTask(task), data.Classes.Count, options.Seed);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
-        var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: null, onPlan: null,
+        var settings = options.TrainingSettings(devices) with { Augmentation = TaskAugmentations.For(task) };
+        logger.LogInformation("round {Round} {Task}: {Train} training examples, augmentation {Augmentation}", round, task, data.Train.Count, AugmentationNames.Name(settings.Augmentation));
+        var outcome = await run.TrainAsync(model, data, options.Schedule, settings, onStep: null, onPlan: null,
             progress => logger.LogInformation("round {Round} {Task} {Progress} ({Schedule})", round, task, progress.Describe(), options.Schedule), cancellationToken);
         var (metrics, confusion) = (outcome.Metrics, outcome.Confusion);
 
@@ -66,7 +69,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         // Only a blessed model takes a number: a candidate that is refused never names a version.
         int? version = blessed ? registry.NextVersion(task) : null;
         var report = new ReportMetrics(outcome.Schedule, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, outcome.SamplesPerSecond, outcome.History);
-        var card = Card(task, version, model, createdMicros, artifact, data, outcome.DataIdentity, reader, outcome.Schedule, outcome.SamplesPerSecond, metrics, confusion, decision);
+        var card = Card(task, version, model, createdMicros, artifact, data, outcome.DataIdentity, reader, outcome.Schedule, settings, outcome.SamplesPerSecond, metrics, confusion, decision);
         if (version is { } number)
         {
             var manifest = new ModelManifest(task, number, model.Architecture, createdMicros, Topics.ModelArtifact(task, number), artifact.Length, card.Artifact.Sha256,
@@ -139,7 +142,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
     }
 
     private ModelCard Card(string task, int? version, BlockSequence model, long createdMicros, byte[] artifact, TrainingData data, string dataIdentity, StoreDatasetReader reader,
-        string schedule, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
+        string schedule, TrainingSettings settings, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
     {
         var (sessions, from, to) = reader.SessionSpan;
         return new ModelCard(
@@ -149,7 +152,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             Iso(createdMicros),
             typeof(TrainingRound).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             new ModelCardTraining(schedule, options.Epochs, options.BatchSize, options.LearningRate, options.Momentum, options.Split, options.Devices, options.Seed,
-                options.HeldOutFraction, samplesPerSecond),
+                options.HeldOutFraction, samplesPerSecond, AugmentationNames.Name(settings.Augmentation), LearningRates.Name(settings.LearningRateSchedule), settings.WeightDecay),
             new ModelCardData(dataIdentity, sessions, from is { } f ? Iso(f) : null, to is { } t ? Iso(t) : null, data.Train.Count, data.HeldOut.Count, [.. reader.Skipped]),
             new ModelCardHeldOut(metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, confusion.PerClass()),
             decision,
