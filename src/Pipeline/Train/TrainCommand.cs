@@ -109,8 +109,8 @@ public static class TrainCommand
                     + $"{dataset.Classes.Count} classes ({string.Join(", ", dataset.Classes)}); {split.Train.Count} train, {split.Validation.Count} validation, "
                     + $"{split.HeldOut.Count} held out{(dataset.Test is null ? "" : " (the set's own test split)")}; model {architecture}");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"augmentation {AugmentationNames.Name(augmentation)}; learning rate {settings.LearningRate} ({LearningRates.Name(settings.LearningRateSchedule)}), weight decay {settings.WeightDecay}, "
-                    + (split.Validation.Count > 0 ? "keeping the best epoch by validation accuracy" : "keeping the last epoch")));
+                    $"augmentation {AugmentationNames.Name(augmentation)}; learning rate {settings.LearningRate} ({LearningRates.Name(settings.LearningRateSchedule)}), weight decay {settings.WeightDecay}, ")
+                    + (split.Validation.Count > 0 ? "keeping the best epoch by validation accuracy" : "keeping the last epoch"));
                 var schedules = scheduleName == AllSchedules ? ScheduleFactory.Names : [scheduleName];
                 var outcomes = new List<ScheduleOutcome>();
                 var reports = parse.GetValue(output) ?? Path.Combine("train-runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
