@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real servers. Installs the Debian packages the tests start
-# (mosquitto, influxdb), the font the training charts are drawn with (fonts-dejavu-core) and strace (which the durability
+# (mosquitto, influxdb), the fashion-mnist images the real-data training test reads (dataset-fashion-mnist), the font the training charts are drawn with (fonts-dejavu-core) and strace (which the durability
 # tests attach to check the order of fsyncs) when they are missing, so a fresh Debian 12 machine with the .NET SDK needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-./build/debian-packages.sh 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_sub=mosquitto-clients' 'influxd|/usr/bin/influxd=influxdb' '/usr/share/fonts/truetype/dejavu=fonts-dejavu-core' 'strace=strace'
+./build/debian-packages.sh 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_sub=mosquitto-clients' 'influxd|/usr/bin/influxd=influxdb' '/usr/share/fonts/truetype/dejavu=fonts-dejavu-core' 'strace=strace' '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz=dataset-fashion-mnist'
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
