@@ -15,7 +15,8 @@ public sealed record UserDataset(string Source, UserDataKind Kind, IReadOnlyList
     /// <summary>
     /// Splits by <see cref="HeldOutSplit"/>: the held-out side (the set's own test split instead, when it has one) and,
     /// from the training side, <paramref name="validationFraction"/> of all examples as the validation split that picks
-    /// the best epoch. Windows are then standardised per channel with the training side's statistics.
+    /// the best epoch (none landing there, as with a handful of examples, leaves the run keeping its last epoch). Windows
+    /// are then standardised per channel with the training side's statistics.
     /// </summary>
     public TrainingData Split(double heldOutFraction, double validationFraction = 0)
     {
@@ -25,11 +26,11 @@ public sealed record UserDataset(string Source, UserDataKind Kind, IReadOnlyList
         var training = Examples.Where(e => !HeldOutSplit.IsHeldOut(e.SessionKey, heldOutShare)).ToList();
         var validation = training.Where(e => HeldOutSplit.IsHeldOut(e.SessionKey, heldOutShare + validationFraction)).ToList();
         var train = training.Where(e => !HeldOutSplit.IsHeldOut(e.SessionKey, heldOutShare + validationFraction)).ToList();
-        if (train.Count == 0 || heldOut.Count == 0 || (validationFraction > 0 && validation.Count == 0))
+        if (train.Count == 0 || heldOut.Count == 0)
         {
             throw new UserDataFormatException(Source, null,
                 $"{Examples.Count} examples split into {train.Count} for training, {validation.Count} for validation and {heldOut.Count} held out "
-                + $"at a held-out fraction of {heldOutShare:0.##} and a validation fraction of {validationFraction:0.##}; each needs at least one (add examples)");
+                + $"at a held-out fraction of {heldOutShare:0.##} and a validation fraction of {validationFraction:0.##}; training and held out need at least one each (add examples)");
         }
 
         if (Kind == UserDataKind.Windows)

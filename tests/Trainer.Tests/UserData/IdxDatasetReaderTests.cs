@@ -11,7 +11,7 @@ public sealed class IdxDatasetReaderTests : IDisposable
     [Fact]
     public void Read_GzippedTrainAndTestFiles_GivesImagesInUnitRangeAndTheSetsOwnTestSplitAsHeldOut()
     {
-        var (images, labels) = IdxFiles.Set(6, 4, i => (byte)(i % 3));
+        var (images, labels) = IdxFiles.Set(30, 4, i => (byte)(i % 3));
         var (testImages, testLabels) = IdxFiles.Set(3, 4, i => (byte)(2 - i));
         _files.Write("set/train-images-idx3-ubyte.gz", IdxFiles.Gzip(images));
         _files.Write("set/train-labels-idx1-ubyte.gz", IdxFiles.Gzip(labels));
@@ -19,17 +19,18 @@ public sealed class IdxDatasetReaderTests : IDisposable
         _files.Write("set/t10k-labels-idx1-ubyte", testLabels);
 
         var dataset = UserDataReader.Read(Path.Combine(_files.Root, "set"));
-        var data = dataset.Split(heldOutFraction: 0.2, validationFraction: 0.2);
+        var data = dataset.Split(heldOutFraction: 0.2, validationFraction: 0.3);
 
         Assert.Equal(["0", "1", "2"], dataset.Classes);
         Assert.Equal([1, 4, 4], dataset.InputShape);
-        Assert.Equal(6, dataset.Examples.Count);
-        Assert.Equal([0, 1, 2, 0, 1, 2], dataset.Examples.Select(e => e.ClassIndex));
+        Assert.Equal(30, dataset.Examples.Count);
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => i % 3), dataset.Examples.Select(e => e.ClassIndex));
         Assert.Equal((20 * 2) + 5, dataset.Examples[5].Input[0] * 255f, 3);
         Assert.All(dataset.Examples.SelectMany(e => e.Input), v => Assert.InRange(v, 0f, 1f));
         Assert.Equal(dataset.Test, data.HeldOut);
         Assert.Equal([2, 1, 0], data.HeldOut.Select(e => e.ClassIndex));
-        Assert.Equal(6, data.Train.Count + data.Validation.Count);
+        Assert.Equal(30, data.Train.Count + data.Validation.Count);
+        Assert.NotEmpty(data.Validation);
         Assert.Empty(data.Train.Intersect(data.Validation));
     }
 
