@@ -25,6 +25,8 @@ var k = IntArgument("--k", 5);
 var defaults = new TrainingSettings([CPU, CPU]);
 var recipe = defaults with
 {
+    LearningRateSchedule = LearningRateSchedule.Cosine,
+    WeightDecay = 5e-4,
     Epochs = IntArgument("--epochs", 10),
     BatchSize = IntArgument("--batch-size", defaults.BatchSize),
     LearningRate = double.Parse(Argument("--lr", defaults.LearningRate.ToString("R", CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),

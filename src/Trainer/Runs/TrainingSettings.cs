@@ -22,14 +22,12 @@ public sealed record TrainingSettings(IReadOnlyList<Device> Devices)
 
     public double Momentum { get; init; } = Defaults.Momentum;
 
-    /// <summary>
-    /// How <see cref="LearningRate"/> changes epoch by epoch. Cosine by default: measured on fashion-mnist with LeNet-5
-    /// (docs/TRAINING.md, "Training recipe"), a constant rate ends where the last epochs' noise leaves it.
-    /// </summary>
-    public LearningRateSchedule LearningRateSchedule { get; init; } = LearningRateSchedule.Cosine;
+    /// <summary>How <see cref="LearningRate"/> changes epoch by epoch; the trainer's rounds keep a constant rate (their
+    /// thresholds were set with it), `pipeline train` defaults to <see cref="Runs.LearningRateSchedule.Cosine"/> (docs/TRAINING.md, "Training recipe").</summary>
+    public LearningRateSchedule LearningRateSchedule { get; init; } = LearningRateSchedule.Constant;
 
-    /// <summary>L2 weight decay of every parameter (docs/TRAINING.md, "Training recipe").</summary>
-    public double WeightDecay { get; init; } = 5e-4;
+    /// <summary>L2 weight decay of every parameter; none in the trainer's rounds, 5·10⁻⁴ by default in `pipeline train`.</summary>
+    public double WeightDecay { get; init; }
 
     /// <summary>What varies the training examples: the task's choice (<see cref="TaskAugmentations"/>) or the user's; none by default.</summary>
     public Augmentation Augmentation { get; init; } = Augmentation.None;
