@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real servers. Installs the Debian packages the tests start
-# (mosquitto, influxdb, chromium and chromium-driver for the dashboard's browser test), the font the training charts are drawn with (fonts-dejavu-core) and strace (which the durability
+# (mosquitto, influxdb, chromium and chromium-driver for the dashboard's browser test), the fashion-mnist images the real-data training test reads (dataset-fashion-mnist), the font the training charts are drawn with (fonts-dejavu-core) and strace (which the durability
 # tests attach to check the order of fsyncs) when they are missing, so a fresh Debian 12 machine with the .NET SDK needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-./build/debian-packages.sh 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_sub=mosquitto-clients' 'influxd|/usr/bin/influxd=influxdb' '/usr/share/fonts/truetype/dejavu=fonts-dejavu-core' 'strace=strace' 'chromium=chromium' 'chromedriver|/usr/bin/chromedriver=chromium-driver'
+./build/debian-packages.sh 'mosquitto|/usr/sbin/mosquitto=mosquitto' 'mosquitto_sub=mosquitto-clients' 'influxd|/usr/bin/influxd=influxdb' '/usr/share/fonts/truetype/dejavu=fonts-dejavu-core' 'strace=strace' 'chromium=chromium' 'chromedriver|/usr/bin/chromedriver=chromium-driver' '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz=dataset-fashion-mnist'
 # kubectl renders the Kubernetes manifests for tests/Deploy.Tests; no Debian package has a usable one.
 command -v kubectl >/dev/null 2>&1 || deploy/k8s/install-kubectl.sh
 

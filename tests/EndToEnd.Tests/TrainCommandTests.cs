@@ -59,6 +59,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(TrainCommand.ExitOk, exit);
         Assert.All(ReportFiles, file => Assert.True(File.Exists(Path.Combine(reports, "non-pipelined", file)), $"non-pipelined/{file} is missing"));
         Assert.False(Directory.Exists(Path.Combine(reports, "pipelined")), "--schedule non-pipelined trained another schedule too");
+        using var metrics = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(reports, "non-pipelined", "metrics.json")));
+        Assert.Equal("none", metrics.RootElement.GetProperty("augmentation").GetString());
     }
 
     [Fact]
@@ -75,6 +77,10 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--epochs", "0")]
     [InlineData("--held-out", "0.9")]
     [InlineData("--devices", "cpu")]
+    [InlineData("--augment", "spin")]
+    [InlineData("--augment", "flips")]
+    [InlineData("--lr-schedule", "linear")]
+    [InlineData("--validation", "0.9")]
     public async Task Train_BadArgument_ExitsWithTwo(string flag, string value)
     {
         var csv = _folder.Combine("windows.csv");

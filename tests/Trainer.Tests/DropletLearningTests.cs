@@ -1,3 +1,4 @@
+using Pipeline.Trainer.Dataset.Augmentations;
 using Pipeline.Simulation.Microscope;
 using Pipeline.Models.Architecture;
 using Pipeline.Protocol;
@@ -31,7 +32,8 @@ public class DropletLearningTests(ITestOutputHelper output)
             ? new StaleWeightPipeline(0.02, 0.9, register: 1, [CPU, CPU])
             : new NonPipelinedSchedule(0.02, 0.9, CPU);
         var channel = BatchProducer.CreateChannel(4);
-        var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, model.InputShape, batchSize: 32, epochs: 20, seed: 9, CancellationToken.None);
+        var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, model.InputShape, batchSize: 32, epochs: 20, seed: 9, CancellationToken.None,
+            augmentation: TaskAugmentations.For(LearningTasks.Droplet));
         await Bounded.WithinAsync(schedule.TrainAsync(model, channel.Reader, null, CancellationToken.None), TimeSpan.FromMinutes(8), $"{scheduleName} training of droplet-cnn");
         await feed;
 
@@ -110,11 +112,11 @@ public class DropletLearningTests(ITestOutputHelper output)
         var turned = example;
         for (var i = 0; i < 4; i++)
         {
-            turned = QuarterTurnAugmentation.Turn(turned, shape, 1);
+            turned = QuarterTurns.Turn(turned, shape, 1);
         }
 
         Assert.Equal(example.Input, turned.Input);
-        Assert.Equal<float>([3, 6, 9, 2, 5, 8, 1, 4, 7], QuarterTurnAugmentation.Turn(example, shape, 1).Input);
-        Assert.False(QuarterTurnAugmentation.Applies([8, 512]));
+        Assert.Equal<float>([3, 6, 9, 2, 5, 8, 1, 4, 7], QuarterTurns.Turn(example, shape, 1).Input);
+        Assert.NotNull(ExampleAugmenter.Problem(Augmentation.QuarterTurns, [8, 512]));
     }
 }

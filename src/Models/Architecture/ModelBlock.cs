@@ -92,8 +92,8 @@ public sealed class ModelBlock : nn.Module<Tensor, Tensor, Tensor>
                 [.. main, LearnedLayer.Conv1d("projection", inChannels, outChannels, 1, random, stride), LearnedLayer.BatchNorm("projectionBn", outChannels)]);
     }
 
-    public static ModelBlock LeNetConv2d(string name, int inChannels, int outChannels, int kernel, Random random) =>
-        new(name, BlockKind.LeNetConv2d, false, LearnedLayer.Conv2d("conv", inChannels, outChannels, kernel, random, padding: 0));
+    public static ModelBlock LeNetConv2d(string name, int inChannels, int outChannels, int kernel, Random random, int padding = 0) =>
+        new(name, BlockKind.LeNetConv2d, false, LearnedLayer.Conv2d("conv", inChannels, outChannels, kernel, random, padding: padding));
 
     /// <param name="poolGrid">For a feature-map input: the side of the grid it is average-pooled to before flattening, so
     /// <paramref name="inFeatures"/> = channels × <paramref name="poolGrid"/>²; 0 for an input that is already [B × features].</param>

@@ -1,12 +1,14 @@
 using System.Threading.Channels;
+using Pipeline.Trainer.Dataset.Augmentations;
 using static TorchSharp.torch;
 
 namespace Pipeline.Trainer.Dataset;
 
 /// <summary>
-/// The last dataflow stage: shuffles examples per epoch (seeded, so every schedule sees the same order), turns
-/// square images by random quarter turns (<see cref="QuarterTurnAugmentation"/>, same seed) and writes minibatch tensors into a bounded channel the schedule reads. The channel's bound is the number of
-/// batches prepared ahead; a full channel makes this stage wait.
+/// The last dataflow stage: shuffles examples per epoch (seeded, so every schedule sees the same order), applies the
+/// augmentation the caller chose for its task (<see cref="ExampleAugmenter"/>, same seed; none by default) and writes
+/// minibatch tensors into a bounded channel the schedule reads. The channel's bound is the number of batches prepared
+/// ahead; a full channel makes this stage wait.
 /// </summary>
 public static class BatchProducer
 {
@@ -17,30 +19,26 @@ public static class BatchProducer
     /// epoch <paramref name="firstEpoch"/> gets exactly the order it gets in a run from epoch 0 (resuming from a checkpoint).</param>
     public static async Task WriteEpochsAsync(
         ChannelWriter<TrainingBatch> writer, IReadOnlyList<Example> examples, IReadOnlyList<int> inputShape,
-        int batchSize, int epochs, int seed, CancellationToken cancellationToken, int firstEpoch = 0)
+        int batchSize, int epochs, int seed, CancellationToken cancellationToken, int firstEpoch = 0,
+        Augmentation augmentation = Augmentation.None)
     {
         try
         {
             var random = new Random(seed);
-            var augment = QuarterTurnAugmentation.Applies(inputShape);
-            Example Augment(Example example) => augment ? QuarterTurnAugmentation.Turn(example, inputShape, random.Next(4)) : example;
+            var augmenter = new ExampleAugmenter(augmentation, inputShape);
             var order = Enumerable.Range(0, examples.Count).ToArray();
             for (var epoch = 0; epoch < epochs; epoch++)
             {
                 random.Shuffle(order);
                 if (epoch < firstEpoch)
                 {
-                    for (var drawn = 0; augment && drawn < order.Length; drawn++)
-                    {
-                        random.Next(4);
-                    }
-
+                    augmenter.Skip(order.Length, random);
                     continue;
                 }
 
                 for (var start = 0; start < order.Length; start += batchSize)
                 {
-                    var batch = Create(epoch, [.. order.Skip(start).Take(batchSize).Select(i => Augment(examples[i]))], inputShape);
+                    var batch = Create(epoch, [.. order.Skip(start).Take(batchSize).Select(i => augmenter.Apply(examples[i], random))], inputShape);
                     try
                     {
                         await writer.WriteAsync(batch, cancellationToken);

@@ -1,5 +1,6 @@
 namespace Pipeline.Trainer.Reporting;
 
-/// <summary>The settings the round trained with.</summary>
+/// <summary>The settings the round trained with; <see cref="Augmentation"/> names what varied the training examples ("none", "quarter-turns", …).</summary>
 public sealed record ModelCardTraining(
-    string Schedule, int Epochs, int BatchSize, double LearningRate, double Momentum, int Split, string Devices, int Seed, double HeldOutFraction, double SamplesPerSecond);
+    string Schedule, int Epochs, int BatchSize, double LearningRate, double Momentum, int Split, string Devices, int Seed, double HeldOutFraction, double SamplesPerSecond,
+    string Augmentation, string LearningRateSchedule, double WeightDecay);

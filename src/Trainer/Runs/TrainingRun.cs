@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Models.Architecture;
 using Pipeline.Trainer.Checkpoints;
 using Pipeline.Trainer.Dataset;
+using Pipeline.Trainer.Dataset.Augmentations;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Partitioning;
 using Pipeline.Trainer.Reporting;
@@ -11,8 +12,9 @@ namespace Pipeline.Trainer.Runs;
 
 /// <summary>
 /// One training run of a model on already split data, shared by the trainer's rounds and <c>pipeline train</c>: build the
-/// schedule, train epoch by epoch (resuming from <paramref name="checkpointPath"/> when it matches), re-estimate the
-/// batch-norm statistics and evaluate held out. The caller owns the model, so it can save or compare it afterwards, and
+/// schedule, train epoch by epoch with the settings' learning-rate schedule, weight decay and augmentation (resuming from
+/// <paramref name="checkpointPath"/> when it matches; keeping the best epoch by validation when the data has a validation
+/// split), re-estimate the batch-norm statistics and evaluate held out. The caller owns the model, so it can save or compare it afterwards, and
 /// calls <see cref="Finish"/> once the result is safe: until then a crash resumes from the last epoch's checkpoint.
 /// </summary>
 public sealed class TrainingRun(string? checkpointPath, ILogger logger)
@@ -34,8 +36,8 @@ public sealed class TrainingRun(string? checkpointPath, ILogger logger)
         SplitPlan? plan = null;
         var schedule = await ScheduleFactory.CreateAsync(scheduleName, model, settings, data.Train.Count, p => { plan = p; onPlan?.Invoke(p); }, logger, cancellationToken);
         var batchSize = ScheduleFactory.BatchSize(settings, data.Train.Count);
-        var history = await _training.TrainAsync(model, schedule, data, batchSize, settings.Epochs, settings.Seed, Fingerprint(model, schedule, batchSize, settings),
-            onEpoch, cancellationToken, onStep);
+        var history = await _training.TrainAsync(model, schedule, data, batchSize, settings.Epochs, settings.Seed, Fingerprint(model, schedule, batchSize, settings, data),
+            onEpoch, cancellationToken, onStep, settings);
 
         // Evaluation runs on a thread of its own: grad mode is per thread.
         var (metrics, confusion) = await Task.Factory.StartNew(() =>
@@ -46,16 +48,18 @@ public sealed class TrainingRun(string? checkpointPath, ILogger logger)
 
         // A resumed run trained only its remaining epochs: the throughput comes from those.
         var samplesPerSecond = _training.SamplesTrained / Math.Max(_training.TrainingTime.TotalSeconds, 1e-9);
-        return new ScheduleOutcome(schedule.Name, metrics, samplesPerSecond, plan, _training.StageBusyTimes, history, confusion, _training.DataIdentityHash);
+        return new ScheduleOutcome(schedule.Name, metrics, samplesPerSecond, plan, _training.StageBusyTimes, history, confusion, _training.DataIdentityHash, _training.KeptEpoch);
     }
 
     /// <summary>Deletes the checkpoint: the run's result is kept, a later run on the same data starts afresh.</summary>
     public void Finish() => _training.Finish();
 
     /// <summary>Everything besides the data that decides the result: a checkpoint written under other settings is not resumed.</summary>
-    private static string Fingerprint(BlockSequence model, ITrainingSchedule schedule, int batchSize, TrainingSettings settings) =>
+    private static string Fingerprint(BlockSequence model, ITrainingSchedule schedule, int batchSize, TrainingSettings settings, TrainingData data) =>
         string.Join(';', [
             $"model={model.Architecture}", $"schedule={schedule.Name}", $"register={schedule.Register ?? 0}", $"devices={string.Join(',', settings.Devices)}",
             FormattableString.Invariant($"epochs={settings.Epochs};batch={batchSize};lr={settings.LearningRate:R};momentum={settings.Momentum:R}"),
-            FormattableString.Invariant($"hybrid-fraction={settings.HybridPipelinedFraction:R};seed={settings.Seed};threads={settings.TorchThreads}")]);
+            FormattableString.Invariant($"hybrid-fraction={settings.HybridPipelinedFraction:R};seed={settings.Seed};threads={settings.TorchThreads}"),
+            FormattableString.Invariant($"lr-schedule={LearningRates.Name(settings.LearningRateSchedule)};weight-decay={settings.WeightDecay:R}"),
+            $"augmentation={AugmentationNames.Name(settings.Augmentation)};validation={data.Validation.Count}"]);
 }

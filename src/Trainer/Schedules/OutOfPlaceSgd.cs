@@ -24,14 +24,38 @@ public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double lea
 
     // Built once and held for the optimiser's life, and passed explicitly: see TorchScalars for why a Scalar must never
     // be converted from a number inside a call.
-    private readonly Scalar _descent = -learningRate;
+    private Scalar _descent = -learningRate;
+    private Scalar _decay = 0.0;
+    private double _weightDecay;
     private readonly Scalar _momentum = momentum;
 
     // Momentum read back from a checkpoint, kept on the CPU until the first step puts it on its parameter's device
     // (a schedule moves blocks to their devices only when it starts training).
     private readonly float[]?[] _restored = new float[]?[slots.Count];
 
-    public double LearningRate => learningRate;
+    /// <summary>Set between epochs by a learning-rate schedule, never while a step runs.</summary>
+    public double LearningRate
+    {
+        get => learningRate;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _descent.Dispose();
+            (learningRate, _descent) = (value, -value);
+        }
+    }
+
+    /// <summary>L2 weight decay: each step descends along gradient + decay · parameter (as torch.optim.SGD's weight_decay). Set between epochs.</summary>
+    public double WeightDecay
+    {
+        get => _weightDecay;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _decay.Dispose();
+            (_weightDecay, _decay) = (value, value);
+        }
+    }
 
     /// <summary>The parameters this optimiser updates, in the order <see cref="Step"/> expects their gradients.</summary>
     public IReadOnlyList<ParameterSlot> Slots => slots;
@@ -80,14 +104,16 @@ public sealed class OutOfPlaceSgd(IReadOnlyList<ParameterSlot> slots, double lea
         for (var i = 0; i < slots.Count; i++)
         {
             var current = slots[i].Current;
-            Tensor direction = gradients[i];
+            using var decayed = _weightDecay > 0 ? gradients[i].add(current, _decay) : null;
+            var gradient = decayed ?? gradients[i];
+            Tensor direction = gradient;
             if (momentum > 0)
             {
                 var velocity = _velocity[i] ??= (_restored[i] is { } restored
                     ? tensor(restored, current.shape).to(current.device)
                     : zeros_like(current)).DetachFromDisposeScope();
                 _restored[i] = null;
-                velocity.mul_(_momentum).add_(gradients[i], TorchScalars.One);
+                velocity.mul_(_momentum).add_(gradient, TorchScalars.One);
                 direction = velocity;
             }
 

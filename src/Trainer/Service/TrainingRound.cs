@@ -8,6 +8,7 @@ using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Tasks;
 using Pipeline.Trainer.Dataset;
+using Pipeline.Trainer.Dataset.Augmentations;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Observability;
 using Pipeline.Trainer.Publishing;
@@ -62,7 +63,9 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
 
         using var model = ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
-        var outcome = await run.TrainAsync(model, data, options.Schedule, options.TrainingSettings(devices), onStep: telemetry is null ? null : _ => telemetry.Heartbeat(), onPlan: null,
+        var settings = options.TrainingSettings(devices) with { Augmentation = TaskAugmentations.For(task) };
+        logger.LogInformation("round {Round} {Task}: {Train} training examples, augmentation {Augmentation}", round, task, data.Train.Count, AugmentationNames.Name(settings.Augmentation));
+        var outcome = await run.TrainAsync(model, data, options.Schedule, settings, onStep: telemetry is null ? null : _ => telemetry.Heartbeat(), onPlan: null,
             progress =>
             {
                 telemetry?.EpochFinished(task, progress);
@@ -81,7 +84,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         // Only a blessed model takes a number: a candidate that is refused never names a version.
         int? version = blessed ? registry.NextVersion(task) : null;
         var report = new ReportMetrics(outcome.Schedule, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, outcome.SamplesPerSecond, outcome.History);
-        var card = Card(task, version, model, createdMicros, artifact, data, outcome.DataIdentity, reader, outcome.Schedule, outcome.SamplesPerSecond, metrics, confusion, decision);
+        var card = Card(task, version, model, createdMicros, artifact, data, outcome.DataIdentity, reader, outcome.Schedule, settings, outcome.SamplesPerSecond, metrics, confusion, decision);
         string? rejectedAs = null;
         if (version is { } number)
         {
@@ -155,7 +158,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
     }
 
     private ModelCard Card(string task, int? version, BlockSequence model, long createdMicros, byte[] artifact, TrainingData data, string dataIdentity, StoreDatasetReader reader,
-        string schedule, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
+        string schedule, TrainingSettings settings, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
     {
         var (sessions, from, to) = reader.SessionSpan;
         return new ModelCard(
@@ -165,7 +168,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             Iso(createdMicros),
             typeof(TrainingRound).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             new ModelCardTraining(schedule, options.Epochs, options.BatchSize, options.LearningRate, options.Momentum, options.Split, options.Devices, options.Seed,
-                options.HeldOutFraction, samplesPerSecond),
+                options.HeldOutFraction, samplesPerSecond, AugmentationNames.Name(settings.Augmentation), LearningRates.Name(settings.LearningRateSchedule), settings.WeightDecay),
             new ModelCardData(dataIdentity, sessions, from is { } f ? Iso(f) : null, to is { } t ? Iso(t) : null, data.Train.Count, data.HeldOut.Count, [.. reader.Skipped]),
             new ModelCardHeldOut(metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, confusion.PerClass()),
             decision,

@@ -1,3 +1,4 @@
+using Pipeline.Trainer.Dataset.Augmentations;
 using Pipeline.Models.Architecture;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
@@ -43,7 +44,8 @@ public class ResearchArchitectureLearningTests
     {
         using var model = ModelCatalog.CreateForInput(architecture, 3, shape, seed: 5);
         var channel = BatchProducer.CreateChannel(4);
-        var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, shape, batchSize: 16, epochs, seed: 9, CancellationToken.None);
+        var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, shape, batchSize: 16, epochs, seed: 9, CancellationToken.None,
+            augmentation: shape.Length == 3 ? Augmentation.QuarterTurns : Augmentation.None);
         // An early register, where the paper finds pipelining costs next to no accuracy.
         await new StaleWeightPipeline(0.02, 0.9, register: 1, CpuCpu).TrainAsync(model, channel.Reader, null, CancellationToken.None);
         await feed;

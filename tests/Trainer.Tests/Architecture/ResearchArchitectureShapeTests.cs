@@ -76,7 +76,7 @@ public class ResearchArchitectureShapeTests
     [Theory]
     [InlineData(ModelCatalog.GolfVanillaCnn, new[] { 8, 31 }, "at least 32 samples")]
     [InlineData(ModelCatalog.GolfResNet, new[] { 1, 32, 32 }, "[channels × samples]")]
-    [InlineData(ModelCatalog.LeNet5, new[] { 3, 28, 28 }, "at least 32 × 32")]
+    [InlineData(ModelCatalog.LeNet5, new[] { 3, 27, 27 }, "at least 28 × 28")]
     [InlineData(ModelCatalog.ResNet56, new[] { 8, 512 }, "[channels × height × width]")]
     public void CreateForInput_ResearchArchitectureOnAShapeItCannotTake_SaysWhatItNeeds(string architecture, int[] shape, string expected)
     {

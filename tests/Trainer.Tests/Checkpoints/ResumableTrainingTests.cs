@@ -5,6 +5,7 @@ using Pipeline.Models.Architecture;
 using Pipeline.Trainer.Checkpoints;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Reporting;
+using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
 using static TorchSharp.torch;
 
@@ -40,6 +41,40 @@ public sealed class ResumableTrainingTests : IDisposable
         Assert.Equal(straightWeights, resumedWeights);
         Assert.Equal(Epochs, resumedHistory.Count);
         Assert.Equal(straightHistory.Select(e => (e.Loss, e.TrainAccuracy, e.HeldOutAccuracy)), resumedHistory.Select(e => (e.Loss, e.TrainAccuracy, e.HeldOutAccuracy)));
+    }
+
+    [Theory]
+    [MemberData(nameof(ScheduleNames))]
+    public async Task WithValidationAndARecipe_StoppedAndResumed_KeepsTheSameBestEpochWithBitwiseTheSameWeights(string scheduleName)
+    {
+        var plain = Data();
+        var data = plain with { Train = [.. plain.Train.Skip(4)], Validation = [.. plain.Train.Take(4)] };
+        var (straightWeights, straightHistory) = await TrainAsync(scheduleName, data, Path.Combine(_folder, "straight.checkpoint"), stopAfterEpochs: null, recipe: Recipe);
+
+        var path = Path.Combine(_folder, "resumed.checkpoint");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TrainAsync(scheduleName, data, path, stopAfterEpochs: 3, recipe: Recipe));
+        var log = new RecordingLogger();
+        var (resumedWeights, resumedHistory) = await TrainAsync(scheduleName, data, path, stopAfterEpochs: null, log, Recipe);
+
+        Assert.Contains(log.Messages, m => m.StartsWith("resuming from checkpoint", StringComparison.Ordinal));
+        Assert.All(straightHistory, e => Assert.NotNull(e.ValidationAccuracy));
+        Assert.Equal(straightHistory.Select(e => (e.Loss, e.ValidationAccuracy, e.HeldOutAccuracy)), resumedHistory.Select(e => (e.Loss, e.ValidationAccuracy, e.HeldOutAccuracy)));
+        Assert.Equal(straightWeights, resumedWeights);
+    }
+
+    [Fact]
+    public void BestEpoch_IsChosenByValidationAccuracy_NeverByHeldOut_TheFirstOfEqualScores()
+    {
+        EpochProgress[] history =
+        [
+            new(0, 4, 1.0, 0.5, HeldOutAccuracy: 0.95, 100, ValidationAccuracy: 0.60),
+            new(1, 4, 0.8, 0.6, HeldOutAccuracy: 0.50, 100, ValidationAccuracy: 0.80),
+            new(2, 4, 0.6, 0.7, HeldOutAccuracy: 0.99, 100, ValidationAccuracy: 0.80),
+            new(3, 4, 0.5, 0.8, HeldOutAccuracy: 0.70, 100, ValidationAccuracy: 0.70),
+        ];
+
+        Assert.Equal(1, ResumableTraining.BestEpoch(history));
+        Assert.Null(ResumableTraining.BestEpoch([.. history.Select(e => e with { ValidationAccuracy = null })]));
     }
 
     [Fact]
@@ -123,6 +158,9 @@ public sealed class ResumableTrainingTests : IDisposable
         Assert.Contains("not a checkpoint", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A large rate that the cosine schedule takes down within the run, so the best epoch by validation need not be the last.</summary>
+    private static readonly TrainingSettings Recipe = new(CpuCpu) { LearningRate = 0.1, LearningRateSchedule = LearningRateSchedule.Cosine, WeightDecay = 1e-3 };
+
     private static TrainingData Data()
     {
         var examples = SyntheticExamples.Swings(perClass: 12, classes: 2, seed: 7);
@@ -138,7 +176,7 @@ public sealed class ResumableTrainingTests : IDisposable
     };
 
     private static async Task<(byte[] Weights, IReadOnlyList<EpochProgress> History)> TrainAsync(
-        string scheduleName, TrainingData data, string path, int? stopAfterEpochs, RecordingLogger? log = null)
+        string scheduleName, TrainingData data, string path, int? stopAfterEpochs, RecordingLogger? log = null, TrainingSettings? recipe = null)
     {
         using var model = ModelCatalog.Create(ModelCatalog.SwingCnn, data.Classes.Count, seed: Seed);
         var schedule = Create(scheduleName, (int)Math.Ceiling(data.Train.Count / (double)BatchSize));
@@ -152,7 +190,7 @@ public sealed class ResumableTrainingTests : IDisposable
                     stop.Cancel();
                 }
             },
-            stop.Token);
+            stop.Token, recipe: recipe);
         return (ModelArtifacts.Save(model), history);
     }
 }

@@ -1,17 +1,14 @@
-namespace Pipeline.Trainer.Dataset;
+namespace Pipeline.Trainer.Dataset.Augmentations;
 
 /// <summary>
-/// Turns a square image example by a random multiple of 90° for training. Why this and not flips: between
-/// crossed polarisers a quarter turn of the whole scene maps the polariser pair onto itself, so the texture a
-/// VOC produces (cross rotation included) stays the same texture; a mirror image would flip the sign of the
-/// cross rotation, which is what tells some VOCs apart. A few hundred sessions of droplets are too few for the
-/// model not to learn their layouts; four orientations of each make that harder.
+/// Turns a square image example by a multiple of 90°. Why droplets ask for this and not flips: between crossed
+/// polarisers a quarter turn of the whole scene maps the polariser pair onto itself, so the texture a VOC produces
+/// (cross rotation included) stays the same texture; a mirror image would flip the sign of the cross rotation, which is
+/// what tells some VOCs apart. A few hundred sessions of droplets are too few for the model not to learn their layouts;
+/// four orientations of each make that harder.
 /// </summary>
-public static class QuarterTurnAugmentation
+public static class QuarterTurns
 {
-    /// <summary>Whether examples of <paramref name="inputShape"/> are square images ([C × S × S]) this can turn.</summary>
-    public static bool Applies(IReadOnlyList<int> inputShape) => inputShape.Count == 3 && inputShape[1] == inputShape[2];
-
     /// <summary><paramref name="example"/> turned by <paramref name="quarterTurns"/> × 90° counter-clockwise (0 returns it as is).</summary>
     public static Example Turn(Example example, IReadOnlyList<int> inputShape, int quarterTurns)
     {
