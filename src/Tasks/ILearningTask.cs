@@ -25,6 +25,9 @@ public interface ILearningTask
     /// <summary>The shape of one preprocessed input, without the batch dimension.</summary>
     IReadOnlyList<int> InputShape { get; }
 
+    /// <summary>How the trainer may vary its examples: only transformations that leave every class unchanged.</summary>
+    Augmentation Augmentation { get; }
+
     /// <summary>Decodes and checks one untrusted payload from <see cref="Stream"/>; never throws for bad input.</summary>
     TaskDecodeResult Decode(ReadOnlyMemory<byte> payload);
 

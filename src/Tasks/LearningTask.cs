@@ -20,6 +20,8 @@ public abstract class LearningTask<TItem, TSession> : ILearningTask
 
     public abstract IReadOnlyList<int> InputShape { get; }
 
+    public virtual Augmentation Augmentation => Augmentation.None;
+
     /// <summary>Decodes one payload; the message's device id is checked against its topic by ingest.</summary>
     protected abstract DecodeResult<TItem> DecodeItem(ReadOnlySpan<byte> payload);
 

@@ -9,6 +9,7 @@ using Pipeline.Trainer.Schedules;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 using Pipeline.Tasks.Droplet;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Tests;
 
@@ -33,7 +34,7 @@ public class DropletLearningTests(ITestOutputHelper output)
             : new NonPipelinedSchedule(0.02, 0.9, CPU);
         var channel = BatchProducer.CreateChannel(4);
         var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, model.InputShape, batchSize: 32, epochs: 20, seed: 9, CancellationToken.None,
-            augmentation: TaskAugmentations.For(LearningTasks.Droplet));
+            augmentation: TaskRegistry.BuiltIn.Find(LearningTasks.Droplet).Augmentation);
         await Bounded.WithinAsync(schedule.TrainAsync(model, channel.Reader, null, CancellationToken.None), TimeSpan.FromMinutes(8), $"{scheduleName} training of droplet-cnn");
         await feed;
 

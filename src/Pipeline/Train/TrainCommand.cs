@@ -10,6 +10,7 @@ using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
 using Pipeline.Trainer.UserData;
 using Pipeline.Tasks.Droplet;
+using Pipeline.Tasks;
 
 namespace Pipeline.Runner.Train;
 

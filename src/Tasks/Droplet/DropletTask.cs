@@ -7,7 +7,7 @@ namespace Pipeline.Tasks.Droplet;
 /// VOC classification and concentration regression from polarised-microscopy frames: one example per droplet
 /// (<see cref="DropletSegmenter"/>), each labelled with its session's VOC and concentration, since every droplet of a
 /// session is exposed to the same vapour; the droplets of one frame answer together. The frame's degradation level is
-/// the auxiliary input. Droplets look the same turned by any quarter turn, so the trainer may augment by rotation.
+/// the auxiliary input.
 /// </summary>
 public sealed class DropletTask : LearningTask<MicroscopyFrame, IReadOnlyList<MicroscopyFrame>>
 {
@@ -18,6 +18,9 @@ public sealed class DropletTask : LearningTask<MicroscopyFrame, IReadOnlyList<Mi
     public override string Architecture => "droplet-cnn";
 
     public override IReadOnlyList<int> InputShape { get; } = [1, DropletSegmenter.CropSide, DropletSegmenter.CropSide];
+
+    /// <summary>A droplet's VOC does not depend on how the frame is turned: the texture a VOC produces (cross rotation included) stays the same.</summary>
+    public override Augmentation Augmentation => Augmentation.QuarterTurns;
 
     protected override DecodeResult<MicroscopyFrame> DecodeItem(ReadOnlySpan<byte> payload) => MicroscopyFrameCodec.Decode(payload);
 

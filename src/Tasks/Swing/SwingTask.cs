@@ -17,6 +17,8 @@ public sealed class SwingTask : LearningTask<MotionBatch, MotionSeries>
 
     public override IReadOnlyList<int> InputShape { get; } = [MotionChannels.Count, SwingWindowing.WindowSamples];
 
+    // A swing window is a time series whose shape is the class: no augmentation (the default).
+
     protected override DecodeResult<MotionBatch> DecodeItem(ReadOnlySpan<byte> payload) => MotionBatchCodec.Decode(payload);
 
     protected override TaskRefusal? Check(MotionBatch batch)

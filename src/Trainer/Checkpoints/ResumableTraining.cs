@@ -8,6 +8,7 @@ using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Reporting;
 using Pipeline.Trainer.Runs;
 using Pipeline.Trainer.Schedules;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Checkpoints;
 

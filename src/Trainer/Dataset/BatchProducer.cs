@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Pipeline.Trainer.Dataset.Augmentations;
 using static TorchSharp.torch;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Dataset;
 

@@ -7,6 +7,7 @@ using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Partitioning;
 using Pipeline.Trainer.Reporting;
 using Pipeline.Trainer.Schedules;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Runs;
 

@@ -1,6 +1,7 @@
 using Pipeline.Trainer.Dataset.Augmentations;
 using Pipeline.Trainer.Service;
 using static TorchSharp.torch;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Runs;
 
@@ -29,7 +30,7 @@ public sealed record TrainingSettings(IReadOnlyList<Device> Devices)
     /// <summary>L2 weight decay of every parameter; none in the trainer's rounds, 5·10⁻⁴ by default in `pipeline train`.</summary>
     public double WeightDecay { get; init; }
 
-    /// <summary>What varies the training examples: the task's choice (<see cref="TaskAugmentations"/>) or the user's; none by default.</summary>
+    /// <summary>What varies the training examples: the task's choice (<see cref="Tasks.ILearningTask.Augmentation"/>) or the user's; none by default.</summary>
     public Augmentation Augmentation { get; init; } = Augmentation.None;
 
     /// <summary>Pipeline register; 0 chooses it by measuring the blocks.</summary>

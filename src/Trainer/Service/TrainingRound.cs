@@ -63,7 +63,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
 
         using var model = ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
-        var settings = options.TrainingSettings(devices) with { Augmentation = TaskAugmentations.For(task) };
+        var settings = options.TrainingSettings(devices) with { Augmentation = definition.Augmentation };
         logger.LogInformation("round {Round} {Task}: {Train} training examples, augmentation {Augmentation}", round, task, data.Train.Count, AugmentationNames.Name(settings.Augmentation));
         var outcome = await run.TrainAsync(model, data, options.Schedule, settings, onStep: telemetry is null ? null : _ => telemetry.Heartbeat(), onPlan: null,
             progress =>

@@ -4,6 +4,7 @@ using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Evaluation;
 using Pipeline.Trainer.Schedules;
 using static TorchSharp.torch;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Tests.Architecture;
 

@@ -1,6 +1,7 @@
 using Pipeline.Protocol;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Dataset.Augmentations;
+using Pipeline.Tasks;
 
 namespace Pipeline.Trainer.Tests.Augmenting;
 
@@ -39,10 +40,10 @@ public class AugmentationTests
     }
 
     [Fact]
-    public void TaskAugmentations_DropletsTurnByQuarterTurns_SwingsAreNotAugmented()
+    public void TaskDefinitions_DropletsTurnByQuarterTurns_SwingsAreNotAugmented()
     {
-        Assert.Equal(Augmentation.QuarterTurns, TaskAugmentations.For(LearningTasks.Droplet));
-        Assert.Equal(Augmentation.None, TaskAugmentations.For(LearningTasks.Swing));
+        Assert.Equal(Augmentation.QuarterTurns, TaskRegistry.BuiltIn.Find(LearningTasks.Droplet).Augmentation);
+        Assert.Equal(Augmentation.None, TaskRegistry.BuiltIn.Find(LearningTasks.Swing).Augmentation);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using Pipeline.Tasks;
 namespace Pipeline.Trainer.Dataset.Augmentations;
 
 /// <summary>The names an <see cref="Augmentation"/> has on the command line, in logs, checkpoints and model cards.</summary>

@@ -1,3 +1,4 @@
+using Pipeline.Tasks;
 namespace Pipeline.Trainer.Dataset.Augmentations;
 
 /// <summary>
