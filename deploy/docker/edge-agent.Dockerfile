@@ -10,6 +10,8 @@ COPY src/Protocol/ src/Protocol/
 COPY src/Durability/ src/Durability/
 COPY src/Imaging/ src/Imaging/
 COPY src/Hosting/ src/Hosting/
+COPY src/Storage/ src/Storage/
+COPY src/Tasks/ src/Tasks/
 COPY src/Models/ src/Models/
 COPY src/Simulation/ src/Simulation/
 COPY src/EdgeAgent/ src/EdgeAgent/

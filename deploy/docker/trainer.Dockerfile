@@ -12,6 +12,7 @@ COPY src/Durability/ src/Durability/
 COPY src/Imaging/ src/Imaging/
 COPY src/Hosting/ src/Hosting/
 COPY src/Storage/ src/Storage/
+COPY src/Tasks/ src/Tasks/
 COPY src/Models/ src/Models/
 COPY src/Trainer/ src/Trainer/
 RUN dotnet publish src/Trainer/Trainer.csproj -c Release -p:TorchBackend=${TORCH_BACKEND} -o /app

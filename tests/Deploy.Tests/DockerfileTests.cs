@@ -19,6 +19,7 @@ public sealed class DockerfileTests
         COPY src/Durability/ src/Durability/
         COPY src/Hosting/ src/Hosting/
         COPY src/Storage/ src/Storage/
+        COPY src/Tasks/ src/Tasks/
         COPY src/Ingest/ src/Ingest/
         RUN dotnet publish src/Ingest/Ingest.csproj -c Release -o /app
 
