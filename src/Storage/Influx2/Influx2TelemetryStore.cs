@@ -123,22 +123,13 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
     {
         StoreInputRules.CheckDevice(deviceId);
         _writer.ThrowIfClosed();
-        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
-        if (fromMicros >= toMicros)
+        if (!ClampWindow(ref fromMicros, ref toMicros))
         {
             return MotionSeries.Empty;
         }
 
         var channels = string.Join(" or ", MotionChannels.Names.Select(name => $"r._field == {String(name)}"));
-        var query = $"""
-            {From()}
-              |> range(start: {Time(fromMicros)}, stop: {Time(toMicros)})
-              |> filter(fn: (r) => r._measurement == {String(Motion)} and r.{DeviceTag} == {String(deviceId)})
-              |> filter(fn: (r) => {channels})
-              |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-              |> group()
-              |> sort(columns: ["_time"])
-            """;
+        var query = WindowQuery(fromMicros, toMicros, $"r._measurement == {String(Motion)} and r.{DeviceTag} == {String(deviceId)}", channels);
         var rows = new List<(long Time, float[] Values)>();
         foreach (var record in Records(await QueryAsync("motion read", query, cancellationToken)))
         {
@@ -166,20 +157,12 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
     {
         StoreInputRules.CheckDevice(deviceId);
         _writer.ThrowIfClosed();
-        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
-        if (fromMicros >= toMicros)
+        if (!ClampWindow(ref fromMicros, ref toMicros))
         {
             return [];
         }
 
-        var query = $"""
-            {From()}
-              |> range(start: {Time(fromMicros)}, stop: {Time(toMicros)})
-              |> filter(fn: (r) => r._measurement == {String(Frames)} and r.{DeviceTag} == {String(deviceId)})
-              |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-              |> group()
-              |> sort(columns: ["_time"])
-            """;
+        var query = WindowQuery(fromMicros, toMicros, $"r._measurement == {String(Frames)} and r.{DeviceTag} == {String(deviceId)}");
         var frames = new List<MicroscopyFrame>();
         foreach (var record in Records(await QueryAsync("frame read", query, cancellationToken)))
         {
@@ -206,6 +189,27 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
         return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
     }
 
+    /// <summary>Clamps a read window to the times the server can hold; false when nothing is left of it.</summary>
+    private static bool ClampWindow(ref long fromMicros, ref long toMicros)
+    {
+        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
+        return fromMicros < toMicros;
+    }
+
+    /// <summary>The points in [from, to) that <paramref name="match"/> (and <paramref name="fields"/>, when given) select, fields pivoted into columns, in time order.</summary>
+    private string WindowQuery(long fromMicros, long toMicros, string match, string? fields = null)
+    {
+        var fieldFilter = fields is null ? "" : $"\n  |> filter(fn: (r) => {fields})";
+        return $"""
+            {From()}
+              |> range(start: {Time(fromMicros)}, stop: {Time(toMicros)})
+              |> filter(fn: (r) => {match}){fieldFilter}
+              |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+              |> group()
+              |> sort(columns: ["_time"])
+            """;
+    }
+
     public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) =>
         _writer.WriteRecordsAsync(records, cancellationToken);
 
@@ -214,20 +218,12 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
         StoreInputRules.CheckKind(kind);
         StoreInputRules.CheckDevice(deviceId);
         _writer.ThrowIfClosed();
-        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
-        if (fromMicros >= toMicros)
+        if (!ClampWindow(ref fromMicros, ref toMicros))
         {
             return [];
         }
 
-        var query = $"""
-            {From()}
-              |> range(start: {Time(fromMicros)}, stop: {Time(toMicros)})
-              |> filter(fn: (r) => r._measurement == {String(InfluxSchema.Records)} and r.{DeviceTag} == {String(deviceId)} and r.{KindTag} == {String(kind)})
-              |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-              |> group()
-              |> sort(columns: ["_time"])
-            """;
+        var query = WindowQuery(fromMicros, toMicros, $"r._measurement == {String(InfluxSchema.Records)} and r.{DeviceTag} == {String(deviceId)} and r.{KindTag} == {String(kind)}");
         var records = new List<TelemetryRecord>();
         foreach (var record in Records(await QueryAsync("record read", query, cancellationToken)))
         {
