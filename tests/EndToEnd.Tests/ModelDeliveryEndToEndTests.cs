@@ -155,7 +155,7 @@ public sealed class ModelDeliveryEndToEndTests(ITestOutputHelper output) : IAsyn
         Assert.Single(_registry.Decisions(Task));
 
         // 3. A better model, judged against v1 on the same held-out sessions, is blessed and reaches every device.
-        var better = await Round(store, epochs: 8, learningRate: 0.02, margin: 0.05).RunAsync(3, Task, CancellationToken.None);
+        var better = await Round(store, epochs: 24, learningRate: 0.02, margin: 0.05).RunAsync(3, Task, CancellationToken.None);
         output.WriteLine($"v1 accuracy {first.Accuracy:P0}; the better candidate {better.Accuracy:P0}");
         Assert.Equal(2, better.Version);
         await RunningEverywhereAsync(agents, 2);
