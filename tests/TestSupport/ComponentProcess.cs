@@ -14,9 +14,13 @@ public sealed class ComponentProcess : IDisposable
     private readonly Process _process;
     private readonly Queue<string> _log = new();
 
+    // Standard output and error still being read: a process can have exited while its last lines are unread.
+    private int _openStreams = 2;
+
     private ComponentProcess(Process process) => _process = process;
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process has exited and everything it wrote is in <see cref="RecentLog"/>.</summary>
+    public bool HasExited => _process.HasExited && Volatile.Read(ref _openStreams) == 0;
 
     /// <summary>The exit code, once it has exited.</summary>
     public int ExitCode => _process.ExitCode;
@@ -134,6 +138,8 @@ public sealed class ComponentProcess : IDisposable
     {
         if (line is null)
         {
+            // The end of one of the two streams.
+            Interlocked.Decrement(ref _openStreams);
             return;
         }
 
