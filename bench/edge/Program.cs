@@ -106,7 +106,7 @@ static async Task<(double Rate, double CpuMicrosPerMessage, double AppendShare)>
 {
     var folder = Path.Combine(work, $"outbox-{repetition + 1}");
     using var outbox = DiskOutbox.Open(folder, 1L << 30, NullLogger.Instance);
-    await using var connection = new MqttConnectionFactory(new BrokerOptions { Host = "127.0.0.1", Port = port, SessionExpirySeconds = 0 }, NullLoggerFactory.Instance).Create($"bench-agent-{repetition + 1}");
+    await using var connection = new MqttConnectionFactory(new BrokerOptions { Host = "127.0.0.1", Port = port, SessionExpiry = TimeSpan.Zero }, NullLoggerFactory.Instance).Create($"bench-agent-{repetition + 1}");
     using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
     await connection.ConnectAsync(timeout.Token);
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);

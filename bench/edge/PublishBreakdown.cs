@@ -81,7 +81,7 @@ internal static class PublishBreakdown
         }
 
         outbox.SyncToDisk();
-        await using var connection = new MqttConnectionFactory(new BrokerOptions { Host = "127.0.0.1", Port = port, SessionExpirySeconds = 0 }, NullLoggerFactory.Instance).Create($"bench-drain-{repetition}");
+        await using var connection = new MqttConnectionFactory(new BrokerOptions { Host = "127.0.0.1", Port = port, SessionExpiry = TimeSpan.Zero }, NullLoggerFactory.Instance).Create($"bench-drain-{repetition}");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await connection.ConnectAsync(timeout.Token);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
@@ -101,7 +101,7 @@ internal static class PublishBreakdown
 
     private static async Task<(double Rate, double Cpu)> ConnectionRateAsync(int port, string topic, byte[] payload, int messages, int inFlight, int repetition)
     {
-        await using var connection = new MqttConnectionFactory(new BrokerOptions { Host = "127.0.0.1", Port = port, SessionExpirySeconds = 0 }, NullLoggerFactory.Instance).Create($"bench-connection-{repetition}");
+        await using var connection = new MqttConnectionFactory(new BrokerOptions { Host = "127.0.0.1", Port = port, SessionExpiry = TimeSpan.Zero }, NullLoggerFactory.Instance).Create($"bench-connection-{repetition}");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await connection.ConnectAsync(timeout.Token);
         return await WindowedRateAsync(messages, inFlight, () => connection.PublishAsync(topic, payload, retain: false, timeout.Token));

@@ -1,4 +1,4 @@
 namespace Pipeline.Ingest.Bench;
 
-/// <summary>One backlog drain: its rate, the share of its time the store was busy writing, and how many store writes it took.</summary>
-public sealed record DrainMeasurement(double SamplesPerSecond, double StoreBusyShare, long StoreWrites);
+/// <summary>One backlog drain: its rate, the share of its time the store was busy writing, how many store writes it took, and where its time went (<see cref="DrainTimeline"/>).</summary>
+public sealed record DrainMeasurement(double SamplesPerSecond, double StoreBusyShare, long StoreWrites, string Timeline);

@@ -18,7 +18,7 @@ public static class IngestHost
             ["Broker:Port"] = broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ingest:DataFolder"] = dataFolder,
             ["Ingest:ClientId"] = clientId,
-            ["Ingest:MaxFutureSkewSeconds"] = "86400",
+            ["Ingest:MaxFutureSkew"] = "1.00:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in storeSettings)
@@ -30,6 +30,12 @@ public static class IngestHost
         builder.Services.AddIngest(builder.Configuration);
         return builder.Build();
     }
+
+    /// <summary>
+    /// Creates the host's services without starting them: ingest's store and spill are opened (and their files scanned),
+    /// so that starting the host afterwards is connecting and draining alone.
+    /// </summary>
+    public static void CreateServices(IHost host) => _ = host.Services.GetServices<IHostedService>().ToList();
 
     /// <summary>Starts the host and waits until its subscriptions are in place.</summary>
     public static async Task StartAsync(IHost host, CancellationToken cancellationToken)

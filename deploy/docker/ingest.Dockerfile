@@ -5,8 +5,10 @@ WORKDIR /source
 COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY build/ build/
 COPY src/Protocol/ src/Protocol/
+COPY src/Settings/ src/Settings/
 COPY src/Durability/ src/Durability/
 COPY src/Hosting/ src/Hosting/
+COPY src/Storage.Abstractions/ src/Storage.Abstractions/
 COPY src/Storage/ src/Storage/
 COPY src/Tasks/ src/Tasks/
 COPY src/Ingest/ src/Ingest/

@@ -12,6 +12,7 @@ using Pipeline.Hosting.Logs;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Hosting.Observability;
 using Pipeline.Hosting.Shutdown;
+using Pipeline.Settings;
 
 namespace Pipeline.Hosting;
 
@@ -73,31 +74,21 @@ public static class ServiceDefaults
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<BrokerOptions>()
-            .Bind(builder.Configuration.GetSection(BrokerOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => o.Validate() is null, "Broker options are invalid")
-            .ValidateOnStart();
+        builder.Services.AddCheckedSettings<BrokerOptions>(builder.Configuration);
         builder.Services.AddSingleton<MqttTelemetry>();
         builder.Services.AddSingleton(provider => new MqttConnectionFactory(
             provider.GetRequiredService<IOptions<BrokerOptions>>(), provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<MqttTelemetry>()));
         builder.AddShutdownTimeout();
         builder.AddMetricsExport();
         builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>(BrokerHealthCheck.Name);
-        builder.Services.AddOptions<HttpEndpointOptions>()
-            .Bind(builder.Configuration.GetSection(HttpEndpointOptions.Section))
-            .Validate(o => o.Validate() is null, "Http options are invalid (Http:Port is 0 to 65535, Http:Address an IP address)")
-            .ValidateOnStart();
+        builder.Services.AddCheckedSettings<HttpEndpointOptions>(builder.Configuration);
         builder.Services.AddHostedService<HttpEndpoints>();
         return builder;
     }
 
     private static void AddShutdownTimeout(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ShutdownOptions>()
-            .Bind(builder.Configuration.GetSection(ShutdownOptions.Section))
-            .Validate(o => o.Validate() is null, "Shutdown:Timeout must be above 0 and at most 01:00:00")
-            .ValidateOnStart();
+        builder.Services.AddCheckedSettings<ShutdownOptions>(builder.Configuration);
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Timeout);
     }
 

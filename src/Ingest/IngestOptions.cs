@@ -1,9 +1,25 @@
+using Pipeline.Protocol;
+using Pipeline.Settings;
+
 namespace Pipeline.Ingest;
 
 /// <summary>Typed settings of ingest, bound from the "Ingest" configuration section and checked at start.</summary>
-public sealed class IngestOptions
+public sealed class IngestOptions : ICheckedSettings
 {
     public const string Section = "Ingest";
+
+    static string ICheckedSettings.Section => Section;
+
+    static IReadOnlyDictionary<string, string> ICheckedSettings.RenamedKeys { get; } = new Dictionary<string, string>
+    {
+        ["BatchMaxDelayMilliseconds"] = nameof(BatchMaxDelay),
+        ["MaxFutureSkewSeconds"] = nameof(MaxFutureSkew),
+        ["StoreAttemptTimeoutMilliseconds"] = nameof(StoreAttemptTimeout),
+        ["StoreRetryBaseDelayMilliseconds"] = nameof(StoreRetryBaseDelay),
+        ["StoreRetryMaxDelayMilliseconds"] = nameof(StoreRetryMaxDelay),
+        ["StoreCircuitSamplingMilliseconds"] = nameof(StoreCircuitSampling),
+        ["StoreCircuitBreakMilliseconds"] = nameof(StoreCircuitBreak),
+    };
 
     /// <summary>The data folder shared with the trainer; the embedded store (when no other store is registered) lives in its "store" folder.</summary>
     public string DataFolder { get; set; } = "data";
@@ -37,7 +53,7 @@ public sealed class IngestOptions
     public int InFlightMessages { get; set; } = 4096;
 
     /// <summary>Longest a message waits for others to share its write, when more are on their way.</summary>
-    public int BatchMaxDelayMilliseconds { get; set; } = 20;
+    public TimeSpan BatchMaxDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Payloads above this are quarantined without decoding.</summary>
     public int MaxPayloadBytes { get; set; } = 4 * 1024 * 1024;
@@ -55,31 +71,31 @@ public sealed class IngestOptions
     /// How far ahead of this machine's clock a device's timestamp may be: an hour, so a device whose clock drifted minutes
     /// ahead (no NTP on the edge) still has its data stored, while a year-2100 timestamp is quarantined.
     /// </summary>
-    public int MaxFutureSkewSeconds { get; set; } = 3600;
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How long one store write may take before it is cancelled and counted as a failure (the resilience pipeline's per-attempt timeout).</summary>
-    public int StoreAttemptTimeoutMilliseconds { get; set; } = 10_000;
+    public TimeSpan StoreAttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How many times a failed store write is retried (exponential backoff with jitter) before the batch is spilled to disk.</summary>
     public int StoreRetryAttempts { get; set; } = 3;
 
-    /// <summary>The first retry's delay; each further retry doubles it (jittered), up to <see cref="StoreRetryMaxDelayMilliseconds"/>.</summary>
-    public int StoreRetryBaseDelayMilliseconds { get; set; } = 200;
+    /// <summary>The first retry's delay; each further retry doubles it (jittered), up to <see cref="StoreRetryMaxDelay"/>.</summary>
+    public TimeSpan StoreRetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The longest delay between two retries of one store write.</summary>
-    public int StoreRetryMaxDelayMilliseconds { get; set; } = 2_000;
+    public TimeSpan StoreRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The share of failed store attempts, within <see cref="StoreCircuitSamplingMilliseconds"/>, that opens the circuit (0 &lt; ratio ≤ 1).</summary>
+    /// <summary>The share of failed store attempts, within <see cref="StoreCircuitSampling"/>, that opens the circuit (0 &lt; ratio ≤ 1).</summary>
     public double StoreCircuitFailureRatio { get; set; } = 0.5;
 
     /// <summary>The fewest store attempts within the sampling window before the circuit may open (at least 2).</summary>
     public int StoreCircuitMinimumThroughput { get; set; } = 4;
 
     /// <summary>The window over which the circuit breaker measures the failure ratio.</summary>
-    public int StoreCircuitSamplingMilliseconds { get; set; } = 10_000;
+    public TimeSpan StoreCircuitSampling { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long an open circuit refuses store writes (which then spill at once) before one probe write is let through.</summary>
-    public int StoreCircuitBreakMilliseconds { get; set; } = 2_000;
+    public TimeSpan StoreCircuitBreak { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Where batches the store could not take are kept until it returns; empty means "DataFolder/spill".</summary>
     public string SpillFolder { get; set; } = "";
@@ -102,4 +118,32 @@ public sealed class IngestOptions
     public string ResolvedSpillFolder => string.IsNullOrWhiteSpace(SpillFolder) ? Path.Combine(DataFolder, "spill") : SpillFolder;
 
     public string ResolvedQuarantineFolder => string.IsNullOrWhiteSpace(QuarantineFolder) ? Path.Combine(DataFolder, "quarantine") : QuarantineFolder;
+
+    public void Check(SettingProblems problems)
+    {
+        problems.NotEmpty(nameof(DataFolder), DataFolder);
+        problems.Identifier(nameof(ClientId), ClientId);
+        problems.Require(SharedSubscriptionGroup.Length == 0 || Identifiers.IsValid(SharedSubscriptionGroup), nameof(SharedSubscriptionGroup),
+            $"\"{SharedSubscriptionGroup}\" must be empty or {Identifiers.Rule}");
+        problems.Range(nameof(ReceiveQueueCapacity), ReceiveQueueCapacity, 1, 1_000_000);
+        problems.Range(nameof(WriteQueueCapacity), WriteQueueCapacity, 1, 1_000_000);
+        problems.Range(nameof(BatchSize), BatchSize, 1, 100_000);
+        problems.Range(nameof(InFlightMessages), InFlightMessages, 1, ushort.MaxValue);
+        problems.Range(nameof(BatchMaxDelay), BatchMaxDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        problems.Range(nameof(MaxPayloadBytes), MaxPayloadBytes, 1, 256 * 1024 * 1024);
+        problems.Range(nameof(QuarantinePayloadBytes), QuarantinePayloadBytes, 0, 1024 * 1024);
+        problems.Range(nameof(MaxFutureSkew), MaxFutureSkew, TimeSpan.Zero, TimeSpan.FromDays(365));
+        problems.Range(nameof(StoreAttemptTimeout), StoreAttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromDays(1));
+        problems.Range(nameof(StoreRetryAttempts), StoreRetryAttempts, 0, 100);
+        problems.Range(nameof(StoreRetryBaseDelay), StoreRetryBaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        problems.Range(nameof(StoreRetryMaxDelay), StoreRetryMaxDelay, StoreRetryBaseDelay, TimeSpan.FromHours(1));
+        problems.Range(nameof(StoreCircuitMinimumThroughput), StoreCircuitMinimumThroughput, 2, 1_000_000);
+        problems.Range(nameof(StoreCircuitSampling), StoreCircuitSampling, TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1));
+        problems.Range(nameof(StoreCircuitBreak), StoreCircuitBreak, TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1));
+        problems.Require(StoreCircuitFailureRatio is > 0 and <= 1, nameof(StoreCircuitFailureRatio), $"{StoreCircuitFailureRatio} must be above 0 and at most 1");
+        problems.Range(nameof(SpillSegmentBytes), SpillSegmentBytes, 4096, int.MaxValue);
+        problems.Require(SpillMaxBytes >= SpillSegmentBytes, nameof(SpillMaxBytes), $"{SpillMaxBytes} is below {Section}:{nameof(SpillSegmentBytes)} {SpillSegmentBytes}");
+        problems.Require(QuarantineMaxFileBytes >= 4096, nameof(QuarantineMaxFileBytes), $"{QuarantineMaxFileBytes} is below 4096");
+        problems.Require(MinTimestampMicros >= 0, nameof(MinTimestampMicros), $"{MinTimestampMicros} is negative");
+    }
 }

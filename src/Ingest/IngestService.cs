@@ -15,7 +15,7 @@ using Pipeline.Tasks;
 namespace Pipeline.Ingest;
 
 /// <summary>
-/// Ingest: subscribes (QoS 1, persistent session) to every device's motion, frames, labels and status, and runs
+/// Ingest: subscribes (QoS 1, persistent session) to every device's task data, labels, predictions and status, and runs
 /// receive → decode/validate → batch/write through bounded queues. Subscriptions are manually acknowledged: the
 /// MQTT handler only queues a message (waiting while the queue is full, which stops taking more; the broker holds
 /// the rest), and the broker gets its PUBACK once the message's batch is stored or the message quarantined, so one
@@ -37,9 +37,10 @@ public sealed class IngestService(
     TimeProvider time,
     ILogger<IngestService> logger) : BackgroundService
 {
-    /// <summary>Every registered task's data stream, then labels and device status.</summary>
+    /// <summary>Every registered task's data stream, then labels, device status and predictions.</summary>
     public IReadOnlyList<string> IngestedStreams { get; } =
-        [.. tasks.All.Select(task => task.Stream), Topics.StreamName(TelemetryStream.Labels), Topics.StreamName(TelemetryStream.Status)];
+        [.. tasks.All.Select(task => task.Stream), Topics.StreamName(TelemetryStream.Labels), Topics.StreamName(TelemetryStream.Status),
+            Topics.StreamName(TelemetryStream.Predictions)];
 
     private readonly CancellationTokenSource _abandon = new();
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);

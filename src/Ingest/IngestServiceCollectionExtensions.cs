@@ -13,6 +13,7 @@ using Pipeline.Ingest.Spilling;
 using Pipeline.Ingest.Status;
 using Pipeline.Ingest.Writing;
 using Pipeline.Hosting.Health;
+using Pipeline.Settings;
 using Pipeline.Storage;
 using Pipeline.Tasks;
 
@@ -31,8 +32,7 @@ public static class IngestServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.AddCheckedSettings<IngestOptions>(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddConfiguredTelemetryStore(configuration, configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.DataFolder)}"] ?? new IngestOptions().DataFolder, StoreAccess.ReadWrite);
         services.AddLearningTasks();

@@ -61,6 +61,8 @@ internal static class ControlMessageRules
         ?? (m.Metrics.HeldOutExamples < 0 ? Invalid("metrics.heldOutExamples is negative") : null)
         ?? (m.Metrics.ConcentrationMae is { } mae && !(double.IsFinite(mae) && mae >= 0) ? Invalid($"metrics.concentrationMae {mae} is not a finite non-negative number") : null)
         ?? (m.Metrics.DropletAccuracy is { } droplet ? Metric(droplet, "metrics.dropletAccuracy") : null)
+        ?? (m.Metrics.DropletMacroF1 is { } dropletF1 ? Metric(dropletF1, "metrics.dropletMacroF1") : null)
+        ?? (m.Metrics.DropletConcentrationMae is { } dropletMae && !(double.IsFinite(dropletMae) && dropletMae >= 0) ? Invalid($"metrics.dropletConcentrationMae {dropletMae} is not a finite non-negative number") : null)
         ?? Id(m.Schedule, "schedule")
         ?? (m.Chunks is { } chunks ? Chunks(chunks, m.SizeBytes) : null)
         ?? (m.Decision is { } decision

@@ -35,5 +35,8 @@ public sealed record ModelManifest(
 /// Held-out evaluation of a model. <see cref="ConcentrationMae"/> is set for models with a regression head. For droplet
 /// models <see cref="Accuracy"/>, <see cref="MacroF1"/> and <see cref="HeldOutExamples"/> count frames (the mean of a
 /// frame's droplet probabilities), and <see cref="DropletAccuracy"/> (absent in manifests written before) counts droplets.
+/// <see cref="DropletMacroF1"/> and <see cref="DropletConcentrationMae"/> (% v/v) are the same per droplet, each droplet judged
+/// on its own (absent in manifests written before them, and for models that are not judged per frame).
 /// </summary>
-public sealed record ModelMetrics(double Accuracy, double MacroF1, int HeldOutExamples, double? ConcentrationMae = null, double? DropletAccuracy = null);
+public sealed record ModelMetrics(double Accuracy, double MacroF1, int HeldOutExamples, double? ConcentrationMae = null, double? DropletAccuracy = null,
+    double? DropletMacroF1 = null, double? DropletConcentrationMae = null);

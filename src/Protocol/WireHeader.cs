@@ -6,7 +6,7 @@ namespace Pipeline.Protocol;
 /// The 4-byte header of every binary message: magic "PL", the wire version, the message type.
 /// A reader that sees a version it does not know refuses the message rather than guessing.
 /// </summary>
-public static class WireHeader
+internal static class WireHeader
 {
     public const byte Magic0 = (byte)'P';
     public const byte Magic1 = (byte)'L';

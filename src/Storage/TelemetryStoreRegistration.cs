@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Pipeline.Settings;
 using Pipeline.Storage.Embedded;
 using Pipeline.Storage.Influx;
 using Pipeline.Storage.Influx2;
@@ -23,46 +23,34 @@ public static class TelemetryStoreRegistration
             return services;
         }
 
-        var backend = configuration.GetSection(StoreBackendOptions.Section).Get<StoreBackendOptions>() ?? new StoreBackendOptions();
-        switch (backend.Backend)
+        // Checked while the services are composed, not at start: the backend decides what is registered.
+        var backend = new StoreBackendOptions();
+        CheckedSettingsRegistration.Bind(configuration.GetSection(StoreBackendOptions.Section), backend);
+        CheckedSettingsRegistration.ThrowIfInvalid(backend);
+        if (backend.Backend == StoreBackendOptions.Influx)
         {
-            case StoreBackendOptions.Embedded:
-                services.TryAddSingleton<ITelemetryStore>(provider =>
-                {
-                    var logger = provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>();
-                    var root = Path.Combine(dataFolder, "store");
-                    return access == StoreAccess.ReadWrite ? EmbeddedTelemetryStore.Open(root, logger) : EmbeddedTelemetryStore.OpenReadOnly(root, logger);
-                });
-                return services;
-            case StoreBackendOptions.Influx:
-                try
-                {
-                    return services.AddInfluxTelemetryStore(options =>
-                    {
-                        options.BlobFolder = Path.Combine(dataFolder, "blobs");
-                        configuration.GetSection(InfluxOptions.Section).Bind(options);
-                    });
-                }
-                catch (ArgumentException e)
-                {
-                    throw new OptionsValidationException(InfluxOptions.Section, typeof(InfluxOptions), [e.Message]);
-                }
-            case StoreBackendOptions.Influx2:
-                try
-                {
-                    return services.AddInflux2TelemetryStore(options =>
-                    {
-                        options.BlobFolder = Path.Combine(dataFolder, "blobs");
-                        configuration.GetSection(Influx2Options.Section).Bind(options);
-                    });
-                }
-                catch (ArgumentException e)
-                {
-                    throw new OptionsValidationException(Influx2Options.Section, typeof(Influx2Options), [e.Message]);
-                }
-            default:
-                throw new OptionsValidationException(StoreBackendOptions.Section, typeof(StoreBackendOptions),
-                    [$"Store:Backend \"{backend.Backend}\" is unknown (expected {StoreBackendOptions.Embedded}, {StoreBackendOptions.Influx} or {StoreBackendOptions.Influx2})"]);
+            return services.AddInfluxTelemetryStore(options =>
+            {
+                options.BlobFolder = Path.Combine(dataFolder, "blobs");
+                CheckedSettingsRegistration.Bind(configuration.GetSection(InfluxOptions.Section), options);
+            });
         }
+
+        if (backend.Backend == StoreBackendOptions.Influx2)
+        {
+            return services.AddInflux2TelemetryStore(options =>
+            {
+                options.BlobFolder = Path.Combine(dataFolder, "blobs");
+                CheckedSettingsRegistration.Bind(configuration.GetSection(Influx2Options.Section), options);
+            });
+        }
+
+        services.TryAddSingleton<ITelemetryStore>(provider =>
+        {
+            var logger = provider.GetService<ILoggerFactory>()?.CreateLogger<EmbeddedTelemetryStore>();
+            var root = Path.Combine(dataFolder, "store");
+            return access == StoreAccess.ReadWrite ? EmbeddedTelemetryStore.Open(root, logger) : EmbeddedTelemetryStore.OpenReadOnly(root, logger);
+        });
+        return services;
     }
 }

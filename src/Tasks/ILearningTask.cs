@@ -1,13 +1,14 @@
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks.Inference;
 
 namespace Pipeline.Tasks;
 
 /// <summary>
 /// Everything the system knows about one learning task, in one place: the telemetry stream its data arrives on and how
 /// that is decoded and checked (ingest), how it is written to and read back from the store, how labelled sessions are
-/// cut into preprocessed examples and which architecture learns them (trainer), and the recorded input a new model
-/// must answer before it goes live (edge). Ingest, the trainer and the edge agent reach a task only through this, by
+/// cut into preprocessed examples and which architecture learns them (trainer), how a device's model is asked about
+/// what it recorded, and the recorded input a new model must answer before it goes live (edge). Ingest, the trainer and the edge agent reach a task only through this, by
 /// name or by stream (<see cref="TaskRegistry"/>); adding a task is one folder implementing it and one registration
 /// (<see cref="TaskServiceCollectionExtensions.AddLearningTask"/>). Implement it through <see cref="LearningTask{TItem,TSession}"/>.
 /// </summary>
@@ -45,6 +46,9 @@ public interface ILearningTask
 
     /// <summary>The regression target a label carries (0 for tasks without one).</summary>
     float Target(SessionLabel label);
+
+    /// <summary>How the model is asked about what a device recorded, and how its answers make the prediction (edge inference).</summary>
+    ITaskInference Inference { get; }
 
     /// <summary>A realistic preprocessed input, from a recording in the devices' wire format, that a new model must answer sensibly.</summary>
     TaskInput SmokeInput();

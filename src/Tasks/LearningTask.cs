@@ -1,5 +1,6 @@
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks.Inference;
 
 namespace Pipeline.Tasks;
 
@@ -41,6 +42,8 @@ public abstract class LearningTask<TItem, TSession> : ILearningTask
     protected abstract IEnumerable<TaskExample> Cut(SessionLabel label, TSession session, Action<string> skip);
 
     public virtual float Target(SessionLabel label) => 0f;
+
+    public abstract ITaskInference Inference { get; }
 
     public abstract TaskInput SmokeInput();
 

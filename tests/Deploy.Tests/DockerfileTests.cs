@@ -16,8 +16,10 @@ public sealed class DockerfileTests
         WORKDIR /source
         COPY Directory.Build.props Directory.Packages.props ./
         COPY src/Protocol/ src/Protocol/
+        COPY src/Settings/ src/Settings/
         COPY src/Durability/ src/Durability/
         COPY src/Hosting/ src/Hosting/
+        COPY src/Storage.Abstractions/ src/Storage.Abstractions/
         COPY src/Storage/ src/Storage/
         COPY src/Tasks/ src/Tasks/
         COPY src/Ingest/ src/Ingest/

@@ -19,7 +19,7 @@ public sealed class DevicesCommandTests : IDisposable
     {
         var identities = IdentityStore.Open(LoopIdentities.Folder(_folder));
         await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerSettings { IdentitiesPath = identities.IdentitiesPath }, NullLogger.Instance, CancellationToken.None);
-        var options = new BrokerOptions { Host = broker.Host, Port = broker.Port, CredentialsFolder = identities.SecretsFolder, ReconnectMaxDelaySeconds = 0.2 };
+        var options = new BrokerOptions { Host = broker.Host, Port = broker.Port, CredentialsFolder = identities.SecretsFolder, ReconnectMaxDelay = TimeSpan.FromSeconds(0.2) };
         var name = Identity.DeviceName("field-2", "club-9");
 
         Assert.Equal(DevicesCommand.ExitOk, await RunAsync("add", "--id", "club-9", "--site", "field-2", "--task", LearningTasks.Swing, "--data", _folder));
@@ -31,7 +31,7 @@ public sealed class DevicesCommandTests : IDisposable
 
         var secret = identities.ReadSecret(name);
         Assert.Equal(DevicesCommand.ExitOk, await RunAsync("revoke", "--id", "club-9", "--site", "field-2", "--data", _folder));
-        var withOldSecret = new BrokerOptions { Host = broker.Host, Port = broker.Port, Password = secret!, ReconnectMaxDelaySeconds = 0.2 };
+        var withOldSecret = new BrokerOptions { Host = broker.Host, Port = broker.Port, Password = secret!, ReconnectMaxDelay = TimeSpan.FromSeconds(0.2) };
         await using var revoked = new MqttConnectionFactory(withOldSecret, NullLoggerFactory.Instance).Create(name);
         var connecting = revoked.ConnectAsync(new CancellationTokenSource(TimeSpan.FromSeconds(2)).Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting);

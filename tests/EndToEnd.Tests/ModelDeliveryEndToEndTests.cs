@@ -83,7 +83,7 @@ public sealed class ModelDeliveryEndToEndTests(ITestOutputHelper output) : IAsyn
         _key = ModelSigningKey.Ensure(LoopIdentities.ModelSigningKeyPath(Data), LoopIdentities.TrustedModelKeysFolder(Data));
 
         // Devices stamp simulated time at 50 times the wall clock's pace.
-        _ingest = Host(_broker.Port, identities, [new("Ingest:DataFolder", Data), new("Ingest:IdentitiesPath", identities.IdentitiesPath), new("Ingest:MaxFutureSkewSeconds", "31536000")],
+        _ingest = Host(_broker.Port, identities, [new("Ingest:DataFolder", Data), new("Ingest:IdentitiesPath", identities.IdentitiesPath), new("Ingest:MaxFutureSkew", "365.00:00:00")],
             (services, configuration) =>
             {
                 services.AddConfiguredTelemetryStore(configuration, Data, StoreAccess.ReadWrite);

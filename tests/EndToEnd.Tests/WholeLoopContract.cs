@@ -1,6 +1,10 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Protocol;
 using Pipeline.Runner.Up;
+using Pipeline.Storage;
+using Pipeline.Storage.Predictions;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
 
@@ -63,6 +67,16 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
             Assert.Empty(rollout.Refused);
         }
 
+        // Live accuracy is what the store holds: every prediction ingest stored, counted once, per version.
+        await using (var store = OpenStore())
+        {
+            var stored = await LiveAccuracyReader.ReadAsync(store, report.Agents.Select(a => a.Id), 1, long.MaxValue, CancellationToken.None);
+            Assert.Equal(0, stored.Unreadable);
+            Assert.Equal(
+                stored.Versions.Select(v => (v.Task, v.Version, v.Predictions, v.Labelled, v.Correct, v.Accuracy)),
+                report.LiveAccuracy.Select(l => (l.Task, l.Version, l.Predictions, l.Labelled, l.Correct, l.LiveAccuracy)));
+        }
+
         // report.json carries at least the documented fields, under the documented names.
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(outcome.ReportPath));
         var root = json.RootElement;
@@ -92,6 +106,14 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
     {
         _data.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The run's store, opened read-only the way `pipeline up` chose it.</summary>
+    private ITelemetryStore OpenStore()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(StoreSettings()).Build();
+        return new ServiceCollection().AddConfiguredTelemetryStore(configuration, DataFolder, StoreAccess.ReadOnly)
+            .BuildServiceProvider().GetRequiredService<ITelemetryStore>();
     }
 
     private async Task<RunOutcome> RunAsync()

@@ -73,7 +73,7 @@ public sealed class BrokerRestartReconnectTests(ITestOutputHelper output) : IAsy
     private async Task<MqttConnection> ConnectAsync(string name, int port)
     {
         // A short keep-alive, so that a connect attempt caught by the black hole gives up in 2 s rather than 10.
-        var broker = new BrokerOptions { Host = _broker.Host, Port = port, ReconnectMaxDelaySeconds = 0.5, KeepAliveSeconds = 1 };
+        var broker = new BrokerOptions { Host = _broker.Host, Port = port, ReconnectMaxDelay = TimeSpan.FromSeconds(0.5), KeepAlive = TimeSpan.FromSeconds(1) };
         var connection = new MqttConnectionFactory(broker, _logs).Create($"{name}-{Guid.NewGuid():N}");
         _connections.Add(connection);
         await connection.ConnectAsync(Cancel());

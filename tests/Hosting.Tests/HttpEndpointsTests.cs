@@ -18,7 +18,7 @@ public sealed class HttpEndpointsTests
         var brokerPort = EmbeddedBroker.FreeLoopbackPort();
         var broker = await EmbeddedBroker.StartAsync(brokerPort, NullLogger.Instance, CancellationToken.None);
         var httpPort = EmbeddedBroker.FreeLoopbackPort();
-        var builder = ServiceDefaults.CreateBuilder([], [new("Http:Port", $"{httpPort}"), new("Broker:Port", $"{brokerPort}"), new("Broker:ReconnectMaxDelaySeconds", "0.2")]);
+        var builder = ServiceDefaults.CreateBuilder([], [new("Http:Port", $"{httpPort}"), new("Broker:Port", $"{brokerPort}"), new("Broker:ReconnectMaxDelay", "00:00:00.200")]);
         builder.Services.AddHostedService<ConnectedClient>();
         using var host = builder.Build();
         await host.StartAsync();

@@ -14,7 +14,7 @@ public sealed class ReconnectTests
     {
         var port = EmbeddedBroker.FreeLoopbackPort();
         var log = new RecordingLogger();
-        await using var connection = new MqttConnectionFactory(new BrokerOptions { Port = port, ReconnectMaxDelaySeconds = 0.5 }, new SingleLoggerFactory(log)).Create("reconnect-late-broker");
+        await using var connection = new MqttConnectionFactory(new BrokerOptions { Port = port, ReconnectMaxDelay = TimeSpan.FromSeconds(0.5) }, new SingleLoggerFactory(log)).Create("reconnect-late-broker");
         using var cancel = new CancellationTokenSource(Patience);
 
         var connecting = connection.ConnectAsync(cancel.Token);
@@ -36,7 +36,7 @@ public sealed class ReconnectTests
         var port = EmbeddedBroker.FreeLoopbackPort();
         using var cancel = new CancellationTokenSource(Patience);
         var broker = await EmbeddedBroker.StartAsync(port, NullLogger.Instance, cancel.Token);
-        await using var connection = new MqttConnectionFactory(new BrokerOptions { Port = port, ReconnectMaxDelaySeconds = 0.5 }, NullLoggerFactory.Instance).Create("reconnect-broker-back");
+        await using var connection = new MqttConnectionFactory(new BrokerOptions { Port = port, ReconnectMaxDelay = TimeSpan.FromSeconds(0.5) }, NullLoggerFactory.Instance).Create("reconnect-broker-back");
         await connection.ConnectAsync(cancel.Token);
 
         await broker.DisposeAsync();

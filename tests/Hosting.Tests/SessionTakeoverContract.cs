@@ -29,7 +29,7 @@ public abstract class SessionTakeoverContract : IAsyncLifetime
         var clientId = $"twin-{Guid.NewGuid():N}";
         // A short backoff: an instance that did reconnect would take the session back at once, and the other would see it.
         var broker = Broker;
-        broker.ReconnectMaxDelaySeconds = 0.2;
+        broker.ReconnectMaxDelay = TimeSpan.FromSeconds(0.2);
         await using var first = new Instance(broker, clientId, _metrics.GetRequiredService<IMeterFactory>());
         await first.Connection.ConnectAsync(Cancel());
         Assert.Equal(HealthStatus.Healthy, (await first.Health.CheckHealthAsync(new HealthCheckContext())).Status);

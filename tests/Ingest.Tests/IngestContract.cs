@@ -14,6 +14,7 @@ using Pipeline.Ingest.Quarantining;
 using Pipeline.Ingest.Status;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Storage.Predictions;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
 
@@ -157,6 +158,92 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
             Assert.Contains(bad[i].ReasonPart, entry.RootElement.GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
             Assert.Equal(bad[i].Payload.Length, entry.RootElement.GetProperty("payloadBytes").GetInt32());
             Assert.True(entry.RootElement.GetProperty("payloadBase64").GetBytesFromBase64().Length <= 1024);
+        }
+    }
+
+    [Fact]
+    public async Task Predictions_RepublishedOnes_AreStoredOncePerDeviceVersionAndInput_AndLiveAccuracyIsCountedFromTheStore()
+    {
+        using var host = await StartIngestAsync();
+        await using var publisher = await ConnectPublisherAsync();
+        // v1 and v2 predict on the same inputs: one record each. v1: 4 predictions, 3 labelled, 2 right; v2: 3, all labelled and right.
+        var swing = new[]
+        {
+            Prediction("club-p", 1, 0, "draw", "draw"), Prediction("club-p", 1, 1, "fade", "draw"), Prediction("club-p", 1, 2, "draw", "draw"), Prediction("club-p", 1, 3, "draw", null),
+            Prediction("club-p", 2, 0, "draw", "draw"), Prediction("club-p", 2, 1, "draw", "draw"), Prediction("club-p", 2, 2, "draw", "draw"),
+        };
+        var droplet = Prediction("scope-p", 1, 0, "acetone", "ethanol") with
+        {
+            Task = LearningTasks.Droplet,
+            ConcentrationPercent = 2.5f,
+            Droplets = [new DropletPrediction(10, 12, 6, "acetone", 0.8f), new DropletPrediction(30, 40, 5.5f, "ethanol", 0.6f)],
+        };
+
+        foreach (var prediction in swing.Concat(swing.Take(4)))
+        {
+            await publisher.PublishAsync(Topics.Predictions("local", prediction.DeviceId), ControlMessageCodec.Encode(prediction), false, Cancel);
+        }
+
+        await publisher.PublishAsync(Topics.Predictions("lab", droplet.DeviceId), ControlMessageCodec.Encode(droplet), false, Cancel);
+
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
+        await Eventually.TrueAsync(() => telemetry.Totals.Predictions == 8 && telemetry.Totals.Duplicates == 4, Patience, $"every prediction handled: {telemetry}");
+        Assert.Equal(0, telemetry.Totals.Quarantined);
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        var stored = await store.ReadRecordsAsync(PredictionRecords.Kind, "club-p", 1, long.MaxValue, Cancel);
+        Assert.Equal(
+            swing.OrderBy(p => p.InputTimestampMicros).ThenBy(p => p.ModelVersion).Select(p => (p.ModelVersion, p.InputTimestampMicros, p.PredictedClass, p.TrueClass)),
+            stored.Select(r => ControlMessageCodec.DecodePrediction(r.Payload).Value!).Select(p => (p.ModelVersion, p.InputTimestampMicros, p.PredictedClass, p.TrueClass)));
+        var storedDroplet = ControlMessageCodec.DecodePrediction(Assert.Single(await store.ReadRecordsAsync(PredictionRecords.Kind, "scope-p", 1, long.MaxValue, Cancel)).Payload).Value!;
+        Assert.Equal(droplet.Droplets, storedDroplet.Droplets);
+        Assert.Equal(droplet with { Droplets = null }, storedDroplet with { Droplets = null });
+
+        var live = await LiveAccuracyReader.ReadAsync(store, ["club-p", "scope-p", "club-never-seen"], 1, long.MaxValue, Cancel);
+        Assert.Equal(0, live.Unreadable);
+        Assert.Equal(
+            [new VersionLiveAccuracy(LearningTasks.Droplet, 1, 1, 1, 0), new VersionLiveAccuracy(LearningTasks.Swing, 1, 4, 3, 2), new VersionLiveAccuracy(LearningTasks.Swing, 2, 3, 3, 3)],
+            live.Versions);
+    }
+
+    [Fact]
+    public async Task BadPredictions_AreQuarantinedWithReadableReasons_WhileGoodOnesAroundThemAreStored()
+    {
+        using var host = await StartIngestAsync();
+        await using var publisher = await ConnectPublisherAsync();
+        var topic = Topics.Predictions("local", "club-q");
+        var overconfident = Encoding.UTF8.GetString(ControlMessageCodec.Encode(Prediction("club-q", 1, 100, "draw", "draw"))).Replace("\"confidence\":0.75", "\"confidence\":2", StringComparison.Ordinal);
+        Assert.Contains("\"confidence\":2", overconfident);
+        var bad = new (byte[] Payload, string Code, string ReasonPart)[]
+        {
+            ("{not json"u8.ToArray(), "MalformedJson", "not valid JSON"),
+            (ControlMessageCodec.Encode(Prediction("club-other", 1, 101, "draw", "draw")), "DeviceMismatch", "club-other"),
+            (Encoding.UTF8.GetBytes(overconfident), "NotFinite", "confidence"),
+            (ControlMessageCodec.Encode(Prediction("club-q", 1, 102, "draw", "draw") with { Task = "juggling" }), "UnknownTask", "juggling"),
+            (ControlMessageCodec.Encode(Prediction("club-q", 1, 103, "draw", "draw") with { InputTimestampMicros = 1_000_000 }), "BadTimestamp", "inputTimestampMicros"),
+        };
+
+        for (var i = 0; i < bad.Length; i++)
+        {
+            await publisher.PublishAsync(topic, bad[i].Payload, false, Cancel);
+            await publisher.PublishAsync(topic, ControlMessageCodec.Encode(Prediction("club-q", 1, i, "draw", "draw")), false, Cancel);
+        }
+
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
+        await Eventually.TrueAsync(() => telemetry.Totals.Quarantined == bad.Length && telemetry.Totals.Predictions == bad.Length, Patience, $"all handled: {telemetry}");
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        Assert.Equal(Enumerable.Range(0, bad.Length).Select(i => _t0 + i * 1000L),
+            (await store.ReadRecordsAsync(PredictionRecords.Kind, "club-q", 1, long.MaxValue, Cancel)).Select(r => r.TimestampMicros));
+        Assert.Empty(await store.ReadRecordsAsync(PredictionRecords.Kind, "club-other", 1, long.MaxValue, Cancel));
+
+        var lines = await File.ReadAllLinesAsync(Path.Combine(host.Services.GetRequiredService<Quarantine>().Folder, Quarantine.FileName));
+        Assert.Equal(bad.Length, lines.Length);
+        for (var i = 0; i < bad.Length; i++)
+        {
+            using var entry = JsonDocument.Parse(lines[i]);
+            output.WriteLine(lines[i].Length > 300 ? lines[i][..300] : lines[i]);
+            Assert.Equal(topic, entry.RootElement.GetProperty("topic").GetString());
+            Assert.Equal(bad[i].Code, entry.RootElement.GetProperty("code").GetString());
+            Assert.Contains(bad[i].ReasonPart, entry.RootElement.GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
         }
     }
 
@@ -320,7 +407,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
 
         await honestSending;
         var total = corpus.Count + honestBatches.Count;
-        long Handled() => telemetry.Totals.MotionBatches + telemetry.Totals.Frames + telemetry.Totals.Labels + telemetry.Totals.StatusMessages + telemetry.Totals.Quarantined + telemetry.Totals.Duplicates;
+        long Handled() => telemetry.Totals.MotionBatches + telemetry.Totals.Frames + telemetry.Totals.Labels + telemetry.Totals.StatusMessages + telemetry.Totals.Predictions + telemetry.Totals.Quarantined + telemetry.Totals.Duplicates;
         await Eventually.TrueAsync(() => Handled() == total, TimeSpan.FromSeconds(120), $"all {total} messages handled: {telemetry}");
 
         var store = host.Services.GetRequiredService<ITelemetryStore>();
@@ -348,6 +435,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
             (Topics.Frames("local", "scope-z"), MicroscopyFrameCodec.Encode(Frame("scope-z", 7))),
             (Topics.Labels("local", "club-z"), ControlMessageCodec.Encode(new SessionLabel("club-z", "s-7", LearningTasks.Swing, _t0, _t0 + 1000, new SwingLabel("p1", "fade")))),
             (Topics.Status("local", "club-z"), ControlMessageCodec.Encode(new DeviceStatus("club-z", LearningTasks.Swing, DeviceState.Online, _t0, 0))),
+            (Topics.Predictions("local", "club-z"), ControlMessageCodec.Encode(Prediction("club-z", 1, 7, "draw", "fade"))),
         };
         foreach (var (topic, valid) in samples)
         {
@@ -377,6 +465,7 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         {
             yield return (Topics.Labels("local", "club-z"), Encoding.UTF8.GetBytes(json));
             yield return (Topics.Status("local", "club-z"), Encoding.UTF8.GetBytes(json));
+            yield return (Topics.Predictions("local", "club-z"), Encoding.UTF8.GetBytes(json));
         }
     }
 
@@ -464,6 +553,9 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
         // Batches are 4 ms apart at 1 kHz, so sequence order is time order.
         return new MotionBatch(device, 1, sequence, _t0 + (long)sequence * 4000, 1000f, samples);
     }
+
+    private Prediction Prediction(string device, int version, int input, string predicted, string? truth) =>
+        new(device, LearningTasks.Swing, version, _t0 + input * 1000L, predicted, 0.75f, 3.5, truth);
 
     private MicroscopyFrame Frame(string device, ulong sequence)
     {

@@ -178,6 +178,21 @@ public class ControlMessageCodecTests
     }
 
     [Fact]
+    public void ModelManifest_DropletMacroF1AndMae_RoundTripAndAreOmittedWhenAbsentAndRefusedOutOfRange()
+    {
+        var droplet = Manifest() with { Metrics = new ModelMetrics(0.85, 0.8, 300, 0.4, 0.71, 0.69, 0.45) };
+
+        Assert.Equal(droplet.Metrics, ControlMessageCodec.DecodeModelManifest(ControlMessageCodec.Encode(droplet)).Value!.Metrics);
+        var plain = Encoding.UTF8.GetString(ControlMessageCodec.Encode(Manifest()));
+        Assert.DoesNotContain("dropletMacroF1", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("dropletConcentrationMae", plain, StringComparison.Ordinal);
+        Assert.Contains("metrics.dropletMacroF1", Assert.Throws<ArgumentException>(() =>
+            ControlMessageCodec.Encode(droplet with { Metrics = droplet.Metrics with { DropletMacroF1 = -0.1 } })).Message, StringComparison.Ordinal);
+        Assert.Contains("metrics.dropletConcentrationMae", Assert.Throws<ArgumentException>(() =>
+            ControlMessageCodec.Encode(droplet with { Metrics = droplet.Metrics with { DropletConcentrationMae = double.NaN } })).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ModelManifest_WithChunks_RoundTripsUnderTheDocumentedFieldNames()
     {
         var artifact = new byte[3 * ArtifactChunks.MinChunkBytes + 5];

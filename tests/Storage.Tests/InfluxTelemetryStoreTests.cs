@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Pipeline.Protocol;
+using Pipeline.Settings;
 using Pipeline.Storage.Influx;
 using Pipeline.TestSupport;
 using static Pipeline.Storage.Tests.TelemetrySamples;
@@ -88,7 +90,7 @@ public sealed class InfluxTelemetryStoreTests(InfluxDbServerFixture influx) : Te
     [InlineData(65)]
     public void Options_WithAWriteConcurrencyOutOfRange_AreRefusedNamingTheSetting(int concurrency)
     {
-        var problem = Assert.Single(new InfluxOptions { WriteConcurrency = concurrency }.Problems());
+        var problem = Assert.Single(CheckedSettingsRegistration.Problems(new InfluxOptions { WriteConcurrency = concurrency }));
         Assert.Equal($"Influx:WriteConcurrency {concurrency} is outside 1..64", problem);
     }
 
@@ -228,7 +230,7 @@ public sealed class InfluxTelemetryStoreTests(InfluxDbServerFixture influx) : Te
         var options = Options;
         options.Database = "x\"; DROP DATABASE y";
 
-        var error = Assert.Throws<ArgumentException>(() => new InfluxTelemetryStore(options));
+        var error = Assert.Throws<OptionsValidationException>(() => new InfluxTelemetryStore(options));
 
         Assert.Contains("Influx:Database", error.Message);
     }

@@ -1,4 +1,5 @@
 using Pipeline.Protocol;
+using Pipeline.Storage.Predictions;
 using static Pipeline.Storage.Tests.TelemetrySamples;
 
 namespace Pipeline.Storage.Tests;
@@ -248,6 +249,40 @@ public abstract class TelemetryStoreContract
 
         AssertSameRecords([first, second, third], await store.ReadRecordsAsync(Gait, "band-1", T0, T0 + 1000, None));
         Assert.Equal(new StoreCounts(0, 0, 0, 0, 3), await store.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task LiveAccuracy_FromStoredPredictions_IsCountedPerTaskAndVersion_RedeliveriesOnce_WithinTheWindow()
+    {
+        await using var store = await OpenStoreAsync();
+        static TelemetryRecord Stored(Prediction p) => PredictionRecords.From(p, ControlMessageCodec.Encode(p));
+        Prediction Swing(string device, int version, int input, string predicted, string? truth) =>
+            new(device, LearningTasks.Swing, version, T0 + input * 1000L, predicted, 0.9f, 2.0, truth);
+        // club-1 v1: 3 predictions, 2 labelled, 1 right; club-2 v1: 1, labelled, right; club-1 v2 on the same inputs: 2, both right.
+        var predictions = new[]
+        {
+            Swing("club-1", 1, 0, "draw", "draw"), Swing("club-1", 1, 1, "fade", "draw"), Swing("club-1", 1, 2, "fade", null),
+            Swing("club-2", 1, 0, "slice", "slice"),
+            Swing("club-1", 2, 0, "draw", "draw"), Swing("club-1", 2, 1, "draw", "draw"),
+            new("scope-1", LearningTasks.Droplet, 3, T0, "acetone", 0.5f, 9.0, "ethanol", 1.5f),
+        };
+
+        Assert.Equal(predictions.Length, await store.WriteRecordsAsync([.. predictions.Select(Stored)], None));
+        Assert.Equal(0, await store.WriteRecordsAsync([.. predictions.Take(3).Select(Stored)], None));
+        Assert.Equal(1, await store.WriteRecordsAsync([new TelemetryRecord(PredictionRecords.Kind, "club-2", 1, (ulong)(T0 + 5000), T0 + 5000, "{not json"u8.ToArray())], None));
+
+        var live = await LiveAccuracyReader.ReadAsync(store, ["club-1", "club-2", "scope-1", "club-1", "club-9"], 1, long.MaxValue, None);
+
+        Assert.Equal(
+            [new VersionLiveAccuracy(LearningTasks.Droplet, 3, 1, 1, 0), new VersionLiveAccuracy(LearningTasks.Swing, 1, 4, 3, 2), new VersionLiveAccuracy(LearningTasks.Swing, 2, 2, 2, 2)],
+            live.Versions);
+        Assert.Equal(1, live.Unreadable);
+        Assert.Equal([2.0 / 3, 1.0], live.Versions.Skip(1).Select(v => v.Accuracy));
+        Assert.Null(new VersionLiveAccuracy(LearningTasks.Swing, 1, 1, 0, 0).Accuracy);
+
+        // The window is on input time: only the second input of each version of club-1 lies in [T0 + 1000, T0 + 2000).
+        var window = await LiveAccuracyReader.ReadAsync(store, ["club-1"], T0 + 1000, T0 + 2000, None);
+        Assert.Equal([new VersionLiveAccuracy(LearningTasks.Swing, 1, 1, 1, 0), new VersionLiveAccuracy(LearningTasks.Swing, 2, 1, 1, 1)], window.Versions);
     }
 
     [Fact]

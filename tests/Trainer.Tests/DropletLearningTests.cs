@@ -48,8 +48,11 @@ public class DropletLearningTests(ITestOutputHelper output)
         // single frames from being easy. Accuracy is per frame (the mean of its droplets' probabilities), as the edge
         // answers; see docs/TRAINING.md for the measured numbers, before and after per-droplet crops.
         output.WriteLine($"{scheduleName}: held-out frame accuracy {metrics.Accuracy:P1} on {metrics.HeldOutExamples} frames, droplet accuracy {metrics.DropletAccuracy:P1} on {heldOut.Count} droplets, concentration MAE {metrics.ConcentrationMae:F2}");
+        output.WriteLine($"{scheduleName}: per frame macro-F1 {metrics.MacroF1:F3} MAE {metrics.ConcentrationMae:F3} % v/v; per droplet macro-F1 {metrics.DropletMacroF1:F3} MAE {metrics.DropletConcentrationMae:F3} % v/v");
         Assert.True(metrics.Accuracy >= minAccuracy, $"{scheduleName}: held-out frame accuracy {metrics.Accuracy:P1} on {metrics.HeldOutExamples} frames, droplet accuracy {metrics.DropletAccuracy:P1} on {heldOut.Count} droplets");
         Assert.NotNull(metrics.DropletAccuracy);
+        Assert.InRange(metrics.DropletMacroF1!.Value, 0, 1);
+        Assert.True(metrics.DropletConcentrationMae <= 2 * maxConcentrationMae, $"{scheduleName}: concentration MAE per droplet {metrics.DropletConcentrationMae:F2} % v/v");
         Assert.True(metrics.ConcentrationMae <= maxConcentrationMae, $"{scheduleName}: concentration MAE {metrics.ConcentrationMae:F2} % v/v");
     }
 
@@ -94,7 +97,27 @@ public class DropletLearningTests(ITestOutputHelper output)
 
         Assert.Equal(heldOut.Select(e => e.FrameKey).Distinct().Count(), metrics.HeldOutExamples);
         Assert.InRange(metrics.DropletAccuracy!.Value, 0, 1);
-        Assert.Null(Evaluator.Evaluate(model, heldOut.Select(e => e with { FrameKey = null }).ToList()).DropletAccuracy);
+        Assert.InRange(metrics.DropletMacroF1!.Value, 0, 1);
+        Assert.NotNull(metrics.DropletConcentrationMae);
+        var unframed = Evaluator.Evaluate(model, heldOut.Select(e => e with { FrameKey = null }).ToList());
+        Assert.Null(unframed.DropletAccuracy);
+        Assert.Null(unframed.DropletMacroF1);
+        Assert.Null(unframed.DropletConcentrationMae);
+    }
+
+    [Fact]
+    public void Evaluate_OneDropletPerFrame_JudgesFramesAndDropletsAlike()
+    {
+        using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, VocCount, seed: 7);
+        var (_, heldOut) = SimulatedDroplets.Render(sessions: 20, seed: 7);
+        var single = heldOut.Select((e, i) => e with { FrameKey = $"frame/{i}" }).ToList();
+
+        var metrics = Evaluator.Evaluate(model, single);
+
+        Assert.Equal(single.Count, metrics.HeldOutExamples);
+        Assert.Equal(metrics.Accuracy, metrics.DropletAccuracy!.Value, 9);
+        Assert.Equal(metrics.MacroF1, metrics.DropletMacroF1!.Value, 9);
+        Assert.Equal(metrics.ConcentrationMae!.Value, metrics.DropletConcentrationMae!.Value, 5);
     }
 
     [Fact]

@@ -157,7 +157,7 @@ public sealed class TrainerServiceTests : IDisposable
         var overrides = new List<KeyValuePair<string, string?>>
         {
             new("Trainer:DataFolder", _folder),
-            new("Trainer:PollSeconds", "1"),
+            new("Trainer:PollInterval", "00:00:01"),
         };
         if (broker is not null)
         {

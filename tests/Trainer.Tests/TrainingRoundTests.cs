@@ -54,10 +54,24 @@ public sealed class TrainingRoundTests : IDisposable
         Assert.Equal(1, card.Version);
         Assert.Equal(LabelledSwingSessions.Classes, card.HeldOut.PerClass.Select(c => c.Class));
         Assert.Equal(card.Data.HeldOutExamples, card.HeldOut.PerClass.Sum(c => c.Support));
+        Assert.Null(card.HeldOut.PerFrame);
+        Assert.Null(card.HeldOut.PerDroplet);
         Assert.Equal(64, card.Data.Identity.Length);
         Assert.True(card.Data.Sessions > 0 && card.Data.From is not null && string.CompareOrdinal(card.Data.From, card.Data.To) < 0, $"{card.Data}");
         Assert.True(card.Blessing.Blessed);
         Assert.Equal(10, card.Training.Epochs);
+
+        // Two saliency maps per class (the default) beside the charts, each a PNG listed in the card.
+        Assert.NotNull(card.Explanations);
+        Assert.Equal(card.HeldOut.PerClass.SelectMany(c => Enumerable.Repeat(c.Class, Math.Min(2, c.Support))), card.Explanations.Select(e => e.TrueClass));
+        Assert.NotEmpty(card.Explanations);
+        Assert.All(card.Explanations, e =>
+        {
+            var png = File.ReadAllBytes(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v1", e.File));
+            Assert.Equal("PNG", System.Text.Encoding.ASCII.GetString(png, 1, 3));
+            Assert.Contains(e.PredictedClass, LabelledSwingSessions.Classes);
+            Assert.Equal(e.PredictedClass, e.ExplainedClass);
+        });
     }
 
     [Fact]

@@ -35,14 +35,38 @@ public class WindowingTests
         Assert.Equal(-1, SwingWindowing.FindWindowStart(Series(2000, 1000, 150)));
 
     [Fact]
-    public void ToModelInput_SampleMajor_BecomesChannelMajorScaled()
+    public void ToModelInput_SampleMajor_BecomesChannelMajorCentredScaled()
     {
         var window = new float[512 * 8];
         window[(3 * 8) + MotionChannels.AccelY] = 8f;
-        window[(5 * 8) + MotionChannels.Strain2] = 500f;
+        window[(5 * 8) + MotionChannels.Strain2] = 512f;
         var input = SwingWindowing.ToModelInput(window);
-        Assert.Equal(0.5f, input[(MotionChannels.AccelY * 512) + 3]);
-        Assert.Equal(0.5f, input[(MotionChannels.Strain2 * 512) + 5]);
+        Assert.Equal((8f - (8f / 512)) / 16f, input[(MotionChannels.AccelY * 512) + 3], 6);
+        Assert.Equal(-(8f / 512) / 16f, input[(MotionChannels.AccelY * 512) + 4], 6);
+        Assert.Equal((512f - 1f) / 1000f, input[(MotionChannels.Strain2 * 512) + 5], 6);
+        Assert.Equal(-1f / 1000f, input[(MotionChannels.Strain2 * 512) + 6], 6);
+    }
+
+    [Fact]
+    public void ToModelInput_SensorZeroShiftedOnEveryChannel_GivesTheSameInput()
+    {
+        var random = new Random(3);
+        var window = new float[512 * 8];
+        for (var i = 0; i < window.Length; i++)
+        {
+            window[i] = (float)((random.NextDouble() - 0.5) * 2 * SwingWindowing.ChannelScale[i % 8]);
+        }
+
+        // A drifted zero: strain gauges by hundreds of microstrain, the accelerometer by a tenth of a g, the gyroscope by degrees per second.
+        float[] offset = [300f, -250f, 0.1f, -0.1f, 0.2f, 12f, -8f, 5f];
+        var shifted = window.Select((v, i) => v + offset[i % 8]).ToArray();
+
+        var expected = SwingWindowing.ToModelInput(window);
+        var actual = SwingWindowing.ToModelInput(shifted);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 4);
+        }
     }
 
     [Fact]

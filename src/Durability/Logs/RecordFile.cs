@@ -72,15 +72,28 @@ public sealed class RecordFile : IDisposable
     /// Opens (or creates) <paramref name="path"/> for appending; a new file's folder (and any missing parent) is fsync'd
     /// too, so the file is not lost with its directory entry. Scan it next: writes go after the intact records a scan found.
     /// </summary>
-    public static RecordFile OpenForAppend(string path, FrameLimits limits)
+    /// <param name="syncFolders">
+    /// False leaves the directory entries of a new file and of the folders created for it unsynced: for an owner whose
+    /// records are durable elsewhere meanwhile (a write-ahead log), which fsyncs those folders (<see cref="DirectoryFlush.ToDisk"/>)
+    /// before it relies on the file, saving a new file's fsyncs on the write path.
+    /// </param>
+    public static RecordFile OpenForAppend(string path, FrameLimits limits, bool syncFolders = true)
     {
         var folder = FolderOf(path);
-        DirectoryFlush.CreateDurably(folder);
+        if (syncFolders)
+        {
+            DirectoryFlush.CreateDurably(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder);
+        }
+
         var existed = File.Exists(path);
         var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         try
         {
-            if (!existed)
+            if (!existed && syncFolders)
             {
                 DirectoryFlush.ToDisk(folder);
             }

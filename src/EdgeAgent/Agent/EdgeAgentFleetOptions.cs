@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Pipeline.EdgeAgent.Devices;
+using Pipeline.Settings;
 
 namespace Pipeline.EdgeAgent.Agent;
 
@@ -13,12 +15,16 @@ public sealed class EdgeAgentFleetOptions
 
     public List<EdgeAgentOptions> Agents { get; } = [];
 
+    /// <summary>Keys of earlier releases still set in a bound section, each naming the key that replaced it.</summary>
+    private readonly List<string> _renamedKeys = [];
+
     public static EdgeAgentFleetOptions Bind(IConfiguration configuration)
     {
         var fleet = new EdgeAgentFleetOptions();
         var single = configuration.GetSection(SingleSection);
         if (single.Exists())
         {
+            fleet.NoteRenamedKeys(single);
             var template = BindOne(single);
             if (template.Fleet.Count is > 0 and <= FleetOptions.MaxCount)
             {
@@ -32,6 +38,7 @@ public sealed class EdgeAgentFleetOptions
 
         foreach (var entry in configuration.GetSection(ListSection).GetChildren())
         {
+            fleet.NoteRenamedKeys(entry);
             fleet.Agents.Add(BindOne(entry));
         }
 
@@ -39,17 +46,17 @@ public sealed class EdgeAgentFleetOptions
     }
 
     /// <summary>Every problem across the fleet, including two agents claiming one device id (they would share topics).</summary>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Problems(DeviceKindRegistry kinds)
     {
         if (Agents.Count == 0)
         {
             return [$"no agent configured: set the \"{SingleSection}\" section (e.g. --{SingleSection}:DeviceId club-1) or the \"{ListSection}\" list"];
         }
 
-        var errors = new List<string>();
+        var errors = new List<string>(_renamedKeys);
         for (var i = 0; i < Agents.Count; i++)
         {
-            errors.AddRange(Agents[i].Validate(Agents.Count == 1 ? SingleSection : $"{ListSection}:{i}"));
+            errors.AddRange(Agents[i].Problems(Agents.Count == 1 ? SingleSection : $"{ListSection}:{i}", kinds));
             if (errors.Count > 20)
             {
                 // A fleet of hundreds made from one bad section would repeat the same problem hundreds of times.
@@ -61,6 +68,17 @@ public sealed class EdgeAgentFleetOptions
         errors.AddRange(Agents.GroupBy(a => (a.Site, a.DeviceId)).Where(g => g.Count() > 1)
             .Select(g => $"device {g.Key.Site}/{g.Key.DeviceId} is configured {g.Count()} times"));
         return errors;
+    }
+
+    private void NoteRenamedKeys(IConfigurationSection section)
+    {
+        var problems = new SettingProblems(section.Path);
+        foreach (var (old, replacement) in EdgeAgentOptions.RenamedKeys)
+        {
+            problems.Require(!section.GetSection(old).Exists(), old, $"was renamed: set {section.Path}:{replacement} instead (a duration such as 00:00:02)");
+        }
+
+        _renamedKeys.AddRange(problems.All);
     }
 
     /// <summary>Binds the section afresh for each member, so every setting is copied, then gives it its own identity.</summary>

@@ -1,15 +1,17 @@
+using Pipeline.EdgeAgent.Devices;
 using Pipeline.EdgeAgent.Outbox;
 using Pipeline.Simulation.Golf;
 using Pipeline.Simulation.Microscope;
 using Pipeline.Models;
 using Pipeline.Protocol;
+using Pipeline.Settings;
 using Pipeline.Tasks.Swing;
 
 namespace Pipeline.EdgeAgent.Agent;
 
 /// <summary>
 /// One agent and the simulated device it drives. Bound from the "Agent" section, or from each entry of the
-/// "Agents" list; <see cref="Validate"/> names every problem at start-up.
+/// "Agents" list; <see cref="Check"/> names every problem at start-up.
 /// </summary>
 public sealed class EdgeAgentOptions
 {
@@ -22,7 +24,7 @@ public sealed class EdgeAgentOptions
 
     public string Site { get; set; } = Topics.DefaultSite;
 
-    /// <summary><see cref="DeviceKinds.Golf"/> or <see cref="DeviceKinds.Microscope"/>.</summary>
+    /// <summary>The kind of device: <see cref="DeviceKinds.Golf"/> or <see cref="DeviceKinds.Microscope"/>; it decides the learning task the device feeds.</summary>
     public string Kind { get; set; } = DeviceKinds.Golf;
 
     /// <summary>
@@ -56,7 +58,7 @@ public sealed class EdgeAgentOptions
     public int FramesPerSession { get; set; } = DropletMicroscopeSimulator.DefaultFramesPerSession;
 
     /// <summary>Simulated seconds between microscope frames.</summary>
-    public double FrameIntervalSeconds { get; set; } = DropletMicroscopeSimulator.DefaultFrameIntervalSeconds;
+    public TimeSpan FrameInterval { get; set; } = TimeSpan.FromSeconds(DropletMicroscopeSimulator.DefaultFrameIntervalSeconds);
 
     /// <summary>Each microscope session draws its degradation level uniformly from 0..this.</summary>
     public float MaxDegradation { get; set; } = 0.5f;
@@ -76,16 +78,16 @@ public sealed class EdgeAgentOptions
     public float SwingReleaseDegreesPerSecond { get; set; } = 400;
 
     /// <summary>
-    /// Seconds after a swing's peak before another swing can trigger, so one swing is one detection even if its
+    /// How long after a swing's peak before another swing can trigger, so one swing is one detection even if its
     /// follow-through bounces; shorter than the 1.9 s between two simulated impacts at the least.
     /// </summary>
-    public double SwingRefractorySeconds { get; set; } = 1.0;
+    public TimeSpan SwingRefractory { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Inputs waiting for inference; when full, the oldest is dropped so sampling never waits.</summary>
     public int InferenceQueueCapacity { get; set; } = 16;
 
     /// <summary>How long one model artifact chunk may take to arrive before the download gives up (its verified chunks stay on disk).</summary>
-    public double ArtifactTimeoutSeconds { get; set; } = 30;
+    public TimeSpan ArtifactTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Model artifact chunks requested at once (docs/DEVICES.md, "Model updates"); each is one subscription.</summary>
     public int ModelFetchChunksInFlight { get; set; } = 2;
@@ -116,12 +118,10 @@ public sealed class EdgeAgentOptions
     public int OutboxInFlight { get; set; } = OutboxPublisher.DefaultInFlight;
 
     /// <summary>How often the retained status is refreshed when the outbox depth changed.</summary>
-    public double StatusIntervalSeconds { get; set; } = 10;
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Stop streaming after this many sessions (per run); 0 streams until the host stops.</summary>
     public int MaxSessions { get; set; }
-
-    public string Task => DeviceKinds.TaskOf(Kind);
 
     public bool IsReplay => !string.IsNullOrWhiteSpace(ReplayPath);
 
@@ -129,51 +129,61 @@ public sealed class EdgeAgentOptions
 
     public string ResolvedDataFolder => string.IsNullOrWhiteSpace(DataFolder) ? Path.Combine("edge-data", DeviceId) : DataFolder;
 
-    /// <summary>Every problem with these options, each naming the setting; empty when they are usable.</summary>
-    public IReadOnlyList<string> Validate(string prefix)
+    /// <summary>Keys earlier releases read, by the key that replaced them; a section still setting one is refused naming the new key.</summary>
+    public static IReadOnlyDictionary<string, string> RenamedKeys { get; } = new Dictionary<string, string>
     {
-        var errors = new List<string>();
-        void Check(bool ok, string setting, string problem)
+        ["FrameIntervalSeconds"] = nameof(FrameInterval),
+        ["SwingRefractorySeconds"] = nameof(SwingRefractory),
+        ["ArtifactTimeoutSeconds"] = nameof(ArtifactTimeout),
+        ["StatusIntervalSeconds"] = nameof(StatusInterval),
+    };
+
+    /// <summary>Every problem with these options, each naming "<paramref name="section"/>:Key"; empty when they are usable by a device of their kind.</summary>
+    public IReadOnlyList<string> Problems(string section, DeviceKindRegistry kinds)
+    {
+        var problems = new SettingProblems(section);
+        Check(problems, kinds);
+        return problems.All;
+    }
+
+    /// <summary>Adds every problem with these options to <paramref name="problems"/>, each naming the setting; adds none when they are usable by a device of their kind.</summary>
+    public void Check(SettingProblems problems, DeviceKindRegistry kinds)
+    {
+        problems.Identifier(nameof(DeviceId), DeviceId);
+        problems.Identifier(nameof(Site), Site);
+        if (kinds.TryFind(Kind, out var kind))
         {
-            if (!ok)
-            {
-                errors.Add($"{prefix}:{setting} {problem}");
-            }
+            kind.Check(this, problems);
+        }
+        else
+        {
+            problems.Add(nameof(Kind), $"\"{Kind}\" is unknown (expected {kinds.Expected})");
         }
 
-        Check(Identifiers.IsValid(DeviceId), nameof(DeviceId), $"\"{DeviceId}\" is not a valid identifier ({Identifiers.Rule})");
-        Check(Identifiers.IsValid(Site), nameof(Site), $"\"{Site}\" is not a valid identifier ({Identifiers.Rule})");
-        Check(DeviceKinds.IsKnown(Kind), nameof(Kind), $"\"{Kind}\" is unknown (expected {DeviceKinds.Golf} or {DeviceKinds.Microscope})");
-        Check(double.IsFinite(SpeedFactor) && SpeedFactor is >= 0.01 and <= 100_000, nameof(SpeedFactor), $"{SpeedFactor} is outside 0.01..100000");
-        Check(BatchSamples is >= 1 and <= MotionBatchCodec.MaxSamples, nameof(BatchSamples), $"{BatchSamples} is outside 1..{MotionBatchCodec.MaxSamples}");
-        Check(SampleRateHz is >= GolfClubSimulator.MinSampleRateHz and <= GolfClubSimulator.MaxSampleRateHz, nameof(SampleRateHz),
-            $"{SampleRateHz} is outside {GolfClubSimulator.MinSampleRateHz}..{GolfClubSimulator.MaxSampleRateHz}");
-        Check(FrameSize is >= DropletMicroscopeSimulator.MinSide and <= DropletMicroscopeSimulator.MaxSide, nameof(FrameSize),
-            $"{FrameSize} is outside {DropletMicroscopeSimulator.MinSide}..{DropletMicroscopeSimulator.MaxSide}");
-        Check(FramesPerSession is >= 1 and <= 1000, nameof(FramesPerSession), $"{FramesPerSession} is outside 1..1000");
-        Check(FrameIntervalSeconds is > 0 and <= 3600, nameof(FrameIntervalSeconds), $"{FrameIntervalSeconds} is outside (0, 3600]");
-        Check(MaxDegradation is >= 0 and <= 1, nameof(MaxDegradation), $"{MaxDegradation} is outside 0..1");
-        Check(FrameFormat is PixelFormat.Gray8 or PixelFormat.Rgb24, nameof(FrameFormat), $"{FrameFormat} is not Gray8 or Rgb24");
-        Check(float.IsFinite(SwingTriggerDegreesPerSecond) && SwingTriggerDegreesPerSecond >= SwingWindowing.MinimumPeakGyroDegreesPerSecond
+        problems.Range(nameof(SpeedFactor), SpeedFactor, 0.01, 100_000);
+        problems.Range(nameof(BatchSamples), BatchSamples, 1, MotionBatchCodec.MaxSamples);
+        problems.Range(nameof(SampleRateHz), SampleRateHz, GolfClubSimulator.MinSampleRateHz, GolfClubSimulator.MaxSampleRateHz);
+        problems.Range(nameof(FrameSize), FrameSize, DropletMicroscopeSimulator.MinSide, DropletMicroscopeSimulator.MaxSide);
+        problems.Range(nameof(FramesPerSession), FramesPerSession, 1, 1000);
+        problems.Range(nameof(FrameInterval), FrameInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        problems.Range(nameof(MaxDegradation), MaxDegradation, 0, 1);
+        problems.Require(FrameFormat is PixelFormat.Gray8 or PixelFormat.Rgb24, nameof(FrameFormat), $"{FrameFormat} is not Gray8 or Rgb24");
+        problems.Require(float.IsFinite(SwingTriggerDegreesPerSecond) && SwingTriggerDegreesPerSecond >= SwingWindowing.MinimumPeakGyroDegreesPerSecond
             && SwingTriggerDegreesPerSecond <= MotionChannels.Limit(MotionChannels.GyroZ),
             nameof(SwingTriggerDegreesPerSecond),
             $"{SwingTriggerDegreesPerSecond} is outside {SwingWindowing.MinimumPeakGyroDegreesPerSecond}..{MotionChannels.Limit(MotionChannels.GyroZ)} (below the least peak the trainer takes for a swing, or beyond the gyroscope's range)");
-        Check(float.IsFinite(SwingReleaseDegreesPerSecond) && SwingReleaseDegreesPerSecond > 0 && SwingReleaseDegreesPerSecond < SwingTriggerDegreesPerSecond,
+        problems.Require(float.IsFinite(SwingReleaseDegreesPerSecond) && SwingReleaseDegreesPerSecond > 0 && SwingReleaseDegreesPerSecond < SwingTriggerDegreesPerSecond,
             nameof(SwingReleaseDegreesPerSecond), $"{SwingReleaseDegreesPerSecond} must be above 0 and below SwingTriggerDegreesPerSecond ({SwingTriggerDegreesPerSecond})");
-        Check(SwingRefractorySeconds is >= 0 and <= 60, nameof(SwingRefractorySeconds), $"{SwingRefractorySeconds} is outside 0..60");
-        Check(InferenceQueueCapacity is >= 1 and <= 10_000, nameof(InferenceQueueCapacity), $"{InferenceQueueCapacity} is outside 1..10000");
-        Check(ArtifactTimeoutSeconds is > 0 and <= 3600, nameof(ArtifactTimeoutSeconds), $"{ArtifactTimeoutSeconds} is outside (0, 3600]");
-        Check(ModelFetchChunksInFlight is >= 1 and <= MaxModelFetchChunksInFlight, nameof(ModelFetchChunksInFlight), $"{ModelFetchChunksInFlight} is outside 1..{MaxModelFetchChunksInFlight}");
-        Check(double.IsFinite(ModelFetchBytesPerSecond) && ModelFetchBytesPerSecond >= 0, nameof(ModelFetchBytesPerSecond), $"{ModelFetchBytesPerSecond} is not a finite number of 0 or more");
-        Check(OutboxMaxBytes is >= DiskOutbox.MinMaxBytes and <= MaxOutboxBytes, nameof(OutboxMaxBytes), $"{OutboxMaxBytes} is outside {DiskOutbox.MinMaxBytes}..{MaxOutboxBytes}");
-        Check(OutboxInFlight is >= 1 and <= OutboxPublisher.MaxInFlight, nameof(OutboxInFlight), $"{OutboxInFlight} is outside 1..{OutboxPublisher.MaxInFlight}");
-        Check(StatusIntervalSeconds is >= 0.1 and <= 86_400, nameof(StatusIntervalSeconds), $"{StatusIntervalSeconds} is outside 0.1..86400");
-        Check(Fleet.Count is >= 0 and <= FleetOptions.MaxCount, "Fleet:Count", $"{Fleet.Count} is outside 0..{FleetOptions.MaxCount}");
-        Check(MaxSessions >= 0, nameof(MaxSessions), $"{MaxSessions} is negative");
-        Check(!IsReplay || Kind != DeviceKinds.Golf || File.Exists(ReplayPath), nameof(ReplayPath), $"\"{ReplayPath}\" is not a file (a golf replay reads a motion CSV file)");
-        Check(!IsReplay || Kind != DeviceKinds.Microscope || Directory.Exists(ReplayPath), nameof(ReplayPath),
-            $"\"{ReplayPath}\" is not a folder (a microscope replay reads a folder of frames with {Replay.FrameRecordingReader.LabelFileName})");
-        Check(DataFolder.IndexOfAny(Path.GetInvalidPathChars()) < 0, nameof(DataFolder), "contains characters not allowed in a path");
-        return errors;
+        problems.Range(nameof(SwingRefractory), SwingRefractory, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        problems.Range(nameof(InferenceQueueCapacity), InferenceQueueCapacity, 1, 10_000);
+        problems.Range(nameof(ArtifactTimeout), ArtifactTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        problems.Range(nameof(ModelFetchChunksInFlight), ModelFetchChunksInFlight, 1, MaxModelFetchChunksInFlight);
+        problems.Require(double.IsFinite(ModelFetchBytesPerSecond) && ModelFetchBytesPerSecond >= 0, nameof(ModelFetchBytesPerSecond), $"{ModelFetchBytesPerSecond} is not a finite number of 0 or more");
+        problems.Range(nameof(OutboxMaxBytes), OutboxMaxBytes, DiskOutbox.MinMaxBytes, MaxOutboxBytes);
+        problems.Range(nameof(OutboxInFlight), OutboxInFlight, 1, OutboxPublisher.MaxInFlight);
+        problems.Range(nameof(StatusInterval), StatusInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1));
+        problems.Range("Fleet:Count", Fleet.Count, 0, FleetOptions.MaxCount);
+        problems.Require(MaxSessions >= 0, nameof(MaxSessions), $"{MaxSessions} is negative");
+        problems.Require(DataFolder.IndexOfAny(Path.GetInvalidPathChars()) < 0, nameof(DataFolder), "contains characters not allowed in a path");
     }
 }

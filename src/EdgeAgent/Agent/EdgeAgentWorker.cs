@@ -1,20 +1,21 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Pipeline.EdgeAgent.Devices;
 using Pipeline.EdgeAgent.Inference;
 using Pipeline.EdgeAgent.ModelUpdates;
 using Pipeline.EdgeAgent.Outbox;
 using Pipeline.Simulation;
 using Pipeline.EdgeAgent.Status;
-using Pipeline.EdgeAgent.Streaming;
 using Pipeline.Hosting.Access;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 
 namespace Pipeline.EdgeAgent.Agent;
 
 /// <summary>
-/// One edge agent: drives its simulated device, streams what it records through its on-disk outbox at QoS 1
-/// (nothing is lost while the broker is away or the agent restarts), follows model
+/// One edge agent: drives its device (of a kind from <see cref="DeviceKindRegistry"/>, simulated or replayed), streams
+/// what it records through its on-disk outbox at QoS 1 (nothing is lost while the broker is away or the agent restarts), follows model
 /// announcements for its task and runs the current model on every session or frame. Several can run in one
 /// process (one per configured device). It owns its MQTT connection and all its loops, which end with it.
 /// </summary>
@@ -23,6 +24,8 @@ public sealed class EdgeAgentWorker : BackgroundService
     private static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(3);
 
     private readonly EdgeAgentOptions _options;
+    private readonly IDeviceKind _kind;
+    private readonly ILearningTask _task;
     private readonly MqttConnectionFactory _connections;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -33,16 +36,18 @@ public sealed class EdgeAgentWorker : BackgroundService
     // Opened when the agent starts; read by snapshots from any thread.
     private volatile DiskOutbox? _outbox;
 
+    /// <param name="kinds">The device kinds the host knows; <see cref="EdgeAgentOptions.Kind"/> picks this agent's, and with it its task.</param>
     /// <param name="instruments">The host's agent meter; agents made outside a host count on one no exporter reads.</param>
-    public EdgeAgentWorker(EdgeAgentOptions options, MqttConnectionFactory connections, TimeProvider time, ILoggerFactory loggers,
+    public EdgeAgentWorker(EdgeAgentOptions options, DeviceKindRegistry kinds, MqttConnectionFactory connections, TimeProvider time, ILoggerFactory loggers,
         AgentTelemetryInstruments? instruments = null)
     {
-        if (options.Validate("Agent") is { Count: > 0 } errors)
+        if (options.Problems(EdgeAgentFleetOptions.SingleSection, kinds) is { Count: > 0 } errors)
         {
             throw new ArgumentException($"invalid agent options: {string.Join("; ", errors)}", nameof(options));
         }
 
         _options = options;
+        (_kind, _task) = kinds.Find(options.Kind);
         _connections = connections;
         _time = time;
         _loggers = loggers;
@@ -53,8 +58,8 @@ public sealed class EdgeAgentWorker : BackgroundService
 
     public string DeviceId => _options.DeviceId;
 
-    /// <summary>The learning task this device feeds and runs models of (see <see cref="LearningTasks"/>).</summary>
-    public string LearningTask => _options.Task;
+    /// <summary>The learning task this device feeds and runs models of: its kind's (see <see cref="DeviceKindRegistry"/>).</summary>
+    public string LearningTask => _task.Name;
 
     public int? ModelVersion => _models.Version;
 
@@ -63,7 +68,7 @@ public sealed class EdgeAgentWorker : BackgroundService
 
     public AgentSnapshot Snapshot() => new(
         _options.DeviceId,
-        _options.Task,
+        _task.Name,
         _models.Version,
         _telemetry.Predictions,
         _telemetry.CorrectPredictions,
@@ -88,7 +93,7 @@ public sealed class EdgeAgentWorker : BackgroundService
     {
         using var outbox = DiskOutbox.Open(_options.OutboxFolder, _options.OutboxMaxBytes, _loggers.CreateLogger($"EdgeAgent.{_options.DeviceId}.Outbox"), _time);
         _outbox = outbox;
-        using var status = new StatusReporter(_options.Site, _options.DeviceId, _options.Task, _time, () => outbox.Depth);
+        using var status = new StatusReporter(_options.Site, _options.DeviceId, _task.Name, _time, () => outbox.Depth);
         var clientId = Identity.DeviceName(_options.Site, _options.DeviceId);
         await using var connection = _connections.Create(clientId, status.CreateWill());
         var store = new LastGoodModelStore(_options.ResolvedDataFolder);
@@ -96,16 +101,14 @@ public sealed class EdgeAgentWorker : BackgroundService
         {
             ChunksInFlight = _options.ModelFetchChunksInFlight,
             BytesPerSecond = _options.ModelFetchBytesPerSecond,
-            ChunkTimeout = TimeSpan.FromSeconds(_options.ArtifactTimeoutSeconds),
+            ChunkTimeout = _options.ArtifactTimeout,
             ChunkFetched = _ => _telemetry.ModelChunkFetched(),
         };
-        var updater = new ModelUpdater(_options, _models, store, download, status, connection, _telemetry, _logger);
-        var inference = new InferenceLoop(_options, _models, connection, _telemetry, _logger);
+        var updater = new ModelUpdater(_options, _task, _models, store, download, status, connection, _telemetry, _logger);
+        var inference = new InferenceLoop(_options, _task, _models, connection, _telemetry, _logger);
         var publisher = new OutboxPublisher(outbox, connection, _options.OutboxInFlight);
         var clock = new SimulatedClock(_time, _options.SpeedFactor);
-        IDeviceStreamer streamer = _options.Kind == DeviceKinds.Golf
-            ? new MotionStreamer(_options, DeviceSessions.Swings(_options, _logger), outbox, clock, _telemetry, _logger)
-            : new FrameStreamer(_options, DeviceSessions.Exposures(_options, _logger), outbox, clock, _telemetry, _logger);
+        var streamer = _kind.CreateStreamer(new DeviceContext(_options, _task, outbox, clock, _telemetry, _logger));
 
         var startMessage = await updater.LoadLastGoodAsync(stoppingToken);
 
@@ -128,7 +131,7 @@ public sealed class EdgeAgentWorker : BackgroundService
 
             running.Add(Task.Run(() => updater.RunAsync(loops.Token), CancellationToken.None));
             running.Add(Task.Run(() => status.KeepOnlineAsync(connection, loops.Token), CancellationToken.None));
-            running.Add(Task.Run(() => status.ReportOutboxDepthAsync(connection, TimeSpan.FromSeconds(_options.StatusIntervalSeconds), loops.Token), CancellationToken.None));
+            running.Add(Task.Run(() => status.ReportOutboxDepthAsync(connection, _options.StatusInterval, loops.Token), CancellationToken.None));
 
             // The streamer may finish on its own (MaxSessions); any loop failing stops the whole agent.
             await WatchingLoopsAsync(step: null, running);

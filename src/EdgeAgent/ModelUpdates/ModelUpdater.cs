@@ -24,6 +24,7 @@ internal sealed class ModelUpdater
     private const int MaxRememberedRefusals = 256;
 
     private readonly EdgeAgentOptions _options;
+    private readonly ILearningTask _task;
     private readonly ModelSlot _models;
     private readonly LastGoodModelStore _store;
     private readonly ChunkedArtifactDownload _download;
@@ -42,6 +43,7 @@ internal sealed class ModelUpdater
 
     public ModelUpdater(
         EdgeAgentOptions options,
+        ILearningTask task,
         ModelSlot models,
         LastGoodModelStore store,
         ChunkedArtifactDownload download,
@@ -51,6 +53,7 @@ internal sealed class ModelUpdater
         ILogger logger)
     {
         _options = options;
+        _task = task;
         _models = models;
         _store = store;
         _download = download;
@@ -61,7 +64,7 @@ internal sealed class ModelUpdater
     }
 
     public Task SubscribeAsync(CancellationToken cancellationToken) =>
-        _connection.SubscribeAsync(Topics.ModelManifest(_options.Task), (message, _) =>
+        _connection.SubscribeAsync(Topics.ModelManifest(_task.Name), (message, _) =>
         {
             _manifests.Writer.TryWrite(message.Payload);
             return Task.CompletedTask;
@@ -121,9 +124,9 @@ internal sealed class ModelUpdater
         }
 
         var manifest = decoded.Value;
-        if (manifest.Task != _options.Task)
+        if (manifest.Task != _task.Name)
         {
-            await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: it is for task \"{manifest.Task}\", this device runs \"{_options.Task}\"", cancellationToken);
+            await RefuseAsync(manifest.Version, $"refused model v{manifest.Version}: it is for task \"{manifest.Task}\", this device runs \"{_task.Name}\"", cancellationToken);
             return;
         }
 
@@ -248,7 +251,7 @@ internal sealed class ModelUpdater
                 return $"artifact does not load: {e.Message}";
             }
 
-            if (ModelSmokeCheck.Run(model, TaskRegistry.BuiltIn.Find(_options.Task)) is { } failure)
+            if (ModelSmokeCheck.Run(model, _task) is { } failure)
             {
                 model.Dispose();
                 return failure;

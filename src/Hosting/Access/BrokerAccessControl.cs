@@ -11,7 +11,7 @@ namespace Pipeline.Hosting.Access;
 /// every connection, and at most once a second for publishes and subscriptions), so a revoked identity is refused from
 /// its next connection on, and within a second on a connection it already holds.
 /// </summary>
-public sealed class BrokerAccessControl
+internal sealed class BrokerAccessControl
 {
     private static readonly TimeSpan ReloadCheckInterval = TimeSpan.FromSeconds(1);
 

@@ -8,7 +8,7 @@ namespace Pipeline.Hosting.Access;
 /// 12-byte salt and a 64-byte hash, both base64. One format serves both brokers, so the file rendered for mosquitto
 /// and the embedded broker's check agree by construction. Secrets themselves are never stored beside the hashes.
 /// </summary>
-public static class PasswordHashing
+internal static class PasswordHashing
 {
     private const int Iterations = 101;
     private const int SaltBytes = 12;

@@ -9,7 +9,7 @@ namespace Pipeline.Hosting.Access;
 /// motion, frames, labels and status and writes nothing; only the trainer writes models; an observer reads statuses,
 /// predictions and model manifests. Anything not granted is denied.
 /// </summary>
-public static class TopicPolicy
+internal static class TopicPolicy
 {
     public static IReadOnlyList<TopicRule> Rules(Identity identity) => identity.Role switch
     {

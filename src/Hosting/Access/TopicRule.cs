@@ -1,10 +1,10 @@
 namespace Pipeline.Hosting.Access;
 
 /// <summary>One grant: <paramref name="Filter"/> (MQTT wildcards allowed) may be read, written, or both.</summary>
-public sealed record TopicRule(TopicAccess Access, string Filter);
+internal sealed record TopicRule(TopicAccess Access, string Filter);
 
 [Flags]
-public enum TopicAccess
+internal enum TopicAccess
 {
     Read = 1,
     Write = 2,

@@ -1,4 +1,5 @@
 using System.Net;
+using Pipeline.Settings;
 
 namespace Pipeline.Hosting.Http;
 
@@ -7,9 +8,11 @@ namespace Pipeline.Hosting.Http;
 /// from the "Http" configuration section. Off (port 0) unless configured, so in-process hosts (tests, <c>pipeline up</c>)
 /// never compete for ports; the ingest and trainer executables default it on.
 /// </summary>
-public sealed class HttpEndpointOptions
+public sealed class HttpEndpointOptions : ICheckedSettings
 {
     public const string Section = "Http";
+
+    static string ICheckedSettings.Section => Section;
 
     /// <summary>The TCP port of the listener; 0 turns it off.</summary>
     public int Port { get; set; }
@@ -17,14 +20,9 @@ public sealed class HttpEndpointOptions
     /// <summary>The address the listener binds: 127.0.0.1 keeps it on this machine, 0.0.0.0 (in a container) opens it to probes and scrapers.</summary>
     public string Address { get; set; } = "127.0.0.1";
 
-    /// <summary>What is wrong with these settings, or null when nothing is.</summary>
-    public string? Validate()
+    public void Check(SettingProblems problems)
     {
-        if (Port is < 0 or > 65535)
-        {
-            return $"Http:Port must be 0 (off) or a TCP port up to 65535, not {Port}";
-        }
-
-        return IPAddress.TryParse(Address, out _) ? null : $"Http:Address must be an IP address such as 127.0.0.1 or 0.0.0.0, not '{Address}'";
+        problems.Require(Port is >= 0 and <= 65535, nameof(Port), $"{Port} must be 0 (off) or a TCP port up to 65535");
+        problems.Require(IPAddress.TryParse(Address, out _), nameof(Address), $"\"{Address}\" must be an IP address such as 127.0.0.1 or 0.0.0.0");
     }
 }

@@ -19,7 +19,7 @@ namespace Pipeline.Hosting.Http;
 /// healthy process restarted); <c>/health</c> runs every registered health check (readiness: 200 when all are healthy,
 /// 503 otherwise, with a JSON body naming each); <c>/metrics</c> is the Prometheus text exposition of every meter.
 /// </summary>
-public sealed class HttpEndpoints(
+internal sealed class HttpEndpoints(
     IOptions<HttpEndpointOptions> options,
     HealthCheckService health,
     MeterProvider meters,

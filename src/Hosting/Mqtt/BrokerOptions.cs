@@ -1,20 +1,30 @@
-using System.ComponentModel.DataAnnotations;
+using Pipeline.Settings;
 
 namespace Pipeline.Hosting.Mqtt;
 
 /// <summary>Where the MQTT broker is. Bound from the "Broker" configuration section.</summary>
-public sealed class BrokerOptions
+public sealed class BrokerOptions : ICheckedSettings
 {
     public const string Section = "Broker";
 
-    [Required]
+    static string ICheckedSettings.Section => Section;
+
+    static IReadOnlyDictionary<string, string> ICheckedSettings.RenamedKeys { get; } = new Dictionary<string, string>
+    {
+        ["SessionExpirySeconds"] = nameof(SessionExpiry),
+        ["KeepAliveSeconds"] = nameof(KeepAlive),
+        ["ReconnectMaxDelaySeconds"] = nameof(ReconnectMaxDelay),
+    };
+
     public string Host { get; set; } = "127.0.0.1";
 
-    [Range(1, 65535)]
     public int Port { get; set; } = 1883;
 
     /// <summary>Seven days: an ingest outage over a long weekend still finds its queued messages waiting.</summary>
-    public const long DefaultSessionExpirySeconds = 7 * 24 * 3600;
+    public static readonly TimeSpan DefaultSessionExpiry = TimeSpan.FromDays(7);
+
+    /// <summary>The longest session expiry MQTT 5 can carry (a 32-bit count of seconds).</summary>
+    public static readonly TimeSpan MaxSessionExpiry = TimeSpan.FromSeconds(uint.MaxValue);
 
     /// <summary>64 MiB: above every telemetry message and every model artifact the trainer builds today.</summary>
     public const int DefaultMaxPacketBytes = 64 * 1024 * 1024;
@@ -22,12 +32,11 @@ public sealed class BrokerOptions
     /// <summary>
     /// How long the broker keeps a disconnected client's session and the QoS 1 messages queued for it. When it runs
     /// out, the broker forgets both, so this bounds how long ingest may be away without losing acknowledged data.
+    /// Sent in whole seconds; 00:00:00 ends the session with the connection.
     /// </summary>
-    [Range(0, uint.MaxValue)]
-    public long SessionExpirySeconds { get; set; } = DefaultSessionExpirySeconds;
+    public TimeSpan SessionExpiry { get; set; } = DefaultSessionExpiry;
 
     /// <summary>The largest MQTT packet this client accepts (sent as the MQTT 5 maximum packet size on connect).</summary>
-    [Range(1024, 268435455)]
     public int MaxPacketBytes { get; set; } = DefaultMaxPacketBytes;
 
     /// <summary>1 MiB: a 100 Mbit/s link with 80 ms round trips stays full, and the kernel caps it at its own maximum anyway.</summary>
@@ -38,7 +47,6 @@ public sealed class BrokerOptions
     /// kernel's buffer autotuning and leaves one segment in flight per delayed ACK: about 1.5 MB/s even over loopback,
     /// so a 5 MB model took seconds to publish and as long to fetch.
     /// </summary>
-    [Range(4096, 64 * 1024 * 1024)]
     public int SocketBufferBytes { get; set; } = DefaultSocketBufferBytes;
 
     /// <summary>
@@ -46,15 +54,13 @@ public sealed class BrokerOptions
     /// <see cref="ResponseTimeout"/> counts as gone, which is how a link that silently stops carrying packets (no reset)
     /// is noticed.
     /// </summary>
-    [Range(1, 3600)]
-    public int KeepAliveSeconds { get; set; } = 15;
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long a ping, subscribe or connect waits for the broker's answer: twice the keep-alive, 2 to 10 s.</summary>
-    public TimeSpan ResponseTimeout => TimeSpan.FromSeconds(Math.Clamp(2 * KeepAliveSeconds, 2, 10));
+    public TimeSpan ResponseTimeout => TimeSpan.FromSeconds(Math.Clamp(2 * KeepAlive.TotalSeconds, 2, 10));
 
     /// <summary>The longest wait between two reconnect attempts (the backoff doubles from 0.1 s up to this, with jitter).</summary>
-    [Range(0.1, 300)]
-    public double ReconnectMaxDelaySeconds { get; set; } = 5;
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Where the secrets of this process's identities are (`&lt;name&gt;.secret`, named by client id). A connection whose
@@ -94,7 +100,16 @@ public sealed class BrokerOptions
             : null;
     }
 
-    public string? Validate() => string.IsNullOrWhiteSpace(Host) ? "Broker:Host is empty" : null;
+    public void Check(SettingProblems problems)
+    {
+        problems.NotEmpty(nameof(Host), Host);
+        problems.Range(nameof(Port), Port, 1, 65535);
+        problems.Range(nameof(SessionExpiry), SessionExpiry, TimeSpan.Zero, MaxSessionExpiry);
+        problems.Range(nameof(MaxPacketBytes), MaxPacketBytes, 1024, 268_435_455);
+        problems.Range(nameof(SocketBufferBytes), SocketBufferBytes, 4096, 64 * 1024 * 1024);
+        problems.Range(nameof(KeepAlive), KeepAlive, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        problems.Range(nameof(ReconnectMaxDelay), ReconnectMaxDelay, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
+    }
 
     /// <summary>Parses "host:port" as given on a command line; the error names what is wrong.</summary>
     public static bool TryParseEndpoint(string text, out string host, out int port, out string? error)

@@ -6,7 +6,7 @@ namespace Pipeline.Hosting.Mqtt;
 
 /// <summary>
 /// The one way a connection retries the broker, whether it connects, publishes or subscribes: a Polly retry without an
-/// attempt limit, exponential backoff from <see cref="FirstDelay"/> up to <see cref="BrokerOptions.ReconnectMaxDelaySeconds"/>,
+/// attempt limit, exponential backoff from <see cref="FirstDelay"/> up to <see cref="BrokerOptions.ReconnectMaxDelay"/>,
 /// with jitter so that a fleet of agents cut off together does not come back in lockstep (<see cref="Backoff"/>). It
 /// retries whatever the broker may still accept later (a failed connect, a publish or subscribe cut off by a dropped
 /// link, a publish refused with "quota exceeded"); a refusal for good (<see cref="MqttPublishException"/>) and a
@@ -31,7 +31,7 @@ internal static class BrokerRetryPipeline
                     var error = args.Outcome.Exception!;
                     if (args.AttemptNumber == 0 && error is BrokerNotReadyException notReady)
                     {
-                        logger.LogInformation("{ClientId}: {Problem} ({Why}); retrying with backoff up to {Max} s", clientId, notReady.Problem, notReady.Why, broker.ReconnectMaxDelaySeconds);
+                        logger.LogInformation("{ClientId}: {Problem} ({Why}); retrying with backoff up to {Max}", clientId, notReady.Problem, notReady.Why, broker.ReconnectMaxDelay);
                     }
                     else
                     {
@@ -52,7 +52,7 @@ internal static class BrokerRetryPipeline
     /// </summary>
     public static TimeSpan Backoff(int attempt, BrokerOptions broker)
     {
-        var ceiling = Math.Min(broker.ReconnectMaxDelaySeconds * 1000, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
+        var ceiling = Math.Min(broker.ReconnectMaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
         return TimeSpan.FromMilliseconds(ceiling * (0.5 + (Random.Shared.NextDouble() / 2)));
     }
 }

@@ -111,6 +111,8 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             };
         }
 
+        // Registered after access control, which may refuse the connection: only an admitted client takes a session over.
+        server.ValidatingConnectionAsync += args => SessionHandover.CloseEarlierConnectionAsync(server, args);
         server.InterceptingPublishAsync += args =>
         {
             if (args.ApplicationMessage.Payload.Length > settings.MaxPacketBytes)

@@ -230,7 +230,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 using var timeout = new CancellationTokenSource(DisconnectTimeout);
                 await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
                     .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection)
-                    .WithSessionExpiryInterval((uint)_broker.SessionExpirySeconds)
+                    .WithSessionExpiryInterval((uint)_broker.SessionExpiry.TotalSeconds)
                     .Build(), timeout.Token);
             }
             catch (Exception e)

@@ -54,8 +54,8 @@ public sealed class MqttConnectionFactory
             .WithClientId(clientId)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)Broker.SessionExpirySeconds)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(Broker.KeepAliveSeconds))
+            .WithSessionExpiryInterval((uint)Broker.SessionExpiry.TotalSeconds)
+            .WithKeepAlivePeriod(Broker.KeepAlive)
             .WithMaximumPacketSize((uint)Broker.MaxPacketBytes)
             .WithTimeout(Broker.ResponseTimeout);
         if (secret is not null)

@@ -1,3 +1,5 @@
+using Pipeline.Settings;
+
 namespace Pipeline.Hosting.Shutdown;
 
 /// <summary>
@@ -6,15 +8,16 @@ namespace Pipeline.Hosting.Shutdown;
 /// what it could not finish back to the broker for redelivery once it passes. 25 s by default: inside the 30 s that
 /// Kubernetes waits between SIGTERM and SIGKILL, leaving the rest for the process to exit.
 /// </summary>
-public sealed class ShutdownOptions
+public sealed class ShutdownOptions : ICheckedSettings
 {
     public const string Section = "Shutdown";
+
+    static string ICheckedSettings.Section => Section;
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(25);
 
     /// <summary>The longest a graceful stop may take before what is left is abandoned.</summary>
     public TimeSpan Timeout { get; set; } = DefaultTimeout;
 
-    public string? Validate() =>
-        Timeout > TimeSpan.Zero && Timeout <= TimeSpan.FromHours(1) ? null : $"Shutdown:Timeout must be above 0 and at most 01:00:00, not {Timeout}";
+    public void Check(SettingProblems problems) => problems.Range(nameof(Timeout), Timeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
 }

@@ -4,7 +4,7 @@ using Pipeline.Tasks;
 namespace Pipeline.Ingest.Decoding;
 
 /// <summary>
-/// A message that decoded and passed validation, waiting to be written: a task's data (<see cref="Data"/>) or a session
-/// label (<see cref="Label"/>), whichever <see cref="Stream"/> carries.
+/// A message that decoded and passed validation, waiting to be written: a task's data (<see cref="Data"/>), a session
+/// label (<see cref="Label"/>) or a device's prediction (<see cref="Prediction"/>), whichever <see cref="Stream"/> carries.
 /// </summary>
-public sealed record DecodedTelemetry(ReceivedMessage Message, string Stream, TaskTelemetry? Data, Protocol.SessionLabel? Label);
+public sealed record DecodedTelemetry(ReceivedMessage Message, string Stream, TaskTelemetry? Data, Protocol.SessionLabel? Label, Protocol.Prediction? Prediction = null);

@@ -6,14 +6,15 @@ using Pipeline.Tasks;
 namespace Pipeline.Ingest.Decoding;
 
 /// <summary>
-/// Turns an untrusted MQTT message into typed telemetry or a rejection; never throws for bad input. Labels and device
-/// status are the same for every task; any other stream is the data stream of the registered task that claims it,
+/// Turns an untrusted MQTT message into typed telemetry or a rejection; never throws for bad input. Labels, device
+/// status and predictions are the same for every task; any other stream is the data stream of the registered task that claims it,
 /// which decodes and checks it.
 /// </summary>
 public sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmission admission, TaskRegistry tasks, Microsoft.Extensions.Options.IOptions<IngestOptions> options)
 {
     private static readonly string Labels = Topics.StreamName(TelemetryStream.Labels);
     private static readonly string Status = Topics.StreamName(TelemetryStream.Status);
+    private static readonly string Predictions = Topics.StreamName(TelemetryStream.Predictions);
 
     private readonly int _maxPayloadBytes = options.Value.MaxPayloadBytes;
 
@@ -51,6 +52,14 @@ public sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmissi
             return rejection is null ? (null, decoded.Value, null) : Rejected(rejection);
         }
 
+        if (stream == Predictions)
+        {
+            var decoded = ControlMessageCodec.DecodePrediction(message.Payload);
+            if (!decoded.IsSuccess) return Rejected(TelemetryRejection.From(decoded.Error));
+            var rejection = DeviceMismatch(decoded.Value.DeviceId, topicDevice) ?? validator.Check(decoded.Value);
+            return rejection is null ? (new DecodedTelemetry(message, stream, null, null, decoded.Value), null, null) : Rejected(rejection);
+        }
+
         if (tasks.TryFindByStream(stream, out var task))
         {
             var (data, refusal) = task.Decode(message.Payload);
@@ -59,7 +68,7 @@ public sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmissi
             return rejection is null ? (new DecodedTelemetry(message, stream, data, null), null, null) : Rejected(rejection);
         }
 
-        return Rejected(new TelemetryRejection("UnknownTopic", $"ingest does not take the \"{stream}\" stream (it takes labels, status and {string.Join(", ", tasks.All.Select(t => t.Stream))})"));
+        return Rejected(new TelemetryRejection("UnknownTopic", $"ingest does not take the \"{stream}\" stream (it takes labels, status, predictions and {string.Join(", ", tasks.All.Select(t => t.Stream))})"));
     }
 
     private static (DecodedTelemetry?, DeviceStatus?, TelemetryRejection?) Rejected(TelemetryRejection rejection) => (null, null, rejection);

@@ -5,7 +5,7 @@ using Pipeline.Tasks;
 namespace Pipeline.Ingest.Decoding;
 
 /// <summary>
-/// The checks beyond decoding that every task shares: timestamps from a sane clock, labels of a registered task.
+/// The checks beyond decoding that every task shares: timestamps from a sane clock, labels and predictions of a registered task.
 /// Decoding already refuses malformed bytes and non-finite numbers, and each task checks its own values
 /// (<see cref="ILearningTask.Decode"/>).
 /// </summary>
@@ -27,9 +27,13 @@ public sealed class TelemetryValidator(IOptions<IngestOptions> options, TaskRegi
     }
 
     public TelemetryRejection? Check(SessionLabel label) =>
-        !tasks.TryFind(label.Task, out _)
-            ? new TelemetryRejection("UnknownTask", $"task \"{label.Task}\" is not one of {string.Join(", ", tasks.Names)}")
-            : Timestamp(label.StartMicros, "startMicros") ?? Timestamp(label.EndMicros, "endMicros");
+        UnknownTask(label.Task) ?? Timestamp(label.StartMicros, "startMicros") ?? Timestamp(label.EndMicros, "endMicros");
+
+    public TelemetryRejection? Check(Prediction prediction) =>
+        UnknownTask(prediction.Task) ?? Timestamp(prediction.InputTimestampMicros, "inputTimestampMicros");
+
+    private TelemetryRejection? UnknownTask(string task) =>
+        tasks.TryFind(task, out _) ? null : new TelemetryRejection("UnknownTask", $"task \"{task}\" is not one of {string.Join(", ", tasks.Names)}");
 
     private TelemetryRejection? Timestamp(long micros, string field)
     {
@@ -38,9 +42,9 @@ public sealed class TelemetryValidator(IOptions<IngestOptions> options, TaskRegi
             return new TelemetryRejection("BadTimestamp", $"{field} {micros} is before {DateTimeOffset.FromUnixTimeMilliseconds(_options.MinTimestampMicros / 1000):O}: the device clock is not set");
         }
 
-        var latest = (time.GetUtcNow() + TimeSpan.FromSeconds(_options.MaxFutureSkewSeconds)).ToUnixTimeMilliseconds() * 1000;
+        var latest = (time.GetUtcNow() + _options.MaxFutureSkew).ToUnixTimeMilliseconds() * 1000;
         return micros > latest
-            ? new TelemetryRejection("BadTimestamp", $"{field} {micros} is more than {_options.MaxFutureSkewSeconds} s ahead of this machine's clock")
+            ? new TelemetryRejection("BadTimestamp", $"{field} {micros} is more than {_options.MaxFutureSkew} ahead of this machine's clock")
             : null;
     }
 }

@@ -38,6 +38,7 @@ public sealed class IngestTelemetry
     private long _spilledTotal;
     private long _drainedTotal;
     private long _records;
+    private long _predictions;
 
     public IngestTelemetry(IMeterFactory meters)
     {
@@ -78,7 +79,8 @@ public sealed class IngestTelemetry
         Interlocked.Read(ref _duplicatesTotal),
         Interlocked.Read(ref _spilledTotal),
         Interlocked.Read(ref _drainedTotal),
-        Interlocked.Read(ref _records));
+        Interlocked.Read(ref _records),
+        Interlocked.Read(ref _predictions));
 
     /// <summary>Reports the spill's depth.</summary>
     public void ObserveSpill(SpillBuffer spill) => Volatile.Write(ref _spill, spill);
@@ -120,6 +122,9 @@ public sealed class IngestTelemetry
                 break;
             case "labels":
                 Interlocked.Add(ref _labels, stored);
+                break;
+            case "predictions":
+                Interlocked.Add(ref _predictions, stored);
                 break;
             default:
                 Interlocked.Add(ref _records, stored);

@@ -6,7 +6,8 @@ namespace Pipeline.Ingest.Observability;
 /// motion batches handed to the store, redelivered duplicates included (the store's own count is exact); Duplicates
 /// are valid messages the store already had (redeliveries, republished sequences); Spilled were written to the on-disk
 /// spill (and then acknowledged) while the store was unavailable; Drained were replayed from a spill into the store
-/// (this run's or an earlier one's); Records count the new data messages of tasks beyond swing and droplet.
+/// (this run's or an earlier one's); Records count the new data messages of tasks beyond swing and droplet; Predictions
+/// count the new device predictions.
 /// </summary>
 public sealed record IngestTotals(
     long MotionBatches,
@@ -18,8 +19,9 @@ public sealed record IngestTotals(
     long Duplicates,
     long Spilled,
     long Drained,
-    long Records)
+    long Records,
+    long Predictions)
 {
     public override string ToString() =>
-        $"motion batches {MotionBatches} ({MotionSamples} samples), frames {Frames}, labels {Labels}, status {StatusMessages}, quarantined {Quarantined}, duplicates {Duplicates}, spilled {Spilled}, drained {Drained}, other tasks' records {Records}";
+        $"motion batches {MotionBatches} ({MotionSamples} samples), frames {Frames}, labels {Labels}, status {StatusMessages}, quarantined {Quarantined}, duplicates {Duplicates}, spilled {Spilled}, drained {Drained}, other tasks' records {Records}, predictions {Predictions}";
 }

@@ -32,8 +32,8 @@ public sealed class StoreResiliencePipeline
                 MaxRetryAttempts = settings.StoreRetryAttempts,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(settings.StoreRetryBaseDelayMilliseconds),
-                MaxDelay = TimeSpan.FromMilliseconds(settings.StoreRetryMaxDelayMilliseconds),
+                Delay = settings.StoreRetryBaseDelay,
+                MaxDelay = settings.StoreRetryMaxDelay,
                 OnRetry = args =>
                 {
                     logger.LogWarning("store write failed (attempt {Attempt}): {Error}; retrying in {Delay} ms", args.AttemptNumber + 1,
@@ -46,8 +46,8 @@ public sealed class StoreResiliencePipeline
                 ShouldHandle = storeFailure,
                 FailureRatio = settings.StoreCircuitFailureRatio,
                 MinimumThroughput = settings.StoreCircuitMinimumThroughput,
-                SamplingDuration = TimeSpan.FromMilliseconds(settings.StoreCircuitSamplingMilliseconds),
-                BreakDuration = TimeSpan.FromMilliseconds(settings.StoreCircuitBreakMilliseconds),
+                SamplingDuration = settings.StoreCircuitSampling,
+                BreakDuration = settings.StoreCircuitBreak,
                 StateProvider = _circuit,
                 OnOpened = args =>
                 {
@@ -74,7 +74,7 @@ public sealed class StoreResiliencePipeline
                     return default;
                 },
             })
-            .AddTimeout(TimeSpan.FromMilliseconds(settings.StoreAttemptTimeoutMilliseconds))
+            .AddTimeout(settings.StoreAttemptTimeout)
             .Build();
         telemetry.ObserveCircuit(() => _circuit.CircuitState);
     }

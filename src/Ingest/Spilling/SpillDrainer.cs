@@ -27,7 +27,7 @@ public sealed class SpillDrainer(
     ILogger<SpillDrainer> logger)
 {
     private readonly int _batchSize = options.Value.BatchSize;
-    private readonly TimeSpan _retryDelay = TimeSpan.FromMilliseconds(options.Value.StoreCircuitBreakMilliseconds);
+    private readonly TimeSpan _retryDelay = options.Value.StoreCircuitBreak;
 
     // Replayed messages were acknowledged when they were spilled; they must not count as held by the live writer.
     private readonly UnacknowledgedMessages _replaying = new();

@@ -27,8 +27,8 @@ public sealed class BatchingStoreWriter(
     ILogger<BatchingStoreWriter> logger)
 {
     private readonly int _batchSize = options.Value.BatchSize;
-    private readonly TimeSpan _batchMaxDelay = TimeSpan.FromMilliseconds(options.Value.BatchMaxDelayMilliseconds);
-    private readonly TimeSpan _fullSpillRetryDelay = TimeSpan.FromMilliseconds(options.Value.StoreCircuitBreakMilliseconds);
+    private readonly TimeSpan _batchMaxDelay = options.Value.BatchMaxDelay;
+    private readonly TimeSpan _fullSpillRetryDelay = options.Value.StoreCircuitBreak;
 
     /// <summary>Runs until <paramref name="input"/> completes and is drained; cancelling abandons what is unwritten (the broker redelivers it).</summary>
     public async Task RunAsync(ChannelReader<DecodedTelemetry> input, CancellationToken cancellationToken)

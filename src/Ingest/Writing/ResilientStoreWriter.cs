@@ -7,6 +7,7 @@ using Pipeline.Ingest.Quarantining;
 using Pipeline.Ingest.Resilience;
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Storage.Predictions;
 
 namespace Pipeline.Ingest.Writing;
 
@@ -49,7 +50,8 @@ public sealed class ResilientStoreWriter(
         // On a retry, groups that were already written are handled; writing them again would count them as duplicates.
         var pending = batch.Where(t => !t.Message.Handled.IsCompleted).ToList();
 
-        // Each task's data in one write of its own, in the order tasks first appear, then the labels (after the data they label).
+        // Each task's data in one write of its own, in the order tasks first appear, then the labels (after the data they
+        // label), then the predictions in one write.
         foreach (var group in pending.Where(t => t.Data is not null).GroupBy(t => t.Data!.Task))
         {
             var task = group.Key;
@@ -60,6 +62,13 @@ public sealed class ResilientStoreWriter(
         {
             await WriteGroupAsync([label], label.Stream,
                 async items => await store.WriteLabelAsync(items[0].Label!, cancellationToken) ? 1 : 0, cancellationToken);
+        }
+
+        var predictions = pending.Where(t => t.Prediction is not null).ToList();
+        if (predictions.Count > 0)
+        {
+            await WriteGroupAsync(predictions, predictions[0].Stream,
+                items => store.WriteRecordsAsync([.. items.Select(t => PredictionRecords.From(t.Prediction!, t.Message.Payload))], cancellationToken), cancellationToken);
         }
     }
 

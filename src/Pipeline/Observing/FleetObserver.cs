@@ -41,8 +41,8 @@ public sealed class FleetObserver : IAsyncDisposable
             Port = broker.Port,
             CredentialsFolder = broker.CredentialsFolder,
             CaCertificate = broker.CaCertificate,
-            ReconnectMaxDelaySeconds = broker.ReconnectMaxDelaySeconds,
-            SessionExpirySeconds = 0,
+            ReconnectMaxDelay = broker.ReconnectMaxDelay,
+            SessionExpiry = TimeSpan.Zero,
         };
         var observer = new FleetObserver(new MqttConnectionFactory(ephemeral, loggers).Create(identity), time);
         try

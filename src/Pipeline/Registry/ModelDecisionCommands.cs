@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Registry;
 /// <summary>
 /// `pipeline models rollback` and `promote`: record in the registry's decision log that devices are to run another
 /// version. The trainer, which holds the signing key and the right to publish models, announces the decision signed
-/// with a higher sequence within Trainer:DecisionPollSeconds while it runs, or at its next start: devices move to the
+/// with a higher sequence within Trainer:DecisionPollInterval while it runs, or at its next start: devices move to the
 /// version although its number may be lower, and refuse the announcements it outranks if anyone replays them.
 /// </summary>
 internal static class ModelDecisionCommands
@@ -79,7 +79,7 @@ internal static class ModelDecisionCommands
 
         var decision = registry.Decide(task, target, kind, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000, reason);
         output.WriteLine($"{task}: decision {decision.Sequence} recorded: run v{target} ({kind}{(current is null ? "" : $" from v{current.Version}")})");
-        output.WriteLine($"{task}: a running trainer signs and announces it within Trainer:DecisionPollSeconds; otherwise it does so at its next start");
+        output.WriteLine($"{task}: a running trainer signs and announces it within Trainer:DecisionPollInterval; otherwise it does so at its next start");
     }
 
     private static Option<string> TaskOption() =>

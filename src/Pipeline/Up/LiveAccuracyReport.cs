@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace Pipeline.Runner.Up;
 
 /// <summary>
-/// One model version on the devices during the run: its predictions, those that carried the true class
-/// (<see cref="Labelled"/>), the right ones among them, their ratio, and the version's held-out accuracy beside it.
+/// One model version on the devices, counted from the predictions ingest stored: its predictions, those that carried the
+/// true class (<see cref="Labelled"/>), the right ones among them, their ratio, and the version's held-out accuracy beside it.
 /// </summary>
 public sealed record LiveAccuracyReport(
     string Task,

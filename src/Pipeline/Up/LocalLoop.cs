@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.EdgeAgent.Agent;
+using Pipeline.EdgeAgent.Devices;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Access;
 using Pipeline.Hosting.Mqtt;
@@ -18,6 +19,7 @@ using Pipeline.Runner.Dashboard;
 using Pipeline.Runner.Observing;
 using Pipeline.Runner.Registry;
 using Pipeline.Storage;
+using Pipeline.Storage.Predictions;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Service;
 
@@ -27,8 +29,8 @@ namespace Pipeline.Runner.Up;
 /// `pipeline up`: broker (embedded unless one is given), embedded store, ingest, trainer and one simulated
 /// device of each kind in one process. A finite run (rounds &gt; 0) stops once the trainer has done its rounds
 /// and every agent has predicted with its task's newest model, then writes report.json. While it runs, an observer
-/// watches the broker (devices, announced models, predictions per version) for the dashboard, the live display and the
-/// report. In <see cref="ConsoleMode.Live"/> the console shows a display redrawn in place and the logs go to the run
+/// watches the broker (devices, announced models, predictions per version) for the dashboard and the live display; the
+/// report's live accuracy is counted from the predictions ingest stored. In <see cref="ConsoleMode.Live"/> the console shows a display redrawn in place and the logs go to the run
 /// folder's pipeline.log; in <see cref="ConsoleMode.Plain"/> everything is a line on <paramref name="console"/> or the log.
 /// </summary>
 public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerProvider? extraLogs = null, ConsoleMode mode = ConsoleMode.Plain)
@@ -108,12 +110,6 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         // Ingest admits only registered devices: the broker's rules are one gate, this is the second.
         var builder = ServiceDefaults.CreateBuilder([], [new("Broker:CredentialsFolder", identities.SecretsFolder), new("Broker:CaCertificate", tls?.CaPath ?? ""),
             new("Ingest:IdentitiesPath", identities.IdentitiesPath), .. LoopComposition.Settings(settings, folder.DataFolder, host, port)]);
-        var created = LoopIdentities.Ensure(identities, builder.Configuration, tls);
-        if (created.Count > 0)
-        {
-            await _console.WriteLineAsync($"pipeline up: created identities {string.Join(", ", created)} (secrets in {identities.SecretsFolder})");
-        }
-
         if (logFile is not null)
         {
             // The live display owns the terminal: log lines written there would tear it.
@@ -132,6 +128,14 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         builder.Services.AddEdgeAgents(builder.Configuration);
 
         using var app = builder.Build();
+
+        // Before anything connects: every component's identity, each device's naming the task its kind feeds (from the host's device kinds).
+        var created = LoopIdentities.Ensure(identities, builder.Configuration, tls, app.Services.GetRequiredService<DeviceKindRegistry>());
+        if (created.Count > 0)
+        {
+            await _console.WriteLineAsync($"pipeline up: created identities {string.Join(", ", created)} (secrets in {identities.SecretsFolder})");
+        }
+
         var trainer = app.Services.GetRequiredService<TrainerService>();
         var agents = app.Services.GetRequiredService<EdgeAgentRegistry>();
         var ingest = app.Services.GetRequiredService<IngestTelemetry>();
@@ -155,7 +159,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         string? problem = null;
         try
         {
-            (completed, problem) = await WatchAsync(trainer, agents, ingest, folder, observer, cancellationToken);
+            (completed, problem) = await WatchAsync(trainer, agents, ingest, folder, ct => ReadStoredLiveAccuracyAsync(store, identities, agents, ct), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -174,14 +178,23 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
             await _output.WriteLineAsync($"pipeline up: the broker still held undelivered messages after {DeliveryDrainTimeout.TotalSeconds:0} s");
         }
 
-        // The report reads the store's own counts, which are exact, before the host disposes the store.
-        var counts = await store.CountAsync(CancellationToken.None);
-        var report = BuildReport(folder, trainer, agents.Snapshots(), ingest, app.Services.GetRequiredService<DeviceStatusBoard>(), counts, startedAt, clock.Elapsed,
-            $"{host}:{port}", observer?.LiveAccuracy.Snapshot() ?? [], dashboard?.Url);
         await stopDisplay.CancelAsync();
         await display;
         _output = _console;
         await app.StopAsync(CancellationToken.None);
+
+        // The report reads the store's own counts and stored predictions, which are exact, once ingest has stopped and
+        // drained what it held into the store (an external broker keeps the rest for its next run), and before the host
+        // disposes the store.
+        var counts = await store.CountAsync(CancellationToken.None);
+        var storedLive = await ReadStoredLiveAccuracyAsync(store, identities, agents, CancellationToken.None);
+        if (storedLive.Unreadable > 0)
+        {
+            await _console.WriteLineAsync($"pipeline up: {storedLive.Unreadable} stored predictions do not decode; live accuracy leaves them out");
+        }
+
+        var report = BuildReport(folder, trainer, agents.Snapshots(), ingest, app.Services.GetRequiredService<DeviceStatusBoard>(), counts, startedAt, clock.Elapsed,
+            $"{host}:{port}", storedLive.Versions, dashboard?.Url);
         await File.WriteAllTextAsync(folder.ReportPath, JsonSerializer.Serialize(report, RunReportJsonContext.Default.RunReport), CancellationToken.None);
         await _console.WriteLineAsync($"pipeline up: report written to {folder.ReportPath}");
         if (problem is not null)
@@ -194,8 +207,8 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
     }
 
     /// <summary>
-    /// The observer that watches the broker for the dashboard, the display and the report. A broker that does not admit
-    /// it (an external one set up without the observer identities) costs those views, not the run.
+    /// The observer that watches the broker for the dashboard and the live display. A broker that does not admit it (an
+    /// external one set up without the observer identities) costs those views, not the run.
     /// </summary>
     private async Task<(FleetObserver? Observer, string? Problem)> StartObserverAsync(BrokerOptions broker, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -208,7 +221,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var problem = e is OperationCanceledException ? $"no connection within {ObserverConnectTimeout.TotalSeconds:0} s" : e.Message;
-            await _output.WriteLineAsync($"pipeline up: the observer \"{ObserverIdentities.Loop}\" cannot watch the broker ({problem}); the dashboard and report.json go without devices and live accuracy");
+            await _output.WriteLineAsync($"pipeline up: the observer \"{ObserverIdentities.Loop}\" cannot watch the broker ({problem}); the dashboard and the live display go without devices and live accuracy");
             return (null, problem);
         }
     }
@@ -236,7 +249,8 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
     }
 
     private async Task<(bool Completed, string? Problem)> WatchAsync(
-        TrainerService trainer, EdgeAgentRegistry agents, IngestTelemetry ingest, RunFolder folder, FleetObserver? observer, CancellationToken cancellationToken)
+        TrainerService trainer, EdgeAgentRegistry agents, IngestTelemetry ingest, RunFolder folder,
+        Func<CancellationToken, ValueTask<StoredLiveAccuracy>> storedLiveAccuracy, CancellationToken cancellationToken)
     {
         var trainerTask = trainer.ExecuteTask ?? Task.CompletedTask;
         LoopSettlement? settlement = null;
@@ -269,10 +283,10 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
                 await _output.WriteLineAsync($"pipeline up: {settings.Rounds} rounds done; waiting for every agent to predict with the newest model ({string.Join(", ", newest.Select(n => $"{n.Key} v{n.Value}"))})");
             }
 
-            // The report's live accuracy counts what reached the broker: a prediction still in an agent's outbox when it
-            // stops is published next run, so the loop waits until the observer has seen each newest version predict.
+            // The report's live accuracy counts what ingest stored: a prediction still in an agent's outbox when it stops
+            // is published next run, so the loop waits until the store holds a labelled prediction of each newest version.
             var snapshots = agents.Snapshots();
-            var unseen = observer is null ? [] : settlement.UnseenVersions(observer.LiveAccuracy.Snapshot());
+            var unseen = settlement.UnseenVersions((await storedLiveAccuracy(cancellationToken)).Versions);
             if (settlement.IsSettled(snapshots) && unseen.Count == 0)
             {
                 return (true, null);
@@ -280,7 +294,7 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
 
             if (settling.Elapsed > settleDeadline)
             {
-                return (false, $"agents did not close the loop within {settleDeadline.TotalSeconds:0} s: {string.Join("; ", settlement.Pending(snapshots).Concat(unseen.Select(u => $"no labelled prediction of {u} reached the broker")))}");
+                return (false, $"agents did not close the loop within {settleDeadline.TotalSeconds:0} s: {string.Join("; ", settlement.Pending(snapshots).Concat(unseen.Select(u => $"no labelled prediction of {u} reached the store")))}");
             }
         }
     }
@@ -298,8 +312,19 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
             : throw new ArgumentException(error);
     }
 
+    /// <summary>
+    /// Live accuracy from the predictions the store holds for every registered device (the loop's agents among them),
+    /// this run's and earlier runs' on the same data folder alike.
+    /// </summary>
+    private static ValueTask<StoredLiveAccuracy> ReadStoredLiveAccuracyAsync(ITelemetryStore store, IdentityStore identities, EdgeAgentRegistry agents, CancellationToken cancellationToken)
+    {
+        var devices = identities.Load().Where(i => i.Role == IdentityRole.Device && i.Problem() is null).Select(i => i.DeviceId!)
+            .Concat(agents.Snapshots().Select(a => a.DeviceId));
+        return LiveAccuracyReader.ReadAsync(store, devices, 1, long.MaxValue, cancellationToken);
+    }
+
     private static RunReport BuildReport(RunFolder folder, TrainerService trainer, IReadOnlyList<AgentSnapshot> agents, IngestTelemetry ingest,
-        DeviceStatusBoard statuses, StoreCounts counts, DateTimeOffset startedAt, TimeSpan elapsed, string broker, IReadOnlyList<LiveAccuracy> live, Uri? dashboard)
+        DeviceStatusBoard statuses, StoreCounts counts, DateTimeOffset startedAt, TimeSpan elapsed, string broker, IReadOnlyList<VersionLiveAccuracy> live, Uri? dashboard)
     {
         var registry = new ModelRegistry(folder.DataFolder);
         var models = LearningTasks.All.Select(registry.Current).OfType<ModelManifest>()
@@ -327,7 +352,8 @@ public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerPr
     private static RoundReport Report(RoundResult r) => r.Failure is { } failure
         ? new RoundReport(r.Round, r.Task, RoundReport.Failed, null, null, null, null, 0, 0, null, r.Duration.TotalSeconds, failure)
         : new RoundReport(r.Round, r.Task, r.Version is null ? RoundReport.NotBlessed : RoundReport.Blessed, r.Version, r.RejectedAs, r.Accuracy, r.MacroF1,
-            r.TrainExamples, r.HeldOutExamples, r.Blessing, r.Duration.TotalSeconds);
+            r.TrainExamples, r.HeldOutExamples, r.Blessing, r.Duration.TotalSeconds, ConcentrationMae: r.ConcentrationMae,
+            DropletAccuracy: r.DropletAccuracy, DropletMacroF1: r.DropletMacroF1, DropletConcentrationMae: r.DropletConcentrationMae);
 
     private static string Describe(RoundResult round) => round.Failure is { } failure
         ? $"round {round.Round} {round.Task}: failed and skipped ({failure}); the current model stays"

@@ -43,7 +43,7 @@ public static class LoopComposition
         if (up.Speed > 1)
         {
             // Accelerated devices stamp simulated time, which runs ahead of the wall clock by (speed - 1) × elapsed.
-            settings.Add(new("Ingest:MaxFutureSkewSeconds", "31536000"));
+            settings.Add(new("Ingest:MaxFutureSkew", "365.00:00:00"));
         }
 
         settings.AddRange(up.Overrides);

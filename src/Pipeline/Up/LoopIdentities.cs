@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Pipeline.EdgeAgent.Agent;
+using Pipeline.EdgeAgent.Devices;
 using Pipeline.Hosting.Access;
 using Pipeline.Ingest;
 using Pipeline.Runner.Observing;
@@ -27,9 +28,10 @@ public static class LoopIdentities
 
     /// <summary>
     /// Adds the identities the configured components need and do not have yet, and with <paramref name="tls"/> gives
-    /// each identity whose secret this machine holds a current client certificate; returns the names it added.
+    /// each identity whose secret this machine holds a current client certificate; returns the names it added. A device's
+    /// identity names the task its kind feeds (<paramref name="kinds"/>).
     /// </summary>
-    public static IReadOnlyList<string> Ensure(IdentityStore store, IConfiguration configuration, BrokerCertificates? tls)
+    public static IReadOnlyList<string> Ensure(IdentityStore store, IConfiguration configuration, BrokerCertificates? tls, DeviceKindRegistry kinds)
     {
         var ingest = new IngestOptions();
         configuration.GetSection(IngestOptions.Section).Bind(ingest);
@@ -54,7 +56,7 @@ public static class LoopIdentities
         }
         foreach (var agent in EdgeAgentFleetOptions.Bind(configuration).Agents)
         {
-            Add(IdentityRole.Device, Identity.DeviceName(agent.Site, agent.DeviceId), agent.Site, agent.DeviceId, agent.Task);
+            Add(IdentityRole.Device, Identity.DeviceName(agent.Site, agent.DeviceId), agent.Site, agent.DeviceId, kinds.TaskOf(agent.Kind).Name);
         }
 
         foreach (var identity in tls is null ? [] : store.Load().Where(i => store.ReadSecret(i.Name) is not null))

@@ -37,7 +37,7 @@ public sealed class LoopSettlement(IReadOnlyDictionary<string, int> newestVersio
     }
 
     /// <summary>The newest versions ("swing v2") of which no prediction with its true class is among <paramref name="live"/>.</summary>
-    public IReadOnlyList<string> UnseenVersions(IReadOnlyList<Observing.LiveAccuracy> live) =>
+    public IReadOnlyList<string> UnseenVersions(IReadOnlyList<Storage.Predictions.VersionLiveAccuracy> live) =>
         [.. newestVersionByTask.Where(n => !live.Any(l => l.Task == n.Key && l.Version == n.Value && l.Labelled > 0)).Select(n => $"{n.Key} v{n.Value}")];
 
     /// <summary>Agents that have not yet closed the loop, described for a timeout message.</summary>

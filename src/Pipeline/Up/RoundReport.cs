@@ -8,6 +8,8 @@ namespace Pipeline.Runner.Up;
 /// "not blessed" (<see cref="RejectedAs"/> names its folder under the registry's rejected/) or "failed"
 /// (<see cref="Failure"/> says why; no metrics). <see cref="Accuracy"/> and <see cref="MacroF1"/> are the candidate's on
 /// this round's <see cref="HeldOutExamples"/>; <see cref="Blessing"/> scores the current model on those same examples.
+/// <see cref="ConcentrationMae"/> (% v/v) is set for models with a regression head; for droplets the candidate's figures are
+/// per frame and <see cref="DropletAccuracy"/>, <see cref="DropletMacroF1"/> and <see cref="DropletConcentrationMae"/> per droplet.
 /// </summary>
 public sealed record RoundReport(
     int Round,
@@ -21,7 +23,11 @@ public sealed record RoundReport(
     int HeldOutExamples,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlessingDecision? Blessing,
     double Seconds,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Failure = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Failure = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ConcentrationMae = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DropletAccuracy = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DropletMacroF1 = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DropletConcentrationMae = null)
 {
     public const string Blessed = "blessed";
     public const string NotBlessed = "not blessed";

@@ -35,7 +35,8 @@ internal sealed class AppendOnlyLog : IDisposable
     public long UnsyncedBytes => _file.WrittenLength - _file.Length;
 
     /// <summary>Opens (creating) the file for appending. Call <see cref="ScanNew"/> next, then <see cref="DropTornTail"/>.</summary>
-    public static AppendOnlyLog OpenForAppend(string path) => new(RecordFile.OpenForAppend(path, Limits));
+    /// <param name="syncFolders">False leaves a new file's directory entry (and its new folder's) for the caller to fsync (<see cref="RecordFile.OpenForAppend"/>).</param>
+    public static AppendOnlyLog OpenForAppend(string path, bool syncFolders = true) => new(RecordFile.OpenForAppend(path, Limits, syncFolders));
 
     /// <summary>Opens for reading only; the file may not exist yet (then it reads as empty until it appears).</summary>
     public static AppendOnlyLog OpenForReading(string path) => new(RecordFile.OpenForReading(path, Limits));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Durability.Files;
 using Pipeline.Protocol;
 using Pipeline.Storage.Shared;
 
@@ -42,8 +43,10 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly long _checkpointBytes;
 
-    // Writer only, under _writeLock: the write-ahead log and the device logs written since the last checkpoint.
+    // Writer only, under _writeLock: the write-ahead log, the device logs written since the last checkpoint, and the folders
+    // whose new entries (a new device's folder, its log files) are not yet fsync'd.
     private readonly HashSet<DeviceSeries> _unsyncedMotion = [];
+    private readonly List<string> _unsyncedFolders = [];
     private MotionWriteAheadLog? _wal;
 
     // _gate guards everything below it; file I/O for reads happens outside it on immutable, fsynced records.
@@ -200,6 +203,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             foreach (var group in fresh.GroupBy(f => f.DeviceId, StringComparer.Ordinal))
             {
                 var series = SeriesForWriting(group.Key);
+                SyncNewFolders();
                 var list = group.ToList();
 
                 // Pixels are durable before the record that points at them, so a crash never leaves a dangling pointer.
@@ -352,6 +356,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             foreach (var group in fresh.GroupBy(r => (r.DeviceId, r.Kind)))
             {
                 var series = RecordSeriesForWriting(group.Key.DeviceId, group.Key.Kind);
+                SyncNewFolders();
                 var list = group.ToList();
 
                 // Payloads are durable before the record that points at them, so a crash never leaves a dangling pointer.
@@ -539,11 +544,13 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     }
 
     /// <summary>
-    /// Fsyncs every device log written since the last checkpoint, then drops the write-ahead log, which they now cover; a
-    /// write-ahead record is never deleted before the device log holding it is durable. Writer only, under the write lock.
+    /// Fsyncs every device log written since the last checkpoint, and the folders of those created since, then drops the
+    /// write-ahead log, which they now cover; a write-ahead record is never deleted before the device log holding it is
+    /// durable, directory entry included. Writer only, under the write lock.
     /// </summary>
     private async Task CheckpointAsync()
     {
+        SyncNewFolders();
         var logs = _unsyncedMotion.ToList();
         await GroupCommit.CommitAsync([.. logs.Select(s => s.Motion)], committed =>
         {
@@ -750,14 +757,32 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             }
         }
 
+        // A new device's folder and files are created without an fsync of their directory entries (three fsyncs, one after
+        // the other, on the write path of each new device): its motion records are durable in the write-ahead log, which
+        // recreates them should a crash lose them, and the checkpoint fsyncs the folders before it drops that log. A frame or
+        // record write fsyncs them before its own append (SyncNewFolders).
         var folder = Path.Combine(_root, SeriesFolder, deviceId);
-        var created = new DeviceSeries(AppendOnlyLog.OpenForAppend(Path.Combine(folder, MotionFile)), AppendOnlyLog.OpenForAppend(Path.Combine(folder, FramesFile)));
+        var created = new DeviceSeries(
+            AppendOnlyLog.OpenForAppend(Path.Combine(folder, MotionFile), syncFolders: false),
+            AppendOnlyLog.OpenForAppend(Path.Combine(folder, FramesFile), syncFolders: false));
+        _unsyncedFolders.Add(folder);
+        _unsyncedFolders.Add(Path.Combine(_root, SeriesFolder));
         lock (_gate)
         {
             _devices.Add(deviceId, created);
         }
 
         return created;
+    }
+
+    /// <summary>Fsyncs the folders that got entries without one (<see cref="SeriesForWriting"/>), each once. Writer only, under the write lock.</summary>
+    private void SyncNewFolders()
+    {
+        foreach (var folder in _unsyncedFolders.Distinct(StringComparer.Ordinal).ToList())
+        {
+            DirectoryFlush.ToDisk(folder);
+            _unsyncedFolders.RemoveAll(f => f == folder);
+        }
     }
 
     /// <summary>The device's log of one record kind, created (with its folder, durably) on the first write of that kind.</summary>

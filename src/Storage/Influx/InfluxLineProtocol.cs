@@ -12,7 +12,7 @@ namespace Pipeline.Storage.Influx;
 /// tag, so both are refused rather than written wrongly. The points of our schema (docs/STORAGE.md) are built here too,
 /// for both InfluxDB stores, so the 1.x and 2.x backends write byte-identical line protocol.
 /// </summary>
-public static class InfluxLineProtocol
+internal static class InfluxLineProtocol
 {
     public static void AppendMeasurement(StringBuilder line, string measurement) => AppendEscaped(line, measurement, ", ", "measurement");
 

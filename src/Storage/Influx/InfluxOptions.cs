@@ -1,11 +1,14 @@
 using Pipeline.Protocol;
+using Pipeline.Settings;
 
 namespace Pipeline.Storage.Influx;
 
 /// <summary>Where the InfluxDB 1.x backend writes: the server, its database, and the folder of frame pixels.</summary>
-public sealed class InfluxOptions
+public sealed class InfluxOptions : ICheckedSettings
 {
     public const string Section = "Influx";
+
+    static string ICheckedSettings.Section => Section;
 
     /// <summary>Base address of influxd's HTTP API (its /write and /query endpoints).</summary>
     public Uri Url { get; set; } = new("http://127.0.0.1:8086");
@@ -31,55 +34,14 @@ public sealed class InfluxOptions
     /// <summary>Rows per chunk of a streamed /query answer, so a long window never has to fit one JSON document.</summary>
     public int QueryChunkSize { get; set; } = 10_000;
 
-    /// <summary>Every problem with these options, or none.</summary>
-    public IReadOnlyList<string> Problems()
+    public void Check(SettingProblems problems)
     {
-        var problems = new List<string>();
-        if (Url is null || !Url.IsAbsoluteUri || Url.Scheme is not ("http" or "https"))
-        {
-            problems.Add($"Influx:Url \"{Url}\" must be an absolute http or https address");
-        }
-
-        if (!Identifiers.IsValid(Database))
-        {
-            problems.Add($"Influx:Database \"{Database}\" is not a valid identifier ({Identifiers.Rule})");
-        }
-
-        if (string.IsNullOrWhiteSpace(BlobFolder))
-        {
-            problems.Add("Influx:BlobFolder is empty");
-        }
-
-        if (RequestTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"Influx:RequestTimeout {RequestTimeout} must be positive");
-        }
-
-        if (MaxPointsPerWrite is < 1 or > 1_000_000)
-        {
-            problems.Add($"Influx:MaxPointsPerWrite {MaxPointsPerWrite} is outside 1..1000000");
-        }
-
-        if (WriteConcurrency is < 1 or > 64)
-        {
-            problems.Add($"Influx:WriteConcurrency {WriteConcurrency} is outside 1..64");
-        }
-
-        if (QueryChunkSize is < 1 or > 1_000_000)
-        {
-            problems.Add($"Influx:QueryChunkSize {QueryChunkSize} is outside 1..1000000");
-        }
-
-        return problems;
-    }
-
-    /// <summary>Throws an <see cref="ArgumentException"/> listing every problem, if there is any.</summary>
-    public void Validate()
-    {
-        var problems = Problems();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"invalid InfluxDB options: {string.Join("; ", problems)}");
-        }
+        problems.Require(Url is { IsAbsoluteUri: true, Scheme: "http" or "https" }, nameof(Url), $"\"{Url}\" must be an absolute http or https address");
+        problems.Identifier(nameof(Database), Database);
+        problems.NotEmpty(nameof(BlobFolder), BlobFolder);
+        problems.Range(nameof(RequestTimeout), RequestTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
+        problems.Range(nameof(MaxPointsPerWrite), MaxPointsPerWrite, 1, 1_000_000);
+        problems.Range(nameof(WriteConcurrency), WriteConcurrency, 1, 64);
+        problems.Range(nameof(QueryChunkSize), QueryChunkSize, 1, 1_000_000);
     }
 }

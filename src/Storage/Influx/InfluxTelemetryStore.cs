@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Protocol;
+using Pipeline.Settings;
 using Pipeline.Storage.Shared;
 using static Pipeline.Storage.Influx.InfluxLineProtocol;
 using static Pipeline.Storage.Influx.InfluxSchema;
@@ -31,7 +32,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
     /// <summary>Creates the store; the database is created on first use, so a server that is down at start-up is not fatal.</summary>
     public InfluxTelemetryStore(InfluxOptions options, ILogger? logger = null)
     {
-        options.Validate();
+        CheckedSettingsRegistration.ThrowIfInvalid(options);
         _options = options;
         _api = new InfluxHttpApi(options);
         _blobs = new BlobStore(Path.GetFullPath(options.BlobFolder));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Pipeline.Settings;
 
 namespace Pipeline.Storage.Influx;
 
@@ -14,7 +15,7 @@ public static class InfluxTelemetryStoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var options = new InfluxOptions();
         configure(options);
-        options.Validate();
+        CheckedSettingsRegistration.ThrowIfInvalid(options);
         services.AddSingleton(options);
         services.AddSingleton<ITelemetryStore>(provider =>
             new InfluxTelemetryStore(options, provider.GetService<ILoggerFactory>()?.CreateLogger<InfluxTelemetryStore>()));

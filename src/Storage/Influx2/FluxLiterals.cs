@@ -7,7 +7,7 @@ namespace Pipeline.Storage.Influx2;
 /// Literals for Flux query text. Every value that comes from outside (device ids, task names, bucket names) goes into a
 /// query only through <see cref="String"/>, so it can never end the literal or start an interpolation.
 /// </summary>
-public static class FluxLiterals
+internal static class FluxLiterals
 {
     /// <summary>A double-quoted Flux string: backslash, double quote and "${" (interpolation) escaped, line breaks and tabs as escapes.</summary>
     public static string String(string value)

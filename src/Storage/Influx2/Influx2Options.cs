@@ -1,12 +1,16 @@
+using Pipeline.Settings;
+
 namespace Pipeline.Storage.Influx2;
 
 /// <summary>
 /// Where the InfluxDB 2.x backend writes: the server, the API token, the organisation and bucket, and the folder of
 /// frame pixels. The token is a secret: it is never logged, never put in an error message, and not shown by <see cref="ToString"/>.
 /// </summary>
-public sealed class Influx2Options
+public sealed class Influx2Options : ICheckedSettings
 {
     public const string Section = "Influx2";
+
+    static string ICheckedSettings.Section => Section;
 
     /// <summary>Base address of the server's HTTP API (its /api/v2 endpoints).</summary>
     public Uri Url { get; set; } = new("http://127.0.0.1:8086");
@@ -32,68 +36,34 @@ public sealed class Influx2Options
     /// <summary>Whether write bodies and query answers are gzip-compressed on the wire (worth it over slow links, costs CPU).</summary>
     public bool Gzip { get; set; }
 
-    /// <summary>Every problem with these options, or none. No message contains the token.</summary>
-    public IReadOnlyList<string> Problems()
+    /// <summary>No problem reported here contains the token.</summary>
+    public void Check(SettingProblems problems)
     {
-        var problems = new List<string>();
-        if (Url is null || !Url.IsAbsoluteUri || Url.Scheme is not ("http" or "https"))
-        {
-            problems.Add($"{Section}:Url \"{Url}\" must be an absolute http or https address");
-        }
-
+        problems.Require(Url is { IsAbsoluteUri: true, Scheme: "http" or "https" }, nameof(Url), $"\"{Url}\" must be an absolute http or https address");
         if (string.IsNullOrWhiteSpace(Token))
         {
-            problems.Add($"{Section}:Token is empty (an InfluxDB API token with read and write access to the bucket is needed)");
+            problems.Add(nameof(Token), "is empty (an InfluxDB API token with read and write access to the bucket is needed)");
         }
-        else if (Token.Any(char.IsControl) || Token.Trim().Length != Token.Length)
+        else
         {
-            problems.Add($"{Section}:Token contains control characters or surrounding white space (its value is not shown)");
+            problems.Require(!Token.Any(char.IsControl) && Token.Trim().Length == Token.Length, nameof(Token),
+                "contains control characters or surrounding white space (its value is not shown)");
         }
 
-        CheckName(problems, "Org", Org);
-        CheckName(problems, "Bucket", Bucket);
-
-        if (string.IsNullOrWhiteSpace(BlobFolder))
-        {
-            problems.Add($"{Section}:BlobFolder is empty");
-        }
-
-        if (RequestTimeout <= TimeSpan.Zero || RequestTimeout > TimeSpan.FromDays(1))
-        {
-            problems.Add($"{Section}:RequestTimeout {RequestTimeout} must be positive and at most a day");
-        }
-
-        if (MaxPointsPerWrite is < 1 or > 1_000_000)
-        {
-            problems.Add($"{Section}:MaxPointsPerWrite {MaxPointsPerWrite} is outside 1..1000000");
-        }
-
-        return problems;
-    }
-
-    /// <summary>Throws an <see cref="ArgumentException"/> listing every problem, if there is any.</summary>
-    public void Validate()
-    {
-        var problems = Problems();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"invalid InfluxDB 2.x options: {string.Join("; ", problems)}");
-        }
+        CheckName(problems, nameof(Org), Org);
+        CheckName(problems, nameof(Bucket), Bucket);
+        problems.NotEmpty(nameof(BlobFolder), BlobFolder);
+        problems.Range(nameof(RequestTimeout), RequestTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
+        problems.Range(nameof(MaxPointsPerWrite), MaxPointsPerWrite, 1, 1_000_000);
     }
 
     /// <summary>The options for logs, the token left out.</summary>
     public override string ToString() => $"{Url} org \"{Org}\" bucket \"{Bucket}\" blobs {BlobFolder} (token not shown)";
 
-    private static void CheckName(List<string> problems, string key, string value)
+    private static void CheckName(SettingProblems problems, string key, string value)
     {
         // Names are free text in InfluxDB 2.x; they travel in query strings and Flux literals, so only line breaks and emptiness are refused.
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            problems.Add($"{Section}:{key} is empty");
-        }
-        else if (value.Any(char.IsControl))
-        {
-            problems.Add($"{Section}:{key} \"{value.ReplaceLineEndings(" ")}\" contains control characters");
-        }
+        problems.NotEmpty(key, value);
+        problems.Require(!value.Any(char.IsControl), key, $"\"{value.ReplaceLineEndings(" ")}\" contains control characters");
     }
 }

@@ -7,6 +7,7 @@ using InfluxDB.Client.Core.Flux.Domain;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Protocol;
+using Pipeline.Settings;
 using Pipeline.Storage.Shared;
 using Pipeline.Storage.Influx;
 using static Pipeline.Storage.Influx.InfluxSchema;
@@ -45,7 +46,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
     /// <summary>Creates the store without contacting the server, so a server that is down at start-up is not fatal.</summary>
     public Influx2TelemetryStore(Influx2Options options, ILogger? logger = null)
     {
-        options.Validate();
+        CheckedSettingsRegistration.ThrowIfInvalid(options);
         _options = options;
         _client = new InfluxDBClient(new InfluxDBClientOptions(options.Url.AbsoluteUri)
         {

@@ -1,5 +1,6 @@
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks.Inference;
 
 namespace Pipeline.Tasks.Droplet;
 
@@ -60,6 +61,8 @@ public sealed class DropletTask : LearningTask<MicroscopyFrame, IReadOnlyList<Mi
             }
         }
     }
+
+    public override ITaskInference Inference { get; } = new DropletInference();
 
     public override TaskInput SmokeInput()
     {

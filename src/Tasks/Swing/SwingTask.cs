@@ -1,5 +1,6 @@
 using Pipeline.Protocol;
 using Pipeline.Storage;
+using Pipeline.Tasks.Inference;
 
 namespace Pipeline.Tasks.Swing;
 
@@ -61,6 +62,8 @@ public sealed class SwingTask : LearningTask<MotionBatch, MotionSeries>
         var window = motion.Samples.AsSpan(start * MotionChannels.Count, SwingWindowing.WindowSamples * MotionChannels.Count);
         yield return new TaskExample(SwingWindowing.ToModelInput(window), 0f, 0f);
     }
+
+    public override ITaskInference Inference { get; } = new SwingInference();
 
     public override TaskInput SmokeInput() => new(SwingWindowing.ToModelInput(SmokeInputs.SwingWindow.Samples), 0f);
 }

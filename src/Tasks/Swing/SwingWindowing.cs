@@ -49,7 +49,13 @@ public static class SwingWindowing
         return peak < 0 ? -1 : Math.Clamp(peak - (WindowSamples / 2), 0, count - WindowSamples);
     }
 
-    /// <summary>Turns <see cref="WindowSamples"/> sample-major samples into the channel-major, normalised model input [8 × 512].</summary>
+    /// <summary>
+    /// Turns <see cref="WindowSamples"/> sample-major samples into the channel-major model input [8 × 512]: each
+    /// channel less its mean over the window, divided by <see cref="ChannelScale"/>. A sensor's zero is not fixed: it
+    /// differs from club to club and drifts over a practice round (for the strain gauges by more than the difference
+    /// between two swing shapes), so a model fed absolute levels learns the zero of the sessions it was trained on and
+    /// loses accuracy on every later swing. Without the window's mean the input is the same whatever the zero is.
+    /// </summary>
     public static float[] ToModelInput(ReadOnlySpan<float> windowSamples)
     {
         if (windowSamples.Length != WindowSamples * MotionChannels.Count)
@@ -57,12 +63,26 @@ public static class SwingWindowing
             throw new ArgumentException($"a swing window is {WindowSamples} samples of {MotionChannels.Count} channels ({WindowSamples * MotionChannels.Count} values); got {windowSamples.Length}", nameof(windowSamples));
         }
 
+        Span<double> mean = stackalloc double[MotionChannels.Count];
+        for (var i = 0; i < WindowSamples; i++)
+        {
+            for (var c = 0; c < MotionChannels.Count; c++)
+            {
+                mean[c] += windowSamples[(i * MotionChannels.Count) + c];
+            }
+        }
+
+        for (var c = 0; c < MotionChannels.Count; c++)
+        {
+            mean[c] /= WindowSamples;
+        }
+
         var input = new float[windowSamples.Length];
         for (var i = 0; i < WindowSamples; i++)
         {
             for (var c = 0; c < MotionChannels.Count; c++)
             {
-                input[(c * WindowSamples) + i] = windowSamples[(i * MotionChannels.Count) + c] / ChannelScale[c];
+                input[(c * WindowSamples) + i] = (float)((windowSamples[(i * MotionChannels.Count) + c] - mean[c]) / ChannelScale[c]);
             }
         }
 

@@ -10,7 +10,7 @@ namespace Pipeline.Trainer.Evaluation;
 /// Held-out evaluation: accuracy, macro F1 over the classes that occur, and concentration MAE for models with a
 /// regression head. Examples that carry a <see cref="Example.FrameKey"/> (droplets) are judged per frame: the frame's
 /// answer is the class of the mean of its droplets' probabilities and the mean of their concentrations, as the edge
-/// answers; droplet-level accuracy is reported beside it.
+/// answers; accuracy, macro F1 and concentration MAE per droplet (each droplet on its own) are reported beside them.
 /// </summary>
 public static class Evaluator
 {
@@ -26,10 +26,11 @@ public static class Evaluator
         var predicted = probabilities.Select(p => ClassScores.ArgMax(p)).ToArray();
         var truth = examples.Select(e => e.ClassIndex).ToArray();
         var exampleAccuracy = truth.Zip(predicted).Count(p => p.First == p.Second) / (double)truth.Length;
+        var exampleMacroF1 = MacroF1(truth, predicted);
+        double? exampleMae = concentrations is null ? null : examples.Select((e, i) => Math.Abs(concentrations[i] - e.ConcentrationPercent)).Average();
         if (examples.All(e => e.FrameKey is null))
         {
-            double? mae = concentrations is null ? null : examples.Select((e, i) => Math.Abs(concentrations[i] - e.ConcentrationPercent)).Average();
-            return new ModelMetrics(exampleAccuracy, MacroF1(truth, predicted), examples.Count, mae);
+            return new ModelMetrics(exampleAccuracy, exampleMacroF1, examples.Count, exampleMae);
         }
 
         // An example without a frame key stands for a frame of its own.
@@ -59,7 +60,7 @@ public static class Evaluator
 
         var frameAccuracy = frameTruth.Zip(framePredicted).Count(p => p.First == p.Second) / (double)frames.Length;
         return new ModelMetrics(frameAccuracy, MacroF1(frameTruth, framePredicted), frames.Length,
-            concentrations is null ? null : frameError / frames.Length, exampleAccuracy);
+            concentrations is null ? null : frameError / frames.Length, exampleAccuracy, exampleMacroF1, exampleMae);
     }
 
     /// <summary>Unweighted mean of per-class F1 over every class that is true or predicted at least once.</summary>

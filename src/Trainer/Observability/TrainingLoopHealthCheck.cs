@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Pipeline.Settings;
 
 namespace Pipeline.Trainer.Observability;
 
 /// <summary>
 /// Unhealthy when the training loop has shown no sign of life (a store poll, a minibatch, an epoch, a round) for
-/// longer than <see cref="TrainingLoopHealthOptions.StallSeconds"/>: a hung store read or a deadlocked stage would
+/// longer than <see cref="TrainingLoopHealthOptions.StallAfter"/>: a hung store read or a deadlocked stage would
 /// otherwise leave a trainer that looks up and never trains.
 /// </summary>
 public sealed class TrainingLoopHealthCheck(TrainerTelemetry telemetry, IOptions<TrainingLoopHealthOptions> options) : IHealthCheck
@@ -15,9 +16,9 @@ public sealed class TrainingLoopHealthCheck(TrainerTelemetry telemetry, IOptions
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var since = telemetry.SinceHeartbeat;
-        var bound = TimeSpan.FromSeconds(options.Value.StallSeconds);
+        var bound = options.Value.StallAfter;
         return Task.FromResult(since <= bound
             ? HealthCheckResult.Healthy($"last progress {since.TotalSeconds:F0} s ago")
-            : HealthCheckResult.Unhealthy($"no progress for {since.TotalSeconds:F0} s (Trainer:StallSeconds is {bound.TotalSeconds:F0})"));
+            : HealthCheckResult.Unhealthy($"no progress for {since.TotalSeconds:F0} s (Trainer:StallAfter is {SettingProblems.Duration(bound)})"));
     }
 }

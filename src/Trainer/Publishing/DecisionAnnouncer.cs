@@ -9,7 +9,7 @@ namespace Pipeline.Trainer.Publishing;
 /// version it names with the decision (sequence and kind) signed into its manifest. A version blessed since the latest
 /// decision is decided first (a publish), so a blessed round and a trainer that stopped between storing a version and
 /// announcing it end the same way. The trainer calls this after each blessed round, at start (again, since retained
-/// messages do not survive a broker without persistence), and every Trainer:DecisionPollSeconds, which is how a
+/// messages do not survive a broker without persistence), and every Trainer:DecisionPollInterval, which is how a
 /// rollback or promotion recorded by `pipeline models` goes out.
 /// </summary>
 public sealed class DecisionAnnouncer(ModelRegistry registry, ModelPublisher publisher, TimeProvider time, ILogger logger) : IDisposable

@@ -6,6 +6,8 @@ namespace Pipeline.Trainer.Reporting;
 /// model-card.json beside every stored version and every rejected candidate: how the model was made (settings, code
 /// version), from what (the data's identity hash, time range and split), how good it is per class on held-out data,
 /// and why it was or was not blessed. <see cref="Version"/> is null for a candidate that was not blessed.
+/// <see cref="Explanations"/> lists the saliency examples stored beside a version (none for a rejected candidate, or a
+/// card written before they existed).
 /// </summary>
 public sealed record ModelCard(
     string Task,
@@ -17,4 +19,5 @@ public sealed record ModelCard(
     ModelCardData Data,
     ModelCardHeldOut HeldOut,
     BlessingDecision Blessing,
-    ModelCardArtifact Artifact);
+    ModelCardArtifact Artifact,
+    IReadOnlyList<ModelCardExplanation>? Explanations = null);

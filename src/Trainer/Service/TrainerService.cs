@@ -71,7 +71,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
         }
 
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var watching = announcer.WatchAsync(settings.ResolvedTasks(tasks), TimeSpan.FromSeconds(settings.DecisionPollSeconds), stopWatching.Token);
+        var watching = announcer.WatchAsync(settings.ResolvedTasks(tasks), settings.DecisionPollInterval, stopWatching.Token);
         try
         {
             await TrainAsync(settings, registry, announcer, stoppingToken);
@@ -101,7 +101,7 @@ public sealed class TrainerService(IOptions<TrainerOptions> options, ITelemetryS
                     telemetry.Heartbeat();
                     logger.LogInformation("round {Round} {Task}: {Sessions} labelled sessions; waiting for {Min} in each of {Classes} classes and {Needed} in all",
                         number, task, ready.Sessions, settings.MinExamplesPerClass, settings.MinClasses, needed);
-                    await Task.Delay(TimeSpan.FromSeconds(settings.PollSeconds), time, stoppingToken);
+                    await Task.Delay(settings.PollInterval, time, stoppingToken);
                 }
 
                 sessionsLastRound[task] = ready.Sessions;

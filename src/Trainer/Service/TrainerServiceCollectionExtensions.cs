@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pipeline.Tasks;
 using Pipeline.Hosting.Health;
+using Pipeline.Settings;
 using Pipeline.Storage;
 using Pipeline.Trainer.Observability;
 
@@ -19,15 +20,8 @@ public static class TrainerServiceCollectionExtensions
     public static IServiceCollection AddTrainer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddLearningTasks();
-        services.AddOptions<TrainerOptions>()
-            .Bind(configuration.GetSection(TrainerOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate<TaskRegistry>((o, tasks) => o.Validate(tasks) is null, "Trainer options are invalid (see Trainer:Tasks, Trainer:Schedule, Trainer:Devices)")
-            .ValidateOnStart();
-        services.AddOptions<TrainingLoopHealthOptions>()
-            .Bind(configuration.GetSection(TrainerOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddCheckedSettings<TrainerOptions, TaskRegistry>(configuration, (options, tasks, problems) => options.CheckTasks(tasks, problems));
+        services.AddCheckedSettings<TrainingLoopHealthOptions>(configuration);
         services.AddSingleton<TrainerTelemetry>();
         services.AddHealthChecks()
             .AddReachabilityCheck<ITelemetryStore>(StoreProbe.Name, StoreProbe.RunAsync)

@@ -10,6 +10,7 @@ using Pipeline.Tasks;
 using Pipeline.Trainer.Dataset;
 using Pipeline.Trainer.Dataset.Augmentations;
 using Pipeline.Trainer.Evaluation;
+using Pipeline.Trainer.Explaining;
 using Pipeline.Trainer.Observability;
 using Pipeline.Trainer.Publishing;
 using Pipeline.Trainer.Registry;
@@ -90,7 +91,7 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         {
             var manifest = new ModelManifest(task, number, model.Architecture, createdMicros, Topics.ModelArtifact(task, number), artifact.Length, card.Artifact.Sha256,
                 [.. model.InputShape], [.. data.Classes], metrics, outcome.Schedule);
-            registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion, card));
+            registry.Store(manifest, artifact, folder => WriteReport(folder, report, confusion, card with { Explanations = Explain(folder, task, number, model, data) }));
             if (announcer is not null)
             {
                 await announcer.AnnounceAsync(task, again: false, cancellationToken);
@@ -108,12 +109,14 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             blessed ? $"blessed as v{version}: {decision.Reason}" : $"not blessed: {decision.Reason}");
         if (metrics.DropletAccuracy is { } dropletAccuracy)
         {
-            logger.LogInformation("round {Round} {Task}: accuracy per frame {FrameAccuracy:P1} (mean of each frame's droplet probabilities), per droplet {DropletAccuracy:P1}",
-                round, task, metrics.Accuracy, dropletAccuracy);
+            logger.LogInformation(
+                "round {Round} {Task}: per frame (mean of each frame's droplet probabilities) accuracy {FrameAccuracy:P1} macro-F1 {FrameF1:F3} concentration MAE {FrameMae:F2} % v/v; per droplet accuracy {DropletAccuracy:P1} macro-F1 {DropletF1:F3} concentration MAE {DropletMae:F2} % v/v",
+                round, task, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, dropletAccuracy, metrics.DropletMacroF1, metrics.DropletConcentrationMae);
         }
 
         return new RoundResult(round, task, version, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae,
-            data.Train.Count, metrics.HeldOutExamples, outcome.Schedule, clock.Elapsed, outcome.SamplesPerSecond, Blessing: decision, RejectedAs: rejectedAs);
+            data.Train.Count, metrics.HeldOutExamples, outcome.Schedule, clock.Elapsed, outcome.SamplesPerSecond, Blessing: decision, RejectedAs: rejectedAs,
+            DropletAccuracy: metrics.DropletAccuracy, DropletMacroF1: metrics.DropletMacroF1, DropletConcentrationMae: metrics.DropletConcentrationMae);
     }
 
     /// <summary>
@@ -157,6 +160,28 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
         }
     }
 
+    /// <summary>
+    /// A few saliency maps per class beside a version (<see cref="VersionExplanations"/>), written before it appears in the
+    /// registry; null when none are asked for or they fail to render, which costs a warning, not the round.
+    /// </summary>
+    private IReadOnlyList<ModelCardExplanation>? Explain(string folder, string task, int version, BlockSequence model, TrainingData data)
+    {
+        if (options.ExplainedExamplesPerClass == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return VersionExplanations.Write(folder, task, version, model, data.Classes, data.HeldOut, options.ExplainedExamplesPerClass);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("could not write the saliency examples of {Task} v{Version} into {Folder}: {Error}", task, version, folder, e.Message);
+            return null;
+        }
+    }
+
     private ModelCard Card(string task, int? version, BlockSequence model, long createdMicros, byte[] artifact, TrainingData data, string dataIdentity, StoreDatasetReader reader,
         string schedule, TrainingSettings settings, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
     {
@@ -170,7 +195,9 @@ public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store,
             new ModelCardTraining(schedule, options.Epochs, options.BatchSize, options.LearningRate, options.Momentum, options.Split, options.Devices, options.Seed,
                 options.HeldOutFraction, samplesPerSecond, AugmentationNames.Name(settings.Augmentation), LearningRates.Name(settings.LearningRateSchedule), settings.WeightDecay),
             new ModelCardData(dataIdentity, sessions, from is { } f ? Iso(f) : null, to is { } t ? Iso(t) : null, data.Train.Count, data.HeldOut.Count, [.. reader.Skipped]),
-            new ModelCardHeldOut(metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, confusion.PerClass()),
+            new ModelCardHeldOut(metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, confusion.PerClass(),
+                metrics.DropletAccuracy is null ? null : new HeldOutScores(metrics.HeldOutExamples, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae),
+                metrics.DropletAccuracy is { } dropletAccuracy ? new HeldOutScores(data.HeldOut.Count, dropletAccuracy, metrics.DropletMacroF1 ?? 0, metrics.DropletConcentrationMae) : null),
             decision,
             new ModelCardArtifact(ModelArtifacts.Sha256Hex(artifact), artifact.Length, [.. model.InputShape], [.. data.Classes]));
     }

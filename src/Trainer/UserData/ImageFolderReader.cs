@@ -14,6 +14,9 @@ namespace Pipeline.Trainer.UserData;
 public sealed class ImageFolderReader
 {
     private static readonly string[] Decodable = [".png", ".jpg", ".jpeg", ".pgm", ".ppm"];
+
+    /// <summary>Whether <paramref name="file"/>'s extension is one this reader decodes.</summary>
+    public static bool IsImageFile(string file) => Decodable.Contains(Path.GetExtension(file).ToLowerInvariant());
     private readonly List<string> _skipped = [];
 
     public IReadOnlyList<string> Skipped => _skipped;
@@ -63,7 +66,8 @@ public sealed class ImageFolderReader
     /// <summary>8192² pixels stays within <see cref="DecodedImage.MaxPixels"/>, the same bound the image reader applies.</summary>
     private const int MaxImageSide = 8192;
 
-    private static DecodedImage Decode(string file)
+    /// <summary>Decodes one image file; a file that is too large, unreadable or not an image is a <see cref="UserDataFormatException"/> naming it.</summary>
+    public static DecodedImage Decode(string file)
     {
         byte[] data;
         try

@@ -13,7 +13,8 @@ public static class LabelledWindowCsvReader
     /// <summary>Refuses files whose values would not fit comfortably in memory as floats (about 1 GB).</summary>
     public const long MaxValues = 256L * 1024 * 1024;
 
-    public static UserDataset Read(string path)
+    /// <param name="minimumLabels">2 for training (a classifier needs two labels); 1 where the windows are only classified.</param>
+    public static UserDataset Read(string path, int minimumLabels = 2)
     {
         using var reader = OpenText(path);
         var lineNumber = 0;
@@ -108,7 +109,7 @@ public static class LabelledWindowCsvReader
         }
 
         var classes = windows.Select(w => w.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (classes.Length < 2)
+        if (classes.Length < minimumLabels)
         {
             throw new UserDataFormatException(path, null, $"every window is labelled \"{classes[0]}\"; a classifier needs at least two labels");
         }

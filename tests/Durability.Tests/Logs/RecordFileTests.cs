@@ -149,6 +149,34 @@ public sealed class RecordFileTests : RecordLogContract
         Assert.Equal(13, new FileInfo(path).Length);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task OpenForAppend_ANewFile_FsyncsItsFolderUnlessToldToLeaveThatToTheCaller(bool syncFolders)
+    {
+        using var trace = await SyscallTrace.AttachAsync();
+
+        var calls = await trace.CallsOfAsync(() => RecordFile.OpenForAppend(LogPath, Limits, syncFolders).Dispose());
+
+        Assert.True(File.Exists(LogPath));
+        var folder = SyscallTrace.Opened(calls, Folder.Path);
+        var folderSynced = folder is { } opened && SyscallTrace.Fsynced(calls, opened.Descriptor, opened.Index) > 0;
+        Assert.True(syncFolders == folderSynced, $"syncFolders {syncFolders}, folder fsync'd {folderSynced}:\n" + string.Join('\n', calls));
+    }
+
+    [Fact]
+    public void OpenForAppend_WithoutSyncingFolders_StillCreatesTheMissingOnes()
+    {
+        var path = Folder.Combine("a", "b", "records.log");
+        using (var file = RecordFile.OpenForAppend(path, Limits, syncFolders: false))
+        {
+            file.Write(Frames.Of(Body(1, 5)));
+            file.Commit();
+        }
+
+        Assert.Equal(13, new FileInfo(path).Length);
+    }
+
     protected override void AppendDurably(params byte[][] bodies)
     {
         using var file = RecordFile.OpenForAppend(LogPath, Limits);

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.EdgeAgent.Agent;
+using Pipeline.EdgeAgent.Devices;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.TestSupport;
 
@@ -9,8 +11,11 @@ namespace Pipeline.EdgeAgent.Tests.Agent;
 /// <summary>Builds agents wired to a real broker, the way the host would.</summary>
 internal static class AgentFactory
 {
+    /// <summary>The device kinds a host registers (<see cref="DeviceKindServiceCollectionExtensions.AddDeviceKinds"/>).</summary>
+    public static DeviceKindRegistry Kinds { get; } = new ServiceCollection().AddDeviceKinds().BuildServiceProvider().GetRequiredService<DeviceKindRegistry>();
+
     public static EdgeAgentWorker Create(BrokerOptions broker, EdgeAgentOptions options, ILoggerFactory loggers) =>
-        new(options, new MqttConnectionFactory(Options.Create(broker), loggers), TimeProvider.System, loggers);
+        new(options, Kinds, new MqttConnectionFactory(Options.Create(broker), loggers), TimeProvider.System, loggers);
 
     /// <summary>Stops the agent as its host would, then lets it go.</summary>
     public static async Task StopAsync(EdgeAgentWorker worker)
@@ -39,7 +44,7 @@ internal static class AgentFactory
         DataFolder = dataFolder,
         FrameSize = 64,
         FramesPerSession = 3,
-        FrameIntervalSeconds = 1,
+        FrameInterval = TimeSpan.FromSeconds(1),
         MaxDegradation = 0.6f,
         MaxSessions = maxSessions,
         TrustedModelKeysFolder = TestModelKeys.TrustedFolder,

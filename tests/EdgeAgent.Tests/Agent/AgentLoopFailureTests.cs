@@ -20,7 +20,7 @@ public sealed class AgentLoopFailureTests(ITestOutputHelper output) : IDisposabl
     public async Task ALoopFailingWhileTheBrokerIsAway_StopsTheAgent_InsteadOfLeavingItSilentlyDead()
     {
         // Nothing listens there: the agent keeps reconnecting for as long as the test lasts.
-        var away = new BrokerOptions { Host = "127.0.0.1", Port = EmbeddedBroker.FreeLoopbackPort(), ReconnectMaxDelaySeconds = 0.2 };
+        var away = new BrokerOptions { Host = "127.0.0.1", Port = EmbeddedBroker.FreeLoopbackPort(), ReconnectMaxDelay = TimeSpan.FromSeconds(0.2) };
         var options = AgentFactory.Golf("club-orphan", _folder.Combine("club-orphan"));
         var worker = AgentFactory.Create(away, options, _loggers);
         await worker.StartAsync(CancellationToken.None);

@@ -13,7 +13,7 @@ public sealed class EdgeAgentOptionsTests
     public void Validate_BadValues_NamesEverySetting()
     {
         var options = new EdgeAgentOptions { DeviceId = "club/1", Kind = "toaster", SpeedFactor = 0, BatchSamples = 0 };
-        var errors = options.Validate("Agent");
+        var errors = options.Problems("Agent", AgentFactory.Kinds);
         Assert.Contains(errors, e => e.StartsWith("Agent:DeviceId") && e.Contains("club/1"));
         Assert.Contains(errors, e => e.StartsWith("Agent:Kind") && e.Contains("toaster"));
         Assert.Contains(errors, e => e.StartsWith("Agent:SpeedFactor"));
@@ -23,10 +23,10 @@ public sealed class EdgeAgentOptionsTests
     [Fact]
     public void Validate_OutboxCapBelowItsMinimum_AndNoStatusInterval_NameTheirSettings()
     {
-        var options = new EdgeAgentOptions { DeviceId = "club-1", OutboxMaxBytes = 1000, StatusIntervalSeconds = 0 };
-        var errors = options.Validate("Agent");
+        var options = new EdgeAgentOptions { DeviceId = "club-1", OutboxMaxBytes = 1000, StatusInterval = TimeSpan.Zero };
+        var errors = options.Problems("Agent", AgentFactory.Kinds);
         Assert.Contains(errors, e => e.StartsWith("Agent:OutboxMaxBytes") && e.Contains("1000"));
-        Assert.Contains(errors, e => e.StartsWith("Agent:StatusIntervalSeconds"));
+        Assert.Contains(errors, e => e.StartsWith("Agent:StatusInterval 00:00:00 is outside"));
         Assert.Equal(Path.Combine("edge-data", "club-1", "outbox"), options.OutboxFolder);
     }
 
@@ -35,7 +35,7 @@ public sealed class EdgeAgentOptionsTests
     [InlineData(1001)]
     public void Validate_OutboxInFlightOutOfRange_NamesTheSetting(int inFlight)
     {
-        var errors = new EdgeAgentOptions { DeviceId = "club-1", OutboxInFlight = inFlight }.Validate("Agent");
+        var errors = new EdgeAgentOptions { DeviceId = "club-1", OutboxInFlight = inFlight }.Problems("Agent", AgentFactory.Kinds);
         Assert.Contains(errors, e => e.StartsWith("Agent:OutboxInFlight", StringComparison.Ordinal));
     }
 
@@ -47,12 +47,12 @@ public sealed class EdgeAgentOptionsTests
             ("Agents:1:DeviceId", "scope-1"), ("Agents:1:Kind", "microscope"), ("Agents:1:FrameSize", "64"));
         var fleet = EdgeAgentFleetOptions.Bind(configuration);
         Assert.Equal(["club-1", "scope-1"], fleet.Agents.Select(a => a.DeviceId));
-        Assert.Equal(["swing", "droplet"], fleet.Agents.Select(a => a.Task));
+        Assert.Equal(["swing", "droplet"], fleet.Agents.Select(a => AgentFactory.Kinds.TaskOf(a.Kind).Name));
         Assert.Equal(64, fleet.Agents[1].FrameSize);
-        Assert.Empty(fleet.Validate());
+        Assert.Empty(fleet.Problems(AgentFactory.Kinds));
 
         fleet.Agents[1].DeviceId = "club-1";
-        Assert.Contains(fleet.Validate(), e => e.Contains("configured 2 times"));
+        Assert.Contains(fleet.Problems(AgentFactory.Kinds), e => e.Contains("configured 2 times"));
     }
 
     [Fact]
@@ -60,6 +60,24 @@ public sealed class EdgeAgentOptionsTests
     {
         var error = Assert.Throws<OptionsValidationException>(() => EdgeAgentFleetOptions.Bind(Configuration(("Agent:DeviceId", "club-1"), ("Agent:SpeedFactor", "fast"))));
         Assert.Contains("SpeedFactor", error.Message);
+    }
+
+    [Fact]
+    public void Bind_DurationKeyOfAnEarlierRelease_IsRefusedNamingTheKeyThatReplacedIt()
+    {
+        var fleet = EdgeAgentFleetOptions.Bind(Configuration(("Agents:0:DeviceId", "club-1"), ("Agents:0:StatusIntervalSeconds", "10")));
+
+        var problem = Assert.Single(fleet.Problems(AgentFactory.Kinds));
+        Assert.StartsWith("Agents:0:StatusIntervalSeconds was renamed: set Agents:0:StatusInterval", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_Durations_AreReadAsTimeSpans()
+    {
+        var fleet = EdgeAgentFleetOptions.Bind(Configuration(("Agent:DeviceId", "scope-1"), ("Agent:Kind", "microscope"), ("Agent:FrameInterval", "00:00:00.500")));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(500), Assert.Single(fleet.Agents).FrameInterval);
+        Assert.Empty(fleet.Problems(AgentFactory.Kinds));
     }
 
     [Fact]

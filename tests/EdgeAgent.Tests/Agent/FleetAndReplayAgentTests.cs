@@ -40,14 +40,14 @@ public sealed class FleetAndReplayAgentTests(EmbeddedBrokerFixture fixture, ITes
         Assert.Equal(300, fleet.Agents.Select(a => a.Seed).Distinct().Count());
         Assert.Equal(Path.Combine("fleet-data", "club-0002"), fleet.Agents[1].DataFolder);
         Assert.All(fleet.Agents, a => Assert.Equal(50, a.SpeedFactor));
-        Assert.Empty(fleet.Validate());
+        Assert.Empty(fleet.Problems(AgentFactory.Kinds));
     }
 
     [Fact]
     public void FleetCount_OutOfRange_IsNamedByValidation()
     {
         var fleet = EdgeAgentFleetOptions.Bind(Configuration(("Agent:DeviceId", "club"), ("Agent:Fleet:Count", "-3")));
-        Assert.Contains(fleet.Validate(), e => e.Contains("Fleet:Count"));
+        Assert.Contains(fleet.Problems(AgentFactory.Kinds), e => e.Contains("Fleet:Count"));
     }
 
     [Fact]
@@ -112,6 +112,6 @@ public sealed class FleetAndReplayAgentTests(EmbeddedBrokerFixture fixture, ITes
     {
         var options = AgentFactory.Golf("club-1", _folder.Path);
         options.ReplayPath = _folder.Combine("nope.csv");
-        Assert.Contains(options.Validate("Agent"), e => e.Contains("ReplayPath") && e.Contains("nope.csv"));
+        Assert.Contains(options.Problems("Agent", AgentFactory.Kinds), e => e.Contains("ReplayPath") && e.Contains("nope.csv"));
     }
 }

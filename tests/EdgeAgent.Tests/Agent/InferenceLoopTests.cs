@@ -15,11 +15,11 @@ public sealed class InferenceLoopTests
         var telemetry = new AgentTelemetry(AgentTelemetryInstruments.Unexported, "test-device");
         await using var connection = new MqttConnectionFactory(new BrokerOptions(), NullLoggerFactory.Instance).Create("unused");
         using var models = new ModelSlot();
-        var loop = new InferenceLoop(options, models, connection, telemetry, NullLogger.Instance);
+        var loop = new InferenceLoop(options, AgentFactory.Kinds.TaskOf(options.Kind), models, connection, telemetry, NullLogger.Instance);
 
         for (var i = 0; i < 5; i++)
         {
-            loop.Offer(new SwingInferenceRequest(1 + i, new float[8], "p1:draw"));
+            loop.Offer(new InferenceRequest(1 + i, new float[8], "p1:draw"));
         }
 
         Assert.Equal(3, telemetry.InferenceDrops);

@@ -21,17 +21,17 @@ internal sealed class TopicRecorder : IAsyncDisposable
     public IReadOnlyList<MqttIncomingMessage> On(string topic) => [.. _messages.Where(m => m.Topic == topic)];
 
     public static Task<TopicRecorder> StartAsync(BrokerOptions broker, ILogger logger, params string[] filters) =>
-        StartAsync(broker, $"recorder-{Guid.NewGuid():N}", logger, sessionExpirySeconds: 0, filters);
+        StartAsync(broker, $"recorder-{Guid.NewGuid():N}", logger, sessionExpiry: TimeSpan.Zero, filters);
 
     /// <summary>A recorder whose broker session outlives its connection, so what is published while it is away (or the broker restarts) still reaches it.</summary>
     public static Task<TopicRecorder> StartPersistentAsync(BrokerOptions broker, ILogger logger, params string[] filters) =>
-        StartAsync(broker, $"recorder-{Guid.NewGuid():N}", logger, sessionExpirySeconds: 3600, filters);
+        StartAsync(broker, $"recorder-{Guid.NewGuid():N}", logger, sessionExpiry: TimeSpan.FromHours(1), filters);
 
     /// <summary>A recorder that connects as the identity <paramref name="clientId"/>, for a broker that admits identities only.</summary>
     public static Task<TopicRecorder> StartAsIdentityAsync(BrokerOptions broker, string clientId, ILogger logger, params string[] filters) =>
-        StartAsync(broker, clientId, logger, sessionExpirySeconds: 0, filters);
+        StartAsync(broker, clientId, logger, sessionExpiry: TimeSpan.Zero, filters);
 
-    private static async Task<TopicRecorder> StartAsync(BrokerOptions broker, string clientId, ILogger logger, int sessionExpirySeconds, string[] filters)
+    private static async Task<TopicRecorder> StartAsync(BrokerOptions broker, string clientId, ILogger logger, TimeSpan sessionExpiry, string[] filters)
     {
         // The broker's transport and credentials as given; only the session's lifetime is the recorder's own.
         var options = new BrokerOptions
@@ -40,7 +40,7 @@ internal sealed class TopicRecorder : IAsyncDisposable
             Port = broker.Port,
             CaCertificate = broker.CaCertificate,
             CredentialsFolder = broker.CredentialsFolder,
-            SessionExpirySeconds = sessionExpirySeconds,
+            SessionExpiry = sessionExpiry,
         };
         var connection = new MqttConnectionFactory(options, new SingleLoggerFactory(logger)).Create(clientId);
         var recorder = new TopicRecorder(connection);

@@ -4,7 +4,8 @@ using Pipeline.EdgeAgent.Inference;
 using Pipeline.EdgeAgent.Outbox;
 using Pipeline.Simulation;
 using Pipeline.Simulation.Golf;
-using Pipeline.EdgeAgent.Streaming;
+using Pipeline.EdgeAgent.Devices;
+using Pipeline.EdgeAgent.Devices.Golf;
 using Pipeline.EdgeAgent.Tests.Agent;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Protocol;
@@ -34,8 +35,10 @@ public sealed class MotionStreamerDetectionTests : IDisposable
         using var outbox = DiskOutbox.Open(options.OutboxFolder, options.OutboxMaxBytes, NullLogger.Instance);
         await using var connection = new MqttConnectionFactory(new BrokerOptions(), NullLoggerFactory.Instance).Create("unused");
         using var models = new ModelSlot();
-        var inference = new InferenceLoop(options, models, connection, telemetry, NullLogger.Instance);
-        var streamer = new MotionStreamer(options, sessions, outbox, new SimulatedClock(TimeProvider.System, options.SpeedFactor), telemetry, NullLogger.Instance);
+        var task = AgentFactory.Kinds.TaskOf(options.Kind);
+        var inference = new InferenceLoop(options, task, models, connection, telemetry, NullLogger.Instance);
+        var device = new DeviceContext(options, task, outbox, new SimulatedClock(TimeProvider.System, options.SpeedFactor), telemetry, NullLogger.Instance);
+        var streamer = new MotionStreamer(device, sessions);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await streamer.RunAsync(inference, timeout.Token);

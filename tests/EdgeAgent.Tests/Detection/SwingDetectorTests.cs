@@ -1,5 +1,6 @@
 using Pipeline.EdgeAgent.Agent;
 using Pipeline.EdgeAgent.Inference.Detection;
+using Pipeline.EdgeAgent.Tests.Agent;
 using Pipeline.Simulation.Golf;
 using Pipeline.Models;
 using Pipeline.Protocol;
@@ -160,14 +161,14 @@ public sealed class SwingDetectorTests
     public void Options_ReleaseNotBelowTrigger_IsRefusedNamingTheSetting()
     {
         var options = new EdgeAgentOptions { DeviceId = "club-1", SwingTriggerDegreesPerSecond = 500, SwingReleaseDegreesPerSecond = 600 };
-        var error = Assert.Single(options.Validate("Agent"));
+        var error = Assert.Single(options.Problems("Agent", AgentFactory.Kinds));
         Assert.Contains("Agent:SwingReleaseDegreesPerSecond", error);
     }
 
     private static SwingDetector NewDetector()
     {
         var options = new EdgeAgentOptions();
-        return new SwingDetector(options.SampleRateHz, options.SwingTriggerDegreesPerSecond, options.SwingReleaseDegreesPerSecond, options.SwingRefractorySeconds);
+        return new SwingDetector(options.SampleRateHz, options.SwingTriggerDegreesPerSecond, options.SwingReleaseDegreesPerSecond, options.SwingRefractory.TotalSeconds);
     }
 
     private static List<SwingSession> Sessions(int seed, int count)

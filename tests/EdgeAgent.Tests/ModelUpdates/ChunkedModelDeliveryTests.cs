@@ -102,7 +102,7 @@ public sealed class ChunkedModelDeliveryTests(ITestOutputHelper output) : IDispo
         await using var relay = new TcpRelay(mosquitto.Port);
         await using var recorder = await TopicRecorder.StartAsync(broker, _loggers.CreateLogger("recorder"), Topics.Status(Topics.DefaultSite, device));
         var (manifest, artifact) = BigDropletModel(1, SmallChunkBytes);
-        var throughRelay = new BrokerOptions { Host = "127.0.0.1", Port = relay.Port, KeepAliveSeconds = 1, ReconnectMaxDelaySeconds = 0.5 };
+        var throughRelay = new BrokerOptions { Host = "127.0.0.1", Port = relay.Port, KeepAlive = TimeSpan.FromSeconds(1), ReconnectMaxDelay = TimeSpan.FromSeconds(0.5) };
         var options = Paced(AgentFactory.Microscope(device, _folder.Combine(device)), artifact.Length);
         var worker = AgentFactory.Create(throughRelay, options, _loggers);
         await worker.StartAsync(CancellationToken.None);

@@ -78,7 +78,7 @@ public sealed class AgentEndpointsTests(MosquittoBrokerFixture broker, ITestOutp
         Assert.Contains("Agent:Kind = ", help, StringComparison.Ordinal);
         Assert.Contains("Agents:0:<Key>", help, StringComparison.Ordinal);
         Assert.Contains("Http:Port = 0", help, StringComparison.Ordinal);
-        Assert.Contains("Broker:ReconnectMaxDelaySeconds = 5", help, StringComparison.Ordinal);
+        Assert.Contains("Broker:ReconnectMaxDelay = 00:00:05", help, StringComparison.Ordinal);
         Assert.DoesNotContain("online at", help, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dataFolder), "a help run opened the data folder");
     }
@@ -93,7 +93,7 @@ public sealed class AgentEndpointsTests(MosquittoBrokerFixture broker, ITestOutp
     private string[] Arguments() =>
     [
         "--broker", $"{broker.Broker.Host}:{broker.Broker.Port}",
-        "--Broker:ReconnectMaxDelaySeconds", "0.5",
+        "--Broker:ReconnectMaxDelay", "00:00:00.500",
         "--Agent:DeviceId", _device,
         "--Agent:Kind", DeviceKinds.Golf,
         "--Agent:TrustedModelKeysFolder", TestModelKeys.TrustedFolder,

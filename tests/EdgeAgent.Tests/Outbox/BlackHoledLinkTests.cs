@@ -28,7 +28,7 @@ public sealed class BlackHoledLinkTests(EmbeddedBrokerFixture fixture, ITestOutp
         await using var recorder = await TopicRecorder.StartAsync(fixture.Broker.ToOptions(), _loggers.CreateLogger("recorder"),
             Topics.Motion(Topics.DefaultSite, device), Topics.Labels(Topics.DefaultSite, device), Topics.Status(Topics.DefaultSite, device));
         var received = new ReceivedStream(recorder, device);
-        var throughRelay = new BrokerOptions { Host = "127.0.0.1", Port = relay.Port, KeepAliveSeconds = 1, ReconnectMaxDelaySeconds = 0.5 };
+        var throughRelay = new BrokerOptions { Host = "127.0.0.1", Port = relay.Port, KeepAlive = TimeSpan.FromSeconds(1), ReconnectMaxDelay = TimeSpan.FromSeconds(0.5) };
         var options = AgentFactory.Golf(device, _folder.Combine(device), maxSessions: sessions);
         options.SpeedFactor = 10;
         var worker = AgentFactory.Create(throughRelay, options, _loggers);

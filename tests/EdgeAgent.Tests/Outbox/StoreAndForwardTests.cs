@@ -27,7 +27,7 @@ public sealed class StoreAndForwardTests(ITestOutputHelper output) : IDisposable
         var received = new ReceivedStream(recorder, device);
         var options = AgentFactory.Golf(device, _folder.Combine(device), maxSessions: 10);
         options.SpeedFactor = 10;
-        options.StatusIntervalSeconds = 0.1;
+        options.StatusInterval = TimeSpan.FromMilliseconds(100);
         var worker = AgentFactory.Create(broker.ToOptions(), options, _loggers);
         await worker.StartAsync(CancellationToken.None);
         try

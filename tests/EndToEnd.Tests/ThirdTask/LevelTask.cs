@@ -1,6 +1,7 @@
 using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Tasks;
+using Pipeline.Tasks.Inference;
 
 namespace Pipeline.EndToEnd.Tests.ThirdTask;
 
@@ -8,7 +9,8 @@ namespace Pipeline.EndToEnd.Tests.ThirdTask;
 /// Whether a tank is filling or draining, from its level readings: a task registered by the test alone, to prove that
 /// a new kind of sensor data needs one folder and one registration. Its readings are stored as generic records; a
 /// labelled session's readings, joined in time order, make one window of <see cref="WindowLevels"/> levels,
-/// standardised so that the shape, not the tank's fill, tells the classes apart.
+/// standardised so that the shape, not the tank's fill, tells the classes apart; on a device, the last window of levels
+/// read is asked the same way (<see cref="LevelInference"/>).
 /// </summary>
 internal sealed class LevelTask : LearningTask<LevelReading, IReadOnlyList<LevelReading>>
 {
@@ -60,9 +62,12 @@ internal sealed class LevelTask : LearningTask<LevelReading, IReadOnlyList<Level
         return [new TaskExample(Standardised(levels.AsSpan(0, WindowLevels)), 0f, 0f)];
     }
 
+    public override ITaskInference Inference { get; } = new LevelInference();
+
     public override TaskInput SmokeInput() => new(Standardised(Enumerable.Range(0, WindowLevels).Select(i => 50f + i).ToArray()), 0f);
 
-    private static float[] Standardised(ReadOnlySpan<float> levels)
+    /// <summary>The levels less their mean, over their standard deviation: the trend, whatever the fill.</summary>
+    internal static float[] Standardised(ReadOnlySpan<float> levels)
     {
         var mean = 0f;
         foreach (var level in levels)

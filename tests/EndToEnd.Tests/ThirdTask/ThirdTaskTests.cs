@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Pipeline.EdgeAgent.Inference;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Mqtt;
 using Pipeline.Ingest;
@@ -20,8 +21,8 @@ namespace Pipeline.EndToEnd.Tests.ThirdTask;
 /// <summary>
 /// A third kind of sensor data, defined in this folder only and registered with one call, goes the whole way: over
 /// MQTT into ingest, which decodes, checks and stores it (and quarantines a bad reading), into the store as generic
-/// records, and through a training round that cuts, trains, blesses and registers a model that loads and answers.
-/// Nothing of swing or droplet is touched.
+/// records, and through a training round that cuts, trains, blesses and registers a model that loads and answers, also
+/// as an edge agent asks it, through the task's own inference. Nothing of swing or droplet is touched.
 /// </summary>
 public sealed class ThirdTaskTests(EmbeddedBrokerFixture broker, ITestOutputHelper output) : IClassFixture<EmbeddedBrokerFixture>, IDisposable
 {
@@ -81,6 +82,13 @@ public sealed class ThirdTaskTests(EmbeddedBrokerFixture broker, ITestOutputHelp
             using var model = ModelArtifacts.Load(registry.ReadArtifact(manifest), manifest);
             var smoke = tasks.Find(LevelTask.TaskName).SmokeInput();
             Assert.Equal("filling", model.Predict(smoke.Input, smoke.Auxiliary).ClassName);
+
+            // As an edge agent asks it: a window of levels read, prepared and answered by the task's own inference.
+            var inference = tasks.Find(LevelTask.TaskName).Inference;
+            float[] rising = [.. Enumerable.Range(0, LevelTask.WindowLevels).Select(i => 30f + (0.5f * i))];
+            float[] falling = [.. Enumerable.Range(0, LevelTask.WindowLevels).Select(i => 70f - (0.5f * i))];
+            Assert.Equal("filling", model.Ask(inference.Prepare(rising)).PredictedClass);
+            Assert.Equal("draining", model.Ask(inference.Prepare(falling)).PredictedClass);
         }
         finally
         {

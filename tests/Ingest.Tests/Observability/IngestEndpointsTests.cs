@@ -173,7 +173,7 @@ public sealed class IngestEndpointsTests(MosquittoBrokerFixture broker, InfluxDb
     private string[] Arguments() =>
     [
         "--broker", $"{broker.Broker.Host}:{broker.Broker.Port}",
-        "--Broker:ReconnectMaxDelaySeconds", "0.5",
+        "--Broker:ReconnectMaxDelay", "00:00:00.500",
         "--Ingest:DataFolder", _data.Path,
         "--Ingest:ClientId", _clientId,
         "--Store:Backend", StoreBackendOptions.Influx,

@@ -81,7 +81,7 @@ public sealed class TrainerEndpointsTests(MosquittoBrokerFixture broker, InfluxD
         Assert.Equal(0, trainer.ExitCode);
         var help = trainer.RecentLog;
         Assert.Contains("Trainer:Epochs = ", help, StringComparison.Ordinal);
-        Assert.Contains("Trainer:StallSeconds = 900", help, StringComparison.Ordinal);
+        Assert.Contains("Trainer:StallAfter = 00:15:00", help, StringComparison.Ordinal);
         Assert.Contains("Http:Port = 8082", help, StringComparison.Ordinal);
         Assert.Contains("Store:Backend = embedded", help, StringComparison.Ordinal);
         Assert.Contains("Shutdown:Timeout = 00:00:25", help, StringComparison.Ordinal);
@@ -120,11 +120,11 @@ public sealed class TrainerEndpointsTests(MosquittoBrokerFixture broker, InfluxD
     private string[] Arguments() =>
     [
         "--broker", $"{broker.Broker.Host}:{broker.Broker.Port}",
-        "--Broker:ReconnectMaxDelaySeconds", "0.5",
+        "--Broker:ReconnectMaxDelay", "00:00:00.500",
         "--Trainer:DataFolder", _data.Path,
         "--Trainer:ClientId", $"trainer-{Guid.NewGuid():N}",
         "--Trainer:Tasks:0", "swing",
-        "--Trainer:PollSeconds", "1",
+        "--Trainer:PollInterval", "00:00:01",
         "--Store:Backend", StoreBackendOptions.Influx,
         "--Influx:Url", influx.Server.Url.ToString(),
         "--Influx:Database", _database,

@@ -1,4 +1,0 @@
-namespace Pipeline.Storage;
-
-/// <summary>Totals a store holds; <paramref name="Records"/> counts the records of every task-defined kind together.</summary>
-public sealed record StoreCounts(long MotionBatches, long MotionSamples, long Frames, long Labels, long Records = 0);

@@ -1,0 +1,76 @@
+using Pipeline.Models.Architecture;
+using Xunit.Abstractions;
+using Pipeline.Models.Explaining;
+using Pipeline.Tasks;
+using Pipeline.Trainer.Dataset;
+using Pipeline.Trainer.Evaluation;
+using Pipeline.Trainer.Schedules;
+using static TorchSharp.torch;
+
+namespace Pipeline.Trainer.Tests.Explaining;
+
+/// <summary>
+/// A task model trained on a task whose class is decided in one known region puts most of its saliency there, well above
+/// the region's share of the input, and more than the same model untrained does: the maps show what the model learnt.
+/// </summary>
+public sealed class SaliencyRegionTests(ITestOutputHelper output)
+{
+    private static readonly Device[] CpuCpu = [CPU, CPU];
+
+    [Fact]
+    public async Task DropletCnn_TrainedOnPatternInTopLeftQuadrant_PutsMostSaliencyThere()
+    {
+        var train = RegionTasks.Images(perClass: 60, seed: 2);
+        var heldOut = RegionTasks.Images(perClass: 12, seed: 3);
+        using var untrained = ModelCatalog.Create(ModelCatalog.DropletCnn, 2, seed: 5);
+        var untrainedShare = await MeanShareAsync(untrained, heldOut, RegionTasks.InTopLeftQuadrant);
+        using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, 2, seed: 5);
+
+        var accuracy = await TrainAsync(model, train, heldOut, epochs: 12);
+        var share = await MeanShareAsync(model, heldOut, RegionTasks.InTopLeftQuadrant);
+        output.WriteLine($"droplet-cnn: held-out accuracy {accuracy:P0}, saliency in the top-left quadrant {share:P1} trained, {untrainedShare:P1} untrained");
+
+        Assert.True(accuracy >= 0.9, $"held-out accuracy {accuracy:P0}: the model did not learn the task, so its maps mean nothing");
+        Assert.True(share > 0.5, $"the top-left quadrant (25 % of the crop) holds {share:P0} of the saliency of class-0 crops");
+        Assert.True(share > untrainedShare + 0.15, $"trained {share:P0} against untrained {untrainedShare:P0}: the maps do not follow what was learnt");
+    }
+
+    [Fact]
+    public async Task SwingCnn_TrainedOnBurstInOneChannelAndTimeSpan_PutsMostSaliencyThere()
+    {
+        var train = RegionTasks.Windows(perClass: 40, seed: 2);
+        var heldOut = RegionTasks.Windows(perClass: 10, seed: 3);
+        using var untrained = ModelCatalog.Create(ModelCatalog.SwingCnn, 2, seed: 5);
+        var untrainedShare = await MeanShareAsync(untrained, heldOut, RegionTasks.InBurstRegion);
+        using var model = ModelCatalog.Create(ModelCatalog.SwingCnn, 2, seed: 5);
+
+        var accuracy = await TrainAsync(model, train, heldOut, epochs: 10);
+        var share = await MeanShareAsync(model, heldOut, RegionTasks.InBurstRegion);
+        output.WriteLine($"swing-cnn: held-out accuracy {accuracy:P0}, saliency in the burst region {share:P1} trained, {untrainedShare:P1} untrained");
+
+        Assert.True(accuracy >= 0.9, $"held-out accuracy {accuracy:P0}: the model did not learn the task, so its maps mean nothing");
+        Assert.True(share > 0.5, $"channel 7's samples 160..351 (4.7 % of the window) hold {share:P0} of the saliency of class-0 windows");
+        Assert.True(share > untrainedShare + 0.15, $"trained {share:P0} against untrained {untrainedShare:P0}: the maps do not follow what was learnt");
+    }
+
+    private static async Task<double> TrainAsync(BlockSequence model, List<Example> train, List<Example> heldOut, int epochs)
+    {
+        var channel = BatchProducer.CreateChannel(4);
+        var feed = BatchProducer.WriteEpochsAsync(channel.Writer, train, model.InputShape, batchSize: 16, epochs, seed: 9, CancellationToken.None, augmentation: Augmentation.None);
+        await new NonPipelinedSchedule(0.02, 0.9, CPU).TrainAsync(model, channel.Reader, null, CancellationToken.None);
+        await feed;
+        return await OnOwnThread(() =>
+        {
+            BatchNormCalibration.Recalibrate(model, train);
+            return Evaluator.Evaluate(model, heldOut).Accuracy;
+        });
+    }
+
+    /// <summary>The mean, over the held-out class-0 inputs, of the share of |saliency| for class 0 that lies in the region.</summary>
+    private static Task<double> MeanShareAsync(BlockSequence model, List<Example> heldOut, Func<int, bool> inRegion) =>
+        OnOwnThread(() => heldOut.Where(e => e.ClassIndex == 0).Average(e => IntegratedGradients.Explain(model, e.Input, e.Auxiliary, explainedClass: 0).ShareOfMagnitude(inRegion)));
+
+    // Grad mode is per thread, as in the trainer.
+    private static Task<T> OnOwnThread<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+}
