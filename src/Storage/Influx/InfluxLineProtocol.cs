@@ -14,6 +14,28 @@ namespace Pipeline.Storage.Influx;
 /// </summary>
 internal static class InfluxLineProtocol
 {
+    /// <summary>The lines (each ending in '\n') joined into request bodies of at most <paramref name="maxPointsPerBody"/> points, built one at a time as they are asked for.</summary>
+    public static IEnumerable<string> RequestBodies(IEnumerable<string> lines, int maxPointsPerBody)
+    {
+        var body = new StringBuilder();
+        var count = 0;
+        foreach (var line in lines)
+        {
+            body.Append(line);
+            if (++count == maxPointsPerBody)
+            {
+                yield return body.ToString();
+                body.Clear();
+                count = 0;
+            }
+        }
+
+        if (count > 0)
+        {
+            yield return body.ToString();
+        }
+    }
+
     public static void AppendMeasurement(StringBuilder line, string measurement) => AppendEscaped(line, measurement, ", ", "measurement");
 
     /// <summary>Appends ",key=value".</summary>

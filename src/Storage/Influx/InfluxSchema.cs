@@ -1,6 +1,6 @@
 namespace Pipeline.Storage.Influx;
 
-/// <summary>Measurement, tag and field names of the InfluxDB schema (docs/STORAGE.md, "The InfluxDB 1.x store").</summary>
+/// <summary>Measurement, tag and field names of the InfluxDB schema (docs/STORAGE.md, "The InfluxDB 1.x store"), and the times it can hold.</summary>
 internal static class InfluxSchema
 {
     public const string Motion = "motion";
@@ -38,4 +38,11 @@ internal static class InfluxSchema
     /// <summary>InfluxDB keeps nanoseconds in a signed 64-bit integer: microseconds beyond this cannot be stored or queried.</summary>
     public const long MaxMicros = long.MaxValue / 1000 - 1;
     public const long MinMicros = -MaxMicros;
+
+    /// <summary>Clamps a read window to the times the server can hold; false when nothing is left of it.</summary>
+    public static bool ClampWindow(ref long fromMicros, ref long toMicros)
+    {
+        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
+        return fromMicros < toMicros;
+    }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -43,20 +42,8 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
     public InfluxOptions Options => _options;
 
     /// <summary>Creates the store and its database now, so a wrong address or refused database fails here.</summary>
-    public static async Task<InfluxTelemetryStore> OpenAsync(InfluxOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
-    {
-        var store = new InfluxTelemetryStore(options, logger);
-        try
-        {
-            await store.EnsureDatabaseAsync(cancellationToken);
-            return store;
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-    }
+    public static async Task<InfluxTelemetryStore> OpenAsync(InfluxOptions options, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        await StoreOpening.CheckedAsync(new InfluxTelemetryStore(options, logger), (store, token) => store.EnsureDatabaseAsync(token), cancellationToken);
 
     public ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken) =>
         _writer.WriteMotionAsync(batches, cancellationToken);
@@ -91,23 +78,20 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
             }
         }
 
-        return [.. labels.OrderBy(l => l.StartMicros).ThenBy(l => l.DeviceId, StringComparer.Ordinal).ThenBy(l => l.SessionId, StringComparer.Ordinal)];
+        return ReadOrder.Sorted(labels);
     }
 
     public async ValueTask<MotionSeries> ReadMotionAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
     {
         StoreInputRules.CheckDevice(deviceId);
-        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
-        if (fromMicros >= toMicros)
+        if (!ClampWindow(ref fromMicros, ref toMicros))
         {
             return MotionSeries.Empty;
         }
 
-        await EnsureDatabaseAsync(cancellationToken);
         var channels = string.Join(", ", MotionChannels.Names.Select(QuoteIdentifier));
-        var query = $"SELECT {channels} FROM {QuoteIdentifier(Motion)} WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(deviceId)} AND {TimeWindow(fromMicros, toMicros)}";
         var rows = new List<(long Time, float[] Values)>();
-        foreach (var series in (await _api.QueryAsync(query, 1, cancellationToken))[0])
+        foreach (var series in await SelectWindowAsync(channels, Motion, deviceId, "", fromMicros, toMicros, cancellationToken))
         {
             var time = series.Column("time");
             var columns = MotionChannels.Names.Select(series.Column).ToArray();
@@ -125,30 +109,20 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
             }
         }
 
-        // InfluxDB merges the streams' series by time already; a stable sort keeps that promise explicit.
-        var ordered = rows.OrderBy(r => r.Time).ToList();
-        var samples = new float[ordered.Count * MotionChannels.Count];
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            ordered[i].Values.CopyTo(samples, i * MotionChannels.Count);
-        }
-
-        return ordered.Count == 0 ? MotionSeries.Empty : new MotionSeries([.. ordered.Select(r => r.Time)], samples);
+        // InfluxDB merges the streams' series by time already; the stable sort keeps that promise explicit.
+        return ReadOrder.Sorted(rows);
     }
 
     public async ValueTask<IReadOnlyList<MicroscopyFrame>> ReadFramesAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
     {
         StoreInputRules.CheckDevice(deviceId);
-        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
-        if (fromMicros >= toMicros)
+        if (!ClampWindow(ref fromMicros, ref toMicros))
         {
             return [];
         }
 
-        await EnsureDatabaseAsync(cancellationToken);
-        var query = $"SELECT * FROM {QuoteIdentifier(Frames)} WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(deviceId)} AND {TimeWindow(fromMicros, toMicros)}";
         var frames = new List<MicroscopyFrame>();
-        foreach (var series in (await _api.QueryAsync(query, 1, cancellationToken))[0])
+        foreach (var series in await SelectWindowAsync("*", Frames, deviceId, "", fromMicros, toMicros, cancellationToken))
         {
             var time = series.Column("time");
             var stream = series.Column(StreamTag);
@@ -183,7 +157,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
             }
         }
 
-        return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
+        return ReadOrder.Sorted(frames);
     }
 
     public ValueTask<int> WriteRecordsAsync(IReadOnlyList<TelemetryRecord> records, CancellationToken cancellationToken) =>
@@ -193,17 +167,14 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
     {
         StoreInputRules.CheckKind(kind);
         StoreInputRules.CheckDevice(deviceId);
-        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
-        if (fromMicros >= toMicros)
+        if (!ClampWindow(ref fromMicros, ref toMicros))
         {
             return [];
         }
 
-        await EnsureDatabaseAsync(cancellationToken);
-        var query = $"SELECT * FROM {QuoteIdentifier(Records)} WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(deviceId)} " +
-            $"AND {QuoteIdentifier(KindTag)} = {QuoteString(kind)} AND {TimeWindow(fromMicros, toMicros)}";
         var records = new List<TelemetryRecord>();
-        foreach (var series in (await _api.QueryAsync(query, 1, cancellationToken))[0])
+        var kindCondition = $"AND {QuoteIdentifier(KindTag)} = {QuoteString(kind)} ";
+        foreach (var series in await SelectWindowAsync("*", Records, deviceId, kindCondition, fromMicros, toMicros, cancellationToken))
         {
             var time = series.Column("time");
             var stream = series.Column(StreamTag);
@@ -221,7 +192,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
             }
         }
 
-        return [.. records.OrderBy(r => r.TimestampMicros).ThenBy(r => r.StreamId).ThenBy(r => r.Sequence)];
+        return ReadOrder.Sorted(records);
     }
 
     public async ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
@@ -318,7 +289,7 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
         var requests = new List<Task>();
         try
         {
-            foreach (var body in RequestBodies(lines))
+            foreach (var body in RequestBodies(lines, _options.MaxPointsPerWrite))
             {
                 await slots.WaitAsync(cancellationToken);
                 requests.Add(PostAsync(body, slots, cancellationToken));
@@ -327,27 +298,6 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
         finally
         {
             await Task.WhenAll(requests);
-        }
-    }
-
-    private IEnumerable<string> RequestBodies(IEnumerable<string> lines)
-    {
-        var body = new StringBuilder();
-        var count = 0;
-        foreach (var line in lines)
-        {
-            body.Append(line);
-            if (++count == _options.MaxPointsPerWrite)
-            {
-                yield return body.ToString();
-                body.Clear();
-                count = 0;
-            }
-        }
-
-        if (count > 0)
-        {
-            yield return body.ToString();
         }
     }
 
@@ -361,6 +311,15 @@ public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
         {
             slots.Release();
         }
+    }
+
+    /// <summary>The series of one device's points in [from, to) of <paramref name="measurement"/>, <paramref name="fields"/> selected, <paramref name="tagCondition"/> ("AND …" and a space, or empty) narrowing them.</summary>
+    private async Task<List<InfluxSeries>> SelectWindowAsync(
+        string fields, string measurement, string deviceId, string tagCondition, long fromMicros, long toMicros, CancellationToken cancellationToken)
+    {
+        await EnsureDatabaseAsync(cancellationToken);
+        var query = $"SELECT {fields} FROM {QuoteIdentifier(measurement)} WHERE {QuoteIdentifier(DeviceTag)} = {QuoteString(deviceId)} {tagCondition}AND {TimeWindow(fromMicros, toMicros)}";
+        return (await _api.QueryAsync(query, 1, cancellationToken))[0];
     }
 
     private static string TimeWindow(long fromMicros, long toMicros) =>

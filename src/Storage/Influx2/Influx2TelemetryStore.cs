@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using InfluxDB.Client;
 using InfluxDB.Client.Core.Exceptions;
 using InfluxDB.Client.Core.Flux.Domain;
@@ -70,20 +69,8 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
     public Influx2Options Options => _options;
 
     /// <summary>Creates the store and checks now that the token can see the bucket, so a wrong address, token, org or bucket fails here.</summary>
-    public static async Task<Influx2TelemetryStore> OpenAsync(Influx2Options options, ILogger? logger = null, CancellationToken cancellationToken = default)
-    {
-        var store = new Influx2TelemetryStore(options, logger);
-        try
-        {
-            await store.CheckBucketAsync(cancellationToken);
-            return store;
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-    }
+    public static async Task<Influx2TelemetryStore> OpenAsync(Influx2Options options, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        await StoreOpening.CheckedAsync(new Influx2TelemetryStore(options, logger), (store, token) => store.CheckBucketAsync(token), cancellationToken);
 
     public ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken) =>
         _writer.WriteMotionAsync(batches, cancellationToken);
@@ -117,7 +104,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
                 voc is null ? null : new VocLabel(voc, (float)Number(record, Concentration))));
         }
 
-        return [.. labels.OrderBy(l => l.StartMicros).ThenBy(l => l.DeviceId, StringComparer.Ordinal).ThenBy(l => l.SessionId, StringComparer.Ordinal)];
+        return ReadOrder.Sorted(labels);
     }
 
     public async ValueTask<MotionSeries> ReadMotionAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
@@ -143,15 +130,8 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
             rows.Add((Micros(record), values));
         }
 
-        // Flux sorted by time already; a stable sort here keeps the promise without trusting the server's sort.
-        var ordered = rows.OrderBy(r => r.Time).ToList();
-        var samples = new float[ordered.Count * MotionChannels.Count];
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            ordered[i].Values.CopyTo(samples, i * MotionChannels.Count);
-        }
-
-        return ordered.Count == 0 ? MotionSeries.Empty : new MotionSeries([.. ordered.Select(r => r.Time)], samples);
+        // Flux sorted by time already; the stable sort keeps the promise without trusting the server's sort.
+        return ReadOrder.Sorted(rows);
     }
 
     public async ValueTask<IReadOnlyList<MicroscopyFrame>> ReadFramesAsync(string deviceId, long fromMicros, long toMicros, CancellationToken cancellationToken)
@@ -187,14 +167,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
                 pixels));
         }
 
-        return [.. frames.OrderBy(f => f.TimestampMicros).ThenBy(f => f.StreamId).ThenBy(f => f.Sequence)];
-    }
-
-    /// <summary>Clamps a read window to the times the server can hold; false when nothing is left of it.</summary>
-    private static bool ClampWindow(ref long fromMicros, ref long toMicros)
-    {
-        (fromMicros, toMicros) = (Math.Clamp(fromMicros, MinMicros, MaxMicros), Math.Clamp(toMicros, MinMicros, MaxMicros));
-        return fromMicros < toMicros;
+        return ReadOrder.Sorted(frames);
     }
 
     /// <summary>The points in [from, to) that <paramref name="match"/> (and <paramref name="fields"/>, when given) select, fields pivoted into columns, in time order.</summary>
@@ -237,7 +210,7 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
             }
         }
 
-        return [.. records.OrderBy(r => r.TimestampMicros).ThenBy(r => r.StreamId).ThenBy(r => r.Sequence)];
+        return ReadOrder.Sorted(records);
     }
 
     public async ValueTask<StoreCounts> CountAsync(CancellationToken cancellationToken)
@@ -340,22 +313,9 @@ public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
 
     async Task IInfluxPointServer.WritePointsAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
     {
-        var body = new StringBuilder();
-        var count = 0;
-        foreach (var line in lines)
+        foreach (var body in InfluxLineProtocol.RequestBodies(lines, _options.MaxPointsPerWrite))
         {
-            body.Append(line);
-            if (++count == _options.MaxPointsPerWrite)
-            {
-                await WriteAsync(body.ToString(), cancellationToken);
-                body.Clear();
-                count = 0;
-            }
-        }
-
-        if (count > 0)
-        {
-            await WriteAsync(body.ToString(), cancellationToken);
+            await WriteAsync(body, cancellationToken);
         }
     }
 
