@@ -31,6 +31,30 @@ public sealed class EdgeAgentOptionsTests
     }
 
     [Theory]
+    [InlineData("golf", true, "is not a file (a golf replay reads a motion CSV file)")]
+    [InlineData("microscope", false, "is not a folder (a microscope replay reads a folder of frames with labels.csv)")]
+    public void Validate_ReplayPathOfTheWrongSort_NamesTheSettingAndWhatTheKindReads(string kind, bool recordingIsFile, string expected)
+    {
+        var folder = Directory.CreateTempSubdirectory("replay-path-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "recording.csv");
+            File.WriteAllText(file, "");
+            var (right, wrong) = recordingIsFile ? (file, folder) : (folder, file);
+
+            var refused = new EdgeAgentOptions { DeviceId = "dev-1", Kind = kind, ReplayPath = wrong }.Problems("Agent", AgentFactory.Kinds);
+            var accepted = new EdgeAgentOptions { DeviceId = "dev-1", Kind = kind, ReplayPath = right }.Problems("Agent", AgentFactory.Kinds);
+
+            Assert.Contains(refused, e => e.StartsWith("Agent:ReplayPath", StringComparison.Ordinal) && e.Contains($"\"{wrong}\" {expected}", StringComparison.Ordinal));
+            Assert.DoesNotContain(accepted, e => e.StartsWith("Agent:ReplayPath", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1001)]
     public void Validate_OutboxInFlightOutOfRange_NamesTheSetting(int inFlight)

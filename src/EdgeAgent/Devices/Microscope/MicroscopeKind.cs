@@ -2,7 +2,6 @@ using Pipeline.EdgeAgent.Agent;
 using Pipeline.EdgeAgent.Replay;
 using Pipeline.EdgeAgent.Streaming;
 using Pipeline.Protocol;
-using Pipeline.Settings;
 using Pipeline.Simulation.Microscope;
 
 namespace Pipeline.EdgeAgent.Devices.Microscope;
@@ -11,33 +10,23 @@ namespace Pipeline.EdgeAgent.Devices.Microscope;
 /// A polarised microscope watching LC droplets, feeding the droplet task: simulated (<see cref="DropletMicroscopeSimulator"/>,
 /// endless, each frame rendered only when it is taken) or replayed from a folder of frames with their labels.
 /// </summary>
-internal sealed class MicroscopeKind : IDeviceKind
+internal sealed class MicroscopeKind()
+    : SimulatedOrReplayedKind<FrameExposure>(DeviceKinds.Microscope, LearningTasks.Droplet, recordingIsFolder: true, $"a folder of frames with {FrameRecordingReader.LabelFileName}")
 {
-    public string Name => DeviceKinds.Microscope;
+    protected override IDeviceStreamer CreateStreamer(DeviceContext device, IEnumerable<FrameExposure> exposures) => new FrameStreamer(device, exposures);
 
-    public string Task => LearningTasks.Droplet;
+    protected override IEnumerable<FrameExposure> Replay(DeviceContext device) =>
+        new FrameRecordingReader(device.Options.ReplayPath, device.Logger).ReadExposures();
 
-    public void Check(EdgeAgentOptions options, SettingProblems problems) =>
-        problems.Require(!(options.IsReplay && !Directory.Exists(options.ReplayPath)), nameof(options.ReplayPath), $"\"{options.ReplayPath}\" is not a folder (a microscope replay reads a folder of frames with {FrameRecordingReader.LabelFileName})");
-
-    public IDeviceStreamer CreateStreamer(DeviceContext device) => new FrameStreamer(device, Exposures(device));
-
-    private static IEnumerable<FrameExposure> Exposures(DeviceContext device)
+    protected override Func<FrameExposure> Simulator(EdgeAgentOptions options)
     {
-        var options = device.Options;
-        return options.IsReplay
-            ? new FrameRecordingReader(options.ReplayPath, device.Logger).ReadExposures()
-            : Simulated(new DropletMicroscopeSimulator(options.Seed, options.FrameSize, options.FrameSize, options.MaxDegradation,
-                options.FramesPerSession, options.FrameInterval.TotalSeconds, options.FrameFormat));
-    }
-
-    private static IEnumerable<FrameExposure> Simulated(DropletMicroscopeSimulator simulator)
-    {
-        while (true)
+        var simulator = new DropletMicroscopeSimulator(options.Seed, options.FrameSize, options.FrameSize, options.MaxDegradation,
+            options.FramesPerSession, options.FrameInterval.TotalSeconds, options.FrameFormat);
+        return () =>
         {
             var exposure = simulator.NextSession();
-            yield return new FrameExposure(exposure.Label, exposure.DegradationLevel, exposure.FrameCount,
+            return new FrameExposure(exposure.Label, exposure.DegradationLevel, exposure.FrameCount,
                 k => new RecordedFrame(simulator.Width, simulator.Height, simulator.Format, simulator.RenderFrame(exposure, k), exposure.FrameLabel));
-        }
+        };
     }
 }
