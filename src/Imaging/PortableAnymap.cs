@@ -6,7 +6,7 @@ namespace Pipeline.Imaging;
 /// Decodes binary PGM (P5, grayscale) and PPM (P6, RGB) images with 8-bit samples (maxval 1..255, scaled to 0..255).
 /// The one reader and writer of this format in the project: the edge's replay device and `pipeline train` use it.
 /// </summary>
-public static class PortableAnymap
+internal static class PortableAnymap
 {
     /// <summary>Whether <paramref name="bytes"/> start like a binary PGM or PPM file.</summary>
     public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes.Length >= 2 && bytes[0] == 'P' && bytes[1] is (byte)'5' or (byte)'6';

@@ -24,7 +24,7 @@ namespace Pipeline.Ingest;
 /// the broker redelivers it to the next run of the same client id. When the store is unavailable, batches spill
 /// to disk (and are acknowledged); this service owns the loop that drains the spill back into the store.
 /// </summary>
-public sealed class IngestService(
+internal sealed class IngestService(
     MqttConnectionFactory connections,
     DecodeStage decodeStage,
     BatchingStoreWriter writer,

@@ -1,7 +1,7 @@
 namespace Pipeline.Simulation;
 
 /// <summary>Gaussian draws from a seeded <see cref="Random"/> (Box–Muller), so simulations stay reproducible.</summary>
-public static class NormalDistribution
+internal static class NormalDistribution
 {
     public static double Sample(Random random, double mean = 0, double standardDeviation = 1)
     {

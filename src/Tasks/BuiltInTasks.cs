@@ -4,7 +4,7 @@ using Pipeline.Tasks.Swing;
 namespace Pipeline.Tasks;
 
 /// <summary>The tasks the system ships with.</summary>
-public static class BuiltInTasks
+internal static class BuiltInTasks
 {
     public static IReadOnlyList<ILearningTask> All { get; } = [new SwingTask(), new DropletTask()];
 }

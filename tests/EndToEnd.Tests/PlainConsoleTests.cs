@@ -29,7 +29,7 @@ public sealed class PlainConsoleTests
     [InlineData(false, true, true, ConsoleMode.Plain)]
     [InlineData(false, false, false, ConsoleMode.Plain)]
     [InlineData(true, true, false, ConsoleMode.Plain)]
-    public void Decide_LiveOnlyInAnAnsiTerminalWithoutPlain(bool plain, bool redirected, bool ansi, ConsoleMode expected) =>
+    internal void Decide_LiveOnlyInAnAnsiTerminalWithoutPlain(bool plain, bool redirected, bool ansi, ConsoleMode expected) =>
         Assert.Equal(expected, ConsoleModeChoice.Decide(plain, redirected, ansi));
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class RunningLoopFixture : IAsyncLifetime, IDisposable
     }
 
     /// <summary>The loop's outcome once <see cref="StopAsync"/> has stopped it.</summary>
-    public RunOutcome? Outcome { get; private set; }
+    internal RunOutcome? Outcome { get; private set; }
 
     public async Task InitializeAsync()
     {
@@ -68,7 +68,7 @@ public sealed class RunningLoopFixture : IAsyncLifetime, IDisposable
     }
 
     /// <summary>Stops the loop as Ctrl-C would and waits for its report.</summary>
-    public async Task<RunOutcome> StopAsync()
+    internal async Task<RunOutcome> StopAsync()
     {
         if (Outcome is null && _running is not null)
         {

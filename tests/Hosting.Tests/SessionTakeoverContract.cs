@@ -77,7 +77,7 @@ public abstract class SessionTakeoverContract : IAsyncLifetime
 
         public MqttConnection Connection { get; }
 
-        public BrokerHealthCheck Health { get; }
+        internal BrokerHealthCheck Health { get; }
 
         public ValueTask DisposeAsync() => Connection.DisposeAsync();
     }

@@ -5,7 +5,7 @@ using Pipeline.Tasks;
 
 namespace Pipeline.EdgeAgent.Devices;
 
-public static class DeviceKindServiceCollectionExtensions
+internal static class DeviceKindServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the device kinds (once, however often it is called), the learning tasks they feed

@@ -7,7 +7,7 @@ namespace Pipeline.EdgeAgent.Inference;
 /// model is current; each inference takes another. The model is disposed when the last reference goes, so a
 /// swap never disposes a model that an inference is still using.
 /// </summary>
-public sealed class ModelLease : IDisposable
+internal sealed class ModelLease : IDisposable
 {
     private int _references = 1;
 

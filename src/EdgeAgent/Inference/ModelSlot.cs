@@ -7,7 +7,7 @@ namespace Pipeline.EdgeAgent.Inference;
 /// with one <see cref="Interlocked.Exchange{T}(ref T, T)"/>, and the old model lives on until the inference
 /// holding it finishes.
 /// </summary>
-public sealed class ModelSlot : IDisposable
+internal sealed class ModelSlot : IDisposable
 {
     private ModelLease? _current;
 

@@ -12,7 +12,7 @@ namespace Pipeline.EdgeAgent.ModelUpdates;
 /// new one, each whole, never a manifest beside the other version's artifact. Reading trusts nothing: the manifest is
 /// decoded and checked, and the artifact's size and checksum are verified again when the model is loaded.
 /// </summary>
-public sealed class LastGoodModelStore(string folder)
+internal sealed class LastGoodModelStore(string folder)
 {
     public const string ManifestFile = "manifest.json";
 

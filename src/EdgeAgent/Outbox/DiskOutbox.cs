@@ -17,7 +17,7 @@ namespace Pipeline.EdgeAgent.Outbox;
 /// is dropped for it; the writer waits for room. One writer (the device streamer), one syncer and one reader
 /// (<see cref="OutboxPublisher"/>, which may have several messages in flight); all may run at once.
 /// </summary>
-public sealed class DiskOutbox : IDisposable
+internal sealed class DiskOutbox : IDisposable
 {
     public const string SegmentExtension = ".seg";
 

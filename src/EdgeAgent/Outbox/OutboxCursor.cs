@@ -8,7 +8,7 @@ namespace Pipeline.EdgeAgent.Outbox;
 /// Stored as a 20-byte slot: segment (i64 LE), offset (i64 LE) and the CRC-32 of those 16 bytes (u32 LE);
 /// <see cref="OutboxCursorFile"/> keeps two such slots.
 /// </summary>
-public readonly record struct OutboxCursor(long Segment, long Offset)
+internal readonly record struct OutboxCursor(long Segment, long Offset)
 {
     public const string FileName = "cursor";
     public const int SlotSize = 20;

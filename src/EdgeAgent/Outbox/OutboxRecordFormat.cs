@@ -9,7 +9,7 @@ namespace Pipeline.EdgeAgent.Outbox;
 /// <see cref="RecordFraming"/> (length u32 LE | CRC-32 of the body u32 LE | body), so a torn or corrupted record is
 /// recognised and everything from it on is treated as absent.
 /// </summary>
-public static class OutboxRecordFormat
+internal static class OutboxRecordFormat
 {
     public const int FrameHeaderSize = RecordFraming.HeaderSize;
     public const byte Version = 1;

@@ -5,7 +5,7 @@ namespace Pipeline.EdgeAgent.Outbox;
 /// and timestamp to use. Stored with every outbox record so that a restarted agent continues the same stream
 /// without reusing a sequence number or going back in time.
 /// </summary>
-public readonly record struct StreamCheckpoint(uint StreamId, ulong NextSequence, long NextSession, long NextTimestampMicros)
+internal readonly record struct StreamCheckpoint(uint StreamId, ulong NextSequence, long NextSession, long NextTimestampMicros)
 {
     /// <summary>A fresh stream: a random id, everything else from zero.</summary>
     public static StreamCheckpoint Fresh() => new((uint)Random.Shared.NextInt64(0, (long)uint.MaxValue + 1), 0, 0, 0);

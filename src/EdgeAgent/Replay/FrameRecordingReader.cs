@@ -12,7 +12,7 @@ namespace Pipeline.EdgeAgent.Replay;
 /// its file and line (<see cref="Problems"/>); a missing or malformed label file ends the exposures with a
 /// <see cref="ReplayFileException"/> naming it. Frame files must lie in the folder itself.
 /// </summary>
-public sealed class FrameRecordingReader(string folder, ILogger logger)
+internal sealed class FrameRecordingReader(string folder, ILogger logger)
 {
     public const string LabelFileName = "labels.csv";
 

@@ -8,7 +8,7 @@ namespace Pipeline.Hosting.Health;
 /// Ready only while every MQTT connection this component holds is connected. A connection whose session another
 /// instance with the same client id took over is named as such: it does not come back by itself.
 /// </summary>
-public sealed class BrokerHealthCheck(MqttTelemetry mqtt, MqttConnectionFactory factory) : IHealthCheck
+internal sealed class BrokerHealthCheck(MqttTelemetry mqtt, MqttConnectionFactory factory) : IHealthCheck
 {
     public const string Name = "broker";
 

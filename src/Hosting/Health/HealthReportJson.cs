@@ -8,7 +8,7 @@ namespace Pipeline.Hosting.Health;
 /// The body of <c>/health</c>: <c>{"status":"Unhealthy","checks":[{"name":"broker","status":"Unhealthy","description":"…"}]}</c>,
 /// each check with its own status and what it found, so a person reading a failed probe sees which dependency is down.
 /// </summary>
-public static class HealthReportJson
+internal static class HealthReportJson
 {
     public static async Task WriteAsync(HttpResponse response, HealthReport report, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace Pipeline.Hosting.Health;
 /// Healthy when one cheap real call to a dependency (a store read, say) returns within <see cref="Timeout"/>; the
 /// description says how long it took, or what failed.
 /// </summary>
-public sealed class ReachabilityHealthCheck(string dependency, Func<CancellationToken, Task> probe) : IHealthCheck
+internal sealed class ReachabilityHealthCheck(string dependency, Func<CancellationToken, Task> probe) : IHealthCheck
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 

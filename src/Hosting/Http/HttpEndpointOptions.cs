@@ -8,7 +8,7 @@ namespace Pipeline.Hosting.Http;
 /// from the "Http" configuration section. Off (port 0) unless configured, so in-process hosts (tests, <c>pipeline up</c>)
 /// never compete for ports; the ingest and trainer executables default it on.
 /// </summary>
-public sealed class HttpEndpointOptions : ICheckedSettings
+internal sealed class HttpEndpointOptions : ICheckedSettings
 {
     public const string Section = "Http";
 

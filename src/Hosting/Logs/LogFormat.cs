@@ -10,7 +10,7 @@ namespace Pipeline.Hosting.Logs;
 /// entry with a time of day, for a person at a terminal; <c>json</c>, one JSON object per line with a UTC timestamp, level,
 /// category, message and the message's named values, for a log collector in a cluster.
 /// </summary>
-public static class LogFormat
+internal static class LogFormat
 {
     public const string Key = "Logging:Format";
     public const string Simple = "simple";

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Pipeline.Hosting.Mqtt;
 
 /// <summary>Expands the command-line short form <c>--broker host:port</c> into the Broker section's keys.</summary>
-public static class BrokerArgument
+internal static class BrokerArgument
 {
     public const string Flag = "--broker";
 

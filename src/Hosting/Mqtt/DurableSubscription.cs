@@ -5,7 +5,7 @@ namespace Pipeline.Hosting.Mqtt;
 /// (<see cref="DurableSubscriptions"/>): the client, its filter, and how long after <see cref="LastSeenUnixSeconds"/>
 /// its session would have expired.
 /// </summary>
-public sealed record DurableSubscription(string ClientId, string TopicFilter, long SessionExpirySeconds, long LastSeenUnixSeconds)
+internal sealed record DurableSubscription(string ClientId, string TopicFilter, long SessionExpirySeconds, long LastSeenUnixSeconds)
 {
     public bool HasExpired(DateTimeOffset now) => now.ToUnixTimeSeconds() - LastSeenUnixSeconds >= SessionExpirySeconds;
 }

@@ -9,7 +9,7 @@ namespace Pipeline.Hosting.Observability;
 /// or <c>http/protobuf</c>). Read here rather than by the exporter because the host's configuration holds only the
 /// PIPELINE_-prefixed environment.
 /// </summary>
-public sealed record OtlpSettings(Uri Endpoint, OtlpExportProtocol Protocol)
+internal sealed record OtlpSettings(Uri Endpoint, OtlpExportProtocol Protocol)
 {
     public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string ProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";

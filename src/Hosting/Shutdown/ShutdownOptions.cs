@@ -8,7 +8,7 @@ namespace Pipeline.Hosting.Shutdown;
 /// what it could not finish back to the broker for redelivery once it passes. 25 s by default: inside the 30 s that
 /// Kubernetes waits between SIGTERM and SIGKILL, leaving the rest for the process to exit.
 /// </summary>
-public sealed class ShutdownOptions : ICheckedSettings
+internal sealed class ShutdownOptions : ICheckedSettings
 {
     public const string Section = "Shutdown";
 

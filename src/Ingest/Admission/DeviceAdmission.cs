@@ -13,7 +13,7 @@ namespace Pipeline.Ingest.Admission;
 /// take effect on a running ingest. Unset, every device is admitted and the broker's rules are the only gate.
 /// A file that cannot be read keeps the last list that could; if none ever could, nobody is admitted.
 /// </summary>
-public sealed class DeviceAdmission
+internal sealed class DeviceAdmission
 {
     private static readonly TimeSpan ReloadCheckInterval = TimeSpan.FromSeconds(1);
 

@@ -12,7 +12,7 @@ namespace Pipeline.Ingest.Decoding;
 /// The stage between receiving and writing: decodes and validates each message, quarantines the bad ones,
 /// takes device status messages itself, and passes the rest on to the writer.
 /// </summary>
-public sealed class DecodeStage(TelemetryDecoder decoder, Quarantine quarantine, DeviceStatusBoard statuses, IngestTelemetry ingestTelemetry, ILogger<DecodeStage> logger)
+internal sealed class DecodeStage(TelemetryDecoder decoder, Quarantine quarantine, DeviceStatusBoard statuses, IngestTelemetry ingestTelemetry, ILogger<DecodeStage> logger)
 {
     /// <summary>Runs until <paramref name="input"/> completes and is drained, then completes <paramref name="output"/>.</summary>
     public async Task RunAsync(ChannelReader<ReceivedMessage> input, ChannelWriter<DecodedTelemetry> output, CancellationToken cancellationToken)

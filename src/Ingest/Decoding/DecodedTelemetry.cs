@@ -7,4 +7,4 @@ namespace Pipeline.Ingest.Decoding;
 /// A message that decoded and passed validation, waiting to be written: a task's data (<see cref="Data"/>), a session
 /// label (<see cref="Label"/>) or a device's prediction (<see cref="Prediction"/>), whichever <see cref="Stream"/> carries.
 /// </summary>
-public sealed record DecodedTelemetry(ReceivedMessage Message, string Stream, TaskTelemetry? Data, Protocol.SessionLabel? Label, Protocol.Prediction? Prediction = null);
+internal sealed record DecodedTelemetry(ReceivedMessage Message, string Stream, TaskTelemetry? Data, Protocol.SessionLabel? Label, Protocol.Prediction? Prediction = null);

@@ -10,7 +10,7 @@ namespace Pipeline.Ingest.Decoding;
 /// status and predictions are the same for every task; any other stream is the data stream of the registered task that claims it,
 /// which decodes and checks it.
 /// </summary>
-public sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmission admission, TaskRegistry tasks, Microsoft.Extensions.Options.IOptions<IngestOptions> options)
+internal sealed class TelemetryDecoder(TelemetryValidator validator, DeviceAdmission admission, TaskRegistry tasks, Microsoft.Extensions.Options.IOptions<IngestOptions> options)
 {
     private static readonly string Labels = Topics.StreamName(TelemetryStream.Labels);
     private static readonly string Status = Topics.StreamName(TelemetryStream.Status);

@@ -9,7 +9,7 @@ namespace Pipeline.Ingest.Decoding;
 /// Decoding already refuses malformed bytes and non-finite numbers, and each task checks its own values
 /// (<see cref="ILearningTask.Decode"/>).
 /// </summary>
-public sealed class TelemetryValidator(IOptions<IngestOptions> options, TaskRegistry tasks, TimeProvider time)
+internal sealed class TelemetryValidator(IOptions<IngestOptions> options, TaskRegistry tasks, TimeProvider time)
 {
     private readonly IngestOptions _options = options.Value;
 

@@ -7,7 +7,7 @@ namespace Pipeline.Ingest.Observability;
 /// Unhealthy once the on-disk spill is nearly full (<see cref="FullFraction"/> of its cap): a spill at its cap makes
 /// ingest stop acknowledging, so the broker starts holding everything; the probe says so before that.
 /// </summary>
-public sealed class SpillHealthCheck(SpillBuffer spill) : IHealthCheck
+internal sealed class SpillHealthCheck(SpillBuffer spill) : IHealthCheck
 {
     public const string Name = "spill";
     public const double FullFraction = 0.9;

@@ -15,7 +15,7 @@ namespace Pipeline.Ingest.Resilience;
 /// against the store. An <see cref="ArgumentException"/> is a bug in ingest, which no retry mends: it is neither, and it
 /// stops the write loop. An open circuit is not retried either: the caller spills at once instead of waiting.
 /// </summary>
-public sealed class StoreResiliencePipeline
+internal sealed class StoreResiliencePipeline
 {
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _circuit = new();

@@ -16,7 +16,7 @@ namespace Pipeline.Ingest.Spilling;
 /// its write is the probe that closes the circuit when the store is back. Owned and started by the ingest service;
 /// a spill left by an earlier run is drained at start.
 /// </summary>
-public sealed class SpillDrainer(
+internal sealed class SpillDrainer(
     SpillBuffer spill,
     TelemetryDecoder decoder,
     ResilientStoreWriter storeWriter,

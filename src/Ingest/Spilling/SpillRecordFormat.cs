@@ -9,7 +9,7 @@ namespace Pipeline.Ingest.Spilling;
 /// CRC-32 of the body u32 LE, body); the body is the topic length in bytes (u16, little-endian), the topic in UTF-8, the
 /// payload. A crash can tear only the last record of a file; the length and CRC let the reader find where it starts.
 /// </summary>
-public static class SpillRecordFormat
+internal static class SpillRecordFormat
 {
     private const int TopicLengthBytes = 2;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Pipeline.Ingest.Status;
 
 /// <summary>Writes the <see cref="DeviceStatusBoard"/> to <see cref="DeviceStatusFile"/> at most once a second, when it changed, and once more at stop.</summary>
-public sealed class DeviceStatusSnapshotter(DeviceStatusBoard board, IOptions<IngestOptions> options, TimeProvider time, ILogger<DeviceStatusSnapshotter> logger)
+internal sealed class DeviceStatusSnapshotter(DeviceStatusBoard board, IOptions<IngestOptions> options, TimeProvider time, ILogger<DeviceStatusSnapshotter> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);

@@ -17,7 +17,7 @@ namespace Pipeline.Ingest.Writing;
 /// later. When the spill is full, nothing is acknowledged: the batch is held and retried, and the broker keeps
 /// everything behind it.
 /// </summary>
-public sealed class BatchingStoreWriter(
+internal sealed class BatchingStoreWriter(
     ResilientStoreWriter storeWriter,
     SpillBuffer spill,
     IngestTelemetry telemetry,

@@ -16,7 +16,7 @@ namespace Pipeline.Ingest.Writing;
 /// message handled once it is stored (or once the store refused it as invalid and it is quarantined). Shared by the
 /// live writer and the spill drain, so both count, quarantine and measure alike.
 /// </summary>
-public sealed class ResilientStoreWriter(
+internal sealed class ResilientStoreWriter(
     ITelemetryStore store,
     StoreResiliencePipeline resilience,
     Quarantine quarantine,

@@ -10,7 +10,7 @@ namespace Pipeline.Models.Explaining;
 /// </para>
 /// <para>Windows ([channels × samples]): all zeros, a sensor at rest after the task's scaling.</para>
 /// </summary>
-public static class SaliencyBaseline
+internal static class SaliencyBaseline
 {
     public static float[] For(IReadOnlyList<int> shape, ReadOnlySpan<float> input)
     {

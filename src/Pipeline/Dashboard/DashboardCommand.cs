@@ -10,7 +10,7 @@ namespace Pipeline.Runner.Dashboard;
 /// Ctrl-C. With no component in this process it shows what the broker retains (device statuses, announced models) and
 /// sees (predictions), and with --data the model registry and quarantine; the page names what it cannot show.
 /// </summary>
-public static class DashboardCommand
+internal static class DashboardCommand
 {
     public const int ExitOk = 0;
     public const int ExitUnreachable = 1;

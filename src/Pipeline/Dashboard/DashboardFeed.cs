@@ -8,7 +8,7 @@ namespace Pipeline.Runner.Dashboard;
 /// however many browsers watch; each watcher waits for <see cref="NextAsync"/>. A picture that fails to render costs
 /// that update (logged), never the loop.
 /// </summary>
-public sealed class DashboardFeed(FleetPictureSource source, TimeProvider time, ILogger logger)
+internal sealed class DashboardFeed(FleetPictureSource source, TimeProvider time, ILogger logger)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 

@@ -3,7 +3,7 @@ using System.Net;
 namespace Pipeline.Runner.Dashboard;
 
 /// <summary>The page around the panels: a little CSS, and a script that swaps in the panels each server-sent event brings.</summary>
-public static class DashboardPage
+internal static class DashboardPage
 {
     public static string Document(string title, string panels) => $$"""
         <!DOCTYPE html>

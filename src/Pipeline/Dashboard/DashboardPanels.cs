@@ -12,7 +12,7 @@ namespace Pipeline.Runner.Dashboard;
 /// held-out accuracy, ingest, training, blessing decisions and models. The page shows it on load and replaces it with
 /// each update its event stream sends.
 /// </summary>
-public static class DashboardPanels
+internal static class DashboardPanels
 {
     private const int VersionsShown = 4;
 

@@ -16,7 +16,7 @@ namespace Pipeline.Runner.Dashboard;
 /// that sends the panels again at each update (event "panels"), "/panels" the panels alone. Everything is rendered on the
 /// server, charts as inline SVG, so the page loads nothing from anywhere else.
 /// </summary>
-public sealed class DashboardServer : IAsyncDisposable
+internal sealed class DashboardServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stop = new();

@@ -9,7 +9,7 @@ namespace Pipeline.Runner.Dashboard;
 /// Charts drawn on the server as inline SVG, so the page needs no script library and no network: line charts for
 /// per-epoch curves, a heat map for a confusion matrix. Every chart carries the class "chart".
 /// </summary>
-public static class SvgChart
+internal static class SvgChart
 {
     private const int Width = 360;
     private const int Height = 200;

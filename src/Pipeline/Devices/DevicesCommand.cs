@@ -12,7 +12,7 @@ namespace Pipeline.Runner.Devices;
 /// install on the device; the brokers pick up every change (the embedded one on the next connection, mosquitto on
 /// SIGHUP, from the password and ACL files rewritten beside the identities).
 /// </summary>
-public static class DevicesCommand
+internal static class DevicesCommand
 {
     public const int ExitOk = 0;
     public const int ExitFailed = 1;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Pipeline.Runner.Devices;
 
 /// <summary>One row of `pipeline devices list --json`: an identity without its password hash.</summary>
-public sealed record IdentityListing(string Name, string Role, string? Site, string? DeviceId, string? Task, bool SecretHere);
+internal sealed record IdentityListing(string Name, string Role, string? Site, string? DeviceId, string? Task, bool SecretHere);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(List<IdentityListing>))]

@@ -12,7 +12,7 @@ namespace Pipeline.Runner.Explain;
 /// (<see cref="DropletSegmenter"/>); a frame where none is found gives one crop of the whole frame. A recorded
 /// microscope folder is such a folder: its labels.csv is not an image and is passed over.
 /// </summary>
-public static class DropletInputs
+internal static class DropletInputs
 {
     /// <summary>The crops, lazily, frame by frame in file-name order; files that are not images are reported to <paramref name="skip"/>.</summary>
     /// <exception cref="UserDataFormatException">The path does not exist, holds no image, or an image does not decode.</exception>

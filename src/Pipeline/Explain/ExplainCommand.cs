@@ -15,7 +15,7 @@ namespace Pipeline.Runner.Explain;
 /// `pipeline explain --model TASK[:VERSION] --data PATH`: saliency maps of a registry model on a user's data, as PNGs
 /// (an overlay per droplet crop, a channel-by-time heat map per swing window) and explanations.csv (docs/EXPLAIN.md).
 /// </summary>
-public static class ExplainCommand
+internal static class ExplainCommand
 {
     public const int ExitOk = 0;
     public const int ExitBadData = 1;

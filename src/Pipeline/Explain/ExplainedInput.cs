@@ -5,4 +5,4 @@ namespace Pipeline.Runner.Explain;
 /// from (file, and droplet or window), <see cref="Label"/> is its class when the data says (a class subfolder, a
 /// window's label, a recording's player and shape).
 /// </summary>
-public sealed record ExplainedInput(string Name, string Source, float[] Input, float Auxiliary, string? Label);
+internal sealed record ExplainedInput(string Name, string Source, float[] Input, float Auxiliary, string? Label);

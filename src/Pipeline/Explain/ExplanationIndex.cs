@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Explain;
 /// explanations.csv beside the PNGs: one row per explained input, with its PNG, where it came from, its label when
 /// known, the model's answer and the class the map explains. Every field is quoted, so a file name with a comma stays one field.
 /// </summary>
-public sealed class ExplanationIndex
+internal sealed class ExplanationIndex
 {
     public const string FileName = "explanations.csv";
 

@@ -5,7 +5,7 @@ using Pipeline.Protocol;
 namespace Pipeline.Runner.Explain;
 
 /// <summary>`--model TASK[:VERSION]`: a task's version in the registry, or its current one when no version is given.</summary>
-public sealed record ModelReference(string Task, int? Version)
+internal sealed record ModelReference(string Task, int? Version)
 {
     public static bool TryParse(string text, [NotNullWhen(true)] out ModelReference? reference, [NotNullWhen(false)] out string? problem)
     {

@@ -14,7 +14,7 @@ namespace Pipeline.Runner.Explain;
 /// (`window,label,…`, docs/TRAINING.md, as `pipeline simulate swings` writes), whose eight channels in wire order and
 /// <see cref="SwingWindowing.WindowSamples"/> samples per window are taken as they are. Both hold the sensors' own units.
 /// </summary>
-public static class SwingInputs
+internal static class SwingInputs
 {
     /// <exception cref="UserDataFormatException">The file is missing, unreadable, or not one of the two kinds.</exception>
     public static IEnumerable<ExplainedInput> Read(string path, Action<string> skip)

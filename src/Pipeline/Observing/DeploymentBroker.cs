@@ -8,7 +8,7 @@ namespace Pipeline.Runner.Observing;
 /// and, when the deployment's data folder is given and holds them, the observer's secret and client certificate
 /// (security/secrets) and the broker's certificate authority (security/tls/ca.crt), as `pipeline up` lays them out.
 /// </summary>
-public static class DeploymentBroker
+internal static class DeploymentBroker
 {
     /// <summary>The options for <paramref name="endpoint"/> (host:port), or null with <paramref name="error"/> saying what is wrong.</summary>
     public static BrokerOptions? Options(string endpoint, string? dataFolder, out string? error)

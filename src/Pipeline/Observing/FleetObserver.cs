@@ -11,7 +11,7 @@ namespace Pipeline.Runner.Observing;
 /// It connects as an observer identity with a session that ends when it disconnects, so the broker never queues
 /// predictions for an observer that has gone. Bad messages are counted and skipped.
 /// </summary>
-public sealed class FleetObserver : IAsyncDisposable
+internal sealed class FleetObserver : IAsyncDisposable
 {
     private readonly MqttConnection _connection;
     private readonly TimeProvider _time;

@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Observing;
 /// Everything a person can be shown about a running deployment at one moment. <see cref="Source"/> says where it comes
 /// from and <see cref="Unavailable"/> names, in words, what this source cannot tell (null or empty parts then).
 /// </summary>
-public sealed record FleetPicture(
+internal sealed record FleetPicture(
     DateTimeOffset At,
     string Source,
     IReadOnlyList<string> Unavailable,

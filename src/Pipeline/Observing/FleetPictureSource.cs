@@ -6,7 +6,7 @@ namespace Pipeline.Runner.Observing;
 /// meter and quarantine folder and the trainer's progress (in the same process as `pipeline up`), and the model
 /// registry under a data folder.
 /// </summary>
-public sealed class FleetPictureSource(
+internal sealed class FleetPictureSource(
     string source,
     FleetObserver? fleet,
     TimeProvider time,

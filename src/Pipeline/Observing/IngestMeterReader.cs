@@ -9,7 +9,7 @@ namespace Pipeline.Runner.Observing;
 /// second loop in the same process is not mixed in): messages received and stored per stream, quarantined per reason,
 /// queue depths and the store's write latency. <see cref="Read"/> turns the totals into rates since the previous read.
 /// </summary>
-public sealed class IngestMeterReader : IDisposable
+internal sealed class IngestMeterReader : IDisposable
 {
     private const int LatencyWindow = 512;
 

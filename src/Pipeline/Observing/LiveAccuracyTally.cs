@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Observing;
 /// Predictions counted per task and model version, and how many of those that carried the true class were right: live
 /// accuracy that never mixes two versions. Safe from any thread.
 /// </summary>
-public sealed class LiveAccuracyTally
+internal sealed class LiveAccuracyTally
 {
     private readonly ConcurrentDictionary<(string Task, int Version), Counts> _counts = new();
 

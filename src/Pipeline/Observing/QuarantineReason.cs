@@ -1,4 +1,4 @@
 namespace Pipeline.Runner.Observing;
 
 /// <summary>One reason code among the newest quarantined messages: how many carry it, and the latest.</summary>
-public sealed record QuarantineReason(string Code, int Count, QuarantinedMessage Latest);
+internal sealed record QuarantineReason(string Code, int Count, QuarantinedMessage Latest);

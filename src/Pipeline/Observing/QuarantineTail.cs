@@ -9,7 +9,7 @@ namespace Pipeline.Runner.Observing;
 /// many of those lines carry it and the latest one. Lines that do not parse (the torn end of a line being written) are
 /// skipped.
 /// </summary>
-public static class QuarantineTail
+internal static class QuarantineTail
 {
     public const int TailBytes = 256 * 1024;
 

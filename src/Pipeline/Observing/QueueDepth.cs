@@ -1,4 +1,4 @@
 namespace Pipeline.Runner.Observing;
 
 /// <summary>How many messages wait in one of ingest's queues.</summary>
-public sealed record QueueDepth(string Queue, int Depth);
+internal sealed record QueueDepth(string Queue, int Depth);

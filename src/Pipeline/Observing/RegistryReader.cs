@@ -9,7 +9,7 @@ namespace Pipeline.Runner.Observing;
 /// history and confusion matrix, which one is current, and the candidates that were not blessed. Reading a version
 /// checks its artifact's hash, so a read is kept for <see cref="FreshFor"/> before the folder is read again.
 /// </summary>
-public sealed class RegistryReader(string dataFolder, TimeProvider time)
+internal sealed class RegistryReader(string dataFolder, TimeProvider time)
 {
     private static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
 

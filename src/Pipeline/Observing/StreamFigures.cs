@@ -1,4 +1,4 @@
 namespace Pipeline.Runner.Observing;
 
 /// <summary>One telemetry stream in ingest: messages received and stored so far, and the receive rate since the previous read.</summary>
-public sealed record StreamFigures(string Stream, long Received, long Stored, double ReceivedPerSecond);
+internal sealed record StreamFigures(string Stream, long Received, long Stored, double ReceivedPerSecond);

@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Observing;
 /// The in-process trainer's progress, as its events report it: the round under way (its epochs so far, for live curves)
 /// and every finished round. Safe from any thread.
 /// </summary>
-public sealed class TrainingProgress
+internal sealed class TrainingProgress
 {
     private readonly Lock _lock = new();
     private readonly List<RoundResult> _rounds = [];

@@ -7,5 +7,5 @@ namespace Pipeline.Runner.Observing;
 /// One stored version: its manifest when whole (else <see cref="Problem"/>), and the report written beside it when it
 /// could be read: model card, metrics with the epoch history, held-out confusion matrix.
 /// </summary>
-public sealed record VersionDetails(int Version, string Folder, ModelManifest? Manifest, string? Problem, ModelCard? Card, ReportMetrics? Metrics,
+internal sealed record VersionDetails(int Version, string Folder, ModelManifest? Manifest, string? Problem, ModelCard? Card, ReportMetrics? Metrics,
     ConfusionMatrix? Confusion);

@@ -1,4 +1,4 @@
 namespace Pipeline.Runner.Registry;
 
 /// <summary>A device that refused a model, and its reason.</summary>
-public sealed record DeviceRefusal(string DeviceId, string Reason);
+internal sealed record DeviceRefusal(string DeviceId, string Reason);

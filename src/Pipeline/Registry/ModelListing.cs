@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Pipeline.Runner.Registry;
 
 /// <summary>One row of `pipeline models list --json`: a stored version, whole (its manifest's facts) or with its problem.</summary>
-public sealed record ModelListing(
+internal sealed record ModelListing(
     string Task,
     int Version,
     bool Current,

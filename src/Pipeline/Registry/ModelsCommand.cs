@@ -13,7 +13,7 @@ namespace Pipeline.Runner.Registry;
 /// recorded in the registry for the trainer to sign and announce (<see cref="ModelDecisionCommands"/>). A version whose
 /// files do not check out is listed with what is wrong with it.
 /// </summary>
-public static class ModelsCommand
+internal static class ModelsCommand
 {
     public const int ExitOk = 0;
     public const int ExitFailed = 1;

@@ -6,7 +6,7 @@ namespace Pipeline.Runner.Registry;
 /// Where one model version stands across the devices of its task, from their latest statuses: which run it, which are
 /// fetching it, and which refused it (and do not run it), with why. <see cref="Version"/> null gathers the devices that run no model.
 /// </summary>
-public sealed record Rollout(string Task, int? Version, bool Current, IReadOnlyList<string> Running, IReadOnlyList<string> Offline,
+internal sealed record Rollout(string Task, int? Version, bool Current, IReadOnlyList<string> Running, IReadOnlyList<string> Offline,
     IReadOnlyList<string> Fetching, IReadOnlyList<DeviceRefusal> Refused)
 {
     /// <summary>

@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Simulate;
 /// `pipeline simulate swings --out FILE`: simulated golf swings as a CSV of labelled windows for `pipeline train`,
 /// optionally with only some sensors: the sensor-subset ablation of the swing research, with nothing else running.
 /// </summary>
-public static class SimulateCommand
+internal static class SimulateCommand
 {
     public const int ExitOk = 0;
     public const int ExitBadArguments = 2;

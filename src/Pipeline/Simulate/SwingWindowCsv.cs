@@ -12,7 +12,7 @@ namespace Pipeline.Runner.Simulate;
 /// the trainer cuts it (<see cref="SwingWindowing.FindWindowStart"/>), in the sensors' own units, keeping only the
 /// chosen channels, so the same swings can be trained on with different sensor subsets.
 /// </summary>
-public static class SwingWindowCsv
+internal static class SwingWindowCsv
 {
     /// <summary>Writes <paramref name="sessions"/> simulated swings; returns how many windows were written (a session with no swing has none).</summary>
     public static int Write(TextWriter output, int sessions, int seed, IReadOnlyList<int> channels)

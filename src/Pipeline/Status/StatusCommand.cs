@@ -5,7 +5,7 @@ using Pipeline.Runner.Observing;
 namespace Pipeline.Runner.Status;
 
 /// <summary>`pipeline status [--json]`: a running deployment at a glance, from its broker and (with --data) its store and registry.</summary>
-public static class StatusCommand
+internal static class StatusCommand
 {
     public const int ExitOk = 0;
     public const int ExitUnreachable = 1;

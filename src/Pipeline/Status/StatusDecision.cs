@@ -6,7 +6,7 @@ namespace Pipeline.Runner.Status;
 /// A task's latest judged candidate (the last round): which it became (a version, or its rejected/ folder), when, and its
 /// score against the current model's on the same held-out data.
 /// </summary>
-public sealed record StatusDecision(
+internal sealed record StatusDecision(
     string Task,
     string Candidate,
     string Created,

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Pipeline.Runner.Status;
 
 /// <summary>One device as its retained status says: online or offline, the version it runs and fetches, its outbox, its last refusal.</summary>
-public sealed record StatusDevice(
+internal sealed record StatusDevice(
     string Id,
     string Task,
     string State,

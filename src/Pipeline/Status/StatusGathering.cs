@@ -11,7 +11,7 @@ namespace Pipeline.Runner.Status;
 /// statuses, announced manifests), watches predictions and the embedded store over a window to measure rates, and reads
 /// the model registry when the data folder is given. Nothing is logged, so `--json` output is JSON alone.
 /// </summary>
-public static class StatusGathering
+internal static class StatusGathering
 {
     public static async Task<StatusReport> GatherAsync(BrokerOptions broker, string? dataFolder, TimeSpan window, CancellationToken cancellationToken)
     {

@@ -4,4 +4,4 @@ namespace Pipeline.Runner.Status;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(StatusReport))]
-public sealed partial class StatusJsonContext : JsonSerializerContext;
+internal sealed partial class StatusJsonContext : JsonSerializerContext;

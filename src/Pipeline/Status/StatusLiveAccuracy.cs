@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Pipeline.Runner.Status;
 
 /// <summary>One version's predictions seen during the window, with the true class known for <see cref="Labelled"/> of them.</summary>
-public sealed record StatusLiveAccuracy(
+internal sealed record StatusLiveAccuracy(
     string Task,
     int Version,
     long Predictions,

@@ -5,7 +5,7 @@ namespace Pipeline.Runner.Status;
 /// <summary>
 /// Rates over <see cref="WindowSeconds"/>: what the store gained (null without the store) and the predictions the devices published.
 /// </summary>
-public sealed record StatusRates(
+internal sealed record StatusRates(
     double WindowSeconds,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? MotionSamplesPerSecond,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? FramesPerSecond,

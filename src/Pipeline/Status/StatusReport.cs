@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Status;
 /// versions with the devices on them, the rates measured over <see cref="Rates"/>' window, live accuracy per version,
 /// each task's latest blessing decision, and, in words, what it could not find out.
 /// </summary>
-public sealed record StatusReport(
+internal sealed record StatusReport(
     string Broker,
     DateTimeOffset At,
     IReadOnlyList<StatusDevice> Devices,

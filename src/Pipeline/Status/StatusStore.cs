@@ -1,4 +1,4 @@
 namespace Pipeline.Runner.Status;
 
 /// <summary>What the embedded store under the data folder holds.</summary>
-public sealed record StatusStore(long MotionSamples, long Frames, long Labels);
+internal sealed record StatusStore(long MotionSamples, long Frames, long Labels);

@@ -4,7 +4,7 @@ using System.Text;
 namespace Pipeline.Runner.Status;
 
 /// <summary>`pipeline status` for a terminal: the same report as `--json`, as short aligned lines.</summary>
-public static class StatusText
+internal static class StatusText
 {
     public static string Render(StatusReport report)
     {

@@ -6,7 +6,7 @@ namespace Pipeline.Runner.Status;
 /// One model version: whether it is current (per the registry) or announced (per the broker), its held-out accuracy,
 /// and the devices that run it.
 /// </summary>
-public sealed record StatusVersion(
+internal sealed record StatusVersion(
     string Task,
     int Version,
     bool Current,

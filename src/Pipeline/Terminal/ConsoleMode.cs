@@ -1,7 +1,7 @@
 namespace Pipeline.Runner.Terminal;
 
 /// <summary>How `pipeline up` and `pipeline train` talk to people: a live progress display, or plain log lines.</summary>
-public enum ConsoleMode
+internal enum ConsoleMode
 {
     /// <summary>One line per event, as before: for redirected output, logs, CI, and `--plain`.</summary>
     Plain,

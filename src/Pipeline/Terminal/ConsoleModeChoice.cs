@@ -5,7 +5,7 @@ namespace Pipeline.Runner.Terminal;
 /// understands ANSI cursor movement, and `--plain` was not given. Anything redirected gets plain lines, which a file
 /// or a pipe can keep.
 /// </summary>
-public static class ConsoleModeChoice
+internal static class ConsoleModeChoice
 {
     public static ConsoleMode Decide(bool plainRequested, bool outputRedirected, bool terminalSupportsAnsi) =>
         plainRequested || outputRedirected || !terminalSupportsAnsi ? ConsoleMode.Plain : ConsoleMode.Live;

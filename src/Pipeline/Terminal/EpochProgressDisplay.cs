@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Terminal;
 /// The live display of one training run in a terminal (`pipeline train`): a bar over the epochs, described by the
 /// latest epoch's loss and accuracy, redrawn in place. Used only in <see cref="ConsoleMode.Live"/>.
 /// </summary>
-public static class EpochProgressDisplay
+internal static class EpochProgressDisplay
 {
     /// <summary>Runs <paramref name="train"/>, which reports each epoch to the callback it is given, under a progress bar.</summary>
     public static Task<T> RunAsync<T>(string name, int epochs, Func<Action<EpochProgress>, Task<T>> train) =>

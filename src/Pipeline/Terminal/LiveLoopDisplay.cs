@@ -11,7 +11,7 @@ namespace Pipeline.Runner.Terminal;
 /// the round under way with an epoch bar, ingest rates, the devices and their models, the latest rounds, and the newest
 /// progress lines. Used only in <see cref="ConsoleMode.Live"/>.
 /// </summary>
-public static class LiveLoopDisplay
+internal static class LiveLoopDisplay
 {
     private static readonly TimeSpan Redraw = TimeSpan.FromMilliseconds(500);
 

@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Terminal;
 /// Log lines written to a file instead of the console, while a live display owns the terminal: one line per entry,
 /// "time level category: message", flushed as written so the file can be followed (tail -f).
 /// </summary>
-public sealed class LogFile(string path) : ILoggerProvider
+internal sealed class LogFile(string path) : ILoggerProvider
 {
     private readonly StreamWriter _writer = new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
     private readonly Lock _lock = new();

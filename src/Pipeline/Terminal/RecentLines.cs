@@ -6,7 +6,7 @@ namespace Pipeline.Runner.Terminal;
 /// A writer that keeps the last <see cref="Capacity"/> lines written to it, for a live display to show under its
 /// table, and hands each line to <paramref name="copy"/> (the run's log file) so none is lost.
 /// </summary>
-public sealed class RecentLines(Action<string> copy) : TextWriter
+internal sealed class RecentLines(Action<string> copy) : TextWriter
 {
     public const int Capacity = 6;
 

@@ -15,7 +15,7 @@ using Pipeline.Tasks;
 namespace Pipeline.Runner.Train;
 
 /// <summary>`pipeline train --data PATH`: trains on a user's labelled data alone (no broker, store or agents) and prints held-out accuracy and macro F1 per schedule.</summary>
-public static class TrainCommand
+internal static class TrainCommand
 {
     public const int ExitOk = 0;
     public const int ExitBadData = 1;

@@ -1,4 +1,4 @@
 namespace Pipeline.Runner.Up;
 
 /// <summary>What the store holds at the end of the run (its own exact counts), and what ingest quarantined during it.</summary>
-public sealed record IngestedReport(long MotionSamples, long MotionBatches, long Frames, long Labels, long Quarantined);
+internal sealed record IngestedReport(long MotionSamples, long MotionBatches, long Frames, long Labels, long Quarantined);

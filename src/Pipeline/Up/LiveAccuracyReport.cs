@@ -6,7 +6,7 @@ namespace Pipeline.Runner.Up;
 /// One model version on the devices, counted from the predictions ingest stored: its predictions, those that carried the
 /// true class (<see cref="Labelled"/>), the right ones among them, their ratio, and the version's held-out accuracy beside it.
 /// </summary>
-public sealed record LiveAccuracyReport(
+internal sealed record LiveAccuracyReport(
     string Task,
     int Version,
     long Predictions,

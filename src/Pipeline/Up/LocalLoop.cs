@@ -33,7 +33,7 @@ namespace Pipeline.Runner.Up;
 /// report's live accuracy is counted from the predictions ingest stored. In <see cref="ConsoleMode.Live"/> the console shows a display redrawn in place and the logs go to the run
 /// folder's pipeline.log; in <see cref="ConsoleMode.Plain"/> everything is a line on <paramref name="console"/> or the log.
 /// </summary>
-public sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerProvider? extraLogs = null, ConsoleMode mode = ConsoleMode.Plain)
+internal sealed class LocalLoop(UpSettings settings, TextWriter console, ILoggerProvider? extraLogs = null, ConsoleMode mode = ConsoleMode.Plain)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan DeliveryDrainTimeout = TimeSpan.FromSeconds(30);

@@ -4,7 +4,7 @@ using Pipeline.EdgeAgent.Agent;
 namespace Pipeline.Runner.Up;
 
 /// <summary>The configuration `pipeline up` gives the components: one data folder, one broker, one device of each kind.</summary>
-public static class LoopComposition
+internal static class LoopComposition
 {
     public const string GolfDevice = "club-1";
     public const string MicroscopeDevice = "scope-1";

@@ -13,7 +13,7 @@ namespace Pipeline.Runner.Up;
 /// trainer, each simulated device and the observers (its own, `pipeline dashboard`'s, `pipeline status`'), under `&lt;data&gt;/security`; later starts reuse them. The embedded broker admits
 /// only these identities and applies the topic policy to each; the components find their secrets in the same folder.
 /// </summary>
-public static class LoopIdentities
+internal static class LoopIdentities
 {
     public static string Folder(string dataFolder) => Path.Combine(dataFolder, "security");
 

@@ -6,7 +6,7 @@ namespace Pipeline.Runner.Up;
 /// Decides when a finite run has closed its loop: every agent runs the newest published model of its task
 /// and has made at least one prediction with it (counted from the moment it was seen on that version).
 /// </summary>
-public sealed class LoopSettlement(IReadOnlyDictionary<string, int> newestVersionByTask)
+internal sealed class LoopSettlement(IReadOnlyDictionary<string, int> newestVersionByTask)
 {
     private readonly Dictionary<string, long> _predictionsWhenOnNewest = new(StringComparer.Ordinal);
 

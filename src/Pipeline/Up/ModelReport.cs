@@ -5,4 +5,4 @@ namespace Pipeline.Runner.Up;
 /// that made it (<see cref="HeldOutExamples"/> of them: swing windows, or droplet frames), the examples it was trained on,
 /// and the folder with its charts and model card.
 /// </summary>
-public sealed record ModelReport(string Task, int Version, double HeldOutAccuracy, double MacroF1, int HeldOutExamples, int? TrainExamples, string Schedule, string Folder);
+internal sealed record ModelReport(string Task, int Version, double HeldOutAccuracy, double MacroF1, int HeldOutExamples, int? TrainExamples, string Schedule, string Folder);

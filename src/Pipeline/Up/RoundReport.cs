@@ -11,7 +11,7 @@ namespace Pipeline.Runner.Up;
 /// <see cref="ConcentrationMae"/> (% v/v) is set for models with a regression head; for droplets the candidate's figures are
 /// per frame and <see cref="DropletAccuracy"/>, <see cref="DropletMacroF1"/> and <see cref="DropletConcentrationMae"/> per droplet.
 /// </summary>
-public sealed record RoundReport(
+internal sealed record RoundReport(
     int Round,
     string Task,
     string Outcome,

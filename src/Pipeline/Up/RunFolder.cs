@@ -4,7 +4,7 @@ namespace Pipeline.Runner.Up;
 /// The data folder persists across runs (store, models, agents' last good models); each run of `pipeline up`
 /// also gets its own folder under runs/ for its report.
 /// </summary>
-public sealed class RunFolder
+internal sealed class RunFolder
 {
     private RunFolder(string dataFolder, string path)
     {

@@ -1,4 +1,4 @@
 namespace Pipeline.Runner.Up;
 
 /// <summary>How a run of `pipeline up` ended: its report, and whether the loop closed (else why not).</summary>
-public sealed record RunOutcome(RunReport Report, string ReportPath, bool Completed, string? Problem);
+internal sealed record RunOutcome(RunReport Report, string ReportPath, bool Completed, string? Problem);

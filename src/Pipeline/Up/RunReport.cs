@@ -7,7 +7,7 @@ namespace Pipeline.Runner.Up;
 /// What `pipeline up` writes to report.json in its run folder when it stops; every field is described in
 /// docs/REPORT.md. <see cref="Rollouts"/> is the same per-version view of the devices as `pipeline models status`.
 /// </summary>
-public sealed record RunReport(
+internal sealed record RunReport(
     IngestedReport Ingested,
     IReadOnlyList<ModelReport> Models,
     IReadOnlyList<LiveAccuracyReport> LiveAccuracy,

@@ -1,7 +1,7 @@
 namespace Pipeline.Runner.Up;
 
 /// <summary>Parses repeated `--set Section:Key=value` flags into configuration overrides.</summary>
-public static class SetOptionParser
+internal static class SetOptionParser
 {
     public static bool TryParse(IEnumerable<string> values, out List<KeyValuePair<string, string?>> overrides, out string? error)
     {

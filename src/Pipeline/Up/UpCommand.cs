@@ -4,7 +4,7 @@ using Pipeline.Runner.Terminal;
 namespace Pipeline.Runner.Up;
 
 /// <summary>The `pipeline up` command line: flags, their validation, and the exit codes.</summary>
-public static class UpCommand
+internal static class UpCommand
 {
     public const int ExitOk = 0;
     public const int ExitLoopNotClosed = 1;

@@ -6,7 +6,7 @@ namespace Pipeline.Runner.Up;
 /// The validated flags of `pipeline up`. <see cref="DashboardPort"/> null: no dashboard; 0: any free port (the command line
 /// turns `--dashboard-port 0` into null).
 /// </summary>
-public sealed record UpSettings(
+internal sealed record UpSettings(
     int Rounds,
     string DataFolder,
     string? ExternalBroker,

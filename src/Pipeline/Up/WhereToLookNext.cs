@@ -3,7 +3,7 @@ using System.Text;
 namespace Pipeline.Runner.Up;
 
 /// <summary>The lines `pipeline up` ends with: where a person finds what the run produced, and how to see more.</summary>
-public static class WhereToLookNext
+internal static class WhereToLookNext
 {
     public static string Describe(RunReport report, string reportPath, string? logPath)
     {

@@ -4,7 +4,7 @@ namespace Pipeline.Simulation.Microscope;
 /// What a cheap edge camera and its link do to a frame, at one level 0 (pristine) to 1 (worst): defocus blur,
 /// sensor noise, then coarse quantisation standing in for JPEG's loss of fine grey levels.
 /// </summary>
-public static class FrameDegradation
+internal static class FrameDegradation
 {
     public const double MaxBlurSigma = 1.6;
     public const double MaxNoiseSd = 20;

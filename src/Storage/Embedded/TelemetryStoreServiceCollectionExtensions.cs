@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Storage.Embedded;
 
-public static class TelemetryStoreServiceCollectionExtensions
+internal static class TelemetryStoreServiceCollectionExtensions
 {
     /// <summary>Registers the embedded store, opened for writing under <paramref name="rootFolder"/>, as the singleton <see cref="ITelemetryStore"/>.</summary>
     public static IServiceCollection AddEmbeddedTelemetryStore(this IServiceCollection services, string rootFolder)

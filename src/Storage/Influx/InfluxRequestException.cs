@@ -3,7 +3,7 @@ using System.Net;
 namespace Pipeline.Storage.Influx;
 
 /// <summary>InfluxDB refused or failed a request: the message names the operation, the HTTP status and the server's own error text.</summary>
-public sealed class InfluxRequestException : Exception
+internal sealed class InfluxRequestException : Exception
 {
     public InfluxRequestException()
     {

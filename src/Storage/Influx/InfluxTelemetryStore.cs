@@ -18,7 +18,7 @@ namespace Pipeline.Storage.Influx;
 /// Writes go through <see cref="InfluxIdempotentWriter"/>, shared with the 2.x store: it asks this store, through InfluxQL,
 /// which sequence numbers the server already holds in the write's time range.
 /// </summary>
-public sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
+internal sealed class InfluxTelemetryStore : ITelemetryStore, IInfluxPointServer
 {
     private readonly InfluxOptions _options;
     private readonly InfluxHttpApi _api;

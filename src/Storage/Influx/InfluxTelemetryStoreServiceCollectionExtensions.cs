@@ -4,7 +4,7 @@ using Pipeline.Settings;
 
 namespace Pipeline.Storage.Influx;
 
-public static class InfluxTelemetryStoreServiceCollectionExtensions
+internal static class InfluxTelemetryStoreServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the InfluxDB 1.x store as the singleton <see cref="ITelemetryStore"/>. The options are checked

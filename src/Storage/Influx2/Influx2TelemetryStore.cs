@@ -30,7 +30,7 @@ namespace Pipeline.Storage.Influx2;
 /// </list>
 /// Writes go through <see cref="InfluxIdempotentWriter"/>, the 1.x store's too; this store answers its questions in Flux.
 /// </summary>
-public sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
+internal sealed class Influx2TelemetryStore : ITelemetryStore, IInfluxPointServer
 {
     private static readonly string AllTime = $"start: {Time(MinMicros)}, stop: {Time(MaxMicros + 1)}";
 

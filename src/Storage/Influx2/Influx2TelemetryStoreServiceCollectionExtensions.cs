@@ -4,7 +4,7 @@ using Pipeline.Settings;
 
 namespace Pipeline.Storage.Influx2;
 
-public static class Influx2TelemetryStoreServiceCollectionExtensions
+internal static class Influx2TelemetryStoreServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the InfluxDB 2.x store as the singleton <see cref="ITelemetryStore"/>. The options are checked here, at

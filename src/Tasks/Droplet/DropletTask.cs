@@ -10,7 +10,7 @@ namespace Pipeline.Tasks.Droplet;
 /// session is exposed to the same vapour; the droplets of one frame answer together. The frame's degradation level is
 /// the auxiliary input.
 /// </summary>
-public sealed class DropletTask : LearningTask<MicroscopyFrame, IReadOnlyList<MicroscopyFrame>>
+internal sealed class DropletTask : LearningTask<MicroscopyFrame, IReadOnlyList<MicroscopyFrame>>
 {
     public override string Name => LearningTasks.Droplet;
 

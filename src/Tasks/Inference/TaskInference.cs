@@ -1,7 +1,7 @@
 namespace Pipeline.Tasks.Inference;
 
 /// <summary>The typed way to define a task's inference: <typeparamref name="TRecorded"/> is what its devices offer to inference.</summary>
-public abstract class TaskInference<TRecorded> : ITaskInference
+internal abstract class TaskInference<TRecorded> : ITaskInference
     where TRecorded : class
 {
     public InferenceQuery Prepare(object recorded) =>

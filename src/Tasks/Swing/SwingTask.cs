@@ -8,7 +8,7 @@ namespace Pipeline.Tasks.Swing;
 /// Golf-swing classification (player × swing shape) from a club's 8-channel motion stream: one example per labelled
 /// session, the window of <see cref="SwingWindowing.WindowSamples"/> samples around the impact.
 /// </summary>
-public sealed class SwingTask : LearningTask<MotionBatch, MotionSeries>
+internal sealed class SwingTask : LearningTask<MotionBatch, MotionSeries>
 {
     public override string Name => LearningTasks.Swing;
 

@@ -11,7 +11,7 @@ namespace Pipeline.Trainer.Checkpoints;
 /// as float32 values (length −1 for none); last, the SHA-256 of every byte before it. The hash is checked before
 /// anything is parsed, so a truncated or altered file is refused as a whole.
 /// </summary>
-public static class CheckpointFile
+internal static class CheckpointFile
 {
     private const int FormatVersion = 1;
     private static readonly byte[] Magic = "PIPECKPT"u8.ToArray();

@@ -8,4 +8,4 @@ namespace Pipeline.Trainer.Checkpoints;
 /// rebuilds from the seed in <see cref="Settings"/>; <see cref="StepsTrained"/> is the minibatches trained so far (the
 /// hybrid schedule's switch point counts them); <see cref="History"/> keeps the finished epochs for the curves.
 /// </summary>
-public sealed record CheckpointHeader(string DataIdentity, string Settings, int EpochsDone, int StepsTrained, IReadOnlyList<EpochProgress> History);
+internal sealed record CheckpointHeader(string DataIdentity, string Settings, int EpochsDone, int StepsTrained, IReadOnlyList<EpochProgress> History);

@@ -8,7 +8,7 @@ namespace Pipeline.Trainer.Checkpoints;
 /// A hash of exactly what a round trains and evaluates on: the class list and, in order, every example's session, label,
 /// auxiliary input and values. Session keys alone would not do: a session can gain windows or labels between restarts.
 /// </summary>
-public static class DataIdentity
+internal static class DataIdentity
 {
     public static string Of(TrainingData data)
     {

@@ -23,7 +23,7 @@ namespace Pipeline.Trainer.Checkpoints;
 /// With validation examples the run keeps its best epoch by validation accuracy (its weights are written beside the
 /// checkpoint, "PATH.best", so a resumed run keeps the same one); the held-out examples never choose.
 /// </summary>
-public sealed class ResumableTraining(string? checkpointPath, ILogger logger)
+internal sealed class ResumableTraining(string? checkpointPath, ILogger logger)
 {
     private TimeSpan[] _stageBusy = [];
 

@@ -4,4 +4,4 @@ namespace Pipeline.Trainer.Checkpoints;
 /// A round's state at an epoch boundary, when no minibatch is in flight: the model's weights and batch-norm statistics
 /// (<see cref="Models.ModelArtifacts.Save"/>) and each stage optimiser's momentum buffers (null where no step ran yet).
 /// </summary>
-public sealed record TrainingCheckpoint(CheckpointHeader Header, byte[] ModelState, IReadOnlyList<IReadOnlyList<float[]?>> Momentum);
+internal sealed record TrainingCheckpoint(CheckpointHeader Header, byte[] ModelState, IReadOnlyList<IReadOnlyList<float[]?>> Momentum);

@@ -11,7 +11,7 @@ namespace Pipeline.Trainer.Dataset;
 /// minibatch tensors into a bounded channel the schedule reads. The channel's bound is the number of batches prepared
 /// ahead; a full channel makes this stage wait.
 /// </summary>
-public static class BatchProducer
+internal static class BatchProducer
 {
     public static Channel<TrainingBatch> CreateChannel(int capacity) =>
         Channel.CreateBounded<TrainingBatch>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });

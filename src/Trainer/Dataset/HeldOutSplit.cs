@@ -4,7 +4,7 @@ namespace Pipeline.Trainer.Dataset;
 /// Deterministic held-out split by session: every example of a session lands on the same side, and a session
 /// stays on its side across rounds and restarts (a stable FNV-1a hash, not string.GetHashCode, which is randomised per process).
 /// </summary>
-public static class HeldOutSplit
+internal static class HeldOutSplit
 {
     public static bool IsHeldOut(string sessionKey, double fraction)
     {

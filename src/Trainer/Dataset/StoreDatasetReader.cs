@@ -11,7 +11,7 @@ namespace Pipeline.Trainer.Dataset;
 /// back the ones before it instead of buffering a whole store in memory. What a session's data is, and how it is
 /// read and cut, is the task's (<see cref="ILearningTask"/>).
 /// </summary>
-public sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacity = 4)
+internal sealed class StoreDatasetReader(ITelemetryStore store, int channelCapacity = 4)
 {
     private sealed record SessionData(SessionLabel Label, object Data);
 

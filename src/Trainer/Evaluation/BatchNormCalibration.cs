@@ -13,7 +13,7 @@ namespace Pipeline.Trainer.Evaluation;
 /// a small drift of the weights becomes a large shift of the normalised features: measured on simulated droplet
 /// frames, held-out accuracy in eval mode was 11% with the training-time statistics and 34% after re-estimating.
 /// </summary>
-public static class BatchNormCalibration
+internal static class BatchNormCalibration
 {
     /// <summary>Forwards <paramref name="examples"/> (at most <paramref name="maxBatches"/> batches) in training mode without gradients; runs on the calling thread.</summary>
     public static void Recalibrate(BlockSequence model, IReadOnlyList<Example> examples, int batchSize = 64, int maxBatches = 50)

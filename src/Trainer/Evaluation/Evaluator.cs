@@ -12,7 +12,7 @@ namespace Pipeline.Trainer.Evaluation;
 /// answer is the class of the mean of its droplets' probabilities and the mean of their concentrations, as the edge
 /// answers; accuracy, macro F1 and concentration MAE per droplet (each droplet on its own) are reported beside them.
 /// </summary>
-public static class Evaluator
+internal static class Evaluator
 {
     /// <summary>Runs synchronously on the calling thread (grad mode is per thread); the model is left in eval mode.</summary>
     public static ModelMetrics Evaluate(BlockSequence model, IReadOnlyList<Example> examples, int batchSize = 64)

@@ -9,7 +9,7 @@ namespace Pipeline.Trainer.Explaining;
 /// value against the map's largest. Each input pixel becomes a square block, so a 32 × 32 droplet crop shows at 256 × 256.
 /// Channels are averaged for display.
 /// </summary>
-public static class ImageSaliencyOverlay
+internal static class ImageSaliencyOverlay
 {
     /// <summary>The panels are enlarged by whole pixels to at least this side.</summary>
     public const int MinimumPanelSide = 256;

@@ -11,7 +11,7 @@ namespace Pipeline.Trainer.Explaining;
 /// held-out examples, spread over them, each explained for the class the model predicts, written as
 /// saliency-&lt;class index&gt;-&lt;class&gt;-&lt;n&gt;.png and listed for the model card.
 /// </summary>
-public static class VersionExplanations
+internal static class VersionExplanations
 {
     public const string FilePrefix = "saliency-";
 

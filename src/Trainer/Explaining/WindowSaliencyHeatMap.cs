@@ -9,7 +9,7 @@ namespace Pipeline.Trainer.Explaining;
 /// pushed towards the explained class and blue where they pushed away (a scale symmetric about zero); each row is
 /// labelled with its channel and that channel's share of the map's total magnitude.
 /// </summary>
-public static class WindowSaliencyHeatMap
+internal static class WindowSaliencyHeatMap
 {
     private const int Width = 1000;
     private const int RowHeight = 40;

@@ -9,7 +9,7 @@ namespace Pipeline.Trainer.Observability;
 /// longer than <see cref="TrainingLoopHealthOptions.StallAfter"/>: a hung store read or a deadlocked stage would
 /// otherwise leave a trainer that looks up and never trains.
 /// </summary>
-public sealed class TrainingLoopHealthCheck(TrainerTelemetry telemetry, IOptions<TrainingLoopHealthOptions> options) : IHealthCheck
+internal sealed class TrainingLoopHealthCheck(TrainerTelemetry telemetry, IOptions<TrainingLoopHealthOptions> options) : IHealthCheck
 {
     public const string Name = "training-loop";
 

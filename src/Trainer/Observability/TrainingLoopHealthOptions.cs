@@ -3,7 +3,7 @@ using Pipeline.Settings;
 namespace Pipeline.Trainer.Observability;
 
 /// <summary>How long the training loop may show no progress before it counts as stuck; bound from the "Trainer" section.</summary>
-public sealed class TrainingLoopHealthOptions : ICheckedSettings
+internal sealed class TrainingLoopHealthOptions : ICheckedSettings
 {
     static string ICheckedSettings.Section => Service.TrainerOptions.Section;
 

@@ -10,7 +10,7 @@ namespace Pipeline.Trainer.Partitioning;
 /// block's forward+backward time on minibatches of the real input shape and picks the block boundary that
 /// minimises the slower stage. A register set by hand wins and costs no measurement.
 /// </summary>
-public sealed class SplitPlanner(int batchSize, Device device, int measuredBatches = 10)
+internal sealed class SplitPlanner(int batchSize, Device device, int measuredBatches = 10)
 {
     /// <summary>The <c>Trainer:Split</c> value that asks for the automatic choice.</summary>
     public const int Automatic = 0;

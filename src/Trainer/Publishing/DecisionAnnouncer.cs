@@ -12,7 +12,7 @@ namespace Pipeline.Trainer.Publishing;
 /// messages do not survive a broker without persistence), and every Trainer:DecisionPollInterval, which is how a
 /// rollback or promotion recorded by `pipeline models` goes out.
 /// </summary>
-public sealed class DecisionAnnouncer(ModelRegistry registry, ModelPublisher publisher, TimeProvider time, ILogger logger) : IDisposable
+internal sealed class DecisionAnnouncer(ModelRegistry registry, ModelPublisher publisher, TimeProvider time, ILogger logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, long> _announced = new(StringComparer.Ordinal);

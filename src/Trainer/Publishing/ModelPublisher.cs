@@ -9,7 +9,7 @@ namespace Pipeline.Trainer.Publishing;
 /// always finds every chunk already there and can tell the trainer vouches for each. Last, the retained chunks of the
 /// version the announcement superseded are cleared (<see cref="DecisionAnnouncer"/> says which).
 /// </summary>
-public sealed class ModelPublisher(MqttConnection connection, ModelSigningKey? signingKey, int chunkBytes = ArtifactChunks.DefaultChunkBytes)
+internal sealed class ModelPublisher(MqttConnection connection, ModelSigningKey? signingKey, int chunkBytes = ArtifactChunks.DefaultChunkBytes)
 {
     // Enough to keep the link busy while each publish waits for its PUBACK, and below mosquitto's 20 in flight.
     private const int ChunksInFlight = 8;

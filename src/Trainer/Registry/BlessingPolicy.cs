@@ -10,7 +10,7 @@ namespace Pipeline.Trainer.Registry;
 /// the candidate, trained on the data as it now is, wins. A metric one of the two models lacks (a concentration error
 /// for a swing model) falls back to accuracy, and the decision says so.
 /// </summary>
-public sealed class BlessingPolicy(string metric = BlessingMetric.Accuracy, double minimumMargin = 0)
+internal sealed class BlessingPolicy(string metric = BlessingMetric.Accuracy, double minimumMargin = 0)
 {
     public BlessingDecision Decide(ModelMetrics candidate, ModelManifest? current, ModelMetrics? currentOnSameData)
     {

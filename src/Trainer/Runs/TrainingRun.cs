@@ -18,7 +18,7 @@ namespace Pipeline.Trainer.Runs;
 /// split), re-estimate the batch-norm statistics and evaluate held out. The caller owns the model, so it can save or compare it afterwards, and
 /// calls <see cref="Finish"/> once the result is safe: until then a crash resumes from the last epoch's checkpoint.
 /// </summary>
-public sealed class TrainingRun(string? checkpointPath, ILogger logger)
+internal sealed class TrainingRun(string? checkpointPath, ILogger logger)
 {
     private readonly ResumableTraining _training = new(checkpointPath, logger);
 

@@ -13,7 +13,7 @@ namespace Pipeline.Trainer.Schedules;
 /// momentum buffers carry on, nothing is re-initialised. The non-pipelined part keeps each block on its stage's
 /// device and runs the two stages one after the other, so no weights or momentum move between devices.
 /// </summary>
-public sealed class HybridSchedule(double learningRate, double momentum, int register, IReadOnlyList<Device> devices, int pipelinedSteps) : ITrainingSchedule
+internal sealed class HybridSchedule(double learningRate, double momentum, int register, IReadOnlyList<Device> devices, int pipelinedSteps) : ITrainingSchedule
 {
     public const string ScheduleName = "hybrid";
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Pipeline.Trainer.Schedules;
 
 /// <summary>The baseline: the whole model on one device, forward, backward and update per minibatch, no overlap.</summary>
-public sealed class NonPipelinedSchedule(double learningRate, double momentum, Device device, int torchThreads = 1) : ITrainingSchedule
+internal sealed class NonPipelinedSchedule(double learningRate, double momentum, Device device, int torchThreads = 1) : ITrainingSchedule
 {
     public const string ScheduleName = "non-pipelined";
 

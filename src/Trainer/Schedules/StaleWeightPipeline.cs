@@ -20,7 +20,7 @@ namespace Pipeline.Trainer.Schedules;
 /// with the weights of one update earlier: W₁(t+1) = W₁(t) − lr·∇W₁ L(W₁(t−1); batch t). Staleness k = 1.
 /// Stage 2 runs forward and backward back to back on the same weights, so it is never stale.
 /// </summary>
-public sealed class StaleWeightPipeline(double learningRate, double momentum, int register, IReadOnlyList<Device> devices) : ITrainingSchedule
+internal sealed class StaleWeightPipeline(double learningRate, double momentum, int register, IReadOnlyList<Device> devices) : ITrainingSchedule
 {
     public const string ScheduleName = "pipelined";
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Pipeline.Trainer.Schedules;
 
 /// <summary>Cross-entropy on the class logits, plus mean squared concentration error for models with a regression head.</summary>
-public static class TrainingLoss
+internal static class TrainingLoss
 {
     /// <summary>Concentrations are a few % v/v, so the squared error is comparable to the cross-entropy at this weight.</summary>
     public const double ConcentrationWeight = 0.5;

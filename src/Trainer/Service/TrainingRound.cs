@@ -22,7 +22,7 @@ namespace Pipeline.Trainer.Service;
 
 /// <summary>One round for one task: dataset from the store, train, evaluate held out, bless against the current version, store and announce.</summary>
 /// <remarks><paramref name="tasks"/> are the registered tasks a round can train; the built-in ones when not given.</remarks>
-public sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger,
+internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore store, ModelRegistry registry, DecisionAnnouncer? announcer, TimeProvider time, ILogger logger,
     TaskRegistry? tasks = null, TrainerTelemetry? telemetry = null)
 {
     /// <summary>Called after each epoch of a round with the round's number and task, on the training thread.</summary>

@@ -7,7 +7,7 @@ namespace Pipeline.Trainer.UserData;
 /// (unlike the swing model's fixed scales), and a channel in the thousands would swamp one near 1. Fitted on the
 /// training side only, so held-out examples tell the model nothing during training.
 /// </summary>
-public sealed class ChannelStandardisation
+internal sealed class ChannelStandardisation
 {
     /// <summary>Below this spread a channel is treated as constant and only centred, not divided by (almost) zero.</summary>
     private const double MinimumSpread = 1e-6;

@@ -9,7 +9,7 @@ namespace Pipeline.Trainer.UserData;
 /// optionally gzip-compressed (<c>.gz</c>). Images become [1 × rows × cols] with values in [0, 1]; a label value
 /// becomes a class named by its number, zero-padded so that ordinal order is numeric order.
 /// </summary>
-public static class IdxDatasetReader
+internal static class IdxDatasetReader
 {
     /// <summary>Whether <paramref name="folder"/> holds an IDX training set (its images file), which decides the reader.</summary>
     public static bool Holds(string folder) => Find(folder, ["train"], "images", "idx3-ubyte") is not null;

@@ -8,7 +8,7 @@ namespace Pipeline.Trainer.UserData;
 /// values in row-major order. A gzip-compressed file (as the sets are distributed) is recognised by its content and
 /// read through gzip. Every refusal names the file and what is wrong.
 /// </summary>
-public sealed record IdxFile(string Path, IReadOnlyList<int> Dimensions, byte[] Values)
+internal sealed record IdxFile(string Path, IReadOnlyList<int> Dimensions, byte[] Values)
 {
     /// <summary>The largest data part read (1 GiB): far above any image set of this kind, and a bound on what a hostile header can make us allocate.</summary>
     public const long MaxValues = 1L << 30;

@@ -1,7 +1,7 @@
 namespace Pipeline.Trainer.Dataset.Augmentations;
 
 /// <summary>Mirrors an image example left to right: a garment or a photographed object stays what it is, a letter does not.</summary>
-public static class HorizontalFlips
+internal static class HorizontalFlips
 {
     public static Example Flip(Example example, IReadOnlyList<int> inputShape)
     {

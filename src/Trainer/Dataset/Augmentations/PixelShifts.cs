@@ -1,7 +1,7 @@
 namespace Pipeline.Trainer.Dataset.Augmentations;
 
 /// <summary>Shifts an image example by whole pixels, filling the uncovered border with zeros (the background of a centred object).</summary>
-public static class PixelShifts
+internal static class PixelShifts
 {
     /// <summary>The largest shift in each direction; a small share of a 28–64 pixel image, so the object stays in view.</summary>
     public const int MaxShift = 2;

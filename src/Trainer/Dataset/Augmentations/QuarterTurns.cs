@@ -7,7 +7,7 @@ namespace Pipeline.Trainer.Dataset.Augmentations;
 /// what tells some VOCs apart. A few hundred sessions of droplets are too few for the model not to learn their layouts;
 /// four orientations of each make that harder.
 /// </summary>
-public static class QuarterTurns
+internal static class QuarterTurns
 {
     /// <summary><paramref name="example"/> turned by <paramref name="quarterTurns"/> × 90° counter-clockwise (0 returns it as is).</summary>
     public static Example Turn(Example example, IReadOnlyList<int> inputShape, int quarterTurns)
