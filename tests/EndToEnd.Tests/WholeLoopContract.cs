@@ -54,6 +54,8 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
             var live = Assert.Single(report.LiveAccuracy, l => l.Task == task && l.Version == model.Version);
             Assert.True(live.Predictions > 0 && live.Labelled > 0, $"{task} v{model.Version}: no labelled predictions counted");
             Assert.Equal(model.HeldOutAccuracy, live.HeldOutAccuracy);
+            Assert.Equal(model.HeldOutExamples, live.HeldOutExamples);
+            Assert.Equal((live.HeldOutAccuracy, live.HeldOutExamples), (live.LatestHeldOutAccuracy, live.LatestHeldOutExamples));
             var round = Assert.Single(report.Rounds, r => r.Task == task);
             Assert.Equal(RoundReport.Blessed, round.Outcome);
             Assert.True(round.TrainExamples > 0 && round.HeldOutExamples > 0, $"{task}: {round}");

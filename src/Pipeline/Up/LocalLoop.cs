@@ -336,10 +336,16 @@ internal sealed class LocalLoop(UpSettings settings, TextWriter console, ILogger
             })
             .ToList();
         var heldOut = LearningTasks.All.SelectMany(registry.Versions).Where(v => v.Manifest is not null)
-            .ToDictionary(v => (v.Manifest!.Task, v.Version), v => v.Manifest!.Metrics.Accuracy);
+            .ToDictionary(v => (v.Manifest!.Task, v.Version), v => v.Manifest!.Metrics);
+        var latest = LatestHeldOutScores.Of(trainer.Results);
         var liveReports = live
-            .Select(l => new LiveAccuracyReport(l.Task, l.Version, l.Predictions, l.Labelled, l.Correct, l.Accuracy,
-                heldOut.TryGetValue((l.Task, l.Version), out var accuracy) ? accuracy : null))
+            .Select(l =>
+            {
+                var blessedWith = heldOut.GetValueOrDefault((l.Task, l.Version));
+                var (latestAccuracy, latestExamples) = latest.TryGetValue((l.Task, l.Version), out var score) ? score : ((double?)null, (int?)null);
+                return new LiveAccuracyReport(l.Task, l.Version, l.Predictions, l.Labelled, l.Correct, l.Accuracy,
+                    blessedWith?.Accuracy, blessedWith?.HeldOutExamples, latestAccuracy, latestExamples);
+            })
             .ToList();
         var rounds = trainer.Results.Select(Report).ToList();
         var agentReports = agents.Select(a => new AgentReport(a.DeviceId, a.Task, a.ModelVersion, a.Predictions)).ToList();

@@ -3,7 +3,7 @@ using Pipeline.Protocol;
 namespace Pipeline.Trainer.Registry;
 
 /// <summary>The held-out measure a candidate is judged by (Trainer:BlessingMetric), and which way is better.</summary>
-internal static class BlessingMetric
+public static class BlessingMetric
 {
     public const string Accuracy = "accuracy";
     public const string MacroF1 = "macro-f1";
