@@ -33,7 +33,9 @@ public class DropletLearningTests(ITestOutputHelper output)
     public async Task DropletCnn_SimulatedDroplets_ClassifiesHeldOutFramesWellAboveChance(string scheduleName, double minAccuracy, double maxConcentrationMae)
     {
         const double LearningRate = 0.02;
-        var (train, heldOut) = SimulatedDroplets.Render(sessions: 200, seed: 1);
+        // Films that keep a gap between droplets, so these figures compare with those measured before the simulator
+        // rendered touching droplets; docs/TRAINING.md gives the figures with them, over several seeds.
+        var (train, heldOut) = SimulatedDroplets.Render(sessions: 200, seed: 1, touchingShare: 0);
         using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, VocCount, seed: 1);
         ITrainingSchedule schedule = scheduleName == StaleWeightPipeline.ScheduleName
             ? new StaleWeightPipeline(LearningRate, 0.9, register: 1, [CPU, CPU])

@@ -12,9 +12,9 @@ namespace Pipeline.Trainer.Tests;
 /// </summary>
 internal static class SimulatedDroplets
 {
-    public static (List<Example> Train, List<Example> HeldOut) Render(int sessions, int seed, float maxDegradation = 0.5f)
+    public static (List<Example> Train, List<Example> HeldOut) Render(int sessions, int seed, float maxDegradation = 0.5f, double touchingShare = DropletMicroscopeSimulator.DefaultTouchingShare)
     {
-        var simulator = new DropletMicroscopeSimulator(seed, DropletImaging.Side, DropletImaging.Side, maxDegradation);
+        var simulator = new DropletMicroscopeSimulator(seed, DropletImaging.Side, DropletImaging.Side, maxDegradation, touchingShare: touchingShare);
         var classes = DropletMicroscopeSimulator.Vocs.Select(v => v.Name).Order(StringComparer.Ordinal).ToArray();
         var train = new List<Example>();
         var heldOut = new List<Example>();

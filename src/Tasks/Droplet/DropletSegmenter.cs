@@ -18,8 +18,10 @@ namespace Pipeline.Tasks.Droplet;
 /// while the gap the film keeps between droplets (their dark rims) mostly stays open. (4) Components are 4-connected. (5) Merge rule: two components whose
 /// joint bounding box is nearly square and mostly filled are one droplet (fragments cut apart by a dark ring or
 /// arm); two droplets side by side or diagonal leave their joint box long or half empty and stay apart.
-/// (6) Area bounds: components whose box is under <see cref="MinimumDiameterFraction"/> of the frame side are noise;
-/// there is no split rule, so touching droplets stay one (larger) crop. (7) The largest
+/// (6) Area bounds: components whose box is under <see cref="MinimumDiameterFraction"/> of the frame side are noise.
+/// (7) Split rule, before merging: a component that is droplets touching (large, not convex, elongated) is cut by a
+/// watershed on its distance transform, one piece per droplet (<see cref="TouchingDropletSplit"/>, which says why it is
+/// gated); pieces of one component are never merged back. (8) The largest
 /// <see cref="MaxDroplets"/> are kept, ordered top to bottom, left to right.
 /// </para>
 /// <para>
@@ -56,6 +58,12 @@ public static class DropletSegmenter
         public int MinX = int.MaxValue, MinY = int.MaxValue, MaxX = -1, MaxY = -1;
         public long Area;
 
+        // The frame indices of its pixels, for the split; null once it has been merged from several.
+        public List<int>? Pixels = [];
+
+        // Pieces of one component split apart as touching droplets share a nonzero number and are never merged back.
+        public int SplitFrom;
+
         public int Width => MaxX - MinX + 1;
 
         public int Height => MaxY - MinY + 1;
@@ -67,11 +75,17 @@ public static class DropletSegmenter
             MaxX = Math.Max(MaxX, other.MaxX);
             MaxY = Math.Max(MaxY, other.MaxY);
             Area += other.Area;
+            Pixels = null;
+            SplitFrom = SplitFrom != 0 ? SplitFrom : other.SplitFrom;
         }
     }
 
     /// <summary>The droplets in <paramref name="frame"/>, at most <see cref="MaxDroplets"/>; empty when none is found.</summary>
-    public static IReadOnlyList<DetectedDroplet> Find(MicroscopyFrame frame) => Find(DropletImaging.Luma(frame), frame.Width, frame.Height, out _);
+    public static IReadOnlyList<DetectedDroplet> Find(MicroscopyFrame frame) => Find(frame, splitTouching: true);
+
+    // Without the split of touching droplets, the segmenter as it was before it: what its tests compare against.
+    internal static IReadOnlyList<DetectedDroplet> Find(MicroscopyFrame frame, bool splitTouching) =>
+        Find(DropletImaging.Luma(frame), frame.Width, frame.Height, splitTouching, out _);
 
     /// <summary>
     /// Every droplet of <paramref name="frame"/> as a [1 × <see cref="CropSide"/>²] input, or one crop of the whole
@@ -80,7 +94,7 @@ public static class DropletSegmenter
     public static IReadOnlyList<DropletCrop> Crop(MicroscopyFrame frame)
     {
         var luma = DropletImaging.Luma(frame);
-        var droplets = Find(luma, frame.Width, frame.Height, out var background);
+        var droplets = Find(luma, frame.Width, frame.Height, splitTouching: true, out var background);
         var crops = new List<DropletCrop>(Math.Max(1, droplets.Count));
         if (droplets.Count == 0)
         {
@@ -101,7 +115,7 @@ public static class DropletSegmenter
         return crops;
     }
 
-    private static List<DetectedDroplet> Find(float[] luma, int width, int height, out float background)
+    private static List<DetectedDroplet> Find(float[] luma, int width, int height, bool splitTouching, out float background)
     {
         var pixels = width * height;
         var smoothed = ArrayPool<float>.Shared.Rent(pixels);
@@ -121,7 +135,8 @@ public static class DropletSegmenter
             var radius = Math.Max(1, (int)Math.Round(Math.Min(width, height) * DilationFraction));
             Dilate(mask, dilated, width, height, radius);
             var minimumDiameter = Math.Max(3f, MinimumDiameterFraction * Math.Min(width, height));
-            var candidates = Components(dilated, width, height, minimumDiameter + (2 * radius))
+            var components = Components(dilated, width, height, minimumDiameter + (2 * radius));
+            var candidates = (splitTouching ? Split(components, width, Math.Min(width, height)) : components)
                 .OrderByDescending(c => c.Area).ThenBy(c => c.MinY).ThenBy(c => c.MinX)
                 .Take(MaxCandidates)
                 .ToList();
@@ -288,6 +303,7 @@ public static class DropletSegmenter
                 component.MinX = component.MinY = int.MaxValue;
                 component.MaxX = component.MaxY = -1;
                 component.Area = 0;
+                component.Pixels!.Clear();
                 var top = 0;
                 stack[top++] = start;
                 mask[start] = 0;
@@ -300,6 +316,7 @@ public static class DropletSegmenter
                     component.MinY = Math.Min(component.MinY, y);
                     component.MaxY = Math.Max(component.MaxY, y);
                     component.Area++;
+                    component.Pixels!.Add(index);
                     top = Visit(mask, stack, top, x > 0, index - 1);
                     top = Visit(mask, stack, top, x < width - 1, index + 1);
                     top = Visit(mask, stack, top, y > 0, index - width);
@@ -334,6 +351,38 @@ public static class DropletSegmenter
         return top;
     }
 
+    // Each component that is droplets touching becomes one component per droplet (TouchingDropletSplit says when).
+    private static List<Component> Split(List<Component> components, int width, int shorterSide)
+    {
+        var result = new List<Component>(components.Count);
+        for (var c = 0; c < components.Count; c++)
+        {
+            var component = components[c];
+            var groups = TouchingDropletSplit.Split(component.Pixels!, width, component.MinX, component.MinY, component.MaxX, component.MaxY, shorterSide);
+            if (groups.Count == 1)
+            {
+                result.Add(component);
+                continue;
+            }
+
+            foreach (var group in groups)
+            {
+                var piece = new Component { SplitFrom = c + 1, Pixels = group, Area = group.Count };
+                foreach (var index in group)
+                {
+                    piece.MinX = Math.Min(piece.MinX, index % width);
+                    piece.MaxX = Math.Max(piece.MaxX, index % width);
+                    piece.MinY = Math.Min(piece.MinY, index / width);
+                    piece.MaxY = Math.Max(piece.MaxY, index / width);
+                }
+
+                result.Add(piece);
+            }
+        }
+
+        return result;
+    }
+
     private static void Merge(List<Component> candidates)
     {
         for (var merged = true; merged;)
@@ -356,6 +405,11 @@ public static class DropletSegmenter
 
     private static bool AreOneDroplet(Component a, Component b)
     {
+        if (a.SplitFrom != 0 && a.SplitFrom == b.SplitFrom)
+        {
+            return false;
+        }
+
         var width = Math.Max(a.MaxX, b.MaxX) - Math.Min(a.MinX, b.MinX) + 1;
         var height = Math.Max(a.MaxY, b.MaxY) - Math.Min(a.MinY, b.MinY) + 1;
         var aspect = (double)Math.Max(width, height) / Math.Min(width, height);

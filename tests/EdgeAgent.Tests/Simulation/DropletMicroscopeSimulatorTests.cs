@@ -44,9 +44,9 @@ public sealed class DropletMicroscopeSimulatorTests
     }
 
     [Fact]
-    public void NextSession_PlacesSeveralNonOverlappingDropletsInsideTheFrame()
+    public void NextSession_NoTouchingShare_PlacesSeveralNonOverlappingDropletsInsideTheFrame()
     {
-        var simulator = new DropletMicroscopeSimulator(seed: 2);
+        var simulator = new DropletMicroscopeSimulator(seed: 2, touchingShare: 0);
         for (var i = 0; i < 20; i++)
         {
             var droplets = simulator.NextSession().Droplets;
@@ -59,6 +59,59 @@ public sealed class DropletMicroscopeSimulatorTests
                     Assert.True(Math.Sqrt(Math.Pow(o.CentreX - d.CentreX, 2) + Math.Pow(o.CentreY - d.CentreY, 2)) > o.Radius + d.Radius));
             }
         }
+    }
+
+    [Fact]
+    public void NextSession_DefaultTouchingShare_PutsTouchingDropletsInAboutThatShareOfSessions()
+    {
+        var simulator = new DropletMicroscopeSimulator(seed: 3, width: 64, height: 64);
+        var touching = 0;
+        const int sessions = 400;
+        for (var i = 0; i < sessions; i++)
+        {
+            var droplets = simulator.NextSession().Droplets;
+            var pairs = droplets.SelectMany((a, j) => droplets.Skip(j + 1).Select(b => (a, b))).ToList();
+            foreach (var (a, b) in pairs)
+            {
+                // Touching means rim to rim or overlapping by at most 15% of the smaller radius; any other pair keeps the film's gap.
+                var distance = Math.Sqrt(Math.Pow(a.CentreX - b.CentreX, 2) + Math.Pow(a.CentreY - b.CentreY, 2));
+                Assert.True(distance >= a.Radius + b.Radius + 2 || (distance <= a.Radius + b.Radius + 1e-9 && distance >= a.Radius + b.Radius - (0.15 * Math.Min(a.Radius, b.Radius)) - 1e-9),
+                    $"droplets {distance:F2} apart with radii {a.Radius:F2} and {b.Radius:F2}");
+            }
+
+            Assert.All(droplets, d => Assert.True(d.CentreX - d.Radius >= 0 && d.CentreX + d.Radius <= 64 && d.CentreY - d.Radius >= 0 && d.CentreY + d.Radius <= 64));
+            touching += pairs.Any(p => Math.Sqrt(Math.Pow(p.a.CentreX - p.b.CentreX, 2) + Math.Pow(p.a.CentreY - p.b.CentreY, 2)) <= p.a.Radius + p.b.Radius + 1e-9) ? 1 : 0;
+        }
+
+        // A crowded film sometimes has no room beside the chosen partner, so a little under the share.
+        Assert.InRange(touching, (int)(0.15 * sessions), (int)(DropletMicroscopeSimulator.DefaultTouchingShare * sessions * 1.2));
+    }
+
+    [Fact]
+    public void NextSession_TouchingShare_KeepsEverythingElseOfTheSeedsSessions()
+    {
+        var apart = new DropletMicroscopeSimulator(seed: 7, width: 64, height: 64, maxDegradation: 0.5f, touchingShare: 0);
+        var touching = new DropletMicroscopeSimulator(seed: 7, width: 64, height: 64, maxDegradation: 0.5f, touchingShare: 1);
+        var added = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var without = apart.NextSession();
+            var with = touching.NextSession();
+            Assert.Equal((without.Voc, without.ConcentrationPercent, without.DegradationLevel, without.NoiseSeed), (with.Voc, with.ConcentrationPercent, with.DegradationLevel, with.NoiseSeed));
+            Assert.Equal(without.Droplets, with.Droplets.Take(without.Droplets.Count));
+            added += with.Droplets.Count - without.Droplets.Count;
+        }
+
+        Assert.True(added >= 20, $"{added} touching droplets added to 20 sessions at share 1");
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Constructor_TouchingShareOutsideZeroToOne_IsRefused(double share)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DropletMicroscopeSimulator(1, touchingShare: share));
     }
 
     [Fact]

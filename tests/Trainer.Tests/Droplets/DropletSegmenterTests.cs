@@ -16,7 +16,8 @@ public class DropletSegmenterTests(ITestOutputHelper output)
     [InlineData(128, 0.5f)]
     public void Find_SimulatedFrames_FindsTheSimulatorsDropletsCentredWithinTolerance(int side, float maxDegradation)
     {
-        var simulator = new DropletMicroscopeSimulator(11, side, side, maxDegradation);
+        // Films that keep a gap between droplets, as these figures were measured on; TouchingDropletSplitTests covers touching ones.
+        var simulator = new DropletMicroscopeSimulator(11, side, side, maxDegradation, touchingShare: 0);
         int frames = 0, exactCount = 0, withinOne = 0, truthDroplets = 0, matched = 0, diameterClose = 0;
         for (var s = 0; s < 80; s++)
         {
@@ -41,8 +42,8 @@ public class DropletSegmenterTests(ITestOutputHelper output)
         output.WriteLine($"{side}px, degradation ≤ {maxDegradation}: count exact in {exactCount}/{frames} frames, within one in {withinOne}/{frames}; {matched}/{truthDroplets} matched, {diameterClose} with the diameter within 30%");
         var summary = $"{side}px, degradation ≤ {maxDegradation}: count exact in {exactCount}/{frames} frames, within one in {withinOne}/{frames}; "
             + $"{matched}/{truthDroplets} droplets found within a quarter radius of their centre, {diameterClose} of them with the diameter within 30%";
-        // Measured (seed 11, 80 frames each): count exact in 69-76% of frames, within one in 92-95%, 85-87% of droplets
-        // found within a quarter radius of their centre. Misses: neighbours a few pixels apart joined into one, and
+        // Measured (seed 11, 80 frames each, with the split of touching droplets): count exact in 71-81% of frames, within
+        // one in 94-98%, 87-90% of droplets found within a quarter radius of their centre. Misses: neighbours a few pixels apart joined into one, and
         // dim droplets (VOCs that darken them, at high degradation) broken into pieces.
         Assert.True(withinOne >= 0.85 * frames, summary);
         Assert.True(exactCount >= 0.6 * frames, summary);
@@ -112,7 +113,7 @@ public class DropletSegmenterTests(ITestOutputHelper output)
     [Fact]
     public void Crop_SimulatedFrame_CentresEachCropOnItsDroplet()
     {
-        var simulator = new DropletMicroscopeSimulator(5, 128, 128);
+        var simulator = new DropletMicroscopeSimulator(5, 128, 128, touchingShare: 0);
         var session = simulator.NextSession();
         var crops = DropletSegmenter.Crop(Frame(simulator, session, session.FrameCount - 1));
 
