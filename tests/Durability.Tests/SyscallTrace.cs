@@ -98,10 +98,16 @@ internal sealed partial class SyscallTrace : IDisposable
     {
         if (IsRunning())
         {
-            // SIGINT makes strace detach cleanly; killing it outright could leave this process stopped mid-call.
+            // SIGINT makes strace detach cleanly. It once did not exit, and the unbounded wait for it held this test and
+            // every strace test behind it until the run's hang timeout ended the test host; if it is still there after the
+            // patience, killing it makes the kernel detach it from every thread of this process.
             using var interrupt = Process.Start("kill", ["-INT", _strace.Id.ToString(CultureInfo.InvariantCulture)]);
-            interrupt.WaitForExit();
-            _strace.WaitForExit();
+            interrupt.WaitForExit(Patience);
+            if (!_strace.WaitForExit(Patience))
+            {
+                _strace.Kill();
+                _strace.WaitForExit(Patience);
+            }
         }
 
         _strace.Dispose();
