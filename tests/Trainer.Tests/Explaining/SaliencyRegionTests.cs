@@ -17,41 +17,37 @@ public sealed class SaliencyRegionTests(ITestOutputHelper output)
 {
     private static readonly Device[] CpuCpu = [CPU, CPU];
 
-    [Fact]
-    public async Task DropletCnn_TrainedOnPatternInTopLeftQuadrant_PutsMostSaliencyThere()
+    [Theory]
+    [InlineData("droplet")]
+    [InlineData("swing")]
+    public async Task TaskModel_TrainedOnAClassDecidedInOneRegion_PutsMostSaliencyThere(string task)
     {
-        var train = RegionTasks.Images(perClass: 60, seed: 2);
-        var heldOut = RegionTasks.Images(perClass: 12, seed: 3);
-        using var untrained = ModelCatalog.Create(ModelCatalog.DropletCnn, 2, seed: 5);
-        var untrainedShare = await MeanShareAsync(untrained, heldOut, RegionTasks.InTopLeftQuadrant);
-        using var model = ModelCatalog.Create(ModelCatalog.DropletCnn, 2, seed: 5);
+        var region = Regions[task];
+        var train = region.Examples(region.TrainPerClass, 2);
+        var heldOut = region.Examples(region.HeldOutPerClass, 3);
+        using var untrained = ModelCatalog.Create(region.Model, 2, seed: 5);
+        var untrainedShare = await MeanShareAsync(untrained, heldOut, region.Contains);
+        using var model = ModelCatalog.Create(region.Model, 2, seed: 5);
 
-        var accuracy = await TrainAsync(model, train, heldOut, epochs: 12);
-        var share = await MeanShareAsync(model, heldOut, RegionTasks.InTopLeftQuadrant);
-        output.WriteLine($"droplet-cnn: held-out accuracy {accuracy:P0}, saliency in the top-left quadrant {share:P1} trained, {untrainedShare:P1} untrained");
+        var accuracy = await TrainAsync(model, train, heldOut, region.Epochs);
+        var share = await MeanShareAsync(model, heldOut, region.Contains);
+        output.WriteLine($"{region.Model}: held-out accuracy {accuracy:P0}, saliency in {region.Description} {share:P1} trained, {untrainedShare:P1} untrained");
 
         Assert.True(accuracy >= 0.9, $"held-out accuracy {accuracy:P0}: the model did not learn the task, so its maps mean nothing");
-        Assert.True(share > 0.5, $"the top-left quadrant (25 % of the crop) holds {share:P0} of the saliency of class-0 crops");
+        Assert.True(share > 0.5, $"{region.Description} holds {share:P0} of the saliency of class-0 inputs");
         Assert.True(share > untrainedShare + 0.15, $"trained {share:P0} against untrained {untrainedShare:P0}: the maps do not follow what was learnt");
     }
 
-    [Fact]
-    public async Task SwingCnn_TrainedOnBurstInOneChannelAndTimeSpan_PutsMostSaliencyThere()
+    /// <summary>A task model and a two-class task whose class is decided inside one known region of its input.</summary>
+    private sealed record RegionTask(string Model, Func<int, int, List<Example>> Examples, int TrainPerClass, int HeldOutPerClass, int Epochs, Func<int, bool> Contains, string Description);
+
+    private static readonly Dictionary<string, RegionTask> Regions = new()
     {
-        var train = RegionTasks.Windows(perClass: 40, seed: 2);
-        var heldOut = RegionTasks.Windows(perClass: 10, seed: 3);
-        using var untrained = ModelCatalog.Create(ModelCatalog.SwingCnn, 2, seed: 5);
-        var untrainedShare = await MeanShareAsync(untrained, heldOut, RegionTasks.InBurstRegion);
-        using var model = ModelCatalog.Create(ModelCatalog.SwingCnn, 2, seed: 5);
-
-        var accuracy = await TrainAsync(model, train, heldOut, epochs: 10);
-        var share = await MeanShareAsync(model, heldOut, RegionTasks.InBurstRegion);
-        output.WriteLine($"swing-cnn: held-out accuracy {accuracy:P0}, saliency in the burst region {share:P1} trained, {untrainedShare:P1} untrained");
-
-        Assert.True(accuracy >= 0.9, $"held-out accuracy {accuracy:P0}: the model did not learn the task, so its maps mean nothing");
-        Assert.True(share > 0.5, $"channel 7's samples 160..351 (4.7 % of the window) hold {share:P0} of the saliency of class-0 windows");
-        Assert.True(share > untrainedShare + 0.15, $"trained {share:P0} against untrained {untrainedShare:P0}: the maps do not follow what was learnt");
-    }
+        ["droplet"] = new(ModelCatalog.DropletCnn, RegionTasks.Images, 60, 12, 12, RegionTasks.InTopLeftQuadrant,
+            "the top-left quadrant (25 % of the crop)"),
+        ["swing"] = new(ModelCatalog.SwingCnn, RegionTasks.Windows, 40, 10, 10, RegionTasks.InBurstRegion,
+            "channel 7's samples 160..351 (4.7 % of the window)"),
+    };
 
     private static async Task<double> TrainAsync(BlockSequence model, List<Example> train, List<Example> heldOut, int epochs)
     {
