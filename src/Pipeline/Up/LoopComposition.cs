@@ -24,6 +24,8 @@ internal static class LoopComposition
             new("Trainer:MinExamplesPerClass", "12"),
             new("Trainer:MinClasses", "9"),
             new("Trainer:Epochs", "20"),
+            // Rounds keep a bounded time on two cores as the store grows: each trains on a fresh sample of this many examples.
+            new("Trainer:MaxTrainExamples", "3000"),
             new("Trainer:SigningKeyPath", LoopIdentities.ModelSigningKeyPath(dataFolder)),
             // Small frames keep a droplet round short on two cores; the model resamples to its own input size anyway.
             new("Agents:0:DeviceId", GolfDevice),

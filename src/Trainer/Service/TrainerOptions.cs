@@ -57,6 +57,10 @@ public sealed class TrainerOptions : ICheckedSettings
 
     public double HeldOutFraction { get; set; } = 0.2;
 
+    /// <summary>At most this many training examples per round (0: all): a class-stratified sample drawn afresh each round
+    /// (<see cref="Dataset.RoundSample"/>), so a round's time stops growing with the store. The held-out side is never sampled.</summary>
+    public int MaxTrainExamples { get; set; }
+
     /// <summary>Saliency maps (PNG) stored beside each blessed version, per class, of held-out examples (docs/EXPLAIN.md);
     /// 0 stores none. Each costs about one training minibatch of 16 examples, forward and backward.</summary>
     public int ExplainedExamplesPerClass { get; set; } = 2;
@@ -134,6 +138,7 @@ public sealed class TrainerOptions : ICheckedSettings
         problems.Range(nameof(Split), Split, SplitPlanner.Automatic, 16);
         problems.Require(DeviceList.TryParse(Devices, out _, out var deviceError), nameof(Devices), $"\"{Devices}\": {deviceError}");
         problems.Range(nameof(HeldOutFraction), HeldOutFraction, 0.05, 0.5);
+        problems.Range(nameof(MaxTrainExamples), MaxTrainExamples, 0, int.MaxValue);
         problems.Range(nameof(ExplainedExamplesPerClass), ExplainedExamplesPerClass, 0, 16);
         problems.Range(nameof(MinExamplesPerClass), MinExamplesPerClass, 1, 100_000);
         problems.Range(nameof(MinClasses), MinClasses, 2, 1024);

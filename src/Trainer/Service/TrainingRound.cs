@@ -46,7 +46,8 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
         var definition = (tasks ?? TaskRegistry.BuiltIn).Find(task);
         telemetry?.RoundStarted(task, round);
         var reader = new StoreDatasetReader(store);
-        var data = await reader.ReadAsync(definition, options.HeldOutFraction, cancellationToken);
+        var stored = await reader.ReadAsync(definition, options.HeldOutFraction, cancellationToken);
+        var data = RoundSample.AtMost(stored, options.MaxTrainExamples, options.Seed, round);
         foreach (var reason in reader.Skipped)
         {
             logger.LogWarning("round {Round} {Task}: skipped {Reason}", round, task, reason);
@@ -65,7 +66,8 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
         using var model = ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
         var settings = options.TrainingSettings(devices) with { Augmentation = definition.Augmentation };
-        logger.LogInformation("round {Round} {Task}: {Train} training examples, augmentation {Augmentation}", round, task, data.Train.Count, AugmentationNames.Name(settings.Augmentation));
+        logger.LogInformation("round {Round} {Task}: {Train} training examples{Sampled}, augmentation {Augmentation}", round, task, data.Train.Count,
+            data.Train.Count == stored.Train.Count ? "" : $" (a sample of the {stored.Train.Count} stored: Trainer:MaxTrainExamples)", AugmentationNames.Name(settings.Augmentation));
         var outcome = await run.TrainAsync(model, data, options.Schedule, settings, onStep: telemetry is null ? null : _ => telemetry.Heartbeat(), onPlan: null,
             progress =>
             {
