@@ -101,4 +101,31 @@ public sealed class TrainingRoundTests : IDisposable
         Assert.Equal(second.Accuracy, card.Blessing.CandidateScore, 6);
         Assert.Contains(log.Messages, m => m.StartsWith("round 2 swing: accuracy", StringComparison.Ordinal) && m.Contains("not blessed", StringComparison.Ordinal));
     }
+    [Fact]
+    public async Task WarmStart_SecondRound_StartsFromTheCurrentVersionsWeights_AndItsCardSaysSo()
+    {
+        await using var store = EmbeddedTelemetryStore.Open(Path.Combine(_folder, "store"));
+        await LabelledSwingSessions.WriteAsync(store, sessionsPerClass: 12);
+        var registry = new ModelRegistry(_folder);
+        var log = new RecordingLogger();
+        var learn = new TrainerOptions { DataFolder = _folder, Epochs = 10, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25, WarmStart = true };
+        var first = await Bounded.WithinAsync(new TrainingRound(learn, store, registry, announcer: null, TimeProvider.System, log).RunAsync(1, LearningTasks.Swing, CancellationToken.None),
+            RoundPatience, "round 1");
+
+        // One epoch at the smallest learning rate moves no weight far: a fresh start would stay near chance (1 in 9), a
+        // warm one near what round 1 learnt. A margin no candidate can gain keeps v1 current, so the card is the rejected one's.
+        var barelyMove = new TrainerOptions
+        {
+            DataFolder = _folder, Epochs = 1, LearningRate = 1e-6, BatchSize = 16, MinExamplesPerClass = 4, HeldOutFraction = 0.25, WarmStart = true, BlessingMinimumMargin = 1,
+        };
+        var second = await Bounded.WithinAsync(new TrainingRound(barelyMove, store, registry, announcer: null, TimeProvider.System, log).RunAsync(2, LearningTasks.Swing, CancellationToken.None),
+            RoundPatience, "round 2");
+
+        Assert.True(first.Accuracy >= 0.5, $"round 1 reached {first.Accuracy:P0}: too little learnt for a warm start to show");
+        Assert.True(Math.Abs(second.Accuracy - first.Accuracy) <= 0.1, $"round 2 {second.Accuracy:P0} against round 1 {first.Accuracy:P0}: it did not start from v1's weights");
+        var card = ModelCardFile.Read(Assert.Single(Directory.GetDirectories(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "rejected"))))!;
+        Assert.Equal(1, card.Training.WarmStartedFrom);
+        Assert.Null(ModelCardFile.Read(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v1"))!.Training.WarmStartedFrom);
+        Assert.Contains(log.Messages, m => m.StartsWith("round 2 swing:", StringComparison.Ordinal) && m.Contains("starting from v1's weights", StringComparison.Ordinal));
+    }
 }

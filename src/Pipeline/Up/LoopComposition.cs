@@ -24,8 +24,10 @@ internal static class LoopComposition
             new("Trainer:MinExamplesPerClass", "12"),
             new("Trainer:MinClasses", "9"),
             new("Trainer:Epochs", "20"),
-            // Rounds keep a bounded time on two cores as the store grows: each trains on a fresh sample of this many examples.
+            // Rounds keep a bounded time on two cores as the store grows: each trains on a fresh sample of this many examples...
             new("Trainer:MaxTrainExamples", "3000"),
+            // ...and starts from the current version, so what earlier samples taught carries over.
+            new("Trainer:WarmStart", "true"),
             new("Trainer:SigningKeyPath", LoopIdentities.ModelSigningKeyPath(dataFolder)),
             // Small frames keep a droplet round short on two cores; the model resamples to its own input size anyway.
             new("Agents:0:DeviceId", GolfDevice),

@@ -61,6 +61,11 @@ public sealed class TrainerOptions : ICheckedSettings
     /// (<see cref="Dataset.RoundSample"/>), so a round's time stops growing with the store. The held-out side is never sampled.</summary>
     public int MaxTrainExamples { get; set; }
 
+    /// <summary>Start each round from the current version's weights (when it has this round's classes, architecture and
+    /// input) instead of a fresh initialisation, so what earlier rounds learnt carries over; with <see cref="MaxTrainExamples"/>
+    /// each round then adds a new sample to what the model knows.</summary>
+    public bool WarmStart { get; set; }
+
     /// <summary>Saliency maps (PNG) stored beside each blessed version, per class, of held-out examples (docs/EXPLAIN.md);
     /// 0 stores none. Each costs about one training minibatch of 16 examples, forward and backward.</summary>
     public int ExplainedExamplesPerClass { get; set; } = 2;

@@ -63,11 +63,13 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
             throw new InvalidOperationException(error ?? options.Devices);
         }
 
-        using var model = ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
+        var current = registry.Current(task);
+        using var model = StartingModel(current, definition, data, out var warmStartedFrom);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
         var settings = options.TrainingSettings(devices) with { Augmentation = definition.Augmentation };
-        logger.LogInformation("round {Round} {Task}: {Train} training examples{Sampled}, augmentation {Augmentation}", round, task, data.Train.Count,
-            data.Train.Count == stored.Train.Count ? "" : $" (a sample of the {stored.Train.Count} stored: Trainer:MaxTrainExamples)", AugmentationNames.Name(settings.Augmentation));
+        logger.LogInformation("round {Round} {Task}: {Train} training examples{Sampled}, augmentation {Augmentation}, {Start}", round, task, data.Train.Count,
+            data.Train.Count == stored.Train.Count ? "" : $" (a sample of the {stored.Train.Count} stored: Trainer:MaxTrainExamples)", AugmentationNames.Name(settings.Augmentation),
+            warmStartedFrom is { } from ? $"starting from v{from}'s weights" : "starting from fresh weights");
         var outcome = await run.TrainAsync(model, data, options.Schedule, settings, onStep: telemetry is null ? null : _ => telemetry.Heartbeat(), onPlan: null,
             progress =>
             {
@@ -78,7 +80,6 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
         telemetry?.StagesBusy(task, outcome.StageBusyTimes);
         var (metrics, confusion) = (outcome.Metrics, outcome.Confusion);
 
-        var current = registry.Current(task);
         var currentOnSameData = await Task.Factory.StartNew(() => EvaluateCurrent(current, data), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var artifact = ModelArtifacts.Save(model);
         var createdMicros = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
@@ -87,7 +88,8 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
         // Only a blessed model takes a number: a candidate that is refused never names a version.
         int? version = blessed ? registry.NextVersion(task) : null;
         var report = new ReportMetrics(outcome.Schedule, model.Architecture, metrics.Accuracy, metrics.MacroF1, metrics.HeldOutExamples, metrics.ConcentrationMae, outcome.SamplesPerSecond, outcome.History);
-        var card = Card(task, version, model, createdMicros, artifact, data, outcome.DataIdentity, reader, outcome.Schedule, settings, outcome.SamplesPerSecond, metrics, confusion, decision);
+        var card = Card(task, version, model, createdMicros, artifact, data, outcome.DataIdentity, reader, outcome.Schedule, settings, outcome.SamplesPerSecond, metrics, confusion, decision,
+            warmStartedFrom);
         string? rejectedAs = null;
         if (version is { } number)
         {
@@ -126,6 +128,31 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
     /// same data (TFX's evaluator); null when there is no current model, its class list differs from this round's
     /// (the two cannot be compared), or its artifact no longer loads.
     /// </summary>
+    /// <summary>
+    /// The model a round trains: the current version's weights with <see cref="TrainerOptions.WarmStart"/> when that version
+    /// has this round's architecture, classes and input (and its artifact loads), else a fresh seeded initialisation.
+    /// </summary>
+    private BlockSequence StartingModel(ModelManifest? current, ILearningTask definition, TrainingData data, out int? warmStartedFrom)
+    {
+        warmStartedFrom = null;
+        if (options.WarmStart && current is not null && current.Architecture == definition.Architecture
+            && current.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal) && current.InputShape.SequenceEqual(definition.InputShape))
+        {
+            try
+            {
+                var loaded = ModelArtifacts.LoadBlocks(registry.ReadArtifact(current), current);
+                warmStartedFrom = current.Version;
+                return loaded;
+            }
+            catch (Exception e) when (e is ModelArtifactException or IOException)
+            {
+                logger.LogWarning("current {Task} model v{Version} cannot be loaded to start from ({Error}); starting from fresh weights", current.Task, current.Version, e.Message);
+            }
+        }
+
+        return ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
+    }
+
     private ModelMetrics? EvaluateCurrent(ModelManifest? current, TrainingData data)
     {
         if (current is null || !current.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal))
@@ -185,7 +212,7 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
     }
 
     private ModelCard Card(string task, int? version, BlockSequence model, long createdMicros, byte[] artifact, TrainingData data, string dataIdentity, StoreDatasetReader reader,
-        string schedule, TrainingSettings settings, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision)
+        string schedule, TrainingSettings settings, double samplesPerSecond, ModelMetrics metrics, ConfusionMatrix confusion, BlessingDecision decision, int? warmStartedFrom)
     {
         var (sessions, from, to) = reader.SessionSpan;
         return new ModelCard(
@@ -195,7 +222,8 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
             Iso(createdMicros),
             typeof(TrainingRound).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             new ModelCardTraining(schedule, options.Epochs, options.BatchSize, options.LearningRate, options.Momentum, options.Split, options.Devices, options.Seed,
-                options.HeldOutFraction, samplesPerSecond, AugmentationNames.Name(settings.Augmentation), LearningRates.Name(settings.LearningRateSchedule), settings.WeightDecay),
+                options.HeldOutFraction, samplesPerSecond, AugmentationNames.Name(settings.Augmentation), LearningRates.Name(settings.LearningRateSchedule), settings.WeightDecay,
+                warmStartedFrom),
             new ModelCardData(dataIdentity, sessions, from is { } f ? Iso(f) : null, to is { } t ? Iso(t) : null, data.Train.Count, data.HeldOut.Count, [.. reader.Skipped]),
             new ModelCardHeldOut(metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae, confusion.PerClass(),
                 metrics.DropletAccuracy is null ? null : new HeldOutScores(metrics.HeldOutExamples, metrics.Accuracy, metrics.MacroF1, metrics.ConcentrationMae),
