@@ -9,7 +9,10 @@ public static class Eventually
         TrueAsync(() => Task.FromResult(condition()), timeout, because);
 
     /// <summary>Polls <paramref name="condition"/>; throws a <see cref="TimeoutException"/> naming <paramref name="because"/> if it is still false at the deadline.</summary>
-    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string because)
+    public static Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string because) => TrueAsync(condition, timeout, () => because);
+
+    /// <summary>As above, with <paramref name="because"/> built at the deadline, so it can say what the condition last saw.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> because)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -21,7 +24,7 @@ public static class Eventually
 
             if (DateTime.UtcNow >= deadline)
             {
-                throw new TimeoutException($"still not true after {timeout.TotalSeconds:0.#} s: {because}");
+                throw new TimeoutException($"still not true after {timeout.TotalSeconds:0.#} s: {because()}");
             }
 
             await Task.Delay(PollInterval);

@@ -114,7 +114,9 @@ public sealed class IngestEndpointsTests(MosquittoBrokerFixture broker, InfluxDb
         {
             await ReadyAsync(endpoints, restarted, "ingest starts again");
             await using var store = new Storage.Influx.InfluxTelemetryStore(new Storage.Influx.InfluxOptions { Url = influx.Server.Url, Database = _database, BlobFolder = _data.Combine("blobs") });
-            await Eventually.TrueAsync(async () => (await store.CountAsync(Cancel())).MotionBatches == Total, Patience, $"every batch stored once:\n{restarted.RecentLog}");
+            long stored = 0;
+            await Eventually.TrueAsync(async () => (stored = (await store.CountAsync(Cancel())).MotionBatches) == Total, Patience,
+                () => $"every batch stored once ({stored} of {Total} stored):\n{restarted.RecentLog}\nthe first ingest's log:\n{ingest.RecentLog}");
         }
     }
 

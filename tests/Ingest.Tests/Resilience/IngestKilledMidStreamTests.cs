@@ -32,10 +32,18 @@ public sealed class IngestKilledMidStreamTests(MosquittoBrokerFixture broker, IT
         {
             await Eventually.TrueAsync(() => first.HasExited || first.RecentLog.Contains("subscribed", StringComparison.Ordinal), Patience, "the first ingest subscribes");
             Assert.False(first.HasExited, $"the first ingest exited early:\n{first.RecentLog}");
+            // The second half waits for the kill: ingest can store faster than the test sees 200 stored, and a kill after
+            // the last batch was stored would not be mid-stream.
+            var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             publishing = Task.Run(async () =>
             {
                 for (var i = 0; i < Total; i++)
                 {
+                    if (i == Total / 2)
+                    {
+                        await killed.Task;
+                    }
+
                     await publisher.PublishAsync(motion.Topic, motion.Payload(i), false, Cancel);
                     Interlocked.Increment(ref published);
                 }
@@ -43,6 +51,7 @@ public sealed class IngestKilledMidStreamTests(MosquittoBrokerFixture broker, IT
 
             await Eventually.TrueAsync(async () => await StoredAsync() >= 200 || publishing.IsFaulted, Patience, $"the first ingest stores some batches:\n{first.RecentLog}");
             await first.KillAsync();
+            killed.SetResult();
             storedAtKill = await StoredAsync();
             output.WriteLine($"killed with {storedAtKill} batches stored and {Volatile.Read(ref published)} published");
         }
