@@ -1,7 +1,12 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Pipeline.Hosting.Health;
 using Pipeline.Hosting.Mqtt;
+using Pipeline.Hosting.Observability;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
 
@@ -42,6 +47,29 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
         Assert.Equal("t/1/x", message.Topic);
         Assert.Equal("hello", Encoding.UTF8.GetString(message.Payload));
         Assert.False(message.Retain);
+    }
+
+    [Fact]
+    public async Task ASubscription_IsUnconfirmedUntilTheBrokerGrantsIt_AndTheBrokerCheckIsNotReadyMeanwhile()
+    {
+        await using var metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var telemetry = new MqttTelemetry(metrics.GetRequiredService<IMeterFactory>());
+        var factory = new MqttConnectionFactory(Broker, Logs, telemetry);
+        var health = new BrokerHealthCheck(telemetry, factory);
+        var connection = Track(factory.Create($"ready-{Guid.NewGuid():N}"));
+
+        // Asked for before connecting, as components do so that a resumed session's first messages find their handler.
+        var subscribed = connection.SubscribeAsync("ready/x", (_, _) => Task.CompletedTask, Cancel());
+        Assert.Equal(["ready/x"], connection.UnconfirmedSubscriptions);
+        Assert.Equal(HealthStatus.Unhealthy, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
+
+        await connection.ConnectAsync(Cancel());
+        await subscribed;
+
+        Assert.Empty(connection.UnconfirmedSubscriptions);
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
+        await connection.UnsubscribeAsync("ready/x", Cancel());
+        Assert.Empty(connection.UnconfirmedSubscriptions);
     }
 
     [Fact]

@@ -8,6 +8,10 @@ public static class Eventually
     public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string because) =>
         TrueAsync(() => Task.FromResult(condition()), timeout, because);
 
+    /// <summary>As above, with <paramref name="because"/> built at the deadline, so it can say what the condition last saw (a log, a count).</summary>
+    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, Func<string> because) =>
+        TrueAsync(() => Task.FromResult(condition()), timeout, because);
+
     /// <summary>Polls <paramref name="condition"/>; throws a <see cref="TimeoutException"/> naming <paramref name="because"/> if it is still false at the deadline.</summary>
     public static Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string because) => TrueAsync(condition, timeout, () => because);
 

@@ -53,6 +53,10 @@ public sealed class MqttConnection : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly ResiliencePipeline _retry;
     private readonly Dictionary<string, (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)> _handlers = new(StringComparer.Ordinal);
+
+    // Filters with a handler that the broker has not yet granted on the current session (guarded by _handlers' lock):
+    // until it has, messages on them are not delivered to us, so the connection is not ready for its work.
+    private readonly HashSet<string> _unconfirmed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Lock _reconnectGate = new();
     private readonly CancellationTokenSource _lifetime = new();
@@ -90,6 +94,21 @@ public sealed class MqttConnection : IAsyncDisposable
 
     public bool IsConnected => _client.IsConnected;
 
+    /// <summary>
+    /// The subscriptions the broker has not granted yet on this session (asked for, or lost with a session the broker
+    /// dropped, or refused), in order. A message published to one of them before it is granted never reaches us.
+    /// </summary>
+    public IReadOnlyList<string> UnconfirmedSubscriptions
+    {
+        get
+        {
+            lock (_handlers)
+            {
+                return [.. _unconfirmed.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
     /// <summary>Whether another client with this client id took the session over; this connection then no longer reconnects.</summary>
     public bool SessionTakenOver => _sessionTakenOver;
 
@@ -115,6 +134,7 @@ public sealed class MqttConnection : IAsyncDisposable
         lock (_handlers)
         {
             _handlers[filter] = (manual, handler);
+            _unconfirmed.Add(filter);
         }
 
         // A link that drops before the SUBACK fails the attempt; the reconnect re-subscribes only if the broker lost the
@@ -132,6 +152,7 @@ public sealed class MqttConnection : IAsyncDisposable
         lock (_handlers)
         {
             _handlers.Remove(filter);
+            _unconfirmed.Remove(filter);
         }
 
         if (_client.IsConnected)
@@ -302,6 +323,7 @@ public sealed class MqttConnection : IAsyncDisposable
         lock (_handlers)
         {
             filters = [.. _handlers.Keys];
+            _unconfirmed.UnionWith(filters);
         }
 
         if (filters.Length == 0)
@@ -329,6 +351,14 @@ public sealed class MqttConnection : IAsyncDisposable
         }
 
         var result = await _client.SubscribeAsync(builder.Build(), cancellationToken);
+        lock (_handlers)
+        {
+            foreach (var item in result.Items.Where(i => i.ResultCode <= MqttClientSubscribeResultCode.GrantedQoS2))
+            {
+                _unconfirmed.Remove(item.TopicFilter.Topic);
+            }
+        }
+
         foreach (var item in result.Items)
         {
             if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)

@@ -58,7 +58,7 @@ public sealed partial class AgentKilledMidModelUpdateTests(MosquittoBrokerFixtur
             {
                 await WaitUntilRunningAsync(agent, recorder, since, version);
                 var streamed = received.RawBatchCount;
-                await Eventually.TrueAsync(() => agent.HasExited || received.RawBatchCount >= streamed + 20, Patience, $"the agent streams:\n{agent.RecentLog}");
+                await Eventually.TrueAsync(() => agent.HasExited || received.RawBatchCount >= streamed + 20, Patience, () => $"the agent streams:\n{agent.RecentLog}");
 
                 version++;
                 var (manifest, artifact) = BuildModel(LearningTasks.Swing, version, GolfClubSimulator.ClassNames);
@@ -211,7 +211,7 @@ public sealed partial class AgentKilledMidModelUpdateTests(MosquittoBrokerFixtur
     /// <summary>Waits until the agent is dead, and fails unless it died for <paramref name="trigger"/> (marked before the kill).</summary>
     private static async Task KilledAsync(ComponentProcess agent, Task trigger, string what)
     {
-        await Eventually.TrueAsync(() => agent.HasExited, Patience, $"the agent is killed on {what}:\n{agent.RecentLog}");
+        await Eventually.TrueAsync(() => agent.HasExited, Patience, () => $"the agent is killed on {what}:\n{agent.RecentLog}");
         Assert.True(trigger.IsCompleted, $"the agent exited before {what}:\n{agent.RecentLog}");
         await agent.KillAsync();
     }

@@ -86,7 +86,7 @@ public sealed class AgentEndpointsTests(MosquittoBrokerFixture broker, ITestOutp
     private static async Task ReadyAsync(ComponentEndpoints endpoints, ComponentProcess process, string because)
     {
         HealthAnswer? answer = null;
-        await Eventually.TrueAsync(async () => process.HasExited || (answer = await endpoints.HealthAsync())?.Code == HttpStatusCode.OK, Patience, $"{because}: {answer}\n{process.RecentLog}");
+        await Eventually.TrueAsync(async () => process.HasExited || (answer = await endpoints.HealthAsync())?.Code == HttpStatusCode.OK, Patience, () => $"{because}: {answer}\n{process.RecentLog}");
         Assert.False(process.HasExited, process.RecentLog);
     }
 

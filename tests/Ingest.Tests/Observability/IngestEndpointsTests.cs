@@ -82,7 +82,7 @@ public sealed class IngestEndpointsTests(MosquittoBrokerFixture broker, InfluxDb
         var documented = DocumentedMetrics.Under("### Ingest");
         string? scrape = null;
         await Eventually.TrueAsync(async () => (scrape = await endpoints.MetricsAsync()) is { } text && documented.All(m => DocumentedMetrics.IsIn(text, m.Name)), Patience,
-            $"every documented ingest metric is scraped; missing: {string.Join(", ", documented.Where(m => scrape is null || !DocumentedMetrics.IsIn(scrape, m.Name)).Select(m => m.Name))}\n{ingest.RecentLog}");
+            () => $"every documented ingest metric is scraped; {(scrape is null ? "no answer from /metrics" : "missing: " + string.Join(", ", documented.Where(m => !DocumentedMetrics.IsIn(scrape, m.Name)).Select(m => m.Name)))}{(ingest.HasExited ? $"; ingest exited with {ingest.ExitCode}" : "")}\n{ingest.RecentLog}");
         Assert.Contains("pipeline_ingest_stored_total{", scrape, StringComparison.Ordinal);
         Assert.Contains($"pipeline_mqtt_connected{{", scrape, StringComparison.Ordinal);
     }
@@ -146,7 +146,7 @@ public sealed class IngestEndpointsTests(MosquittoBrokerFixture broker, InfluxDb
     private static async Task ReadyAsync(ComponentEndpoints endpoints, ComponentProcess process, string because)
     {
         HealthAnswer? answer = null;
-        await Eventually.TrueAsync(async () => process.HasExited || (answer = await endpoints.HealthAsync())?.Code == HttpStatusCode.OK, Patience, $"{because}: {answer}\n{process.RecentLog}");
+        await Eventually.TrueAsync(async () => process.HasExited || (answer = await endpoints.HealthAsync())?.Code == HttpStatusCode.OK, Patience, () => $"{because}: {answer}\n{process.RecentLog}");
         Assert.False(process.HasExited, process.RecentLog);
     }
 
@@ -154,7 +154,7 @@ public sealed class IngestEndpointsTests(MosquittoBrokerFixture broker, InfluxDb
     {
         HealthAnswer? answer = null;
         await Eventually.TrueAsync(async () => (answer = await endpoints.HealthAsync()) is { Code: HttpStatusCode.ServiceUnavailable } a && !a.IsHealthy(check),
-            Patience, $"{because}: {answer}\n{process.RecentLog}");
+            Patience, () => $"{because}: {answer}\n{process.RecentLog}");
         return answer!;
     }
 

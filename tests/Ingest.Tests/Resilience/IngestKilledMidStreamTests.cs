@@ -49,7 +49,7 @@ public sealed class IngestKilledMidStreamTests(MosquittoBrokerFixture broker, IT
                 }
             });
 
-            await Eventually.TrueAsync(async () => await StoredAsync() >= 200 || publishing.IsFaulted, Patience, $"the first ingest stores some batches:\n{first.RecentLog}");
+            await Eventually.TrueAsync(async () => await StoredAsync() >= 200 || publishing.IsFaulted, Patience, () => $"the first ingest stores some batches:\n{first.RecentLog}");
             await first.KillAsync();
             killed.SetResult();
             storedAtKill = await StoredAsync();

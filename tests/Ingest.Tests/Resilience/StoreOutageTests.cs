@@ -240,7 +240,7 @@ public sealed class StoreOutageTests(InfluxDbServerFixture influx, EmbeddedBroke
         await Eventually.TrueAsync(async () => second.HasExited || (await store.CountAsync(Cancel)).MotionBatches == PerDevice * fleet.Length, Patience,
             $"the restarted ingest drains what the killed one left:\n{second.RecentLog}");
         Assert.False(second.HasExited, second.RecentLog);
-        await Eventually.TrueAsync(() => second.HasExited || !Directory.EnumerateFiles(_data.Combine("spill")).Any(), Patience, $"the drained spill deleted:\n{second.RecentLog}");
+        await Eventually.TrueAsync(() => second.HasExited || !Directory.EnumerateFiles(_data.Combine("spill")).Any(), Patience, () => $"the drained spill deleted:\n{second.RecentLog}");
         await AssertStoredOnceAsync(store, fleet, PerDevice, "ingest SIGKILLed while draining its spill, then restarted");
     }
 

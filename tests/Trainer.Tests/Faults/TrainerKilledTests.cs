@@ -54,7 +54,7 @@ public sealed partial class TrainerKilledTests(ITestOutputHelper output) : IDisp
 
         using (var first = StartTrainer(broker, Epochs))
         {
-            await Eventually.TrueAsync(() => first.HasExited || File.Exists(CheckpointPath), Patience, $"the first trainer writes a checkpoint:\n{first.RecentLog}");
+            await Eventually.TrueAsync(() => first.HasExited || File.Exists(CheckpointPath), Patience, () => $"the first trainer writes a checkpoint:\n{first.RecentLog}");
             Assert.False(first.HasExited, $"the first trainer exited before its first checkpoint:\n{first.RecentLog}");
             await first.KillAsync();
         }
@@ -67,7 +67,7 @@ public sealed partial class TrainerKilledTests(ITestOutputHelper output) : IDisp
         string log;
         using (var second = StartTrainer(broker, Epochs))
         {
-            await Eventually.TrueAsync(() => second.HasExited, Patience, $"the restarted trainer finishes its round:\n{second.RecentLog}");
+            await Eventually.TrueAsync(() => second.HasExited, Patience, () => $"the restarted trainer finishes its round:\n{second.RecentLog}");
             log = second.RecentLog;
         }
 
@@ -111,7 +111,7 @@ public sealed partial class TrainerKilledTests(ITestOutputHelper output) : IDisp
         string log;
         using (var last = StartTrainer(broker, Epochs))
         {
-            await Eventually.TrueAsync(() => last.HasExited, Patience, $"the last trainer finishes its round:\n{last.RecentLog}");
+            await Eventually.TrueAsync(() => last.HasExited, Patience, () => $"the last trainer finishes its round:\n{last.RecentLog}");
             log = last.RecentLog;
         }
 
@@ -161,7 +161,7 @@ public sealed partial class TrainerKilledTests(ITestOutputHelper output) : IDisp
 
             try
             {
-                await Eventually.TrueAsync(() => kill.IsValueCreated || pause.IsValueCreated || trainer.HasExited, Patience, $"the trainer reaches {point}:\n{trainer.RecentLog}");
+                await Eventually.TrueAsync(() => kill.IsValueCreated || pause.IsValueCreated || trainer.HasExited, Patience, () => $"the trainer reaches {point}:\n{trainer.RecentLog}");
             }
             finally
             {
