@@ -22,15 +22,19 @@ internal sealed class SwingTask : LearningTask<MotionBatch, MotionSeries>
 
     protected override DecodeResult<MotionBatch> DecodeItem(ReadOnlySpan<byte> payload) => MotionBatchCodec.Decode(payload);
 
+    // Each channel's limit, indexed by channel: Check runs over every sample ingest receives.
+    private static readonly float[] Limits = [.. Enumerable.Range(0, MotionChannels.Count).Select(MotionChannels.Limit)];
+
     protected override TaskRefusal? Check(MotionBatch batch)
     {
-        for (var i = 0; i < batch.Samples.Length; i++)
+        ReadOnlySpan<float> samples = batch.Samples;
+        ReadOnlySpan<float> limits = Limits;
+        for (int i = 0, channel = 0; i < samples.Length; i++, channel = channel == limits.Length - 1 ? 0 : channel + 1)
         {
-            var channel = i % MotionChannels.Count;
-            var limit = MotionChannels.Limit(channel);
-            if (Math.Abs(batch.Samples[i]) > limit)
+            if (Math.Abs(samples[i]) > limits[channel])
             {
-                return new TaskRefusal("OutOfRange", $"sample {i / MotionChannels.Count} channel {MotionChannels.Names[channel]} is {batch.Samples[i]}, beyond the ±{limit} a working sensor reports");
+                return new TaskRefusal("OutOfRange",
+                    $"sample {i / limits.Length} channel {MotionChannels.Names[channel]} is {samples[i]}, beyond the ±{limits[channel]} a working sensor reports");
             }
         }
 
