@@ -101,6 +101,7 @@ public sealed class TrainingRoundTests : IDisposable
         Assert.Equal(second.Accuracy, card.Blessing.CandidateScore, 6);
         Assert.Contains(log.Messages, m => m.StartsWith("round 2 swing: accuracy", StringComparison.Ordinal) && m.Contains("not blessed", StringComparison.Ordinal));
     }
+
     [Fact]
     public async Task WarmStart_SecondRound_StartsFromTheCurrentVersionsWeights_AndItsCardSaysSo()
     {
@@ -127,5 +128,6 @@ public sealed class TrainingRoundTests : IDisposable
         Assert.Equal(1, card.Training.WarmStartedFrom);
         Assert.Null(ModelCardFile.Read(Path.Combine(registry.TaskFolder(LearningTasks.Swing), "v1"))!.Training.WarmStartedFrom);
         Assert.Contains(log.Messages, m => m.StartsWith("round 2 swing:", StringComparison.Ordinal) && m.Contains("starting from v1's weights", StringComparison.Ordinal));
+        Assert.Contains(log.Messages, m => m.StartsWith("round 1 swing:", StringComparison.Ordinal) && m.Contains("starting from fresh weights (warm start: no current model)", StringComparison.Ordinal));
     }
 }

@@ -64,12 +64,12 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
         }
 
         var current = registry.Current(task);
-        using var model = StartingModel(current, definition, data, out var warmStartedFrom);
+        using var model = StartingModel(current, definition, data, out var warmStartedFrom, out var start);
         var run = new TrainingRun(Path.Combine(options.DataFolder, "checkpoints", $"{task}.checkpoint"), logger);
         var settings = options.TrainingSettings(devices) with { Augmentation = definition.Augmentation };
         logger.LogInformation("round {Round} {Task}: {Train} training examples{Sampled}, augmentation {Augmentation}, {Start}", round, task, data.Train.Count,
             data.Train.Count == stored.Train.Count ? "" : $" (a sample of the {stored.Train.Count} stored: Trainer:MaxTrainExamples)", AugmentationNames.Name(settings.Augmentation),
-            warmStartedFrom is { } from ? $"starting from v{from}'s weights" : "starting from fresh weights");
+            start);
         var outcome = await run.TrainAsync(model, data, options.Schedule, settings, onStep: telemetry is null ? null : _ => telemetry.Heartbeat(), onPlan: null,
             progress =>
             {
@@ -124,35 +124,44 @@ internal sealed class TrainingRound(TrainerOptions options, ITelemetryStore stor
     }
 
     /// <summary>
-    /// The current model's metrics on this round's held-out examples, so the candidate is judged against it on the
-    /// same data (TFX's evaluator); null when there is no current model, its class list differs from this round's
-    /// (the two cannot be compared), or its artifact no longer loads.
-    /// </summary>
-    /// <summary>
     /// The model a round trains: the current version's weights with <see cref="TrainerOptions.WarmStart"/> when that version
     /// has this round's architecture, classes and input (and its artifact loads), else a fresh seeded initialisation.
+    /// <paramref name="start"/> says which, and for a fresh start with warm start on, why.
     /// </summary>
-    private BlockSequence StartingModel(ModelManifest? current, ILearningTask definition, TrainingData data, out int? warmStartedFrom)
+    private BlockSequence StartingModel(ModelManifest? current, ILearningTask definition, TrainingData data, out int? warmStartedFrom, out string start)
     {
         warmStartedFrom = null;
-        if (options.WarmStart && current is not null && current.Architecture == definition.Architecture
-            && current.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal) && current.InputShape.SequenceEqual(definition.InputShape))
+        var unfit = !options.WarmStart ? null
+            : current is null ? "no current model"
+            : current.Architecture != definition.Architecture ? $"v{current.Version} is a {current.Architecture}, this round trains a {definition.Architecture}"
+            : !current.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal) ? $"v{current.Version} has classes {string.Join(", ", current.Classes)}; this round's data has {string.Join(", ", data.Classes)}"
+            : !current.InputShape.SequenceEqual(definition.InputShape) ? $"v{current.Version} takes input [{string.Join(", ", current.InputShape)}], this round [{string.Join(", ", definition.InputShape)}]"
+            : null;
+        if (options.WarmStart && unfit is null && current is not null)
         {
             try
             {
                 var loaded = ModelArtifacts.LoadBlocks(registry.ReadArtifact(current), current);
                 warmStartedFrom = current.Version;
+                start = $"starting from v{current.Version}'s weights";
                 return loaded;
             }
             catch (Exception e) when (e is ModelArtifactException or IOException)
             {
                 logger.LogWarning("current {Task} model v{Version} cannot be loaded to start from ({Error}); starting from fresh weights", current.Task, current.Version, e.Message);
+                unfit = $"v{current.Version} does not load";
             }
         }
 
+        start = unfit is null ? "starting from fresh weights" : $"starting from fresh weights (warm start: {unfit})";
         return ModelCatalog.CreateForInput(definition.Architecture, data.Classes.Count, definition.InputShape, options.Seed);
     }
 
+    /// <summary>
+    /// The current model's metrics on this round's held-out examples, so the candidate is judged against it on the
+    /// same data (TFX's evaluator); null when there is no current model, its class list differs from this round's
+    /// (the two cannot be compared), or its artifact no longer loads.
+    /// </summary>
     private ModelMetrics? EvaluateCurrent(ModelManifest? current, TrainingData data)
     {
         if (current is null || !current.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal))
