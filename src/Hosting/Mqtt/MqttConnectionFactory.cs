@@ -90,6 +90,6 @@ public sealed class MqttConnectionFactory
 
         var options = builder.Build();
         ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = Broker.SocketBufferBytes;
-        return new MqttConnection(new MqttClientFactory().CreateMqttClient(), options, Broker, _loggers.CreateLogger($"Mqtt.{clientId}"), [authority, clientCertificate], _telemetry);
+        return new MqttConnection(new MqttClientFactory().CreateMqttClient(new BufferedClientAdapterFactory()), options, Broker, _loggers.CreateLogger($"Mqtt.{clientId}"), [authority, clientCertificate], _telemetry);
     }
 }
