@@ -54,6 +54,10 @@ public sealed class MqttConnection : IAsyncDisposable
     private readonly ResiliencePipeline _retry;
     private readonly Dictionary<string, (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)> _handlers = new(StringComparer.Ordinal);
 
+    // The handlers as the receive path reads them, rebuilt under _handlers' lock whenever they change: every message is
+    // matched against them, without a lock or a per-message copy, and shared subscriptions' filters are unwrapped once.
+    private Route[] _routes = [];
+
     // Filters with a handler that the broker has not yet granted on the current session (guarded by _handlers' lock):
     // until it has, messages on them are not delivered to us, so the connection is not ready for its work.
     private readonly HashSet<string> _unconfirmed = new(StringComparer.Ordinal);
@@ -135,6 +139,7 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             _handlers[filter] = (manual, handler);
             _unconfirmed.Add(filter);
+            RebuildRoutes();
         }
 
         // A link that drops before the SUBACK fails the attempt; the reconnect re-subscribes only if the broker lost the
@@ -153,6 +158,7 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             _handlers.Remove(filter);
             _unconfirmed.Remove(filter);
+            RebuildRoutes();
         }
 
         if (_client.IsConnected)
@@ -433,14 +439,23 @@ public sealed class MqttConnection : IAsyncDisposable
     {
         var message = args.ApplicationMessage;
         var incoming = new MqttIncomingMessage(message.Topic, message.Payload.ToArray(), message.Retain);
-        (bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)[] matching;
-        lock (_handlers)
+        var routes = Volatile.Read(ref _routes);
+        var matching = new List<Route>(1);
+        foreach (var route in routes)
         {
-            matching = [.. _handlers.Where(h => MqttTopicFilterComparer.Compare(message.Topic, Topics.MatchingFilter(h.Key)) == MqttTopicFilterCompareResult.IsMatch).Select(h => h.Value)];
+            if (MqttTopicFilterComparer.Compare(message.Topic, route.Matching) == MqttTopicFilterCompareResult.IsMatch)
+            {
+                matching.Add(route);
+            }
         }
 
         // With several matching manual subscriptions, the PUBACK goes out once every one of them acknowledged.
-        var owed = matching.Count(m => m.Manual);
+        var owed = 0;
+        foreach (var route in matching)
+        {
+            owed += route.Manual ? 1 : 0;
+        }
+
         Func<CancellationToken, Task>? acknowledgeShared = null;
         if (owed > 0)
         {
@@ -449,7 +464,7 @@ public sealed class MqttConnection : IAsyncDisposable
             acknowledgeShared = ct => Interlocked.Decrement(ref owed) == 0 ? AcknowledgeAsync(args, connection, ct) : Task.CompletedTask;
         }
 
-        foreach (var (manual, handler) in matching)
+        foreach (var (_, manual, handler) in matching)
         {
             try
             {
@@ -462,6 +477,10 @@ public sealed class MqttConnection : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Called under _handlers' lock.</summary>
+    private void RebuildRoutes() =>
+        Volatile.Write(ref _routes, [.. _handlers.Select(h => new Route(Topics.MatchingFilter(h.Key), h.Value.Manual, h.Value.Handler))]);
 
     private async Task AcknowledgeAsync(MqttApplicationMessageReceivedEventArgs args, int connection, CancellationToken cancellationToken)
     {
@@ -479,4 +498,7 @@ public sealed class MqttConnection : IAsyncDisposable
             _logger.LogDebug(e, "acknowledging a message on {Topic} failed; the broker redelivers it", args.ApplicationMessage.Topic);
         }
     }
+
+    /// <summary>A handler and the topic filter messages are matched against (a shared subscription's, without "$share/group/").</summary>
+    private sealed record Route(string Matching, bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler);
 }
