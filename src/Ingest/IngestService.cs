@@ -67,7 +67,8 @@ internal sealed class IngestService(
 
         // The stages outlive stoppingToken so they can drain; _abandon stops them only if draining itself is cut short.
         var decodeLoop = Task.Run(() => decodeStage.RunAsync(received.Reader, decoded.Writer, _abandon.Token), CancellationToken.None);
-        var writeLoop = Task.Run(() => writer.RunAsync(decoded.Reader, _abandon.Token), CancellationToken.None);
+        using var writerThread = new DedicatedThreadScheduler("ingest store writer");
+        var writeLoop = Task.Factory.StartNew(() => writer.RunAsync(decoded.Reader, _abandon.Token), CancellationToken.None, TaskCreationOptions.None, writerThread).Unwrap();
         var quarantineLoop = Task.Run(() => quarantine.RunAsync(_abandon.Token), CancellationToken.None);
         // The spill is durable, so its drain stops as soon as ingest does; what it has not stored waits for the next run.
         var drainLoop = Task.Run(() => drainer.RunAsync(stoppingToken), CancellationToken.None);
