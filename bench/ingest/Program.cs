@@ -43,22 +43,22 @@ var liveInflux = new List<double>();
 // One drain of each kind first, not counted: the runs measure a running ingest, not the JIT compiling its receive, decode
 // and write paths (in a cold process that took a third of the CPU time of the drains).
 await RawBrokerDrain.MeasureSamplesPerSecondAsync(broker, MotionLoad.Create("rawwarm", messages, 10), cancel.Token);
-await BacklogDrainIngest.MeasureAsync(broker, work.Combine("drain-warm-up"), [], MotionLoad.Create("dwarm", messages, 10), cancel.Token);
+await BacklogDrainIngest.MeasureAsync(broker, work.Combine("drain-warm-up"), [], () => MotionLoad.Create("dwarm", messages, 10), cancel.Token);
 for (var r = 0; r < Repetitions; r++)
 {
     var (drain, publish) = await RawBrokerDrain.MeasureSamplesPerSecondAsync(broker, MotionLoad.Create($"raw{r}", messages, 10), cancel.Token);
     rawBroker.Add(drain);
     publishAlone.Add(publish);
-    drainEmbedded.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-embedded-{r}"), [], MotionLoad.Create($"demb{r}", messages, 10), cancel.Token));
+    drainEmbedded.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-embedded-{r}"), [], () => MotionLoad.Create($"demb{r}", messages, 10), cancel.Token));
     if (embeddedOnly)
     {
         continue;
     }
 
     rawStore.Add(await RawInfluxWrite.MeasureSamplesPerSecondAsync(influx.Url, work.Path, $"raw{r}", messages * (long)MotionLoad.SamplesPerBatch));
-    drainInflux.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-influx-{r}"), InfluxSettings($"drain{r}"), MotionLoad.Create($"dinf{r}", messages, 10), cancel.Token));
+    drainInflux.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-influx-{r}"), InfluxSettings($"drain{r}"), () => MotionLoad.Create($"dinf{r}", messages, 10), cancel.Token));
     // The same with one /write request at a time, as before Influx:WriteConcurrency existed: the before/after of that change in one run.
-    drainInfluxSerial.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-influx1-{r}"), [.. InfluxSettings($"drainserial{r}"), new("Influx:WriteConcurrency", "1")], MotionLoad.Create($"dins{r}", messages, 10), cancel.Token));
+    drainInfluxSerial.Add(await BacklogDrainIngest.MeasureAsync(broker, work.Combine($"drain-influx1-{r}"), [.. InfluxSettings($"drainserial{r}"), new("Influx:WriteConcurrency", "1")], () => MotionLoad.Create($"dins{r}", messages, 10), cancel.Token));
 }
 
 if (embeddedOnly)
