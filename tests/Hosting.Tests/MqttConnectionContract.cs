@@ -50,6 +50,34 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task ReceivedPayloads_StayIntactWhileLaterMessagesArrive()
+    {
+        // The connection hands receivers MQTTnet's own payload arrays (no copy): were they ever reused for a later
+        // message, the payloads a receiver still holds would change under it.
+        const int count = 300;
+        var received = Channel.CreateBounded<MqttIncomingMessage>(count);
+        var subscriber = await ConnectAsync("sub");
+        await subscriber.SubscribeAsync("p/+/x", (m, ct) => received.Writer.WriteAsync(m, ct).AsTask(), Cancel());
+        var publisher = await ConnectAsync("pub");
+        var payloads = Enumerable.Range(0, count).Select(i => Enumerable.Repeat((byte)i, 100 + i).ToArray()).ToList();
+
+        foreach (var (payload, i) in payloads.Select((p, i) => (p, i)))
+        {
+            await publisher.PublishAsync($"p/{i}/x", payload, retain: false, Cancel());
+        }
+
+        await Eventually.TrueAsync(() => received.Reader.Count == count, Patience, () => $"{received.Reader.Count} of {count} received");
+        var held = new List<MqttIncomingMessage>();
+        while (received.Reader.TryRead(out var message))
+        {
+            held.Add(message);
+        }
+
+        Assert.Equal(payloads, held.OrderBy(m => int.Parse(m.Topic.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture)).Select(m => m.Payload));
+        Assert.Equal(count, held.Select(m => m.Payload).Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
+    [Fact]
     public async Task ASubscription_IsUnconfirmedUntilTheBrokerGrantsIt_AndTheBrokerCheckIsNotReadyMeanwhile()
     {
         await using var metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();

@@ -1,4 +1,4 @@
 namespace Pipeline.Hosting.Mqtt;
 
-/// <summary>A received application message; the payload is copied out of the client's buffers and owned by the receiver.</summary>
+/// <summary>A received application message; the payload array belongs to this message alone (nothing else writes to it), and the receiver owns it.</summary>
 public sealed record MqttIncomingMessage(string Topic, byte[] Payload, bool Retain);
