@@ -74,7 +74,6 @@ public sealed class BufferedChannelTests
         Assert.Equal(packets.SelectMany(p => p), socket.Bytes);
         // The first send took whatever was pending when it started; everything written while it was held went in one more.
         Assert.InRange(socket.Writes, 1, 2);
-        Assert.Equal(socket.Writes, channel.SocketWrites);
     }
 
     [Fact]

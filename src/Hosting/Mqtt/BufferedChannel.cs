@@ -47,9 +47,6 @@ internal sealed class BufferedChannel(IMqttChannel inner) : IMqttChannel
 
     public bool IsSecureConnection => inner.IsSecureConnection;
 
-    /// <summary>How many socket writes the flushes made: fewer than the writes when they came in bursts.</summary>
-    internal int SocketWrites { get; private set; }
-
     public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
 
     /// <summary>Sends what is pending (a DISCONNECT packet, the last acknowledgements) before closing.</summary>
@@ -123,7 +120,6 @@ internal sealed class BufferedChannel(IMqttChannel inner) : IMqttChannel
 
             try
             {
-                SocketWrites++;
                 await inner.WriteAsync(new ReadOnlySequence<byte>(sending.WrittenMemory), true, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e)
