@@ -50,6 +50,34 @@ public abstract class MqttConnectionContract(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task Filters_DeliverExactlyTheTopicsTheyMatch_WhateverTheirLastLevel()
+    {
+        var received = Channel.CreateUnbounded<string>();
+        var subscriber = await ConnectAsync("sub");
+        foreach (var filter in new[] { "f/+", "solo", "f/+/end", "g/#" })
+        {
+            await subscriber.SubscribeAsync(filter, (m, ct) => received.Writer.WriteAsync($"{filter} {m.Topic}", ct).AsTask(), Cancel());
+        }
+
+        var publisher = await ConnectAsync("pub");
+        foreach (var topic in new[] { "f/1", "f/1/x", "xsolo", "solo", "f/2/end", "f/2/bend", "g", "g/1/end", "done/solo" })
+        {
+            await publisher.PublishAsync(topic, new byte[] { 1 }, retain: false, Cancel());
+        }
+
+        // Ordered on one connection: once the last matching topic is in, every earlier one has been delivered or never will be.
+        await subscriber.SubscribeAsync("done/+", (m, ct) => received.Writer.WriteAsync($"done/+ {m.Topic}", ct).AsTask(), Cancel());
+        await publisher.PublishAsync("done/x", new byte[] { 1 }, retain: false, Cancel());
+        var seen = new List<string>();
+        while (!seen.Contains("done/+ done/x"))
+        {
+            seen.Add(await received.Reader.ReadAsync(Cancel()));
+        }
+
+        Assert.Equal(["f/+ f/1", "f/+/end f/2/end", "g/# g", "g/# g/1/end", "solo solo"], seen.Where(e => e != "done/+ done/x").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task ReceivedPayloads_StayIntactWhileLaterMessagesArrive()
     {
         // The connection hands receivers MQTTnet's own payload arrays (no copy): were they ever reused for a later

@@ -444,7 +444,7 @@ public sealed class MqttConnection : IAsyncDisposable
         var matching = new List<Route>(1);
         foreach (var route in routes)
         {
-            if (MqttTopicFilterComparer.Compare(message.Topic, route.Matching) == MqttTopicFilterCompareResult.IsMatch)
+            if (route.Admits(message.Topic) && MqttTopicFilterComparer.Compare(message.Topic, route.Matching) == MqttTopicFilterCompareResult.IsMatch)
             {
                 matching.Add(route);
             }
@@ -514,5 +514,15 @@ public sealed class MqttConnection : IAsyncDisposable
     }
 
     /// <summary>A handler and the topic filter messages are matched against (a shared subscription's, without "$share/group/").</summary>
-    private sealed record Route(string Matching, bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler);
+    private sealed record Route(string Matching, bool Manual, Func<MqttDelivery, CancellationToken, Task> Handler)
+    {
+        // A filter whose last level is a name (not a wildcard) matches only topics that end with it: a test of a few
+        // characters that spares most messages the full comparison against the filters they cannot match.
+        private readonly string? _literalTail = Matching.Split('/') is [.., var last] && last is not ("+" or "#")
+            ? (Matching.Contains('/') ? "/" + last : last)
+            : null;
+
+        /// <summary>False when the topic cannot match the filter; true when it may (the full comparison decides).</summary>
+        public bool Admits(string topic) => _literalTail is null || topic.EndsWith(_literalTail, StringComparison.Ordinal);
+    }
 }
