@@ -441,20 +441,16 @@ public sealed class MqttConnection : IAsyncDisposable
         var message = args.ApplicationMessage;
         var incoming = new MqttIncomingMessage(message.Topic, PayloadOf(message), message.Retain);
         var routes = Volatile.Read(ref _routes);
+        // With several matching manual subscriptions, the PUBACK goes out once every one of them acknowledged.
         var matching = new List<Route>(1);
+        var owed = 0;
         foreach (var route in routes)
         {
             if (route.Admits(message.Topic) && MqttTopicFilterComparer.Compare(message.Topic, route.Matching) == MqttTopicFilterCompareResult.IsMatch)
             {
                 matching.Add(route);
+                owed += route.Manual ? 1 : 0;
             }
-        }
-
-        // With several matching manual subscriptions, the PUBACK goes out once every one of them acknowledged.
-        var owed = 0;
-        foreach (var route in matching)
-        {
-            owed += route.Manual ? 1 : 0;
         }
 
         Func<CancellationToken, Task>? acknowledgeShared = null;
