@@ -256,6 +256,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 // a DISCONNECT to change it); the broker keeps queuing QoS 1 messages for us until we return.
                 // Bounded: a broker that stopped answering must not hold up a shutdown.
                 using var timeout = new CancellationTokenSource(DisconnectTimeout);
+                await SettleAcknowledgementsAsync(timeout.Token);
                 await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
                     .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection)
                     .WithSessionExpiryInterval((uint)_broker.SessionExpiry.TotalSeconds)
@@ -275,6 +276,29 @@ public sealed class MqttConnection : IAsyncDisposable
 
         _connectLock.Dispose();
         _lifetime.Dispose();
+    }
+
+    /// <summary>
+    /// Waits until the broker has read every acknowledgement sent so far. The last ones may still sit unread in its socket
+    /// buffer when we leave; should a connection with this client id arrive first, the broker hands it the session and
+    /// never reads them, so it redelivers what they acknowledged. A broker answers a PINGREQ only after the packets sent
+    /// before it, so its reply means it has them all.
+    /// </summary>
+    private async Task SettleAcknowledgementsAsync(CancellationToken cancellationToken)
+    {
+        if (!Volatile.Read(ref _routes).Any(r => r.Manual))
+        {
+            return;
+        }
+
+        try
+        {
+            await _client.PingAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug(e, "{ClientId}: the broker did not answer a ping before disconnecting; it redelivers what it did not read", _clientId);
+        }
     }
 
     private Task WaitConnectedAsync(CancellationToken cancellationToken) =>
