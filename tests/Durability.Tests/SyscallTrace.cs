@@ -16,7 +16,8 @@ internal sealed partial class SyscallTrace : IDisposable
 {
     private const string Calls = "openat,fsync,rename,renameat,renameat2";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
+    /// <summary>A thread takes one tracer: every strace this test process attaches to itself waits for this.</summary>
+    internal static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
     private readonly TemporaryFolder _folder = new("strace");
     private readonly Process _strace;

@@ -20,7 +20,7 @@ public static class AtomicFile
             using (var file = new FileStream(side, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
                 file.Write(contents);
-                file.Flush(flushToDisk: true);
+                FileFlush.ToDisk(file);
             }
         }
         catch
@@ -41,7 +41,7 @@ public static class AtomicFile
             using (var file = new FileStream(side, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 writeContents(file);
-                file.Flush(flushToDisk: true);
+                FileFlush.ToDisk(file);
             }
         }
         catch
@@ -61,7 +61,7 @@ public static class AtomicFile
             await using (var file = new FileStream(side, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync: true))
             {
                 await file.WriteAsync(contents, cancellationToken);
-                file.Flush(flushToDisk: true);
+                FileFlush.ToDisk(file);
             }
         }
         catch

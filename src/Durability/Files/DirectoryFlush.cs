@@ -28,10 +28,7 @@ public static class DirectoryFlush
 
         try
         {
-            if (Fsync(descriptor) != 0)
-            {
-                throw new IOException($"fsync of {folder} failed: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
-            }
+            FileFlush.Checked(descriptor, folder);
         }
         finally
         {
@@ -56,10 +53,6 @@ public static class DirectoryFlush
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Fsync(int descriptor);
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

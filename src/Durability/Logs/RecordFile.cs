@@ -119,7 +119,7 @@ public sealed class RecordFile : IDisposable
             if (!firstFrames.IsEmpty)
             {
                 RandomAccess.Write(handle, firstFrames, 0);
-                RandomAccess.FlushToDisk(handle);
+                FileFlush.ToDisk(handle, path);
             }
 
             DirectoryFlush.ToDisk(FolderOf(path));
@@ -207,7 +207,7 @@ public sealed class RecordFile : IDisposable
         lock (_gate)
         {
             RandomAccess.SetLength(handle, _length);
-            RandomAccess.FlushToDisk(handle);
+            FileFlush.ToDisk(handle, Path);
             _written = _length;
         }
     }
@@ -305,7 +305,7 @@ public sealed class RecordFile : IDisposable
 
         try
         {
-            RandomAccess.FlushToDisk(handle);
+            FileFlush.ToDisk(handle, Path);
         }
         finally
         {

@@ -138,7 +138,7 @@ public sealed class IdentityStore
         using var writer = new StreamWriter(file);
         writer.Write(secret);
         writer.Flush();
-        file.Flush(flushToDisk: true);
+        FileFlush.ToDisk(file);
     }
 
     private void Save(List<Identity> identities)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Durability.Files;
 using Pipeline.Ingest.Decoding;
 using Pipeline.Ingest.Observability;
 using Pipeline.Ingest.Receiving;
@@ -88,7 +89,7 @@ public sealed class Quarantine(IOptions<IngestOptions> options, TimeProvider tim
 
             using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
             buffer.WriteTo(file);
-            file.Flush(flushToDisk: true);
+            FileFlush.ToDisk(file);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -30,7 +30,7 @@ internal sealed class BlobStore(string root)
         using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
         {
             stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            FileFlush.ToDisk(stream);
         }
 
         File.Move(temporary, path, overwrite: true);

@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Pipeline.Durability.Files;
 using Pipeline.Protocol;
 
 namespace Pipeline.Trainer.Registry;
@@ -67,7 +68,7 @@ internal sealed class ModelDecisionLog(string taskFolder)
         // After a torn line the new one starts on a line of its own, so only the torn one is lost.
         var separator = file.Position > 0 && !EndsWithNewline(Path) ? "\n" : "";
         file.Write(Encoding.UTF8.GetBytes(separator + line + "\n"));
-        file.Flush(flushToDisk: true);
+        FileFlush.ToDisk(file);
         return decision;
     }
 

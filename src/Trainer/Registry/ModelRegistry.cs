@@ -313,7 +313,7 @@ public sealed class ModelRegistry(string dataFolder, ILogger? logger = null)
             foreach (var file in Directory.EnumerateFiles(staging))
             {
                 using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
-                stream.Flush(flushToDisk: true);
+                FileFlush.ToDisk(stream);
             }
 
             DirectoryFlush.ToDisk(staging);
