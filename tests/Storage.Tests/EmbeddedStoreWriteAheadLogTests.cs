@@ -115,9 +115,9 @@ public sealed class EmbeddedStoreWriteAheadLogTests : IDisposable
 
         Assert.Equal(2, await store.WriteMotionAsync([Motion("club-1", 1, T0), Motion("club-2", 1, T0)], None));
 
-        // The checkpoint ran after the write: its segments are gone, and the device logs' commits (their fsyncs, the only
-        // thing that moves a log's committed length) cover every byte appended, so a crash now loses nothing.
-        Assert.Empty(WalSegments(_folder.Path));
+        // The checkpoint runs alongside later writes. Once its segments are gone, the device logs' commits (their fsyncs,
+        // the only thing that moves a log's committed length) cover every byte appended, so a crash then loses nothing.
+        await Eventually.TrueAsync(() => WalSegments(_folder.Path).Length == 0, TimeSpan.FromSeconds(30), "the checkpoint deletes the write-ahead segments");
         Assert.Equal(0, store.UnsyncedMotionBytes);
 
         CrashCopy();
@@ -138,6 +138,52 @@ public sealed class EmbeddedStoreWriteAheadLogTests : IDisposable
         Assert.Empty(WalSegments(_folder.Path));
         await using var reopened = EmbeddedTelemetryStore.Open(_folder.Path);
         Assert.Equal(new StoreCounts(1, 4, 0, 0), await reopened.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task WriteMotion_ADuplicateOfAWriteStillOnItsWay_IsStoredOnce()
+    {
+        await using var store = EmbeddedTelemetryStore.Open(_folder.Path);
+        var batch = Motion("club-1", 1, T0);
+
+        // The second write finds the batch's key held by the first, whose fsync may still run: it waits for that outcome
+        // rather than counting the batch as stored, and stores nothing twice.
+        var stored = await Task.WhenAll(store.WriteMotionAsync([batch], None).AsTask(), store.WriteMotionAsync([batch, Motion("club-1", 2, T0 + 4000)], None).AsTask());
+
+        Assert.Equal(2, stored.Sum());
+        Assert.Equal(new StoreCounts(2, 8, 0, 0), await store.CountAsync(None));
+        Assert.Equal(new[] { batch, Motion("club-1", 2, T0 + 4000) }.SelectMany(b => b.Samples), (await store.ReadMotionAsync("club-1", T0, long.MaxValue, None)).Samples);
+    }
+
+    [Fact]
+    public async Task WriteMotion_ConcurrentWritesWhileCheckpointsRun_StoreEveryBatchOnce_AndReopenWithThemAll()
+    {
+        const int writers = 8, perWriter = 25;
+        var batches = Enumerable.Range(0, writers * perWriter).Select(i => Motion($"club-{i % 5}", (ulong)i, T0 + i * 4000L)).ToList();
+        await using (var store = EmbeddedTelemetryStore.Open(_folder.Path, logger: null, checkpointBytes: 2048))
+        {
+            var stored = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+            {
+                var count = 0;
+                for (var i = w; i < batches.Count; i += writers)
+                {
+                    // Each batch twice, from two writers, as a redelivery would.
+                    count += await store.WriteMotionAsync([batches[i], batches[(i + 1) % batches.Count]], None);
+                }
+
+                return count;
+            })));
+
+            Assert.Equal(batches.Count, stored.Sum());
+            Assert.Equal(new StoreCounts(batches.Count, batches.Count * 4, 0, 0), await store.CountAsync(None));
+        }
+
+        await using var reopened = EmbeddedTelemetryStore.Open(_folder.Path);
+        Assert.Equal(new StoreCounts(batches.Count, batches.Count * 4, 0, 0), await reopened.CountAsync(None));
+        for (var d = 0; d < 5; d++)
+        {
+            Assert.Equal(batches.Where(b => b.DeviceId == $"club-{d}").SelectMany(b => b.Samples), (await reopened.ReadMotionAsync($"club-{d}", T0, long.MaxValue, None)).Samples);
+        }
     }
 
     private void CrashCopy()

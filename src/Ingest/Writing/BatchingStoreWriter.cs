@@ -27,32 +27,76 @@ internal sealed class BatchingStoreWriter(
     ILogger<BatchingStoreWriter> logger)
 {
     private readonly int _batchSize = options.Value.BatchSize;
+    // Two: the store overlaps a write with the fsync of the one before (more would only hold more messages unacknowledged).
+    private const int BatchesOnTheirWay = 2;
+
     private readonly TimeSpan _batchMaxDelay = options.Value.BatchMaxDelay;
     private readonly TimeSpan _fullSpillRetryDelay = options.Value.StoreCircuitBreak;
 
-    /// <summary>Runs until <paramref name="input"/> completes and is drained; cancelling abandons what is unwritten (the broker redelivers it).</summary>
+    /// <summary>
+    /// Runs until <paramref name="input"/> completes and is drained; cancelling abandons what is unwritten (the broker
+    /// redelivers it). Two batches may be on their way at once: the next one is gathered and handed to the store while
+    /// the last waits for its fsync, which the store overlaps with the next write. A batch carrying labels or predictions
+    /// waits for the one before it, so a label is never stored before the data it labels.
+    /// </summary>
     public async Task RunAsync(ChannelReader<DecodedTelemetry> input, CancellationToken cancellationToken)
     {
         var batch = new List<DecodedTelemetry>(_batchSize);
+        var storing = new Queue<(List<DecodedTelemetry> Batch, Task Stored)>(BatchesOnTheirWay);
         try
         {
             while (await input.WaitToReadAsync(cancellationToken))
             {
-                await FillAsync(input, batch, cancellationToken);
-                await StoreOrSpillAsync(batch, cancellationToken);
-                batch.Clear();
+                await FillAsync(input, batch, storing.Sum(s => s.Batch.Count), cancellationToken);
+                if (batch.Any(t => t.Data is null))
+                {
+                    while (storing.Count > 0)
+                    {
+                        await OldestStoredAsync(storing);
+                    }
+                }
+
+                storing.Enqueue((batch, StoreOrSpillAsync(batch, cancellationToken)));
+                batch = new List<DecodedTelemetry>(_batchSize);
+                if (storing.Count == BatchesOnTheirWay)
+                {
+                    await OldestStoredAsync(storing);
+                }
+            }
+
+            while (storing.Count > 0)
+            {
+                await OldestStoredAsync(storing);
             }
         }
         finally
         {
-            foreach (var item in batch)
+            foreach (var (unfinished, stored) in storing)
             {
-                item.Message.Abandon();
+                await stored.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                Abandon(unfinished);
             }
+
+            Abandon(batch);
         }
     }
 
-    private async Task FillAsync(ChannelReader<DecodedTelemetry> input, List<DecodedTelemetry> batch, CancellationToken cancellationToken)
+    /// <summary>Waits for the oldest batch on its way; it leaves the queue only once stored, so a failure leaves it for the caller to abandon.</summary>
+    private static async Task OldestStoredAsync(Queue<(List<DecodedTelemetry> Batch, Task Stored)> storing)
+    {
+        await storing.Peek().Stored;
+        storing.Dequeue();
+    }
+
+    private static void Abandon(List<DecodedTelemetry> batch)
+    {
+        foreach (var item in batch)
+        {
+            item.Message.Abandon();
+        }
+    }
+
+    private async Task FillAsync(ChannelReader<DecodedTelemetry> input, List<DecodedTelemetry> batch, int onTheirWay, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + _batchMaxDelay;
         while (batch.Count < _batchSize)
@@ -63,10 +107,11 @@ internal sealed class BatchingStoreWriter(
                 continue;
             }
 
-            // Every message ingest holds is already in this batch: write it now (group commit); what arrives
-            // during the write gathers into the next batch, so batches grow with the load and a lone message waits for nothing.
+            // Every message ingest holds is already in this batch or the one on its way: write it now (group commit); what
+            // arrives during the write gathers into the next batch, so batches grow with the load and a lone message
+            // waits for nothing.
             var remaining = deadline - time.GetUtcNow();
-            if (unacknowledged.Count <= batch.Count || remaining <= TimeSpan.Zero)
+            if (unacknowledged.Count <= batch.Count + onTheirWay || remaining <= TimeSpan.Zero)
             {
                 return;
             }

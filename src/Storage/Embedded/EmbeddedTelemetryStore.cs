@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Durability.Files;
@@ -48,6 +49,15 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
     private readonly HashSet<DeviceSeries> _unsyncedMotion = [];
     private readonly List<string> _unsyncedFolders = [];
     private MotionWriteAheadLog? _wal;
+
+    // Writer only, under _writeLock: motion writes in the write-ahead log and not yet in the device logs, and the keys they
+    // hold, each with its write's outcome, which a duplicate of it waits for.
+    private readonly List<PendingMotionWrite> _pendingMotion = [];
+    private readonly Dictionary<SeriesKey, Task> _pendingKeys = [];
+
+    // The checkpoint running alongside the writes, if any, and the device logs a failed one could not fsync.
+    private readonly ConcurrentQueue<DeviceSeries> _checkpointFailed = new();
+    private Task _checkpoint = Task.CompletedTask;
 
     // _gate guards everything below it; file I/O for reads happens outside it on immutable, fsynced records.
     private readonly Lock _gate = new();
@@ -144,49 +154,141 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
             StoreInputRules.Check(batch);
         }
 
+        PendingMotionWrite? write;
+        Task[] heldElsewhere;
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             ThrowIfNotWritable();
-            var fresh = Fresh(batches, b => new SeriesKey(b.DeviceId, MessageType.MotionBatch, b.StreamId, b.Sequence));
-            if (fresh.Count == 0)
-            {
-                return 0;
-            }
+            (write, heldElsewhere) = BeginMotionWrite(batches);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
 
-            // One fsync of the write-ahead log makes the whole write durable, whatever number of devices it spans (an
-            // fsync per device log cost a journal commit each). The device logs get the same records unsynced; the
-            // checkpoint fsyncs them before it lets the write-ahead log go.
-            var bodies = fresh.Select(SeriesRecordCodec.EncodeMotion).ToArray();
-            _wal!.AppendDurably([.. fresh.Select((batch, i) => (batch.DeviceId, bodies[i]))]);
-            var byDevice = fresh.Select((batch, i) => (Batch: batch, Body: bodies[i])).GroupBy(w => w.Batch.DeviceId, StringComparer.Ordinal);
-            foreach (var group in byDevice)
+        // The write lock is free while the fsync runs, so the next write encodes and appends meanwhile; one fsync often
+        // covers both. Not cancellable from here on: the records are in the write-ahead log either way.
+        if (write is not null)
+        {
+            await FinishMotionWriteAsync(write);
+        }
+
+        // A batch skipped as a duplicate of one still on its way is stored only if that one is: its failure fails this
+        // write too, and the retry then writes the batch itself.
+        await Task.WhenAll(heldElsewhere);
+        return write?.Records.Count ?? 0;
+    }
+
+    /// <summary>
+    /// Appends the new batches to the write-ahead log without waiting for the disk, and holds their keys so that a
+    /// duplicate arriving meanwhile waits for their outcome. Writer only, under the write lock.
+    /// </summary>
+    private (PendingMotionWrite? Write, Task[] HeldElsewhere) BeginMotionWrite(IReadOnlyList<MotionBatch> batches)
+    {
+        var seen = new HashSet<SeriesKey>();
+        var fresh = new List<MotionBatch>(batches.Count);
+        HashSet<Task>? heldElsewhere = null;
+        lock (_gate)
+        {
+            foreach (var batch in batches)
             {
-                var series = SeriesForWriting(group.Key);
-                var list = group.ToList();
-                var offsets = series.Motion.AppendUnsynced([.. list.Select(w => w.Body)]);
-                _unsyncedMotion.Add(series);
-                lock (_gate)
+                var key = MotionKey(batch);
+                if (_keys.Contains(key) || !seen.Add(key))
                 {
-                    for (var i = 0; i < list.Count; i++)
-                    {
-                        IndexMotion(series, list[i].Batch, offsets[i]);
-                    }
+                    continue;
                 }
-            }
 
-            if (_wal.Bytes >= _checkpointBytes)
+                if (_pendingKeys.TryGetValue(key, out var applied))
+                {
+                    (heldElsewhere ??= []).Add(applied);
+                    continue;
+                }
+
+                fresh.Add(batch);
+            }
+        }
+
+        if (fresh.Count == 0)
+        {
+            return (null, heldElsewhere is null ? [] : [.. heldElsewhere]);
+        }
+
+        // One fsync of the write-ahead log makes the whole write durable, whatever number of devices it spans (an fsync
+        // per device log cost a journal commit each). The device logs get the same records unsynced once it is done; the
+        // checkpoint fsyncs them before it lets the write-ahead log go.
+        var records = fresh.ConvertAll(batch => new MotionBatchRecord(batch, SeriesRecordCodec.EncodeMotion(batch)));
+        var (segment, durable) = _wal!.Append([.. records.Select(r => (r.Batch.DeviceId, r.Body))]);
+        var write = new PendingMotionWrite(records, segment, durable);
+        _pendingMotion.Add(write);
+        foreach (var record in records)
+        {
+            _pendingKeys[MotionKey(record.Batch)] = write.Applied;
+        }
+
+        return (write, heldElsewhere is null ? [] : [.. heldElsewhere]);
+    }
+
+    /// <summary>Waits for the write's fsync, then adds its records to the device logs and the index (or lets its keys go when it failed).</summary>
+    private async Task FinishMotionWriteAsync(PendingMotionWrite write)
+    {
+        await write.Durable.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _writeLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            try
             {
-                await TryCheckpointAsync();
+                // Failed: its records were cut off the write-ahead log; the caller retries them.
+                await write.Durable;
+
+                // Disposed meanwhile: the records are durable in the write-ahead log, and the next open replays them.
+                ThrowIfDisposed();
+                ApplyMotion(write.Records);
+                write.MarkApplied();
+            }
+            catch (Exception e)
+            {
+                write.MarkFailed(e);
+                throw;
+            }
+            finally
+            {
+                foreach (var record in write.Records)
+                {
+                    _pendingKeys.Remove(MotionKey(record.Batch));
+                }
+
+                _pendingMotion.Remove(write);
             }
 
-            return fresh.Count;
+            CheckpointIfDue();
         }
         finally
         {
             _writeLock.Release();
         }
     }
+
+    /// <summary>Appends durable motion records to their device logs, unsynced, and indexes them. Writer only, under the write lock.</summary>
+    private void ApplyMotion(List<MotionBatchRecord> records)
+    {
+        foreach (var group in records.GroupBy(r => r.Batch.DeviceId, StringComparer.Ordinal))
+        {
+            var series = SeriesForWriting(group.Key);
+            var list = group.ToList();
+            var offsets = series.Motion.AppendUnsynced([.. list.Select(r => r.Body)]);
+            _unsyncedMotion.Add(series);
+            lock (_gate)
+            {
+                for (var i = 0; i < list.Count; i++)
+                {
+                    IndexMotion(series, list[i].Batch, offsets[i]);
+                }
+            }
+        }
+    }
+
+    private static SeriesKey MotionKey(MotionBatch batch) => new(batch.DeviceId, MessageType.MotionBatch, batch.StreamId, batch.Sequence);
 
     public async ValueTask<int> WriteFramesAsync(IReadOnlyList<MicroscopyFrame> frames, CancellationToken cancellationToken)
     {
@@ -422,6 +524,19 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
 
     public async ValueTask DisposeAsync()
     {
+        // Writes on their way finish first, so what they made durable is acknowledged rather than redelivered.
+        Task[] onTheirWay;
+        await _writeLock.WaitAsync();
+        try
+        {
+            onTheirWay = [.. _pendingMotion.Select(w => w.Applied)];
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        await Task.WhenAll(onTheirWay).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _writeLock.WaitAsync();
         try
         {
@@ -432,7 +547,8 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
 
             if (_wal is not null)
             {
-                await TryCheckpointAsync();
+                await _checkpoint;
+                await TryAsync(CheckpointAsync);
             }
 
             lock (_gate)
@@ -543,40 +659,101 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         CheckpointAsync().GetAwaiter().GetResult();
     }
 
+    /// <summary>A checkpoint run to its end, under the write lock: on open and on dispose.</summary>
+    private async Task CheckpointAsync() => await CompleteCheckpointAsync(BeginCheckpoint());
+
     /// <summary>
-    /// Fsyncs every device log written since the last checkpoint, and the folders of those created since, then drops the
-    /// write-ahead log, which they now cover; a write-ahead record is never deleted before the device log holding it is
-    /// durable, directory entry included. Writer only, under the write lock.
+    /// Starts a checkpoint of the writes so far: fsyncs the folders created since the last one, takes the device logs
+    /// written since (later writes mark theirs again) and seals the write-ahead log, whose sealed segments the checkpoint
+    /// drops once those device logs are fsync'd; a write-ahead record is never deleted before the device log holding it
+    /// is durable, directory entry included. Records still waiting for their fsync or for the device logs are kept: their
+    /// segment and every later one. Writer only, under the write lock.
     /// </summary>
-    private async Task CheckpointAsync()
+    private CheckpointPlan BeginCheckpoint()
     {
         SyncNewFolders();
-        var logs = _unsyncedMotion.ToList();
-        await GroupCommit.CommitAsync([.. logs.Select(s => s.Motion)], committed =>
+        while (_checkpointFailed.TryDequeue(out var failed))
         {
-            for (var i = 0; i < logs.Count; i++)
+            _unsyncedMotion.Add(failed);
+        }
+
+        var logs = _unsyncedMotion.ToList();
+        _unsyncedMotion.Clear();
+        try
+        {
+            _wal!.Seal();
+        }
+        catch
+        {
+            _unsyncedMotion.UnionWith(logs);
+            throw;
+        }
+
+        var oldestKept = _pendingMotion.Count > 0 ? _pendingMotion.Min(w => w.Segment) : (long?)null;
+        return new CheckpointPlan(logs, [.. _wal.Segments.Where(s => oldestKept is null || s < oldestKept)]);
+    }
+
+    /// <summary>
+    /// Fsyncs the plan's device logs together, then deletes its write-ahead segments. Runs alongside writes (a commit
+    /// covers what was appended before it; the later appends are marked for the next checkpoint). A log whose fsync
+    /// failed goes to the next checkpoint, and the segments stay until one succeeds.
+    /// </summary>
+    private async Task CompleteCheckpointAsync(CheckpointPlan plan)
+    {
+        await GroupCommit.CommitAsync([.. plan.Logs.Select(s => s.Motion)], committed =>
+        {
+            for (var i = 0; i < plan.Logs.Count; i++)
             {
-                if (committed[i])
+                if (!committed[i])
                 {
-                    _unsyncedMotion.Remove(logs[i]);
+                    _checkpointFailed.Enqueue(plan.Logs[i]);
                 }
             }
         });
-        _wal!.DropAll();
+        _wal!.Delete(plan.Segments);
     }
 
-    /// <summary>A failed checkpoint loses nothing (the write-ahead log stays, to be checkpointed by a later write or replayed on open), so it does not fail the write or the dispose that ran it.</summary>
-    private async Task TryCheckpointAsync()
+    /// <summary>
+    /// Starts a checkpoint once the write-ahead log has grown past its size, unless one runs: it fsyncs the device logs
+    /// (tens of megabytes, a fifth of a second here) while writes go on, where under the write lock it stalled every
+    /// write, and so every acknowledgement, for as long. Writer only, under the write lock.
+    /// </summary>
+    private void CheckpointIfDue()
     {
+        if (_wal!.Bytes < _checkpointBytes || !_checkpoint.IsCompleted)
+        {
+            return;
+        }
+
+        CheckpointPlan plan;
         try
         {
-            await CheckpointAsync();
+            plan = BeginCheckpoint();
         }
         catch (IOException e)
         {
-            _logger.LogError(e, "telemetry store {Root}: checkpoint failed; the write-ahead log keeps every write until the next one succeeds", _root);
+            LogCheckpointFailure(e);
+            return;
+        }
+
+        _checkpoint = Task.Run(() => TryAsync(() => CompleteCheckpointAsync(plan)));
+    }
+
+    /// <summary>A failed checkpoint loses nothing (the write-ahead log stays, to be checkpointed by a later write or replayed on open), so it does not fail the write or the dispose that ran it.</summary>
+    private async Task TryAsync(Func<Task> checkpoint)
+    {
+        try
+        {
+            await checkpoint();
+        }
+        catch (IOException e)
+        {
+            LogCheckpointFailure(e);
         }
     }
+
+    private void LogCheckpointFailure(IOException e) =>
+        _logger.LogError(e, "telemetry store {Root}: checkpoint failed; the write-ahead log keeps every write until the next one succeeds", _root);
 
     /// <summary>Read-only stores pick up whatever the writer process appended since the last call.</summary>
     private void CatchUp()

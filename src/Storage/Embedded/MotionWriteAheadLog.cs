@@ -9,9 +9,10 @@ namespace Pipeline.Storage.Embedded;
 
 /// <summary>
 /// The store's one write-ahead log of motion records (docs/STORAGE.md), in "wal/": a motion write appends every new
-/// batch here and fsyncs once, whatever number of devices it spans, and that fsync is what makes the write durable. The
-/// device logs get the same records without an fsync; a checkpoint fsyncs them and then drops the segments they cover,
-/// and opening the store replays whatever segments are left. One reader and one writer of the record format:
+/// batch here, and the fsync that covers them, whatever number of devices they span, is what makes the write durable.
+/// The fsyncs run on a thread of their own (<see cref="BackgroundCommit"/>), so the next write appends while the disk
+/// works on the last. The device logs get the same records without an fsync once they are durable here; a checkpoint
+/// fsyncs the device logs and then drops the segments they cover, and opening the store replays whatever segments are left. One reader and one writer of the record format:
 /// device id length u8, device id (ASCII), the motion record body exactly as the device log holds it.
 /// </summary>
 internal sealed class MotionWriteAheadLog : IDisposable
@@ -22,10 +23,12 @@ internal sealed class MotionWriteAheadLog : IDisposable
     private static readonly FrameLimits Limits = new(2, 1 + Identifiers.MaxLength + AppendOnlyLog.MaxBodyBytes);
 
     private readonly SegmentedLog _log;
+    private readonly BackgroundCommit _commit;
 
     private MotionWriteAheadLog(SegmentedLog log)
     {
         _log = log;
+        _commit = new BackgroundCommit(log, "store write-ahead fsync");
     }
 
     /// <summary>Bytes in the log's segments: what the next checkpoint lets go.</summary>
@@ -61,8 +64,11 @@ internal sealed class MotionWriteAheadLog : IDisposable
         return new MotionWriteAheadLog(log);
     }
 
-    /// <summary>Appends one record per (device, body) and fsyncs them with one fsync; on failure nothing of them is left.</summary>
-    public void AppendDurably(IReadOnlyList<(string DeviceId, byte[] Body)> records)
+    /// <summary>
+    /// Appends one record per (device, body) without waiting for the disk; returns the segment they went to and a task
+    /// that completes once one fsync made them all durable, or fails when that fsync failed (they are cut off then).
+    /// </summary>
+    public (long Segment, Task Durable) Append(IReadOnlyList<(string DeviceId, byte[] Body)> records)
     {
         var total = 0;
         foreach (var (deviceId, body) in records)
@@ -93,13 +99,7 @@ internal sealed class MotionWriteAheadLog : IDisposable
 
         try
         {
-            _log.Append(frames);
-            _log.Sync();
-        }
-        catch
-        {
-            _log.DiscardUnsynced();
-            throw;
+            return _commit.Append(frames);
         }
         finally
         {
@@ -107,17 +107,24 @@ internal sealed class MotionWriteAheadLog : IDisposable
         }
     }
 
-    /// <summary>Deletes every segment. Only once the device logs hold, fsync'd, every record in them.</summary>
-    public void DropAll()
+    /// <summary>Seals the active segment (fsyncing it): the next append starts a new one, and the sealed ones may be deleted.</summary>
+    public void Seal() => _log.Seal();
+
+    /// <summary>Deletes sealed segments. Only once the device logs hold, fsync'd, every record in them.</summary>
+    public void Delete(IReadOnlyList<long> segments)
     {
-        _log.Seal();
-        foreach (var segment in _log.Segments)
+        foreach (var segment in segments)
         {
             _log.Delete(segment);
         }
     }
 
-    public void Dispose() => _log.Dispose();
+    /// <summary>Waits for the appends made so far to be committed (or failed), then closes the files.</summary>
+    public void Dispose()
+    {
+        _commit.Dispose();
+        _log.Dispose();
+    }
 
     private static (string DeviceId, byte[] Body)? Decode(byte[] record)
     {
