@@ -6,11 +6,13 @@ namespace Pipeline.Ingest.Tests;
 /// <summary>
 /// The real store, whose motion writes wait until <paramref name="release"/> completes: a test holds ingest's first write
 /// while messages gather behind it, so what one write takes does not depend on how fast this machine receives.
+/// <paramref name="entered"/>, when given, completes once a motion write is being held.
 /// </summary>
-internal sealed class HeldMotionWrites(ITelemetryStore store, Task release) : ITelemetryStore
+internal sealed class HeldMotionWrites(ITelemetryStore store, Task release, TaskCompletionSource? entered = null) : ITelemetryStore
 {
     public async ValueTask<int> WriteMotionAsync(IReadOnlyList<MotionBatch> batches, CancellationToken cancellationToken)
     {
+        entered?.TrySetResult();
         await release.WaitAsync(cancellationToken);
         return await store.WriteMotionAsync(batches, cancellationToken);
     }

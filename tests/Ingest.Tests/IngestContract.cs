@@ -338,6 +338,40 @@ public abstract class IngestContract(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ALabel_IsNotStoredWhileTheDataBeforeItIsStillOnItsWayToTheStore()
+    {
+        await using var publisher = await ConnectPublisherAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = await StartIngestAsync(configure: services =>
+        {
+            var store = services.Single(d => d.ServiceType == typeof(ITelemetryStore));
+            services.Remove(store);
+            services.AddSingleton<ITelemetryStore>(provider => new HeldMotionWrites((ITelemetryStore)store.ImplementationFactory!(provider), release.Task, entered));
+        }, beforeStart: null);
+        var store = host.Services.GetRequiredService<ITelemetryStore>();
+        var telemetry = host.Services.GetRequiredService<IngestTelemetry>();
+        var unacknowledged = host.Services.GetRequiredService<UnacknowledgedMessages>();
+
+        // The session's data is being written, held in the store; its label arrives meanwhile. The writer keeps two
+        // batches on their way, but a label's waits for the batches before it, so it is not stored before its data.
+        var data = publisher.PublishAsync(Topics.Motion("local", "club-l"), MotionBatchCodec.Encode(Motion("club-l", 0)), false, Cancel);
+        await entered.Task.WaitAsync(Patience, Cancel);
+        var label = new SessionLabel("club-l", "session-l", LearningTasks.Swing, _t0, _t0 + 80_000, new SwingLabel("ana", "draw"), null);
+        var labelled = publisher.PublishAsync(Topics.Labels("local", "club-l"), ControlMessageCodec.Encode(label), false, Cancel);
+        await Eventually.TrueAsync(() => unacknowledged.Count == 2, Patience, $"the label received while the data is held: {unacknowledged.Count}");
+
+        // What can only go wrong, not right, with time: a writer that did not wait stores a label in well under this.
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Cancel);
+        Assert.Empty(await store.ReadLabelsAsync(LearningTasks.Swing, Cancel));
+
+        release.SetResult();
+        await Task.WhenAll(data, labelled);
+        await Eventually.TrueAsync(() => telemetry.Totals.Labels == 1 && telemetry.Totals.MotionBatches == 1, Patience, $"data and label stored: {telemetry}");
+        Assert.Equal(label, Assert.Single(await store.ReadLabelsAsync(LearningTasks.Swing, Cancel)));
+    }
+
+    [Fact]
     public async Task AFloodOfBadMessages_IsQuarantinedLineByLine_WhileInterleavedGoodTrafficIsStored()
     {
         const int Bad = 600;
