@@ -23,8 +23,7 @@ internal sealed class FailingFsyncs : IDisposable
     /// <summary>Attaches to this process's thread named <paramref name="threadName"/> (at most 15 characters, as the kernel keeps it).</summary>
     public static async Task<FailingFsyncs> AttachAsync(string threadName)
     {
-        var threadId = Directory.EnumerateDirectories("/proc/self/task")
-            .Single(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == threadName).Split('/')[^1];
+        var threadId = Directory.EnumerateDirectories("/proc/self/task").Single(task => NameOf(task) == threadName).Split('/')[^1];
         var strace = new Process
         {
             StartInfo = new ProcessStartInfo("strace", ["-p", threadId, "-e", "trace=fsync", "-e", "inject=fsync:error=EIO", "-o", "/dev/null"])
@@ -48,6 +47,19 @@ internal sealed class FailingFsyncs : IDisposable
         {
             failing.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A thread's name; null for one that ended while the tasks were listed (the thread pool's come and go).</summary>
+    private static string? NameOf(string task)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
