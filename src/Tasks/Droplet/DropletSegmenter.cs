@@ -21,7 +21,8 @@ namespace Pipeline.Tasks.Droplet;
 /// (6) Area bounds: components whose box is under <see cref="MinimumDiameterFraction"/> of the frame side are noise.
 /// (7) Split rule, before merging: a component that is droplets touching (large, not convex, elongated) is cut by a
 /// watershed on its distance transform, one piece per droplet (<see cref="TouchingDropletSplit"/>, which says why it is
-/// gated); pieces of one component are never merged back. (8) The largest
+/// gated); pieces of one component are never merged back, and a piece under the area bound is noise like any component
+/// (should fewer than two pieces pass it, the component stays whole). (8) The largest
 /// <see cref="MaxDroplets"/> are kept, ordered top to bottom, left to right.
 /// </para>
 /// <para>
@@ -136,7 +137,7 @@ public static class DropletSegmenter
             Dilate(mask, dilated, width, height, radius);
             var minimumDiameter = Math.Max(3f, MinimumDiameterFraction * Math.Min(width, height));
             var components = Components(dilated, width, height, minimumDiameter + (2 * radius));
-            var candidates = (splitTouching ? Split(components, width, Math.Min(width, height)) : components)
+            var candidates = (splitTouching ? Split(components, width, Math.Min(width, height), minimumDiameter + (2 * radius)) : components)
                 .OrderByDescending(c => c.Area).ThenBy(c => c.MinY).ThenBy(c => c.MinX)
                 .Take(MaxCandidates)
                 .ToList();
@@ -352,35 +353,38 @@ public static class DropletSegmenter
     }
 
     // Each component that is droplets touching becomes one component per droplet (TouchingDropletSplit says when).
-    private static List<Component> Split(List<Component> components, int width, int shorterSide)
+    private static List<Component> Split(List<Component> components, int width, int shorterSide, float minimumSide)
     {
         var result = new List<Component>(components.Count);
         for (var c = 0; c < components.Count; c++)
         {
             var component = components[c];
             var groups = TouchingDropletSplit.Split(component.Pixels!, width, component.MinX, component.MinY, component.MaxX, component.MaxY, shorterSide);
-            if (groups.Count == 1)
+            var pieces = groups.Count == 1 ? [] : groups.Select(group => PieceOf(group, c + 1, width)).Where(p => Math.Max(p.Width, p.Height) >= minimumSide).ToList();
+            if (pieces.Count < 2)
             {
                 result.Add(component);
                 continue;
             }
 
-            foreach (var group in groups)
-            {
-                var piece = new Component { SplitFrom = c + 1, Pixels = group, Area = group.Count };
-                foreach (var index in group)
-                {
-                    piece.MinX = Math.Min(piece.MinX, index % width);
-                    piece.MaxX = Math.Max(piece.MaxX, index % width);
-                    piece.MinY = Math.Min(piece.MinY, index / width);
-                    piece.MaxY = Math.Max(piece.MaxY, index / width);
-                }
-
-                result.Add(piece);
-            }
+            result.AddRange(pieces);
         }
 
         return result;
+    }
+
+    private static Component PieceOf(List<int> group, int splitFrom, int width)
+    {
+        var piece = new Component { SplitFrom = splitFrom, Pixels = group, Area = group.Count };
+        foreach (var index in group)
+        {
+            piece.MinX = Math.Min(piece.MinX, index % width);
+            piece.MaxX = Math.Max(piece.MaxX, index % width);
+            piece.MinY = Math.Min(piece.MinY, index / width);
+            piece.MaxY = Math.Max(piece.MaxY, index / width);
+        }
+
+        return piece;
     }
 
     private static void Merge(List<Component> candidates)
