@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Protocol;
 using Pipeline.Settings;
 
@@ -9,6 +10,9 @@ public sealed class IngestOptions : ICheckedSettings
     public const string Section = "Ingest";
 
     static string ICheckedSettings.Section => Section;
+
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     static IReadOnlyDictionary<string, string> ICheckedSettings.RenamedKeys { get; } = new Dictionary<string, string>
     {

@@ -41,7 +41,7 @@ public static class CheckedSettingsRegistration
     {
         try
         {
-            section.Bind(settings);
+            settings.BindFrom(section);
         }
         catch (InvalidOperationException e)
         {

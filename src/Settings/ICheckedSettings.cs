@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Pipeline.Settings;
 
 /// <summary>
@@ -16,6 +18,13 @@ public interface ICheckedSettings
     /// new key's name rather than quietly ignored, so a renamed setting cannot fall back to its default unnoticed.
     /// </summary>
     static virtual IReadOnlyDictionary<string, string> RenamedKeys => new Dictionary<string, string>();
+
+    /// <summary>
+    /// Binds <paramref name="section"/> onto these settings: each class calls the configuration binder on its own type
+    /// (<c>section.Bind(this)</c>), which the configuration binding source generator turns into code written for that
+    /// type, so binding reads no type metadata at run time (the reflection binder took 1-3 ms per section at a start).
+    /// </summary>
+    void BindFrom(IConfigurationSection section);
 
     /// <summary>Adds what is wrong with these settings to <paramref name="problems"/>; adds nothing when all is well.</summary>
     void Check(SettingProblems problems);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Settings;
 
 namespace Pipeline.Storage;
@@ -8,6 +9,9 @@ public sealed class StoreBackendOptions : ICheckedSettings
     public const string Section = "Store";
 
     static string ICheckedSettings.Section => Section;
+
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
     public const string Embedded = "embedded";
     public const string Influx = "influx";
     public const string Influx2 = "influx2";

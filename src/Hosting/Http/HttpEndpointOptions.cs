@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using Pipeline.Settings;
 
@@ -13,6 +14,9 @@ internal sealed class HttpEndpointOptions : ICheckedSettings
     public const string Section = "Http";
 
     static string ICheckedSettings.Section => Section;
+
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     /// <summary>The TCP port of the listener; 0 turns it off.</summary>
     public int Port { get; set; }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Settings;
 
 namespace Pipeline.Hosting.Mqtt;
@@ -8,6 +9,9 @@ public sealed class BrokerOptions : ICheckedSettings
     public const string Section = "Broker";
 
     static string ICheckedSettings.Section => Section;
+
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     static IReadOnlyDictionary<string, string> ICheckedSettings.RenamedKeys { get; } = new Dictionary<string, string>
     {

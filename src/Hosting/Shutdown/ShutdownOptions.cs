@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Settings;
 
 namespace Pipeline.Hosting.Shutdown;
@@ -13,6 +14,9 @@ internal sealed class ShutdownOptions : ICheckedSettings
     public const string Section = "Shutdown";
 
     static string ICheckedSettings.Section => Section;
+
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(25);
 

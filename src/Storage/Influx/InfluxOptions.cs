@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Protocol;
 using Pipeline.Settings;
 
@@ -9,6 +10,9 @@ public sealed class InfluxOptions : ICheckedSettings
     public const string Section = "Influx";
 
     static string ICheckedSettings.Section => Section;
+
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     /// <summary>Base address of influxd's HTTP API (its /write and /query endpoints).</summary>
     public Uri Url { get; set; } = new("http://127.0.0.1:8086");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Settings;
 
 namespace Pipeline.Storage.Influx2;
@@ -11,6 +12,9 @@ public sealed class Influx2Options : ICheckedSettings
     public const string Section = "Influx2";
 
     static string ICheckedSettings.Section => Section;
+
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     /// <summary>Base address of the server's HTTP API (its /api/v2 endpoints).</summary>
     public Uri Url { get; set; } = new("http://127.0.0.1:8086");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Settings;
 
 namespace Pipeline.Trainer.Observability;
@@ -6,6 +7,8 @@ namespace Pipeline.Trainer.Observability;
 internal sealed class TrainingLoopHealthOptions : ICheckedSettings
 {
     static string ICheckedSettings.Section => Service.TrainerOptions.Section;
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     static IReadOnlyDictionary<string, string> ICheckedSettings.RenamedKeys { get; } = new Dictionary<string, string> { ["StallSeconds"] = nameof(StallAfter) };
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Protocol;
 using Pipeline.Settings;
 using Pipeline.Tasks;
@@ -14,6 +15,9 @@ public sealed class TrainerOptions : ICheckedSettings
     public const string Section = "Trainer";
 
     static string ICheckedSettings.Section => Section;
+
+
+    void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     static IReadOnlyDictionary<string, string> ICheckedSettings.RenamedKeys { get; } = new Dictionary<string, string>
     {
