@@ -11,7 +11,6 @@ public sealed class IngestOptions : ICheckedSettings
 
     static string ICheckedSettings.Section => Section;
 
-
     void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     static IReadOnlyDictionary<string, string> ICheckedSettings.RenamedKeys { get; } = new Dictionary<string, string>

@@ -10,7 +10,6 @@ public sealed class StoreBackendOptions : ICheckedSettings
 
     static string ICheckedSettings.Section => Section;
 
-
     void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
     public const string Embedded = "embedded";
     public const string Influx = "influx";

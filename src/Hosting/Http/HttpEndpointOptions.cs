@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Pipeline.Settings;
 
 namespace Pipeline.Hosting.Http;
@@ -14,7 +14,6 @@ internal sealed class HttpEndpointOptions : ICheckedSettings
     public const string Section = "Http";
 
     static string ICheckedSettings.Section => Section;
-
 
     void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 

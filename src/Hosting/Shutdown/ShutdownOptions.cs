@@ -15,7 +15,6 @@ internal sealed class ShutdownOptions : ICheckedSettings
 
     static string ICheckedSettings.Section => Section;
 
-
     void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(25);

@@ -11,7 +11,6 @@ public sealed class InfluxOptions : ICheckedSettings
 
     static string ICheckedSettings.Section => Section;
 
-
     void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     /// <summary>Base address of influxd's HTTP API (its /write and /query endpoints).</summary>

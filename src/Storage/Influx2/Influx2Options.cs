@@ -13,7 +13,6 @@ public sealed class Influx2Options : ICheckedSettings
 
     static string ICheckedSettings.Section => Section;
 
-
     void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     /// <summary>Base address of the server's HTTP API (its /api/v2 endpoints).</summary>

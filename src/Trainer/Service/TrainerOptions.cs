@@ -16,7 +16,6 @@ public sealed class TrainerOptions : ICheckedSettings
 
     static string ICheckedSettings.Section => Section;
 
-
     void ICheckedSettings.BindFrom(IConfigurationSection section) => section.Bind(this);
 
     static IReadOnlyDictionary<string, string> ICheckedSettings.RenamedKeys { get; } = new Dictionary<string, string>
