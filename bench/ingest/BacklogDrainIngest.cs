@@ -8,7 +8,7 @@ namespace Pipeline.Ingest.Bench;
 /// persistent session) and stops; the same QoS 1 motion batches are queued on mosquitto for that session while it is
 /// stopped; then a new ingest with the same client id is built, its services created (which opens its store and spill:
 /// start-up, which mosquitto_sub has none of), and the clock runs from starting it (connect, session resume) until its
-/// store holds the last sample, as the raw broker's runs from starting mosquitto_sub. Nothing else runs in this process
+/// store reports the last sample stored, as the raw broker's runs from starting mosquitto_sub. Nothing else runs in this process
 /// meanwhile, so the figure is ingest's own: broker delivery, decode, validate, batch, store write, acknowledgement. The
 /// publishers ran in this process just before, so their garbage and the load itself (50 MB at 30,000 batches) are let go
 /// and collected before the clock starts: an ingest process of its own would not hold them, and collecting them during
@@ -33,11 +33,10 @@ public static class BacklogDrainIngest
 
         using var ingest = IngestHost.Build(broker, dataFolder, clientId, storeSettings);
         IngestHost.CreateServices(ingest);
-        using var timeline = new DrainTimeline();
+        using var timeline = new DrainTimeline(samples);
         var started = Stopwatch.GetTimestamp();
         await ingest.StartAsync(cancellationToken);
-        await IngestHost.WaitForStoredAsync(ingest, samples, cancellationToken);
-        var stopped = Stopwatch.GetTimestamp();
+        var stopped = await timeline.AllStoredAsync(TimeSpan.FromSeconds(120), cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started, stopped);
         var (storeWrites, busy) = timeline.StoreWrites;
         var described = timeline.Describe(started, stopped);

@@ -7,29 +7,46 @@ namespace Pipeline.Ingest.Bench;
 
 /// <summary>
 /// Where one drain's time went, from ingest's own metrics: when the first and the last message came off the broker
-/// (<c>pipeline.ingest.received</c>) and when each store write ended and how long it took
-/// (<c>pipeline.ingest.write_latency</c>). Timestamps are <see cref="Stopwatch"/> ticks, comparable with the drain's clock.
+/// (<c>pipeline.ingest.received</c>), when each store write ended and how long it took (<c>pipeline.ingest.write_latency</c>),
+/// and when the samples stored reached the drain's count (<c>pipeline.ingest.samples</c>), which stops the drain's clock at
+/// the write that stored the last one (polling ingest's totals had stopped it 0-4 ms late, the timer's lateness under load).
+/// Timestamps are <see cref="Stopwatch"/> ticks, comparable with the drain's clock.
 /// </summary>
 public sealed class DrainTimeline : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly Lock _gate = new();
     private readonly List<(long EndedAt, double Milliseconds)> _writes = [];
+    private readonly long _samplesToStore;
+    private readonly TaskCompletionSource<long> _allStored = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstReceived;
     private long _lastReceived;
+    private long _samplesStored;
 
-    public DrainTimeline()
+    /// <param name="samplesToStore">The samples of the drain: <see cref="AllStoredAsync"/> completes once ingest stored that many.</param>
+    public DrainTimeline(long samplesToStore)
     {
+        _samplesToStore = samplesToStore;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == IngestTelemetry.MeterName && instrument.Name is "pipeline.ingest.received" or "pipeline.ingest.write_latency")
+            if (instrument.Meter.Name == IngestTelemetry.MeterName && instrument.Name is "pipeline.ingest.received" or "pipeline.ingest.write_latency" or "pipeline.ingest.samples")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, _, _, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {
             var now = Stopwatch.GetTimestamp();
+            if (instrument.Name == "pipeline.ingest.samples")
+            {
+                if (Interlocked.Add(ref _samplesStored, value) >= _samplesToStore)
+                {
+                    _allStored.TrySetResult(now);
+                }
+
+                return;
+            }
+
             lock (_gate)
             {
                 if (_firstReceived == 0)
@@ -49,6 +66,22 @@ public sealed class DrainTimeline : IDisposable
             }
         });
         _listener.Start();
+    }
+
+    /// <summary>
+    /// When ingest reported the drain's last sample stored (its <see cref="Stopwatch"/> timestamp); fails after
+    /// <paramref name="patience"/> with how many it had stored.
+    /// </summary>
+    public async Task<long> AllStoredAsync(TimeSpan patience, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _allStored.Task.WaitAsync(patience, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"ingest stored {Interlocked.Read(ref _samplesStored)} of {_samplesToStore} samples within {patience.TotalSeconds:0} s");
+        }
     }
 
     /// <summary>When the first message came off the broker; 0 before it did.</summary>

@@ -21,7 +21,7 @@ Console.WriteLine($"""
       raw store   pre-built line-protocol files, 5000 points x 8 float fields (one point per sample), posted by one curl over one connection
       ours drain  like for like with the raw broker: the same batches are queued for ingest's persistent session while ingest
                   is stopped; with its services created (store and spill open), the clock runs from starting ingest (connect,
-                  session resume) until its store holds the last sample (decode, validate, batch, durable write, then PUBACK).
+                  session resume) until it reports the last sample stored (decode, validate, batch, durable write; a metrics listener stops the clock).
                   JSON embedded/influx figures and ratios are these. Each embedded drain's timeline follows its figure.
       ours live   publishers in this same process send while ingest runs; the clock runs from the first publish to the last
                   sample stored. Bounded by what the publishers alone reach on the same cores (printed), so not like for like.
