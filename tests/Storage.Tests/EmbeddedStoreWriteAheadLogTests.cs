@@ -67,7 +67,7 @@ public sealed class EmbeddedStoreWriteAheadLogTests : IDisposable
 
         // The crash hit during the second write's fsync: half its record reached the write-ahead log, none the device log.
         var segment = Assert.Single(WalSegments(_crashed.Path));
-        var secondRecord = 8 + 1 + "club-1".Length + SeriesRecordCodec.EncodeMotion(Motion("club-1", 2, T0 + 4000)).Length;
+        var secondRecord = 8 + 1 + "club-1".Length + SeriesRecordCodec.MotionBodyLength(Motion("club-1", 2, T0 + 4000));
         using (var file = new FileStream(segment, FileMode.Open))
         {
             file.SetLength(file.Length - secondRecord / 2);

@@ -101,7 +101,7 @@ internal sealed class AppendOnlyLog : IDisposable
     {
         // A write whose commit failed is overwritten, so the retry does not duplicate it.
         _file.DiscardUncommitted();
-        var offsets = AppendUnsynced(bodies);
+        var offsets = AppendUnsynced([.. bodies.Select(body => new ReadOnlyMemory<byte>(body))]);
         Commit();
         return offsets;
     }
@@ -111,7 +111,7 @@ internal sealed class AppendOnlyLog : IDisposable
     /// they are readable at once and <see cref="Commit"/> makes them durable. For records that are already durable
     /// elsewhere (the store's write-ahead log), whose fsync can wait for a checkpoint. Writer only; callers serialise writes.
     /// </summary>
-    public long[] AppendUnsynced(IReadOnlyList<byte[]> bodies)
+    public long[] AppendUnsynced(IReadOnlyList<ReadOnlyMemory<byte>> bodies)
     {
         var total = 0L;
         foreach (var body in bodies)
@@ -135,7 +135,7 @@ internal sealed class AppendOnlyLog : IDisposable
                 var body = bodies[i];
                 relative[i] = position;
                 var frame = rented.AsSpan(position, HeaderSize + body.Length);
-                body.CopyTo(frame[HeaderSize..]);
+                body.Span.CopyTo(frame[HeaderSize..]);
                 RecordFraming.WriteHeader(frame);
                 position += frame.Length;
             }

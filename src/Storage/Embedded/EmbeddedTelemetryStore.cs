@@ -217,9 +217,21 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
         // One fsync of the write-ahead log makes the whole write durable, whatever number of devices it spans (an fsync
         // per device log cost a journal commit each). The device logs get the same records unsynced once it is done; the
         // checkpoint fsyncs them before it lets the write-ahead log go.
-        var records = fresh.ConvertAll(batch => new MotionBatchRecord(batch, SeriesRecordCodec.EncodeMotion(batch)));
-        var (segment, durable) = _wal!.Append([.. records.Select(r => (r.Batch.DeviceId, r.Body))]);
-        var write = new PendingMotionWrite(records, segment, durable);
+        var buffer = MotionWriteAheadLog.Frame(fresh);
+        long segment;
+        Task durable;
+        try
+        {
+            (segment, durable) = _wal!.Append(buffer);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+
+        var records = fresh.Select((batch, i) => new MotionBatchRecord(batch, buffer.Body(i))).ToList();
+        var write = new PendingMotionWrite(records, buffer, segment, durable);
         _pendingMotion.Add(write);
         foreach (var record in records)
         {
@@ -259,6 +271,7 @@ public sealed class EmbeddedTelemetryStore : ITelemetryStore
                 }
 
                 _pendingMotion.Remove(write);
+                write.Dispose();
             }
 
             CheckpointIfDue();

@@ -65,47 +65,50 @@ internal sealed class MotionWriteAheadLog : IDisposable
     }
 
     /// <summary>
-    /// Appends one record per (device, body) without waiting for the disk; returns the segment they went to and a task
-    /// that completes once one fsync made them all durable, or fails when that fsync failed (they are cut off then).
+    /// Frames one record per batch (its device id, then its record body) in one pooled buffer, checking each first: a record
+    /// the device log would refuse must never become durable here.
     /// </summary>
-    public (long Segment, Task Durable) Append(IReadOnlyList<(string DeviceId, byte[] Body)> records)
+    public static MotionWriteBuffer Frame(IReadOnlyList<MotionBatch> batches)
     {
         var total = 0;
-        foreach (var (deviceId, body) in records)
+        foreach (var batch in batches)
         {
-            // Checked before anything is written: a record the device log would refuse must never become durable here.
-            if (body.Length is 0 or > AppendOnlyLog.MaxBodyBytes || !Identifiers.IsValid(deviceId))
+            var bodyLength = SeriesRecordCodec.MotionBodyLength(batch);
+            if (bodyLength > AppendOnlyLog.MaxBodyBytes || !Identifiers.IsValid(batch.DeviceId))
             {
-                throw new ArgumentException($"a write-ahead record needs a valid device id and a body of 1..{AppendOnlyLog.MaxBodyBytes} bytes; got \"{deviceId}\" and {body.Length}", nameof(records));
+                throw new ArgumentException($"a write-ahead record needs a valid device id and a body of 1..{AppendOnlyLog.MaxBodyBytes} bytes; got \"{batch.DeviceId}\" and {bodyLength}", nameof(batches));
             }
 
-            total += RecordFraming.HeaderSize + 1 + deviceId.Length + body.Length;
+            total += RecordFraming.HeaderSize + 1 + batch.DeviceId.Length + bodyLength;
         }
 
-        // Pooled: a write's records are a megabyte or more, and a fresh large array per write kept the GC busy.
-        var rented = ArrayPool<byte>.Shared.Rent(total);
-        var frames = rented.AsSpan(0, total);
+        // Pooled, and kept until the device logs are written from it: a write's records are a megabyte or more, and a
+        // fresh array per write (and one per record body) kept the GC busy.
+        var buffer = ArrayPool<byte>.Shared.Rent(total);
+        var bodies = new (int Offset, int Length)[batches.Count];
         var position = 0;
-        foreach (var (deviceId, body) in records)
+        for (var i = 0; i < batches.Count; i++)
         {
-            var frame = frames.Slice(position, RecordFraming.HeaderSize + 1 + deviceId.Length + body.Length);
+            var batch = batches[i];
+            var bodyLength = SeriesRecordCodec.MotionBodyLength(batch);
+            var frame = buffer.AsSpan(position, RecordFraming.HeaderSize + 1 + batch.DeviceId.Length + bodyLength);
             var recordBody = frame[RecordFraming.HeaderSize..];
-            recordBody[0] = (byte)deviceId.Length;
-            Encoding.ASCII.GetBytes(deviceId, recordBody[1..]);
-            body.CopyTo(recordBody[(1 + deviceId.Length)..]);
+            recordBody[0] = (byte)batch.DeviceId.Length;
+            Encoding.ASCII.GetBytes(batch.DeviceId, recordBody[1..]);
+            SeriesRecordCodec.EncodeMotion(batch, recordBody[(1 + batch.DeviceId.Length)..]);
             RecordFraming.WriteHeader(frame);
+            bodies[i] = (position + RecordFraming.HeaderSize + 1 + batch.DeviceId.Length, bodyLength);
             position += frame.Length;
         }
 
-        try
-        {
-            return _commit.Append(frames);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
+        return new MotionWriteBuffer(buffer, total, bodies);
     }
+
+    /// <summary>
+    /// Appends <paramref name="write"/>'s framed records without waiting for the disk; returns the segment they went to
+    /// and a task that completes once one fsync made them all durable, or fails when that fsync failed (they are cut off then).
+    /// </summary>
+    public (long Segment, Task Durable) Append(MotionWriteBuffer write) => _commit.Append(write.Frames);
 
     /// <summary>Seals the active segment (fsyncing it): the next append starts a new one, and the sealed ones may be deleted.</summary>
     public void Seal() => _log.Seal();

@@ -2,9 +2,9 @@ namespace Pipeline.Storage.Embedded;
 
 /// <summary>
 /// A motion write whose records are appended to the write-ahead log and not yet in the device logs: waiting for the fsync
-/// that makes them durable, then to be added to the device logs and the index.
+/// that makes them durable, then to be added to the device logs and the index. Owns the buffer the records' bodies are in.
 /// </summary>
-internal sealed class PendingMotionWrite(List<MotionBatchRecord> records, long segment, Task durable)
+internal sealed class PendingMotionWrite(List<MotionBatchRecord> records, MotionWriteBuffer buffer, long segment, Task durable) : IDisposable
 {
     private readonly TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -22,4 +22,7 @@ internal sealed class PendingMotionWrite(List<MotionBatchRecord> records, long s
     public void MarkApplied() => _applied.TrySetResult();
 
     public void MarkFailed(Exception error) => _applied.TrySetException(error);
+
+    /// <summary>Lets the records' buffer go: once they are in the device logs, or will never be.</summary>
+    public void Dispose() => buffer.Dispose();
 }

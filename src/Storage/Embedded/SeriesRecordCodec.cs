@@ -24,10 +24,12 @@ internal static class SeriesRecordCodec
     /// <summary>Above the protocol's <see cref="MessageType"/> values, so a message type added later never means the same byte.</summary>
     public const byte TaskRecordKind = 128;
 
-    public static byte[] EncodeMotion(MotionBatch batch)
+    /// <summary>The bytes of <paramref name="batch"/>'s record body.</summary>
+    public static int MotionBodyLength(MotionBatch batch) => MotionHeaderBytes + batch.Samples.Length * 4;
+
+    /// <summary>Encodes <paramref name="batch"/>'s record body into <paramref name="span"/>, which is <see cref="MotionBodyLength"/> bytes long.</summary>
+    public static void EncodeMotion(MotionBatch batch, Span<byte> span)
     {
-        var body = new byte[MotionHeaderBytes + batch.Samples.Length * 4];
-        var span = body.AsSpan();
         span[0] = (byte)MessageType.MotionBatch;
         BinaryPrimitives.WriteUInt32LittleEndian(span[1..], batch.StreamId);
         BinaryPrimitives.WriteUInt64LittleEndian(span[5..], batch.Sequence);
@@ -35,8 +37,6 @@ internal static class SeriesRecordCodec
         BinaryPrimitives.WriteSingleLittleEndian(span[21..], batch.SampleRateHz);
         BinaryPrimitives.WriteUInt16LittleEndian(span[25..], (ushort)batch.SampleCount);
         LittleEndianSamples.Write(span[MotionHeaderBytes..], batch.Samples);
-
-        return body;
     }
 
     public static MotionBatch DecodeMotion(string deviceId, ReadOnlySpan<byte> body)
