@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Pipeline.Protocol;
 using Pipeline.Storage;
 using Pipeline.Tasks.Inference;
@@ -25,16 +26,47 @@ internal sealed class SwingTask : LearningTask<MotionBatch, MotionSeries>
     // Each channel's limit, indexed by channel: Check runs over every sample ingest receives.
     private static readonly float[] Limits = [.. Enumerable.Range(0, MotionChannels.Count).Select(MotionChannels.Limit)];
 
+    // One sample is eight floats, one 256-bit vector: a whole sample is checked against every channel's limit at once.
+    private static readonly Vector256<float> LimitsVector = Vector256.Create(Limits);
+
     protected override TaskRefusal? Check(MotionBatch batch)
     {
         ReadOnlySpan<float> samples = batch.Samples;
-        ReadOnlySpan<float> limits = Limits;
-        for (int i = 0, channel = 0; i < samples.Length; i++, channel = channel == limits.Length - 1 ? 0 : channel + 1)
+        if (Vector256.IsHardwareAccelerated && MotionChannels.Count == Vector256<float>.Count)
         {
-            if (Math.Abs(samples[i]) > limits[channel])
+            for (var i = 0; i + MotionChannels.Count <= samples.Length; i += MotionChannels.Count)
+            {
+                if (Vector256.GreaterThanAny(Vector256.Abs(Vector256.Create(samples.Slice(i, MotionChannels.Count))), LimitsVector)
+                    && Refusal(samples, i / MotionChannels.Count) is { } refusal)
+                {
+                    return refusal;
+                }
+            }
+
+            return null;
+        }
+
+        for (var sample = 0; sample < batch.SampleCount; sample++)
+        {
+            if (Refusal(samples, sample) is { } refusal)
+            {
+                return refusal;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The refusal for the first channel of <paramref name="sample"/> beyond its limit; null when none is.</summary>
+    private static TaskRefusal? Refusal(ReadOnlySpan<float> samples, int sample)
+    {
+        for (var channel = 0; channel < MotionChannels.Count; channel++)
+        {
+            var value = samples[sample * MotionChannels.Count + channel];
+            if (Math.Abs(value) > Limits[channel])
             {
                 return new TaskRefusal("OutOfRange",
-                    $"sample {i / limits.Length} channel {MotionChannels.Names[channel]} is {samples[i]}, beyond the ±{limits[channel]} a working sensor reports");
+                    $"sample {sample} channel {MotionChannels.Names[channel]} is {value}, beyond the ±{Limits[channel]} a working sensor reports");
             }
         }
 
