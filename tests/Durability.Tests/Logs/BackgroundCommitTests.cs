@@ -1,14 +1,11 @@
 using System.Globalization;
-using Pipeline.Durability.Framing;
 using Pipeline.Durability.Logs;
 using Pipeline.TestSupport;
 
 namespace Pipeline.Durability.Tests.Logs;
 
-public sealed class BackgroundCommitTests : RecordLogContract
+public sealed class BackgroundCommitTests : SegmentedLogContract
 {
-    private static readonly FrameLimits Limits = new(1, 1024 * 1024);
-    private static readonly SegmentNaming Naming = new("log-", ".seg", FirstNumber: 1);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -72,16 +69,6 @@ public sealed class BackgroundCommitTests : RecordLogContract
         using var commit = new BackgroundCommit(log, "commit-test");
         Task.WaitAll([.. bodies.Select(b => commit.Append(Frames.Of(b)).Durable)], Patience);
     }
-
-    protected override (List<byte[]> Bodies, bool CutDamage) Recover()
-    {
-        var bodies = new List<byte[]>();
-        var (log, damage) = SegmentedLog.Open(Folder.Path, Naming, Limits, (_, _, body) => { bodies.Add(body); return null; });
-        log.Dispose();
-        return (bodies, damage.Any(d => d.Cut));
-    }
-
-    protected override string NewestFile() => Naming.PathOf(Folder.Path, Naming.Find(Folder.Path)[^1]);
 
     private SegmentedLog Open() => SegmentedLog.Open(Folder.Path, Naming, Limits, (_, _, _) => null).Log;
 

@@ -1,13 +1,9 @@
-using Pipeline.Durability.Framing;
 using Pipeline.Durability.Logs;
 
 namespace Pipeline.Durability.Tests.Logs;
 
-public sealed class SegmentedLogTests : RecordLogContract
+public sealed class SegmentedLogTests : SegmentedLogContract
 {
-    private static readonly FrameLimits Limits = new(1, 1024 * 1024);
-    private static readonly SegmentNaming Naming = new("log-", ".seg", FirstNumber: 1);
-
     [Fact]
     public void AnEmptyFolder_GetsItsFirstSegment_NumberedFromTheFirstNumber()
     {
@@ -196,16 +192,6 @@ public sealed class SegmentedLogTests : RecordLogContract
         log.Append([.. bodies.SelectMany(body => Frames.Of(body))]);
         log.Sync();
     }
-
-    protected override (List<byte[]> Bodies, bool CutDamage) Recover()
-    {
-        var bodies = new List<byte[]>();
-        var (log, damage) = SegmentedLog.Open(Folder.Path, Naming, Limits, (_, _, body) => { bodies.Add(body); return null; });
-        log.Dispose();
-        return (bodies, damage.Any(d => d.Cut));
-    }
-
-    protected override string NewestFile() => Naming.PathOf(Folder.Path, Naming.Find(Folder.Path)[^1]);
 
     private (SegmentedLog Log, IReadOnlyList<SegmentDamage> Damage) Open() => SegmentedLog.Open(Folder.Path, Naming, Limits, (_, _, _) => null);
 }
