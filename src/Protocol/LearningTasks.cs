@@ -1,6 +1,9 @@
 namespace Pipeline.Protocol;
 
-/// <summary>The learning tasks the system knows; a task names the data a model is trained on and the devices that run it.</summary>
+/// <summary>
+/// The names of the built-in learning tasks; a task names the data a model is trained on and the devices that run it. Which
+/// tasks a process knows is its task registry (Pipeline.Tasks), where each is registered, a host's own included.
+/// </summary>
 public static class LearningTasks
 {
     /// <summary>Golf-swing classification from 8-channel motion windows (player × swing shape).</summary>
@@ -8,8 +11,4 @@ public static class LearningTasks
 
     /// <summary>VOC classification and concentration regression from polarised-microscopy frames.</summary>
     public const string Droplet = "droplet";
-
-    public static readonly IReadOnlyList<string> All = [Swing, Droplet];
-
-    public static bool IsKnown(string? task) => task is Swing or Droplet;
 }

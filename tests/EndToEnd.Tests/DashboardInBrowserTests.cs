@@ -2,6 +2,7 @@ using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using Pipeline.Protocol;
 using Pipeline.Runner.Up;
+using Pipeline.Tasks;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
 
@@ -42,7 +43,7 @@ public sealed class DashboardInBrowserTests : IDisposable
         // The page updates itself over server-sent events: nothing here reloads it.
         await Eventually.TrueAsync(() => Live() && Count(driver, "#fleet tr.device[data-device='club-1']") == 1 && Count(driver, "#fleet tr.device[data-device='scope-1']") == 1,
             LoopTimeout, "both devices in the fleet panel");
-        foreach (var task in LearningTasks.All)
+        foreach (var task in TaskRegistry.BuiltIn.Names)
         {
             await Eventually.TrueAsync(() => Live() && Count(driver, $"#models tr.version[data-task='{task}']") >= 1, LoopTimeout, $"a {task} model version in the models panel");
         }
@@ -51,7 +52,7 @@ public sealed class DashboardInBrowserTests : IDisposable
             TimeSpan.FromSeconds(30), "the page's event stream to be connected");
 
         // Charts render: each task's newest version has curves with drawn points and a confusion matrix with cells, laid out on the page.
-        foreach (var task in LearningTasks.All)
+        foreach (var task in TaskRegistry.BuiltIn.Names)
         {
             var curves = Script<long>(driver, $$"""
                 return Array.from(document.querySelectorAll("#models .charts[data-task='{{task}}'] svg.chart"))

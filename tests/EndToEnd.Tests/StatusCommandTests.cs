@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Pipeline.Protocol;
 using Pipeline.Runner.Status;
+using Pipeline.Tasks;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
 
@@ -34,7 +35,7 @@ public sealed class StatusCommandTests
             Assert.True(code == StatusCommand.ExitOk, $"exit {code}: {error}");
             using var json = JsonDocument.Parse(output);
             root = json.RootElement.Clone();
-            return LearningTasks.All.All(task => root.GetProperty("versions").EnumerateArray()
+            return TaskRegistry.BuiltIn.Names.All(task => root.GetProperty("versions").EnumerateArray()
                 .Any(v => v.GetProperty("task").GetString() == task && v.GetProperty("devices").GetArrayLength() == 1));
         }, LoopTimeout, "status to show each task's device on a version");
 

@@ -5,6 +5,7 @@ using Pipeline.Protocol;
 using Pipeline.Runner.Up;
 using Pipeline.Storage;
 using Pipeline.Storage.Predictions;
+using Pipeline.Tasks;
 using Pipeline.TestSupport;
 using Xunit.Abstractions;
 
@@ -42,7 +43,7 @@ public abstract class WholeLoopContract(ITestOutputHelper output) : IDisposable
         Assert.True(report.Ingested.MotionSamples > 0, "no motion samples were stored");
         Assert.True(report.Ingested.Frames > 0, "no frames were stored");
         Assert.Equal(0, report.Ingested.Quarantined);
-        foreach (var task in LearningTasks.All)
+        foreach (var task in TaskRegistry.BuiltIn.Names)
         {
             var model = Assert.Single(report.Models, m => m.Task == task);
             Assert.True(model.Version >= 1);

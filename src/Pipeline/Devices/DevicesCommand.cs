@@ -3,6 +3,7 @@ using System.Globalization;
 using Pipeline.Hosting.Access;
 using Pipeline.Protocol;
 using Pipeline.Runner.Up;
+using Pipeline.Tasks;
 
 namespace Pipeline.Runner.Devices;
 
@@ -23,12 +24,15 @@ internal static class DevicesCommand
         var data = new Option<string>("--data") { Description = "The data folder whose security/ holds the identities.", DefaultValueFactory = _ => "data" };
         var id = new Option<string>("--id") { Description = "The device id, as the device uses it in its topics.", Required = true };
         var site = new Option<string>("--site") { Description = "The device's site.", DefaultValueFactory = _ => Topics.DefaultSite };
-        var task = new Option<string>("--task") { Description = $"The task the device feeds: {string.Join(" or ", LearningTasks.All)}.", Required = true };
+        var task = new Option<string>("--task") { Description = $"The task the device feeds: {string.Join(" or ", TaskRegistry.BuiltIn.Names)}.", Required = true };
 
         var add = new Command("add", "Create a device identity and its secret.") { id, site, task, data };
         add.SetAction(parse => Run("add", parse.GetValue(data)!, store =>
         {
             var name = Identity.DeviceName(parse.GetValue(site)!, parse.GetValue(id)!);
+            // The task must be one this build knows (an unknown one throws ArgumentException: exit 2, naming the known ones);
+            // an identity itself only needs a task name that can be a topic segment, so a host that registers a task of its own takes its devices.
+            TaskRegistry.BuiltIn.Find(parse.GetValue(task)!);
             store.Add(IdentityRole.Device, name, parse.GetValue(site), parse.GetValue(id), parse.GetValue(task));
             Console.WriteLine($"added {name}: its secret is in {IdentityStore.SecretPath(store.SecretsFolder, name)}; install it on the device as "
                 + "Broker:CredentialsFolder (or PIPELINE_Broker__Password) and delete it here once installed");

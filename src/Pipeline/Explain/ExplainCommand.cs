@@ -25,7 +25,7 @@ internal static class ExplainCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = $"The model: TASK ({string.Join(" or ", LearningTasks.All)}) for its current version, TASK:VERSION for another.", Required = true };
+        var model = new Option<string>("--model") { Description = $"The model: TASK ({string.Join(" or ", TaskRegistry.BuiltIn.Names)}) for its current version, TASK:VERSION for another.", Required = true };
         var data = new Option<string>("--data")
         {
             Description = "Droplet: a microscopy frame image (PNG, JPEG, PGM, PPM) or a folder of them (subfolders name their class); each droplet is explained. "

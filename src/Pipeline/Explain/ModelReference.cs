@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 
 namespace Pipeline.Runner.Explain;
 
@@ -12,9 +13,9 @@ internal sealed record ModelReference(string Task, int? Version)
         reference = null;
         var parts = text.Split(':');
         var task = parts[0];
-        if (parts.Length > 2 || !LearningTasks.IsKnown(task))
+        if (parts.Length > 2 || !TaskRegistry.BuiltIn.TryFind(task, out _))
         {
-            problem = $"\"{text}\" names no task (expected {string.Join(" or ", LearningTasks.All)}, optionally with :VERSION, e.g. {LearningTasks.Droplet}:3)";
+            problem = $"\"{text}\" names no task (expected {string.Join(" or ", TaskRegistry.BuiltIn.Names)}, optionally with :VERSION, e.g. {LearningTasks.Droplet}:3)";
             return false;
         }
 

@@ -1,4 +1,5 @@
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Reporting;
 
@@ -29,7 +30,7 @@ internal sealed class RegistryReader(string dataFolder, TimeProvider time)
                 return _last;
             }
 
-            _last = [.. LearningTasks.All.Select(ReadTask)];
+            _last = [.. TaskRegistry.BuiltIn.Names.Select(ReadTask)];
             _lastAt = time.GetTimestamp();
             return _last;
         }

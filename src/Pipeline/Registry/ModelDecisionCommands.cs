@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 using Pipeline.Trainer.Registry;
 
 namespace Pipeline.Runner.Registry;
@@ -83,7 +84,7 @@ internal static class ModelDecisionCommands
     }
 
     private static Option<string> TaskOption() =>
-        new("--task") { Description = $"The task: {string.Join(" or ", LearningTasks.All)}.", Required = true };
+        new("--task") { Description = $"The task: {string.Join(" or ", TaskRegistry.BuiltIn.Names)}.", Required = true };
 
     private static Option<string?> ReasonOption() =>
         new("--reason") { Description = "Why, kept with the decision in the registry's decision log." };

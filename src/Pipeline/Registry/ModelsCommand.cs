@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Pipeline.Ingest.Status;
 using Pipeline.Protocol;
+using Pipeline.Tasks;
 using Pipeline.Trainer.Registry;
 
 namespace Pipeline.Runner.Registry;
@@ -21,7 +22,7 @@ internal static class ModelsCommand
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "The data folder whose models/ holds the registry.", DefaultValueFactory = _ => "data" };
-        var task = new Option<string?>("--task") { Description = $"Only this task: {string.Join(" or ", LearningTasks.All)}." };
+        var task = new Option<string?>("--task") { Description = $"Only this task: {string.Join(" or ", TaskRegistry.BuiltIn.Names)}." };
         var json = new Option<bool>("--json") { Description = "One JSON array instead of a table." };
 
         var list = new Command("list", "List every stored version, newest last, marking the current one.") { data, task, json };
@@ -76,7 +77,7 @@ internal static class ModelsCommand
             output.WriteLine($"files in {stored.Folder}: {string.Join(", ", Directory.EnumerateFiles(stored.Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal))}");
         }));
 
-        var rolloutTask = new Option<string?>("--task") { Description = $"Only this task: {string.Join(" or ", LearningTasks.All)}." };
+        var rolloutTask = new Option<string?>("--task") { Description = $"Only this task: {string.Join(" or ", TaskRegistry.BuiltIn.Names)}." };
         var status = new Command("status", "Per version, which devices run it, fetch it or refused it (from ingest's view of their statuses).") { data, rolloutTask, json };
         status.SetAction(parse => Run(parse, "status", output =>
         {
@@ -128,9 +129,9 @@ internal static class ModelsCommand
     }
 
     internal static IReadOnlyList<string> Tasks(string? task) =>
-        task is null ? LearningTasks.All
-        : LearningTasks.IsKnown(task) ? [task]
-        : throw new ArgumentException($"unknown task \"{task}\" (expected {string.Join(" or ", LearningTasks.All)})");
+        task is null ? TaskRegistry.BuiltIn.Names
+        : TaskRegistry.BuiltIn.TryFind(task, out _) ? [task]
+        : throw new ArgumentException($"unknown task \"{task}\" (expected {string.Join(" or ", TaskRegistry.BuiltIn.Names)})");
 
     internal static int Run(ParseResult parse, string verb, Action<TextWriter> action)
     {

@@ -20,6 +20,7 @@ using Pipeline.Runner.Observing;
 using Pipeline.Runner.Registry;
 using Pipeline.Storage;
 using Pipeline.Storage.Predictions;
+using Pipeline.Tasks;
 using Pipeline.Trainer.Registry;
 using Pipeline.Trainer.Service;
 
@@ -276,7 +277,7 @@ internal sealed class LocalLoop(UpSettings settings, TextWriter console, ILogger
             if (settlement is null)
             {
                 var registry = new ModelRegistry(folder.DataFolder);
-                var newest = LearningTasks.All.Select(registry.Current).OfType<ModelManifest>().ToDictionary(m => m.Task, m => m.Version);
+                var newest = TaskRegistry.BuiltIn.Names.Select(registry.Current).OfType<ModelManifest>().ToDictionary(m => m.Task, m => m.Version);
                 settlement = new LoopSettlement(newest);
                 settling.Restart();
                 settleDeadline = settings.SettleTimeout;
@@ -327,7 +328,7 @@ internal sealed class LocalLoop(UpSettings settings, TextWriter console, ILogger
         DeviceStatusBoard statuses, StoreCounts counts, DateTimeOffset startedAt, TimeSpan elapsed, string broker, IReadOnlyList<VersionLiveAccuracy> live, Uri? dashboard)
     {
         var registry = new ModelRegistry(folder.DataFolder);
-        var models = LearningTasks.All.Select(registry.Current).OfType<ModelManifest>()
+        var models = TaskRegistry.BuiltIn.Names.Select(registry.Current).OfType<ModelManifest>()
             .Select(m =>
             {
                 var versionFolder = Path.Combine(registry.TaskFolder(m.Task), $"v{m.Version}");
@@ -335,7 +336,7 @@ internal sealed class LocalLoop(UpSettings settings, TextWriter console, ILogger
                     Trainer.Reporting.ModelCardFile.Read(versionFolder)?.Data.TrainExamples, m.Schedule, versionFolder);
             })
             .ToList();
-        var heldOut = LearningTasks.All.SelectMany(registry.Versions).Where(v => v.Manifest is not null)
+        var heldOut = TaskRegistry.BuiltIn.Names.SelectMany(registry.Versions).Where(v => v.Manifest is not null)
             .ToDictionary(v => (v.Manifest!.Task, v.Version), v => v.Manifest!.Metrics);
         var latest = LatestHeldOutScores.Of(trainer.Results);
         var liveReports = live
@@ -352,7 +353,7 @@ internal sealed class LocalLoop(UpSettings settings, TextWriter console, ILogger
         return new RunReport(
             new IngestedReport(counts.MotionSamples, counts.MotionBatches, counts.Frames, counts.Labels, ingest.Totals.Quarantined),
             models, liveReports, agentReports, rounds, startedAt, elapsed.TotalSeconds, broker, folder.DataFolder, dashboard?.ToString(),
-            Rollout.Of([.. statuses.Snapshot().Values], LearningTasks.All, t => registry.Current(t)?.Version));
+            Rollout.Of([.. statuses.Snapshot().Values], TaskRegistry.BuiltIn.Names, t => registry.Current(t)?.Version));
     }
 
     private static RoundReport Report(RoundResult r) => r.Failure is { } failure
