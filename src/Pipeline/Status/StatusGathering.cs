@@ -22,8 +22,13 @@ internal static class StatusGathering
         var predictionsBefore = observer.LiveAccuracy.Snapshot();
         var started = TimeProvider.System.GetTimestamp();
 
-        // Rates need two readings; retained statuses and manifests arrive meanwhile.
-        await Task.Delay(window, cancellationToken);
+        // Rates need two readings; retained statuses and manifests arrive meanwhile. The window is at least what was asked:
+        // Task.Delay's timer counts coarser than the clock and ended one a millisecond or two early (0.998 s for 1 s).
+        for (var left = window; left > TimeSpan.Zero; left = window - TimeProvider.System.GetElapsedTime(started))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), cancellationToken);
+        }
+
         var after = store is null ? null : await store.CountAsync(cancellationToken);
         var seconds = TimeProvider.System.GetElapsedTime(started).TotalSeconds;
         var live = observer.LiveAccuracy.Snapshot();
